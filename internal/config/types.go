@@ -1,0 +1,177 @@
+// Package config reads and validates perfgate.yaml.
+//
+// The types here are the whole configuration surface; Load fills them from a
+// file and rejects anything unknown or inconsistent with file:line errors.
+package config
+
+import "time"
+
+// Config is one perfgate.yaml.
+type Config struct {
+	// Name identifies this configuration: baselines/<name>.json and the PR
+	// comment marker are derived from it.
+	Name      string     `yaml:"name"`
+	Services  []Service  `yaml:"services"`
+	Scenarios []Scenario `yaml:"scenarios"`
+	Load      Load       `yaml:"load"`
+	Client    Client     `yaml:"client"`
+	Gates     Gates      `yaml:"gates"`
+	// Baselines is the folder holding baselines (default "baselines",
+	// relative to the config file).
+	Baselines string `yaml:"baselines"`
+
+	// Path is the file the config was read from (not part of the YAML).
+	Path string `yaml:"-"`
+	// Dir is the folder of Path; relative paths in the config resolve here.
+	Dir string `yaml:"-"`
+	// Hash is a stable hash of the file's content, recorded in results and
+	// baselines so a comparison can tell when the config changed.
+	Hash string `yaml:"-"`
+}
+
+// Service is one service under test. Exactly one of Process or Container is set.
+type Service struct {
+	Name      string         `yaml:"name"`
+	DependsOn []string       `yaml:"depends_on"`
+	Process   *ProcessSpec   `yaml:"process"`
+	Container *ContainerSpec `yaml:"container"`
+	Ready     *Ready         `yaml:"ready"`
+
+	Line int `yaml:"-"` // line of the service in the file, for errors
+}
+
+// Provider names which provider starts the service.
+func (s Service) Provider() string {
+	switch {
+	case s.Process != nil:
+		return "process"
+	case s.Container != nil:
+		return "container"
+	}
+	return ""
+}
+
+// ProcessSpec runs a local command.
+type ProcessSpec struct {
+	Command []string          `yaml:"command"` // argv; Command[0] looked up in PATH
+	Env     map[string]string `yaml:"env"`     // added to perfgate's own environment
+	Dir     string            `yaml:"dir"`     // working dir, relative to the config file
+	// Ports the process listens on, on 127.0.0.1. Used by {{ endpoint }} in URLs.
+	Ports []int `yaml:"ports"`
+}
+
+// ContainerSpec runs a container with testcontainers-go.
+type ContainerSpec struct {
+	Image   string            `yaml:"image"` // by reference, or the tag given to a build
+	Build   *Build            `yaml:"build"`
+	Command []string          `yaml:"command"`
+	Env     map[string]string `yaml:"env"`
+	Files   []File            `yaml:"files"`
+	// Ports are container ports, e.g. "8080" or "8080/tcp".
+	Ports []string `yaml:"ports"`
+	// Network: "bridge" (default; a network shared by the stack, services
+	// reach each other by name) or "host".
+	Network string  `yaml:"network"`
+	CPUs    float64 `yaml:"cpus"`   // e.g. 1.5; 0 = no limit
+	Memory  string  `yaml:"memory"` // e.g. "512m"; "" = no limit
+}
+
+// Build builds an image from a Dockerfile.
+type Build struct {
+	Context    string            `yaml:"context"`    // relative to the config file
+	Dockerfile string            `yaml:"dockerfile"` // relative to Context; default "Dockerfile"
+	Args       map[string]string `yaml:"args"`
+}
+
+// File is copied into a container before it starts.
+type File struct {
+	Source string `yaml:"source"` // relative to the config file
+	Target string `yaml:"target"` // absolute path in the container
+	Mode   int64  `yaml:"mode"`   // default 0644
+}
+
+// Ready says when a service is ready. Exactly one of HTTP, TCP or Log is set.
+type Ready struct {
+	HTTP    string   `yaml:"http"`    // URL (may use {{ endpoint }}) polled until Status
+	Status  int      `yaml:"status"`  // default 200
+	TCP     string   `yaml:"tcp"`     // host:port (may use {{ endpoint }}) accepting connections
+	Log     string   `yaml:"log"`     // a line containing this text appears in the output
+	Timeout Duration `yaml:"timeout"` // default 30s
+}
+
+// Scenario is one kind of request.
+type Scenario struct {
+	Name    string            `yaml:"name"`
+	Method  string            `yaml:"method"` // default GET
+	URL     string            `yaml:"url"`    // may use {{ endpoint "svc" 8080 }}, rendered once
+	Headers map[string]string `yaml:"headers"`
+	// Body is a template evaluated fresh for every request (see internal/tmpl).
+	Body string `yaml:"body"`
+	// Expect lists the statuses that count as success (default: 200-399).
+	Expect []int `yaml:"expect"`
+	// Weight in the mix of scenarios (default 1).
+	Weight int `yaml:"weight"`
+
+	Line int `yaml:"-"`
+}
+
+// Load describes the warm-up and measured passes.
+type Load struct {
+	Model   string  `yaml:"model"`   // "closed" (default) or "open"
+	Workers int     `yaml:"workers"` // closed: number of workers (default 10)
+	Rate    float64 `yaml:"rate"`    // open: requests per second
+	// MaxInFlight caps concurrent requests in the open model (default 1000).
+	MaxInFlight int  `yaml:"max_in_flight"`
+	Warmup      Pass `yaml:"warmup"`
+	Measure     Pass `yaml:"measure"`
+	Repeat      int  `yaml:"repeat"` // measured repetitions (default 5)
+}
+
+// Pass bounds one pass by request count, duration, or both (whichever comes
+// first). A pass with neither is invalid, except a warm-up, which may be off.
+type Pass struct {
+	Requests int64    `yaml:"requests"`
+	Duration Duration `yaml:"duration"`
+}
+
+// Client tunes the HTTP client.
+type Client struct {
+	Timeout             Duration `yaml:"timeout"`      // whole request (default 10s)
+	DialTimeout         Duration `yaml:"dial_timeout"` // default 3s
+	KeepAlive           *bool    `yaml:"keepalive"`    // default true
+	MaxIdleConns        int      `yaml:"max_idle_conns"`
+	MaxIdleConnsPerHost int      `yaml:"max_idle_conns_per_host"`
+	MaxConnsPerHost     int      `yaml:"max_conns_per_host"`
+	InsecureSkipVerify  bool     `yaml:"insecure_skip_verify"`
+	HTTP2               bool     `yaml:"http2"`
+}
+
+// KeepAliveOn reports whether keep-alive is on (the default).
+func (c Client) KeepAliveOn() bool { return c.KeepAlive == nil || *c.KeepAlive }
+
+// Gates say what counts as a regression.
+type Gates struct {
+	// Alpha is the significance level of the test (default 0.05).
+	Alpha float64 `yaml:"alpha"`
+	// Default applies to every scenario; Scenarios override per scenario name.
+	Default   Gate            `yaml:"default"`
+	Scenarios map[string]Gate `yaml:"scenarios"`
+}
+
+// Gate thresholds. Percentages are written "5%" or 0.05; nil means "use the
+// default" (and the built-in defaults apply when nothing is set).
+type Gate struct {
+	ThroughputDrop *Percent            `yaml:"throughput_drop"` // max relative drop
+	LatencyRise    map[string]*Percent `yaml:"latency_rise"`    // p50/p90/p95/p99 → max relative rise
+	ErrorRateMax   *Percent            `yaml:"error_rate_max"`  // absolute ceiling, 0..1
+	ErrorRateRise  *Percent            `yaml:"error_rate_rise"` // max absolute rise over baseline
+}
+
+// Duration is a time.Duration written as "10s", "1m30s".
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// Percent is a fraction, written in YAML as "5%" or 0.05.
+type Percent float64

@@ -1,0 +1,180 @@
+// Package results is the schema of what perfgate measured: the JSON that
+// `perfgate run --out` writes and compare/report/publish read. It holds data
+// only; producers (load, compare) fill it, consumers (report, publish) read it.
+package results
+
+import "time"
+
+// Schema is the value of the top-level "schema" field.
+const Schema = "perfgate/results/v1"
+
+// Verdicts.
+const (
+	VerdictPass       = "pass"
+	VerdictFail       = "fail"
+	VerdictNoBaseline = "no-baseline"
+)
+
+// Results is one `perfgate run`.
+type Results struct {
+	Schema          string    `json:"schema"`
+	Name            string    `json:"name"`
+	Verdict         string    `json:"verdict"`
+	PerfgateVersion string    `json:"perfgate_version"`
+	ConfigPath      string    `json:"config_path,omitempty"`
+	ConfigHash      string    `json:"config_hash"`
+	StartedAt       time.Time `json:"started_at"`
+	FinishedAt      time.Time `json:"finished_at"`
+	// Interrupted is true when the run was stopped (Ctrl-C, a dead service)
+	// before every measured repetition finished; what was measured is kept.
+	Interrupted bool   `json:"interrupted,omitempty"`
+	Note        string `json:"note,omitempty"`
+	// Client names the HTTP client implementation used ("net/http", ...).
+	Client   string        `json:"client"`
+	Load     LoadInfo      `json:"load"`
+	Host     Host          `json:"host"`
+	Services []ServiceInfo `json:"services,omitempty"`
+	Warnings []string      `json:"warnings,omitempty"`
+	// Warmup holds the warm-up pass: measured, never judged.
+	Warmup []Scenario `json:"warmup,omitempty"`
+	// Scenarios holds the measured passes: merged over all runs, with each
+	// run's own figures in Runs.
+	Scenarios []Scenario `json:"scenarios"`
+	// Comparison is filled when a baseline was judged against.
+	Comparison *Comparison `json:"comparison,omitempty"`
+}
+
+// LoadInfo records the load that produced the figures.
+type LoadInfo struct {
+	Model           string  `json:"model"` // closed | open
+	Workers         int     `json:"workers,omitempty"`
+	Rate            float64 `json:"rate,omitempty"`
+	MaxInFlight     int     `json:"max_in_flight,omitempty"`
+	Repeat          int     `json:"repeat"`
+	WarmupRequests  int64   `json:"warmup_requests,omitempty"`
+	WarmupDuration  string  `json:"warmup_duration,omitempty"`
+	MeasureRequests int64   `json:"measure_requests,omitempty"`
+	MeasureDuration string  `json:"measure_duration,omitempty"`
+	KeepAlive       bool    `json:"keepalive"`
+}
+
+// Host records what bounds the numbers on the machine that measured them.
+type Host struct {
+	Hostname         string `json:"hostname,omitempty"`
+	OS               string `json:"os"`
+	Arch             string `json:"arch"`
+	Kernel           string `json:"kernel,omitempty"`
+	CPUModel         string `json:"cpu_model"`
+	CPUCount         int    `json:"cpu_count"`
+	GOMAXPROCS       int    `json:"gomaxprocs"`
+	GoVersion        string `json:"go_version"`
+	Somaxconn        int    `json:"somaxconn,omitempty"`
+	TCPMaxSynBacklog int    `json:"tcp_max_syn_backlog,omitempty"`
+	EphemeralPorts   int    `json:"ephemeral_ports,omitempty"`
+	OpenFilesSoft    uint64 `json:"open_files_soft,omitempty"`
+	OpenFilesHard    uint64 `json:"open_files_hard,omitempty"`
+}
+
+// ServiceInfo records how a service under test ran.
+type ServiceInfo struct {
+	Name       string  `json:"name"`
+	Provider   string  `json:"provider"`
+	Image      string  `json:"image,omitempty"`
+	CPUs       float64 `json:"cpus,omitempty"`
+	Memory     string  `json:"memory,omitempty"`
+	ReadyAfter float64 `json:"ready_after_s,omitempty"`
+}
+
+// Errors counts failed requests by class.
+type Errors struct {
+	Timeout int64 `json:"timeout"`
+	Refused int64 `json:"refused"`
+	Reset   int64 `json:"reset"`
+	// Status counts responses whose status was not expected.
+	Status int64 `json:"status"`
+	Other  int64 `json:"other"`
+}
+
+// Total is the sum of all classes.
+func (e Errors) Total() int64 { return e.Timeout + e.Refused + e.Reset + e.Status + e.Other }
+
+// Latency percentiles in milliseconds.
+type Latency struct {
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+	Mean float64 `json:"mean"`
+}
+
+// Figures are the measured numbers of one scenario over some span.
+type Figures struct {
+	Requests      int64            `json:"requests"`
+	DurationS     float64          `json:"duration_s"`
+	ThroughputRPS float64          `json:"throughput_rps"`
+	ErrorRate     float64          `json:"error_rate"`
+	StatusCounts  map[string]int64 `json:"status_counts"`
+	Errors        Errors           `json:"errors"`
+	LatencyMS     Latency          `json:"latency_ms"`
+	// SampleErrors keeps a few distinct error messages, for diagnosis.
+	SampleErrors []string `json:"sample_errors,omitempty"`
+}
+
+// Run is one measured repetition.
+type Run struct {
+	Index int `json:"index"`
+	Figures
+}
+
+// Scenario is one scenario's figures, merged over its runs.
+type Scenario struct {
+	Name string `json:"name"`
+	Figures
+	Runs []Run `json:"runs,omitempty"`
+	// Histogram is the merged latency histogram (HDR, microseconds),
+	// base64-encoded in HdrHistogram's compressed V2 format.
+	Histogram string `json:"histogram,omitempty"`
+}
+
+// Comparison is the judgement of a run against a baseline.
+type Comparison struct {
+	Baseline     string    `json:"baseline"` // path of the baseline file
+	BaselineDate time.Time `json:"baseline_date"`
+	Alpha        float64   `json:"alpha"`
+	Warnings     []string  `json:"warnings,omitempty"`
+	Checks       []Check   `json:"checks"`
+}
+
+// Check statuses.
+const (
+	CheckPass         = "pass"
+	CheckFail         = "fail"
+	CheckInsufficient = "insufficient" // too few runs to judge: not a failure, said plainly
+	CheckMissing      = "missing"      // scenario absent from the baseline or the run
+)
+
+// Check is one gate on one metric of one scenario.
+type Check struct {
+	Scenario string `json:"scenario"`
+	// Metric: throughput_rps, error_rate, p50, p90, p95, p99.
+	Metric   string  `json:"metric"`
+	Baseline float64 `json:"baseline"` // center (median of runs) in the baseline
+	Current  float64 `json:"current"`  // center in this run
+	// Change is the relative change current/baseline-1 (absolute difference
+	// for error_rate), with its confidence interval.
+	Change      float64 `json:"change"`
+	ChangeLow   float64 `json:"change_low"`
+	ChangeHigh  float64 `json:"change_high"`
+	Confidence  float64 `json:"confidence,omitempty"` // e.g. 0.95
+	PValue      float64 `json:"p_value"`
+	Significant bool    `json:"significant"`
+	// Threshold is the gate's limit in the same unit as Change (a relative
+	// drop/rise, or an absolute error rate) and Rule says how it applies.
+	Threshold   float64 `json:"threshold"`
+	Rule        string  `json:"rule"` // e.g. "drop <= 5%", "rise <= 10%", "<= 1%"
+	Status      string  `json:"status"`
+	Note        string  `json:"note,omitempty"`
+	SamplesBase int     `json:"samples_baseline"`
+	SamplesCur  int     `json:"samples_current"`
+}

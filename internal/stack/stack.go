@@ -1,0 +1,63 @@
+// Package stack starts the services under test in dependency order, waits
+// until each is ready, and stops them all. Providers (process, container)
+// implement Provider; the Stack owns every service it started.
+package stack
+
+import (
+	"context"
+
+	"github.com/perfgate/perfgate/internal/config"
+)
+
+// Provider starts one kind of service.
+type Provider interface {
+	// Name is "process" or "container".
+	Name() string
+	// Start starts svc and returns once it is running (not necessarily
+	// ready: readiness is checked by the Stack through Service.Ready/Wait).
+	// env gives what Start needs from services started before it.
+	Start(ctx context.Context, svc config.Service, env Env) (Service, error)
+	// Close releases what the provider itself holds (networks, clients),
+	// after all its services have been stopped.
+	Close(ctx context.Context) error
+}
+
+// Env is what a provider is given about the stack.
+type Env struct {
+	// RunID is unique per perfgate run; providers label what they create
+	// with it (e.g. the container label perfgate.run=<RunID>).
+	RunID string
+	// ConfigDir resolves relative paths.
+	ConfigDir string
+}
+
+// Service is one started service; its owner must call Stop.
+type Service interface {
+	Name() string
+	// Endpoint returns "host:port" where the service's port can be reached
+	// from perfgate (for a process, 127.0.0.1:port; for a container, the
+	// mapped port on 127.0.0.1).
+	Endpoint(ctx context.Context, port string) (string, error)
+	// WaitReady blocks until the readiness check in the config passes, the
+	// service exits, or ctx ends.
+	WaitReady(ctx context.Context) error
+	// Exited is closed when the service stops on its own.
+	Exited() <-chan struct{}
+	// Err reports why the service exited (nil while running).
+	Err() error
+	// LogTail returns the last n lines of the service's output.
+	LogTail(n int) []string
+	// Stop stops the service and everything it started. Safe to call twice.
+	Stop(ctx context.Context) error
+	// Info describes the service for the results.
+	Info() ServiceInfo
+}
+
+// ServiceInfo mirrors results.ServiceInfo without importing it.
+type ServiceInfo struct {
+	Name     string
+	Provider string
+	Image    string
+	CPUs     float64
+	Memory   string
+}
