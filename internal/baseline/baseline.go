@@ -1,0 +1,272 @@
+// Package baseline stores what a good run measured: baselines/<name>.json, one
+// file per config name, committed in the user's repository and judged against
+// by internal/compare.
+//
+// A baseline keeps every measured repetition's value of each judged metric
+// (not just a mean), so a later run can be compared with a rank test over
+// runs rather than with a single number.
+package baseline
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// Schema is the value of the "schema" field this version writes and reads.
+const Schema = "perfgate/baseline/v1"
+
+// schemaPrefix is what every perfgate baseline schema starts with.
+const schemaPrefix = "perfgate/baseline/v"
+
+// Judged metric names, as used in results.Check.Metric.
+const (
+	MetricThroughput = "throughput_rps"
+	MetricErrorRate  = "error_rate"
+	MetricP50        = "p50"
+	MetricP90        = "p90"
+	MetricP95        = "p95"
+	MetricP99        = "p99"
+)
+
+// Metrics lists every metric a baseline keeps samples of, in display order.
+var Metrics = []string{MetricThroughput, MetricErrorRate, MetricP50, MetricP90, MetricP95, MetricP99}
+
+// Baseline is one baselines/<name>.json.
+type Baseline struct {
+	Schema          string `json:"schema"`
+	Name            string `json:"name"`
+	PerfgateVersion string `json:"perfgate_version"`
+	ConfigHash      string `json:"config_hash"`
+	// CreatedAt is when the measurement the baseline holds finished.
+	CreatedAt time.Time        `json:"created_at"`
+	Client    string           `json:"client,omitempty"`
+	Load      results.LoadInfo `json:"load"`
+	Host      results.Host     `json:"host"`
+	Scenarios []Scenario       `json:"scenarios"`
+}
+
+// Scenario is one scenario of a baseline.
+type Scenario struct {
+	Name string `json:"name"`
+	// Figures are the merged figures over all runs (for display).
+	Figures results.Figures `json:"figures"`
+	// Samples hold one value per measured run of each judged metric.
+	Samples Samples `json:"samples"`
+	// Histogram is the merged latency histogram, as in results.Scenario.
+	Histogram string `json:"histogram,omitempty"`
+}
+
+// Samples hold per-run values of the judged metrics; every slice has one
+// entry per run, in run order. Latencies are milliseconds.
+type Samples struct {
+	ThroughputRPS []float64 `json:"throughput_rps"`
+	ErrorRate     []float64 `json:"error_rate"`
+	P50           []float64 `json:"p50"`
+	P90           []float64 `json:"p90"`
+	P95           []float64 `json:"p95"`
+	P99           []float64 `json:"p99"`
+}
+
+// Get returns the samples of metric (one of Metrics), or nil.
+func (s Samples) Get(metric string) []float64 {
+	switch metric {
+	case MetricThroughput:
+		return s.ThroughputRPS
+	case MetricErrorRate:
+		return s.ErrorRate
+	case MetricP50:
+		return s.P50
+	case MetricP90:
+		return s.P90
+	case MetricP95:
+		return s.P95
+	case MetricP99:
+		return s.P99
+	}
+	return nil
+}
+
+// Len is the number of runs.
+func (s Samples) Len() int { return len(s.ThroughputRPS) }
+
+func (s *Samples) add(f results.Figures) {
+	s.ThroughputRPS = append(s.ThroughputRPS, f.ThroughputRPS)
+	s.ErrorRate = append(s.ErrorRate, f.ErrorRate)
+	s.P50 = append(s.P50, f.LatencyMS.P50)
+	s.P90 = append(s.P90, f.LatencyMS.P90)
+	s.P95 = append(s.P95, f.LatencyMS.P95)
+	s.P99 = append(s.P99, f.LatencyMS.P99)
+}
+
+// Value returns metric (one of Metrics) from f; ok is false for an unknown metric.
+func Value(f results.Figures, metric string) (v float64, ok bool) {
+	switch metric {
+	case MetricThroughput:
+		return f.ThroughputRPS, true
+	case MetricErrorRate:
+		return f.ErrorRate, true
+	case MetricP50:
+		return f.LatencyMS.P50, true
+	case MetricP90:
+		return f.LatencyMS.P90, true
+	case MetricP95:
+		return f.LatencyMS.P95, true
+	case MetricP99:
+		return f.LatencyMS.P99, true
+	}
+	return 0, false
+}
+
+// SamplesOf returns the per-run samples of a results scenario: one per entry
+// of sc.Runs, skipping runs that completed no request (no requests and
+// no throughput). A scenario without
+// runs contributes its merged figures as a single sample.
+func SamplesOf(sc results.Scenario) Samples {
+	var s Samples
+	for _, r := range sc.Runs {
+		if r.Requests <= 0 && r.ThroughputRPS == 0 {
+			continue // completed nothing: no figure to judge
+		}
+		s.add(r.Figures)
+	}
+	if len(sc.Runs) == 0 && sc.Requests > 0 {
+		s.add(sc.Figures)
+	}
+	return s
+}
+
+// FromResults builds a baseline from a run. It copies what it keeps, so res
+// may change afterwards. Whether res deserves to become a baseline is
+// compare.CheckCandidate's question, not this function's.
+func FromResults(res *results.Results) *Baseline {
+	created := res.FinishedAt
+	if created.IsZero() {
+		created = res.StartedAt
+	}
+	b := &Baseline{
+		Schema:          Schema,
+		Name:            res.Name,
+		PerfgateVersion: res.PerfgateVersion,
+		ConfigHash:      res.ConfigHash,
+		CreatedAt:       created.UTC(),
+		Client:          res.Client,
+		Load:            res.Load,
+		Host:            res.Host,
+		Scenarios:       make([]Scenario, 0, len(res.Scenarios)),
+	}
+	for _, sc := range res.Scenarios {
+		f := sc.Figures
+		f.StatusCounts = copyCounts(f.StatusCounts)
+		f.SampleErrors = append([]string(nil), f.SampleErrors...)
+		b.Scenarios = append(b.Scenarios, Scenario{
+			Name:      sc.Name,
+			Figures:   f,
+			Samples:   SamplesOf(sc),
+			Histogram: sc.Histogram,
+		})
+	}
+	return b
+}
+
+func copyCounts(m map[string]int64) map[string]int64 {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]int64, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// Scenario returns the scenario called name, or nil.
+func (b *Baseline) Scenario(name string) *Scenario {
+	for i := range b.Scenarios {
+		if b.Scenarios[i].Name == name {
+			return &b.Scenarios[i]
+		}
+	}
+	return nil
+}
+
+// ToResults renders the baseline as a results.Results (schema, name, host,
+// merged figures and per-run figures of the judged metrics) so the report
+// package can show it like a run. Verdict is "no-baseline": nothing is judged.
+func ToResults(b *Baseline) *results.Results {
+	res := &results.Results{
+		Schema:          results.Schema,
+		Name:            b.Name,
+		Verdict:         results.VerdictNoBaseline,
+		PerfgateVersion: b.PerfgateVersion,
+		ConfigHash:      b.ConfigHash,
+		StartedAt:       b.CreatedAt,
+		FinishedAt:      b.CreatedAt,
+		Client:          b.Client,
+		Load:            b.Load,
+		Host:            b.Host,
+		Scenarios:       make([]results.Scenario, 0, len(b.Scenarios)),
+	}
+	for _, sc := range b.Scenarios {
+		rs := results.Scenario{Name: sc.Name, Figures: sc.Figures, Histogram: sc.Histogram}
+		s := sc.Samples
+		for i := 0; i < s.Len(); i++ {
+			rs.Runs = append(rs.Runs, results.Run{Index: i + 1, Figures: results.Figures{
+				ThroughputRPS: s.ThroughputRPS[i],
+				ErrorRate:     s.ErrorRate[i],
+				LatencyMS: results.Latency{
+					P50: s.P50[i], P90: s.P90[i], P95: s.P95[i], P99: s.P99[i],
+				},
+			}})
+		}
+		res.Scenarios = append(res.Scenarios, rs)
+	}
+	return res
+}
+
+// Path returns dir/<name>.json. name must be a plain file name: no path
+// separators, not "." or "..", not empty.
+func Path(dir, name string) (string, error) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || strings.ContainsRune(name, 0) {
+		return "", fmt.Errorf("config name %q cannot name a baseline file: use letters, digits, '-', '_' or '.'", name)
+	}
+	return filepath.Join(dir, name+".json"), nil
+}
+
+// validate reports the first thing wrong with b's content, or "".
+func (b *Baseline) validate() string {
+	if len(b.Scenarios) == 0 {
+		return "it holds no scenario"
+	}
+	seen := map[string]bool{}
+	for i, sc := range b.Scenarios {
+		where := fmt.Sprintf("scenarios[%d]", i)
+		if sc.Name == "" {
+			return where + " has no name"
+		}
+		if seen[sc.Name] {
+			return fmt.Sprintf("scenario %q appears twice", sc.Name)
+		}
+		seen[sc.Name] = true
+		n := sc.Samples.Len()
+		for _, m := range Metrics {
+			vals := sc.Samples.Get(m)
+			if len(vals) != n {
+				return fmt.Sprintf("scenario %q: samples.%s has %d values but samples.%s has %d; every metric needs one value per run", sc.Name, m, len(vals), MetricThroughput, n)
+			}
+			for j, v := range vals {
+				if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+					return fmt.Sprintf("scenario %q: samples.%s[%d] = %v is not a valid measurement", sc.Name, m, j, v)
+				}
+				if m == MetricErrorRate && v > 1 {
+					return fmt.Sprintf("scenario %q: samples.%s[%d] = %v is above 1", sc.Name, m, j, v)
+				}
+			}
+		}
+	}
+	return ""
+}

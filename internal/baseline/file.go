@@ -1,0 +1,215 @@
+package baseline
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// MaxFileSize bounds what Read accepts; a baseline with histograms is a few
+// hundred KiB at most.
+const MaxFileSize = 64 << 20
+
+// recreateHint is what a user can do about a bad baseline file.
+const recreateHint = "re-create it with `perfgate baseline update` (or restore it from version control)"
+
+// Error is a baseline file that cannot be used. The CLI maps it to exit 2.
+// errors.Is(err, fs.ErrNotExist) is true when the file does not exist.
+type Error struct {
+	Path    string // the file
+	Problem string // what is wrong, e.g. "is truncated"
+	Hint    string // what to do
+	Err     error  // the underlying error, if any
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "baseline %s: %s", e.Path, e.Problem)
+	if e.Err != nil {
+		fmt.Fprintf(&b, " (%v)", e.Err)
+	}
+	if e.Hint != "" {
+		b.WriteString("; ")
+		b.WriteString(e.Hint)
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Read reads and checks the baseline at path. Every error is an *Error; a
+// missing file also matches fs.ErrNotExist.
+func Read(path string) (*Baseline, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &Error{Path: path, Problem: "does not exist", Hint: "create it with `perfgate baseline update`", Err: fs.ErrNotExist}
+		}
+		return nil, &Error{Path: path, Problem: "cannot be read", Hint: "check the path and its permissions", Err: err}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, &Error{Path: path, Problem: "cannot be read", Hint: "check the path and its permissions", Err: err}
+	}
+	if len(data) > MaxFileSize {
+		return nil, &Error{Path: path, Problem: fmt.Sprintf("is larger than %d MiB, too large for a baseline", MaxFileSize>>20), Hint: recreateHint}
+	}
+	return parse(path, data)
+}
+
+// Parse checks and decodes a baseline held in memory; name is used in errors.
+func Parse(name string, data []byte) (*Baseline, error) { return parse(name, data) }
+
+func parse(path string, data []byte) (*Baseline, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &Error{Path: path, Problem: "is empty", Hint: recreateHint}
+	}
+	// First the schema alone, so a future version is reported as such and
+	// not as whatever field it changed.
+	var head struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, jsonError(path, data, err)
+	}
+	switch {
+	case head.Schema == nil:
+		return nil, &Error{Path: path, Problem: `is not a perfgate baseline: it has no "schema" field`, Hint: recreateHint}
+	case *head.Schema == Schema:
+	case strings.HasPrefix(*head.Schema, schemaPrefix):
+		v, err := strconv.Atoi(strings.TrimPrefix(*head.Schema, schemaPrefix))
+		if err == nil && v > 1 {
+			return nil, &Error{Path: path, Problem: fmt.Sprintf("has schema %q, written by a newer perfgate; this perfgate reads %q", *head.Schema, Schema),
+				Hint: "upgrade perfgate, or " + recreateHint}
+		}
+		return nil, &Error{Path: path, Problem: fmt.Sprintf("has unknown schema %q; expected %q", *head.Schema, Schema), Hint: recreateHint}
+	default:
+		return nil, &Error{Path: path, Problem: fmt.Sprintf("is not a perfgate baseline: schema is %q, expected %q", *head.Schema, Schema), Hint: recreateHint}
+	}
+
+	var b Baseline
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&b); err != nil {
+		return nil, jsonError(path, data, err)
+	}
+	if dec.More() {
+		return nil, &Error{Path: path, Problem: "has data after the JSON object", Hint: recreateHint}
+	}
+	if msg := b.validate(); msg != "" {
+		return nil, &Error{Path: path, Problem: "is invalid: " + msg, Hint: recreateHint}
+	}
+	return &b, nil
+}
+
+func jsonError(path string, data []byte, err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || err.Error() == "unexpected end of JSON input":
+		return &Error{Path: path, Problem: "is truncated (the JSON ends early)", Hint: recreateHint}
+	case errors.As(err, &syn) && strings.Contains(syn.Error(), "after top-level value"):
+		return &Error{Path: path, Problem: "has data after the JSON object", Hint: recreateHint}
+	case errors.As(err, &syn):
+		line, col := lineCol(data, syn.Offset-1)
+		return &Error{Path: path, Problem: fmt.Sprintf("is not valid JSON at line %d, column %d", line, col), Hint: recreateHint, Err: err}
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return &Error{Path: path, Problem: "is not a perfgate baseline (expected a JSON object)", Hint: recreateHint, Err: err}
+		}
+		return &Error{Path: path, Problem: fmt.Sprintf("field %s holds a %s where a %s is expected", field, typ.Value, typ.Type), Hint: recreateHint}
+	}
+	return &Error{Path: path, Problem: "cannot be decoded", Hint: recreateHint, Err: err}
+}
+
+// lineCol locates byte offset off in data (1-based line and column).
+func lineCol(data []byte, off int64) (line, col int) {
+	if off < 0 {
+		off = 0
+	}
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	line, col = 1, 1
+	for _, c := range data[:off] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// Marshal encodes b as the indented JSON that Write stores.
+func Marshal(b *Baseline) ([]byte, error) {
+	if b.Schema == "" {
+		b.Schema = Schema
+	}
+	if b.Schema != Schema {
+		return nil, fmt.Errorf("baseline %q: cannot write schema %q, only %q", b.Name, b.Schema, Schema)
+	}
+	if msg := b.validate(); msg != "" {
+		return nil, fmt.Errorf("baseline %q is not worth writing: %s", b.Name, msg)
+	}
+	data, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("baseline %q: %w", b.Name, err)
+	}
+	return append(data, '\n'), nil
+}
+
+// Write stores b at path atomically: it writes a temporary file in the same
+// folder, syncs it and renames it over path, so a reader sees either the old
+// file or the whole new one. It creates the folder if needed.
+func Write(path string, b *Baseline) (err error) {
+	data, err := Marshal(b)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("baseline %s: cannot create folder %s: %w", path, dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("baseline %s: cannot create a temporary file in %s: %w", path, dir, err)
+	}
+	tmpName := tmp.Name()
+	defer func() {
+		if err != nil {
+			_ = tmp.Close()
+			_ = os.Remove(tmpName)
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("baseline %s: writing %s: %w", path, tmpName, err)
+	}
+	if err = tmp.Chmod(0o644); err != nil {
+		return fmt.Errorf("baseline %s: %w", path, err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("baseline %s: syncing %s: %w", path, tmpName, err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("baseline %s: closing %s: %w", path, tmpName, err)
+	}
+	if err = os.Rename(tmpName, path); err != nil {
+		return fmt.Errorf("baseline %s: replacing it: %w", path, err)
+	}
+	// Make the rename durable; not every platform can sync a folder.
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
+	return nil
+}
