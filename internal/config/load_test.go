@@ -1,0 +1,223 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const validYAML = `name: demo
+services:
+  - name: db
+    process:
+      command: ["sleep", "100"]
+      ports: [5432]
+    ready:
+      tcp: 127.0.0.1:5432
+  - name: auth
+    depends_on: [db]
+    process:
+      command: ["./auth", "-addr", "127.0.0.1:18080"]
+      env: {MODE: test}
+      ports: [18080]
+    ready:
+      http: http://{{ endpoint "auth" "18080" }}/health
+scenarios:
+  - name: signup
+    method: post
+    url: http://{{ endpoint "auth" "18080" }}/auth/user
+    headers: {Content-Type: application/json}
+    body: '{"userId":"{{ letters 8 }}"}'
+    expect: [200]
+    weight: 3
+  - name: health
+    url: http://127.0.0.1:18080/health
+load:
+  workers: 20
+  warmup: {duration: 2s}
+  measure: {requests: 1000, duration: 10s}
+gates:
+  default:
+    throughput_drop: 5%
+    latency_rise: {p95: 10%, p99: 0.2}
+  scenarios:
+    health:
+      error_rate_max: 1%
+`
+
+func TestParseValid(t *testing.T) {
+	cfg, err := Parse("perfgate.yaml", []byte(validYAML))
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"name", cfg.Name, "demo"},
+		{"services", len(cfg.Services), 2},
+		{"provider", cfg.Services[1].Provider(), "process"},
+		{"ready default status", cfg.Services[1].Ready.Status, 200},
+		{"ready default timeout", cfg.Services[1].Ready.Timeout.D(), 30 * time.Second},
+		{"method upper", cfg.Scenarios[0].Method, "POST"},
+		{"method default", cfg.Scenarios[1].Method, "GET"},
+		{"weight", cfg.Scenarios[0].Weight, 3},
+		{"weight default", cfg.Scenarios[1].Weight, 1},
+		{"model default", cfg.Load.Model, "closed"},
+		{"workers", cfg.Load.Workers, 20},
+		{"repeat default", cfg.Load.Repeat, DefaultRepeat},
+		{"measure requests", cfg.Load.Measure.Requests, int64(1000)},
+		{"measure duration", cfg.Load.Measure.Duration.D(), 10 * time.Second},
+		{"warmup", cfg.Load.Warmup.Duration.D(), 2 * time.Second},
+		{"throughput drop", float64(*cfg.Gates.Default.ThroughputDrop), 0.05},
+		{"p99 fraction", float64(*cfg.Gates.Default.LatencyRise["p99"]), 0.2},
+		{"scenario gate", float64(*cfg.Gates.Scenarios["health"].ErrorRateMax), 0.01},
+		{"keepalive default", cfg.Client.KeepAliveOn(), true},
+		{"timeout default", cfg.Client.Timeout.D(), DefaultTimeout},
+		{"baselines default", cfg.Baselines, "baselines"},
+		{"service line", cfg.Services[1].Line, 9},
+		{"scenario line", cfg.Scenarios[1].Line, 25},
+		{"hash len", len(cfg.Hash), 16},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	base := "name: demo\nscenarios:\n  - name: a\n    url: http://127.0.0.1:1/\nload:\n  measure: {duration: 1s}\n"
+	tests := []struct {
+		name string
+		yaml string
+		want []string // substrings of the error, in order of appearance not required
+	}{
+		{"empty", "", []string{"empty"}},
+		{"not mapping", "- a\n- b\n", []string{":1:1:", "expected a mapping"}},
+		{"syntax", "name: [\n", []string{"YAML syntax"}},
+		{"unknown top key", base + "lod: {}\n", []string{":7:1: lod: unknown key", `did you mean "load"?`}},
+		{"unknown nested key", "name: d\nscenarios:\n  - name: a\n    url: http://x/\n    bdy: x\nload:\n  measure: {duration: 1s}\n", []string{":5:5: scenarios[0].bdy: unknown key"}},
+		{"duplicate key", base + "name: again\n", []string{":7:1:", "appears twice"}},
+		{"wrong type", strings.Replace(base, "load:\n", "load:\n  workers: many\n", 1), []string{":6:", "load.workers", "expected a whole number"}},
+		{"duration no unit", strings.Replace(base, "1s", "5", 1), []string{"load.measure.duration", "has no unit"}},
+		{"bad duration", strings.Replace(base, "1s", "soon", 1), []string{"expected a duration"}},
+		{"bad percent", base + "gates:\n  default:\n    throughput_drop: lots\n", []string{":9:", "expected a percentage"}},
+		{"missing name", strings.Replace(base, "name: demo\n", "", 1), []string{"name: required"}},
+		{"bad name", strings.Replace(base, "name: demo", "name: a/b", 1), []string{"must be letters"}},
+		{"no scenarios", "name: d\nload:\n  measure: {duration: 1s}\n", []string{"at least one scenario"}},
+		{"no url", "name: d\nscenarios:\n  - name: a\nload:\n  measure: {duration: 1s}\n", []string{":3:5: scenarios[0].url: required"}},
+		{"bad url", strings.Replace(base, "http://127.0.0.1:1/", "ftp://x", 1), []string{"not an http"}},
+		{"bad method", strings.Replace(base, "url:", "method: 'G T'\n    url:", 1), []string{"not an HTTP method"}},
+		{"bad status", strings.Replace(base, "url:", "expect: [99]\n    url:", 1), []string{"expect[0]", "not an HTTP status"}},
+		{"no measure", "name: d\nscenarios:\n  - name: a\n    url: http://x/\nload: {workers: 2}\n", []string{"load.measure: required"}},
+		{"bad model", strings.Replace(base, "load:\n", "load:\n  model: burst\n", 1), []string{"expected closed"}},
+		{"open needs rate", strings.Replace(base, "load:\n", "load:\n  model: open\n", 1), []string{"load.rate: required"}},
+		{"rate on closed", strings.Replace(base, "load:\n", "load:\n  rate: 5\n", 1), []string{"rate is for the open model"}},
+		{"repeat too big", strings.Replace(base, "load:\n", "load:\n  repeat: 1000\n", 1), []string{"load.repeat"}},
+		{"dup scenario", strings.Replace(base, "load:", "  - name: a\n    url: http://x/\nload:", 1), []string{"defined twice"}},
+		{"service both", base + "services:\n  - name: s\n    process: {command: [x]}\n    container: {image: x}\n", []string{"both process and container"}},
+		{"service none", base + "services:\n  - name: s\n", []string{"needs a provider"}},
+		{"no command", base + "services:\n  - name: s\n    process: {ports: [1]}\n", []string{"process.command: required"}},
+		{"bad port", base + "services:\n  - name: s\n    process: {command: [x], ports: [70000]}\n", []string{"not a TCP port"}},
+		{"unknown dep", base + "services:\n  - name: s\n    depends_on: [t]\n    process: {command: [x]}\n", []string{`unknown service "t"`}},
+		{"cycle", base + "services:\n  - name: a\n    depends_on: [b]\n    process: {command: [x]}\n  - name: b\n    depends_on: [a]\n    process: {command: [x]}\n", []string{"dependency cycle: a -> b -> a"}},
+		{"ready two checks", base + "services:\n  - name: s\n    process: {command: [x]}\n    ready: {http: 'http://x/', tcp: 'x:1'}\n", []string{"exactly one of"}},
+		{"endpoint unknown", strings.Replace(base, "http://127.0.0.1:1/", `http://{{ endpoint "nope" "80" }}/`, 1), []string{`endpoint "nope": no such service`}},
+		{"container no image", base + "services:\n  - name: s\n    container: {ports: ['80']}\n", []string{"needs image"}},
+		{"container bad network", base + "services:\n  - name: s\n    container: {image: x, network: weird}\n", []string{"expected bridge"}},
+		{"container bad memory", base + "services:\n  - name: s\n    container: {image: x, memory: lots}\n", []string{"size like 512m"}},
+		{"container bad port", base + "services:\n  - name: s\n    container: {image: x, ports: ['http']}\n", []string{"container port"}},
+		{"gate unknown scenario", base + "gates:\n  scenarios:\n    zzz: {throughput_drop: 5%}\n", []string{`no scenario named "zzz"`}},
+		{"gate unknown percentile", base + "gates:\n  default:\n    latency_rise: {p42: 5%}\n", []string{"unknown percentile"}},
+		{"gate alpha", base + "gates:\n  alpha: 0.9\n", []string{"gates.alpha"}},
+		{"all weights zero", strings.Replace(base, "url:", "weight: 0\n    url:", 1), []string{}}, // 0 means default 1: valid
+		{"negative weight", strings.Replace(base, "url:", "weight: -1\n    url:", 1), []string{"must be 0 or more"}},
+		{"merge key", "x: &a {name: d}\n<<: *a\n", []string{}},
+		{"two documents", base + "---\nname: b\n", []string{"more than one YAML document"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("perfgate.yaml", []byte(tt.yaml))
+			if tt.name == "all weights zero" {
+				if err != nil {
+					t.Fatalf("weight 0 should default to 1: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("expected an error")
+			}
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "perfgate.yaml") && !strings.Contains(msg, "problems in config") {
+				t.Errorf("error does not name the file: %q", msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q does not contain %q", msg, w)
+				}
+			}
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Errorf("want *config.Error, got %T", err)
+			}
+		})
+	}
+}
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "perfgate.yaml")
+	if err := os.WriteFile(p, []byte(validYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Dir != dir || cfg.Path != p {
+		t.Errorf("Dir=%q Path=%q", cfg.Dir, cfg.Path)
+	}
+	if _, err := ReadFile(filepath.Join(dir, "nope.yaml")); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestPercent(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want float64
+		ok   bool
+	}{{"5%", 0.05, true}, {"0.5%", 0.005, true}, {"0.05", 0.05, true}, {"-1%", 0, false}, {"x", 0, false}, {"NaN", 0, false}} {
+		got, err := ParsePercent(tt.in)
+		if (err == nil) != tt.ok || (tt.ok && abs(got-tt.want) > 1e-12) {
+			t.Errorf("ParsePercent(%q) = %v, %v", tt.in, got, err)
+		}
+	}
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(validYAML))
+	f.Add([]byte("name: x\nscenarios: [{name: a, url: 'http://x/'}]\nload: {measure: {duration: 1s}}\n"))
+	f.Add([]byte("a: &x [*x]\n"))
+	f.Add([]byte("services:\n  - {name: a, depends_on: [a], process: {command: [x]}}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := Parse("fuzz.yaml", data)
+		if err == nil && cfg == nil {
+			t.Fatal("nil config without error")
+		}
+		if err != nil && !strings.Contains(err.Error(), "fuzz.yaml") {
+			t.Fatalf("error without file name: %v", err)
+		}
+	})
+}

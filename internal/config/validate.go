@@ -1,0 +1,443 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults applied when a field is left out.
+const (
+	DefaultWorkers      = 10
+	DefaultMaxInFlight  = 1000
+	DefaultRepeat       = 5
+	DefaultReadyTimeout = 30 * time.Second
+	DefaultTimeout      = 10 * time.Second
+	DefaultDialTimeout  = 3 * time.Second
+	DefaultBaselines    = "baselines"
+
+	maxWorkers  = 100000
+	maxRepeat   = 100
+	maxDuration = 2 * time.Hour
+)
+
+func applyDefaults(c *Config) {
+	if c.Baselines == "" {
+		c.Baselines = DefaultBaselines
+	}
+	for i := range c.Services {
+		s := &c.Services[i]
+		if s.Ready != nil {
+			if s.Ready.Timeout == 0 {
+				s.Ready.Timeout = Duration(DefaultReadyTimeout)
+			}
+			if s.Ready.HTTP != "" && s.Ready.Status == 0 {
+				s.Ready.Status = 200
+			}
+		}
+		if s.Container != nil && s.Container.Network == "" {
+			s.Container.Network = "bridge"
+		}
+	}
+	for i := range c.Scenarios {
+		sc := &c.Scenarios[i]
+		if sc.Method == "" {
+			sc.Method = "GET"
+		} else {
+			sc.Method = strings.ToUpper(sc.Method)
+		}
+		if sc.Weight == 0 {
+			sc.Weight = 1
+		}
+	}
+	l := &c.Load
+	if l.Model == "" {
+		l.Model = "closed"
+	}
+	if l.Model == "closed" && l.Workers == 0 {
+		l.Workers = DefaultWorkers
+	}
+	if l.Model == "open" && l.MaxInFlight == 0 {
+		l.MaxInFlight = DefaultMaxInFlight
+	}
+	if l.Repeat == 0 {
+		l.Repeat = DefaultRepeat
+	}
+	if c.Client.Timeout == 0 {
+		c.Client.Timeout = Duration(DefaultTimeout)
+	}
+	if c.Client.DialTimeout == 0 {
+		c.Client.DialTimeout = Duration(DefaultDialTimeout)
+	}
+}
+
+type validator struct {
+	d   *decoder
+	cfg *Config
+}
+
+// at reports a problem at the line of field path (or its nearest parent).
+func (v *validator) at(path, format string, args ...any) {
+	p := Problem{File: v.d.file, Field: path, Msg: fmt.Sprintf(format, args...)}
+	for q := path; q != ""; q = parent(q) {
+		if ps, ok := v.d.lines[q]; ok {
+			p.Line, p.Col = ps.line, ps.col
+			break
+		}
+	}
+	v.d.problems = append(v.d.problems, p)
+}
+
+func parent(path string) string {
+	i := strings.LastIndexAny(path, ".[")
+	if i < 0 {
+		return ""
+	}
+	return path[:i]
+}
+
+var (
+	nameRe     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+	methodRe   = regexp.MustCompile(`^[A-Z]{1,20}$`)
+	endpointRe = regexp.MustCompile(`endpoint\s+"([^"]*)"`)
+	memoryRe   = regexp.MustCompile(`^(?i)(\d+)([kmg]?)b?$`)
+	portRe     = regexp.MustCompile(`^(\d{1,5})(/(tcp|udp))?$`)
+)
+
+func (v *validator) validate() {
+	c := v.cfg
+	switch {
+	case c.Name == "":
+		v.at("name", "required: a short name for this config, e.g. name: auth-service (baselines/<name>.json is named after it)")
+	case !nameRe.MatchString(c.Name):
+		v.at("name", "%q must be letters, digits, '.', '_' or '-' (it names baselines/<name>.json)", c.Name)
+	}
+	services := map[string]int{}
+	for i, s := range c.Services {
+		v.service(i, s, services)
+	}
+	v.dependencies()
+	if len(c.Scenarios) == 0 {
+		v.at("scenarios", "at least one scenario is required (a method, url and expected statuses)")
+	}
+	scen := map[string]bool{}
+	totalWeight := 0
+	for i, sc := range c.Scenarios {
+		p := fmt.Sprintf("scenarios[%d]", i)
+		switch {
+		case sc.Name == "":
+			v.at(p+".name", "required")
+		case !nameRe.MatchString(sc.Name):
+			v.at(p+".name", "%q must be letters, digits, '.', '_' or '-'", sc.Name)
+		case scen[sc.Name]:
+			v.at(p+".name", "scenario %q is defined twice", sc.Name)
+		}
+		scen[sc.Name] = true
+		if !methodRe.MatchString(sc.Method) {
+			v.at(p+".method", "%q is not an HTTP method (GET, POST, PUT, ...)", sc.Method)
+		}
+		v.templURL(p+".url", sc.URL, services, true)
+		for j, code := range sc.Expect {
+			if code < 100 || code > 599 {
+				v.at(fmt.Sprintf("%s.expect[%d]", p, j), "%d is not an HTTP status (100-599)", code)
+			}
+		}
+		if sc.Weight < 0 {
+			v.at(p+".weight", "must be 0 or more, got %d", sc.Weight)
+		}
+		totalWeight += sc.Weight
+		for k := range sc.Headers {
+			if k == "" || strings.ContainsAny(k, " :\r\n") {
+				v.at(p+".headers."+k, "%q is not a valid header name", k)
+			}
+		}
+	}
+	if len(c.Scenarios) > 0 && totalWeight == 0 {
+		v.at("scenarios", "every scenario has weight 0; give at least one a weight above 0")
+	}
+	v.load()
+	v.client()
+	v.gates(scen)
+}
+
+func (v *validator) service(i int, s Service, seen map[string]int) {
+	p := fmt.Sprintf("services[%d]", i)
+	switch {
+	case s.Name == "":
+		v.at(p+".name", "required")
+	case !nameRe.MatchString(s.Name):
+		v.at(p+".name", "%q must be letters, digits, '.', '_' or '-'", s.Name)
+	default:
+		if _, dup := seen[s.Name]; dup {
+			v.at(p+".name", "service %q is defined twice", s.Name)
+		}
+		seen[s.Name] = i
+	}
+	switch {
+	case s.Process != nil && s.Container != nil:
+		v.at(p, "has both process and container; a service is one or the other")
+	case s.Process == nil && s.Container == nil:
+		v.at(p, "needs a provider: a process block (a local command) or a container block (an image)")
+	case s.Process != nil:
+		if len(s.Process.Command) == 0 || s.Process.Command[0] == "" {
+			v.at(p+".process.command", "required: the command and its arguments as a list, e.g. [\"./bin/auth-service\", \"-addr\", \"127.0.0.1:18080\"]")
+		}
+		for j, port := range s.Process.Ports {
+			if port < 1 || port > 65535 {
+				v.at(fmt.Sprintf("%s.process.ports[%d]", p, j), "%d is not a TCP port (1-65535)", port)
+			}
+		}
+	case s.Container != nil:
+		ct := s.Container
+		if ct.Image == "" && ct.Build == nil {
+			v.at(p+".container", "needs image (a reference such as nginx:1.27) or build (a Dockerfile context)")
+		}
+		if ct.Build != nil && ct.Build.Context == "" {
+			v.at(p+".container.build.context", "required: the folder holding the Dockerfile, relative to this file")
+		}
+		if ct.Network != "bridge" && ct.Network != "host" {
+			v.at(p+".container.network", "%q: expected bridge (default) or host", ct.Network)
+		}
+		if ct.CPUs < 0 {
+			v.at(p+".container.cpus", "must be 0 (no limit) or more")
+		}
+		if ct.Memory != "" && !memoryRe.MatchString(ct.Memory) {
+			v.at(p+".container.memory", "%q: expected a size like 512m or 1g", ct.Memory)
+		}
+		for j, port := range ct.Ports {
+			m := portRe.FindStringSubmatch(port)
+			if n, _ := strconv.Atoi(firstOr(m)); m == nil || n < 1 || n > 65535 {
+				v.at(fmt.Sprintf("%s.container.ports[%d]", p, j), "%q: expected a container port like 8080 or 8080/tcp", port)
+			}
+		}
+		for j, f := range ct.Files {
+			if f.Source == "" || !strings.HasPrefix(f.Target, "/") {
+				v.at(fmt.Sprintf("%s.container.files[%d]", p, j), "needs source (a path relative to this file) and target (an absolute path in the container)")
+			}
+		}
+	}
+	if r := s.Ready; r != nil {
+		n := 0
+		for _, set := range []bool{r.HTTP != "", r.TCP != "", r.Log != ""} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			v.at(p+".ready", "set exactly one of http (a URL), tcp (host:port) or log (a line of output)")
+		}
+		if r.HTTP != "" {
+			v.templURL(p+".ready.http", r.HTTP, nil, false)
+		}
+		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
+			v.at(p+".ready.status", "%d is not an HTTP status", r.Status)
+		}
+		if r.Timeout.D() > maxDuration {
+			v.at(p+".ready.timeout", "%s is longer than the limit of %s", r.Timeout, maxDuration)
+		}
+	}
+}
+
+func firstOr(m []string) string {
+	if len(m) > 1 {
+		return m[1]
+	}
+	return ""
+}
+
+// dependencies checks depends_on names and rejects cycles.
+func (v *validator) dependencies() {
+	idx := map[string]int{}
+	for i, s := range v.cfg.Services {
+		idx[s.Name] = i
+	}
+	for i, s := range v.cfg.Services {
+		for j, dep := range s.DependsOn {
+			if _, ok := idx[dep]; !ok {
+				v.at(fmt.Sprintf("services[%d].depends_on[%d]", i, j), "unknown service %q; defined services: %s", dep, strings.Join(serviceNames(v.cfg), ", "))
+			} else if dep == s.Name {
+				v.at(fmt.Sprintf("services[%d].depends_on[%d]", i, j), "service %q depends on itself", dep)
+			}
+		}
+	}
+	// Depth-first search for a cycle.
+	state := make([]int, len(v.cfg.Services)) // 0 new, 1 on stack, 2 done
+	var stack []string
+	var visit func(i int) bool
+	visit = func(i int) bool {
+		state[i] = 1
+		stack = append(stack, v.cfg.Services[i].Name)
+		for _, dep := range v.cfg.Services[i].DependsOn {
+			j, ok := idx[dep]
+			if !ok || j == i {
+				continue
+			}
+			if state[j] == 1 {
+				start := 0
+				for k, n := range stack {
+					if n == dep {
+						start = k
+					}
+				}
+				cycle := append(append([]string{}, stack[start:]...), dep)
+				v.at(fmt.Sprintf("services[%d].depends_on", i), "dependency cycle: %s", strings.Join(cycle, " -> "))
+				return true
+			}
+			if state[j] == 0 && visit(j) {
+				return true
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[i] = 2
+		return false
+	}
+	for i := range v.cfg.Services {
+		if state[i] == 0 && visit(i) {
+			return
+		}
+	}
+}
+
+func serviceNames(c *Config) []string {
+	var ns []string
+	for _, s := range c.Services {
+		ns = append(ns, s.Name)
+	}
+	if len(ns) == 0 {
+		return []string{"(none)"}
+	}
+	return ns
+}
+
+// templURL checks a URL that may use {{ endpoint "svc" "port" }}.
+func (v *validator) templURL(path, raw string, services map[string]int, required bool) {
+	if raw == "" {
+		if required {
+			v.at(path, "required: the request URL, e.g. http://127.0.0.1:18080/health or http://{{ endpoint \"nginx\" \"80\" }}/health")
+		}
+		return
+	}
+	check := raw
+	if strings.Contains(raw, "{{") {
+		for _, m := range endpointRe.FindAllStringSubmatch(raw, -1) {
+			if _, ok := v.cfg.serviceByName(m[1]); !ok {
+				v.at(path, "endpoint %q: no such service; defined services: %s", m[1], strings.Join(serviceNames(v.cfg), ", "))
+			}
+		}
+		if strings.Count(raw, "{{") != strings.Count(raw, "}}") {
+			v.at(path, "unbalanced {{ }} in %q", raw)
+			return
+		}
+		check = regexp.MustCompile(`\{\{.*?\}\}`).ReplaceAllString(raw, "127.0.0.1:1")
+	}
+	u, err := url.Parse(check)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.at(path, "%q is not an http:// or https:// URL with a host", raw)
+	}
+}
+
+func (c *Config) serviceByName(name string) (Service, bool) {
+	for _, s := range c.Services {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Service{}, false
+}
+
+func (v *validator) load() {
+	l := v.cfg.Load
+	switch l.Model {
+	case "closed":
+		if l.Workers < 1 || l.Workers > maxWorkers {
+			v.at("load.workers", "must be between 1 and %d, got %d", maxWorkers, l.Workers)
+		}
+		if l.Rate != 0 {
+			v.at("load.rate", "rate is for the open model; set model: open, or remove rate")
+		}
+	case "open":
+		if l.Rate <= 0 {
+			v.at("load.rate", "required for model: open: requests per second, e.g. rate: 500")
+		}
+		if l.MaxInFlight < 1 || l.MaxInFlight > maxWorkers {
+			v.at("load.max_in_flight", "must be between 1 and %d, got %d", maxWorkers, l.MaxInFlight)
+		}
+	default:
+		v.at("load.model", "%q: expected closed (N workers) or open (constant arrival rate)", l.Model)
+	}
+	if l.Measure.Requests <= 0 && l.Measure.Duration == 0 {
+		v.at("load.measure", "required: bound the measured pass by requests, duration, or both, e.g. measure: {duration: 10s}")
+	}
+	for _, ps := range []struct {
+		name string
+		p    Pass
+	}{{"load.warmup", l.Warmup}, {"load.measure", l.Measure}} {
+		if ps.p.Requests < 0 {
+			v.at(ps.name+".requests", "must be 0 or more")
+		}
+		if ps.p.Duration.D() > maxDuration {
+			v.at(ps.name+".duration", "%s is longer than the limit of %s", ps.p.Duration, maxDuration)
+		}
+	}
+	if l.Repeat < 1 || l.Repeat > maxRepeat {
+		v.at("load.repeat", "must be between 1 and %d, got %d", maxRepeat, l.Repeat)
+	}
+}
+
+func (v *validator) client() {
+	c := v.cfg.Client
+	for _, n := range []struct {
+		path string
+		val  int
+	}{{"client.max_idle_conns", c.MaxIdleConns}, {"client.max_idle_conns_per_host", c.MaxIdleConnsPerHost}, {"client.max_conns_per_host", c.MaxConnsPerHost}} {
+		if n.val < 0 {
+			v.at(n.path, "must be 0 (automatic) or more")
+		}
+	}
+	if c.Timeout.D() > maxDuration {
+		v.at("client.timeout", "%s is longer than the limit of %s", c.Timeout, maxDuration)
+	}
+}
+
+// LatencyMetrics are the percentiles a latency gate may name.
+var LatencyMetrics = []string{"p50", "p90", "p95", "p99"}
+
+func (v *validator) gates(scen map[string]bool) {
+	g := v.cfg.Gates
+	if g.Alpha != 0 && (g.Alpha <= 0 || g.Alpha >= 0.5) {
+		v.at("gates.alpha", "must be between 0 and 0.5 (e.g. 0.05), got %v", g.Alpha)
+	}
+	v.gate("gates.default", g.Default)
+	for name, gt := range g.Scenarios {
+		if !scen[name] {
+			v.at("gates.scenarios."+name, "no scenario named %q", name)
+		}
+		v.gate("gates.scenarios."+name, gt)
+	}
+}
+
+func (v *validator) gate(path string, g Gate) {
+	for k, p := range g.LatencyRise {
+		ok := false
+		for _, m := range LatencyMetrics {
+			ok = ok || k == m
+		}
+		if !ok {
+			v.at(path+".latency_rise."+k, "unknown percentile %q; expected one of %s", k, strings.Join(LatencyMetrics, ", "))
+		}
+		if p == nil {
+			v.at(path+".latency_rise."+k, "needs a value like 10%%")
+		}
+	}
+	for _, f := range []struct {
+		name string
+		p    *Percent
+	}{{"error_rate_max", g.ErrorRateMax}, {"error_rate_rise", g.ErrorRateRise}, {"throughput_drop", g.ThroughputDrop}} {
+		if f.p != nil && *f.p > 1 {
+			v.at(path+"."+f.name, "%s is above 100%%", *f.p)
+		}
+	}
+}
