@@ -29,7 +29,14 @@ type Env struct {
 	RunID string
 	// ConfigDir resolves relative paths.
 	ConfigDir string
+	// Endpoint resolves an endpoint of a service started before this one
+	// (filled by the Stack; nil outside it). Providers use it, with their
+	// own Endpoint, to render readiness URLs (see RenderTemplate).
+	Endpoint EndpointFunc
 }
+
+// EndpointFunc returns "host:port" for a service's port.
+type EndpointFunc func(ctx context.Context, service, port string) (string, error)
 
 // Service is one started service; its owner must call Stop.
 type Service interface {
