@@ -1,0 +1,32 @@
+package cmdutil
+
+import (
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// IOStreams are where a command reads and writes; tests swap in buffers.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// TTY is true when stdout (and stderr) are terminals: live progress bar
+	// and colour; otherwise plain lines for CI logs.
+	TTY bool
+}
+
+// System returns the process's own streams.
+func System() *IOStreams {
+	tty := term.IsTerminal(int(os.Stdout.Fd())) && term.IsTerminal(int(os.Stderr.Fd()))
+	return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, TTY: tty}
+}
+
+// Factory is what every command is built from: no globals.
+type Factory struct {
+	IO      *IOStreams
+	Version string
+	// Getenv reads the environment (tests inject their own).
+	Getenv func(string) string
+}

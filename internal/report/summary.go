@@ -1,0 +1,109 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jedib0t/go-pretty/v6/table"
+	"github.com/jedib0t/go-pretty/v6/text"
+
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// SummaryTable renders what a run measured, one row per scenario, for the
+// terminal: the figures merged over the measured runs, the spread of
+// throughput across runs, statuses and error classes.
+func SummaryTable(w io.Writer, res *results.Results, color bool) error {
+	t := table.NewWriter()
+	t.SetOutputMirror(w)
+	if color {
+		t.SetStyle(table.StyleRounded)
+	} else {
+		t.SetStyle(table.StyleLight)
+	}
+	t.SetTitle(summaryTitle(res))
+	t.AppendHeader(table.Row{"Scenario", "Requests", "Req/s", "Runs min..max", "Errors", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms", "Statuses"})
+	for _, s := range res.Scenarios {
+		t.AppendRow(table.Row{
+			s.Name, s.Requests, fmt.Sprintf("%.1f", s.ThroughputRPS), runSpread(s.Runs),
+			errorCell(s.Figures), ms(s.LatencyMS.P50), ms(s.LatencyMS.P90), ms(s.LatencyMS.P95), ms(s.LatencyMS.P99), ms(s.LatencyMS.Max),
+			statusCell(s.StatusCounts),
+		})
+	}
+	t.SetColumnConfigs([]table.ColumnConfig{
+		{Number: 2, Align: text.AlignRight}, {Number: 3, Align: text.AlignRight},
+		{Number: 6, Align: text.AlignRight}, {Number: 7, Align: text.AlignRight}, {Number: 8, Align: text.AlignRight},
+		{Number: 9, Align: text.AlignRight}, {Number: 10, Align: text.AlignRight},
+	})
+	t.Render()
+	return nil
+}
+
+func summaryTitle(res *results.Results) string {
+	l := res.Load
+	var load string
+	if l.Model == "open" {
+		load = fmt.Sprintf("open model, %.0f req/s, max %d in flight", l.Rate, l.MaxInFlight)
+	} else {
+		load = fmt.Sprintf("closed model, %d workers", l.Workers)
+	}
+	title := fmt.Sprintf("perfgate %s — %s, %d measured run(s)", res.Name, load, l.Repeat)
+	if res.Interrupted {
+		title += " — INTERRUPTED, partial results"
+	}
+	return title
+}
+
+func ms(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}
+
+func runSpread(runs []results.Run) string {
+	if len(runs) == 0 {
+		return "-"
+	}
+	lo, hi := runs[0].ThroughputRPS, runs[0].ThroughputRPS
+	for _, r := range runs[1:] {
+		lo, hi = min(lo, r.ThroughputRPS), max(hi, r.ThroughputRPS)
+	}
+	return fmt.Sprintf("%.0f..%.0f", lo, hi)
+}
+
+func errorCell(f results.Figures) string {
+	if f.Errors.Total() == 0 {
+		return "0"
+	}
+	var parts []string
+	for _, c := range []struct {
+		n string
+		v int64
+	}{{"status", f.Errors.Status}, {"timeout", f.Errors.Timeout}, {"refused", f.Errors.Refused}, {"reset", f.Errors.Reset}, {"other", f.Errors.Other}} {
+		if c.v > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", c.n, c.v))
+		}
+	}
+	return fmt.Sprintf("%.2f%% (%s)", f.ErrorRate*100, strings.Join(parts, ", "))
+}
+
+func statusCell(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s×%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
+}
