@@ -158,7 +158,12 @@ const (
 type Check struct {
 	Scenario string `json:"scenario"`
 	// Metric: throughput_rps, error_rate, p50, p90, p95, p99.
-	Metric   string  `json:"metric"`
+	Metric string `json:"metric"`
+	// Gate names the rule judged: throughput_drop, latency_rise,
+	// error_rate_max (an absolute ceiling, no statistical test: PValue and
+	// the interval are not meaningful) or error_rate_rise; "" for a missing
+	// scenario.
+	Gate     string  `json:"gate,omitempty"`
 	Baseline float64 `json:"baseline"` // center (median of runs) in the baseline
 	Current  float64 `json:"current"`  // center in this run
 	// Change is the relative change current/baseline-1 (absolute difference
