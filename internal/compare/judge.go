@@ -1,0 +1,448 @@
+// Package compare judges a run against a baseline.
+//
+// CI runners are noisy, so a single "throughput dropped more than 5%" is not
+// a verdict. Each metric is judged over the runs (load.repeat) of the
+// baseline and of the current run:
+//
+//   - center: the median over runs on each side;
+//   - change: current/baseline-1 (relative), or current-baseline for the
+//     error rate (absolute, in rate units);
+//   - significance: the two-sided Mann-Whitney U test over the runs
+//     (golang.org/x/perf/benchmath, AssumeNothing), at alpha (default 0.05);
+//   - confidence interval of the change: the distribution-free interval that
+//     inverts the same test (Hodges-Lehmann style: order statistics of the
+//     pairwise ratios current/baseline, or differences for the error rate),
+//     at level 1-alpha, with its exact level in Check.Confidence.
+//
+// A metric FAILS only when its change is significant (p ≤ alpha) AND the
+// change (median vs median) is beyond its threshold in the bad direction.
+// A significant change within the threshold, an improvement, or no
+// significant change passes ("~" in reports).
+//
+// Too few runs: with n1 and n2 runs and no ties the smallest two-sided
+// p-value the U test can produce is 2/C(n1+n2, n1). When that exceeds alpha,
+// no data can show a change and the check is "insufficient" — said plainly,
+// never a failure. At alpha = 0.05 (equal runs on both sides) that means
+// repeat ≥ 4: 3+3 → 0.100 (insufficient), 4+4 → 0.029, 5+5 → 0.0079.
+// Unequal: 3+4 → 0.057 (insufficient), 3+5 → 0.036, 2+8 → 0.044, 2+7 →
+// 0.056 (insufficient), 1+n needs n ≥ 39.
+//
+// The error-rate ceiling (error_rate_max) is not statistical: it fails
+// whenever the current run's overall error rate exceeds it, whatever the
+// number of runs and even without a baseline.
+package compare
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"golang.org/x/perf/benchmath"
+
+	"github.com/perfgate/perfgate/internal/baseline"
+	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// Gate names, as in results.Check.Gate.
+const (
+	GateThroughputDrop = "throughput_drop"
+	GateLatencyRise    = "latency_rise"
+	GateErrorRateMax   = "error_rate_max"
+	GateErrorRateRise  = "error_rate_rise"
+)
+
+// Options tune Judge.
+type Options struct {
+	// BaselinePath is recorded in Comparison.Baseline (for reports).
+	BaselinePath string
+}
+
+// Judge compares the current run with the baseline under gates and returns
+// the comparison (never nil). base may be nil: then only the error-rate
+// ceiling is judged and Verdict reports "no-baseline" unless it failed.
+// Judge does not modify its inputs; set cur.Comparison and cur.Verdict
+// yourself (or use Apply).
+func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, opts Options) *results.Comparison {
+	alpha := Alpha(gates)
+	c := &results.Comparison{
+		Baseline: opts.BaselinePath,
+		Alpha:    alpha,
+		Checks:   []results.Check{},
+	}
+	if base != nil {
+		c.BaselineDate = base.CreatedAt
+		c.Warnings = fairness(base, cur)
+	} else {
+		c.Warnings = append(c.Warnings, "no baseline: only the error-rate ceiling was judged; create one with `perfgate baseline update`")
+	}
+	if cur.Interrupted {
+		c.Warnings = append(c.Warnings, "this run was interrupted: it is judged on the runs that finished")
+	}
+	j := judge{alpha: alpha}
+	seen := map[string]bool{}
+	for _, sc := range cur.Scenarios {
+		seen[sc.Name] = true
+		th := Resolve(gates, sc.Name)
+		c.Checks = append(c.Checks, ceilingCheck(sc, th, base))
+		if base == nil {
+			continue
+		}
+		bs := base.Scenario(sc.Name)
+		if bs == nil {
+			c.Checks = append(c.Checks, results.Check{
+				Scenario: sc.Name,
+				Status:   results.CheckMissing,
+				Note:     "not in the baseline, so not compared; add it with `perfgate baseline update`",
+			})
+			continue
+		}
+		c.Checks = append(c.Checks, j.scenario(bs, sc, th)...)
+	}
+	if base != nil {
+		for _, bs := range base.Scenarios {
+			if !seen[bs.Name] {
+				c.Checks = append(c.Checks, results.Check{
+					Scenario:    bs.Name,
+					Status:      results.CheckMissing,
+					Note:        "in the baseline but not measured in this run",
+					SamplesBase: bs.Samples.Len(),
+				})
+			}
+		}
+	}
+	return c
+}
+
+// Apply judges and records the outcome in cur: cur.Comparison and
+// cur.Verdict. It returns the verdict.
+func Apply(gates config.Gates, base *baseline.Baseline, cur *results.Results, opts Options) string {
+	cur.Comparison = Judge(gates, base, cur, opts)
+	cur.Verdict = Verdict(cur.Comparison)
+	return cur.Verdict
+}
+
+// Verdict is results.VerdictFail when any check failed; otherwise
+// results.VerdictNoBaseline when nothing was compared with a baseline
+// (c is nil, or was judged without one), else results.VerdictPass.
+func Verdict(c *results.Comparison) string {
+	if c == nil {
+		return results.VerdictNoBaseline
+	}
+	if len(Failures(c)) > 0 {
+		return results.VerdictFail
+	}
+	if c.BaselineDate.IsZero() && c.Baseline == "" {
+		return results.VerdictNoBaseline
+	}
+	return results.VerdictPass
+}
+
+// Failures returns the failed checks of c.
+func Failures(c *results.Comparison) []results.Check {
+	if c == nil {
+		return nil
+	}
+	var out []results.Check
+	for _, ch := range c.Checks {
+		if ch.Status == results.CheckFail {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+// fairness lists what differs between the baseline's conditions and this
+// run's, which may explain a change by itself.
+func fairness(b *baseline.Baseline, cur *results.Results) []string {
+	var w []string
+	bh, ch := b.Host, cur.Host
+	if bh.CPUModel != ch.CPUModel && bh.CPUModel != "" && ch.CPUModel != "" {
+		w = append(w, fmt.Sprintf("baseline measured on CPU %q, this run on %q: figures may differ for that reason alone", bh.CPUModel, ch.CPUModel))
+	}
+	if bh.CPUCount != ch.CPUCount && bh.CPUCount > 0 && ch.CPUCount > 0 {
+		w = append(w, fmt.Sprintf("baseline measured with %d CPUs, this run with %d", bh.CPUCount, ch.CPUCount))
+	} else if bh.GOMAXPROCS != ch.GOMAXPROCS && bh.GOMAXPROCS > 0 && ch.GOMAXPROCS > 0 {
+		w = append(w, fmt.Sprintf("baseline measured with GOMAXPROCS=%d, this run with %d", bh.GOMAXPROCS, ch.GOMAXPROCS))
+	}
+	if b.ConfigHash != cur.ConfigHash {
+		w = append(w, fmt.Sprintf("the config changed since the baseline (hash %s → %s); if that was meant, re-create the baseline with `perfgate baseline update`", short(b.ConfigHash), short(cur.ConfigHash)))
+	}
+	if b.PerfgateVersion != cur.PerfgateVersion {
+		w = append(w, fmt.Sprintf("baseline written by perfgate %s, this run by %s", orUnknown(b.PerfgateVersion), orUnknown(cur.PerfgateVersion)))
+	}
+	if b.Client != "" && cur.Client != "" && b.Client != cur.Client {
+		w = append(w, fmt.Sprintf("baseline used HTTP client %q, this run %q", b.Client, cur.Client))
+	}
+	return w
+}
+
+func short(h string) string {
+	if h == "" {
+		return "(none)"
+	}
+	if i := strings.IndexByte(h, ':'); i >= 0 {
+		h = h[i+1:]
+	}
+	if len(h) > 12 {
+		h = h[:12]
+	}
+	return h
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}
+
+// ceilingCheck is the absolute error-rate gate: always judged.
+func ceilingCheck(sc results.Scenario, th Thresholds, base *baseline.Baseline) results.Check {
+	ch := results.Check{
+		Scenario:   sc.Name,
+		Metric:     baseline.MetricErrorRate,
+		Gate:       GateErrorRateMax,
+		Current:    finite(sc.ErrorRate),
+		Threshold:  th.ErrorRateMax,
+		Rule:       "<= " + Pct(th.ErrorRateMax),
+		SamplesCur: len(sc.Runs),
+	}
+	if base != nil {
+		if bs := base.Scenario(sc.Name); bs != nil {
+			ch.Baseline = baseline.Median(bs.Samples.ErrorRate)
+			ch.SamplesBase = bs.Samples.Len()
+		}
+	}
+	ch.Change = ch.Current - ch.Baseline
+	ch.ChangeLow, ch.ChangeHigh = ch.Change, ch.Change
+	if ch.Current > th.ErrorRateMax {
+		ch.Status = results.CheckFail
+		ch.Note = fmt.Sprintf("error rate %s over %d requests is above the %s ceiling", Pct(ch.Current), sc.Requests, Pct(th.ErrorRateMax))
+	} else {
+		ch.Status = results.CheckPass
+	}
+	return ch
+}
+
+type judge struct {
+	alpha float64
+}
+
+// metricGate is one statistical gate on one metric.
+type metricGate struct {
+	metric    string
+	gate      string
+	threshold float64
+	absolute  bool // change is current-baseline, not current/baseline-1
+	lowerBad  bool // a drop is bad (throughput), else a rise is bad
+}
+
+func (j judge) scenario(bs *baseline.Scenario, sc results.Scenario, th Thresholds) []results.Check {
+	gates := []metricGate{
+		{metric: baseline.MetricThroughput, gate: GateThroughputDrop, threshold: th.ThroughputDrop, lowerBad: true},
+		{metric: baseline.MetricErrorRate, gate: GateErrorRateRise, threshold: th.ErrorRateRise, absolute: true},
+	}
+	for _, p := range []string{baseline.MetricP50, baseline.MetricP90, baseline.MetricP95, baseline.MetricP99} {
+		if t, ok := th.LatencyRise[p]; ok {
+			gates = append(gates, metricGate{metric: p, gate: GateLatencyRise, threshold: t})
+		}
+	}
+	curSamples := baseline.SamplesOf(sc)
+	out := make([]results.Check, 0, len(gates))
+	for _, g := range gates {
+		out = append(out, j.check(sc.Name, g, clean(bs.Samples.Get(g.metric)), clean(curSamples.Get(g.metric))))
+	}
+	return out
+}
+
+// check judges one metric.
+func (j judge) check(scenario string, g metricGate, xs, ys []float64) results.Check {
+	ch := results.Check{
+		Scenario:    scenario,
+		Metric:      g.metric,
+		Gate:        g.gate,
+		Threshold:   g.threshold,
+		SamplesBase: len(xs),
+		SamplesCur:  len(ys),
+		PValue:      1,
+	}
+	switch {
+	case g.absolute:
+		ch.Rule = "rise <= " + PP(g.threshold)
+	case g.lowerBad:
+		ch.Rule = "drop <= " + Pct(g.threshold)
+	default:
+		ch.Rule = "rise <= " + Pct(g.threshold)
+	}
+	ch.Baseline = baseline.Median(xs)
+	ch.Current = baseline.Median(ys)
+	if len(xs) == 0 || len(ys) == 0 {
+		ch.Status = results.CheckInsufficient
+		switch {
+		case len(xs) == 0:
+			ch.Note = "the baseline has no completed run of this scenario"
+		default:
+			ch.Note = "no run of this scenario completed a request"
+		}
+		return ch
+	}
+
+	var diff func(x, y float64) float64
+	if g.absolute {
+		ch.Change = ch.Current - ch.Baseline
+		diff = func(x, y float64) float64 { return y - x }
+	} else {
+		if !allPositive(xs) || !allPositive(ys) {
+			ch.Status = results.CheckInsufficient
+			ch.Note = "a value is 0, so a relative change cannot be computed"
+			return ch
+		}
+		ch.Change = ch.Current/ch.Baseline - 1
+		diff = func(x, y float64) float64 { return y/x - 1 }
+	}
+	ch.ChangeLow, ch.ChangeHigh, ch.Confidence = shiftCI(xs, ys, 1-j.alpha, diff)
+	ch.ChangeLow, ch.ChangeHigh = finite(ch.ChangeLow), finite(ch.ChangeHigh)
+
+	if !canReach(len(xs), len(ys), j.alpha) {
+		ch.Status = results.CheckInsufficient
+		ch.Note = insufficientNote(len(xs), len(ys), j.alpha)
+		return ch
+	}
+
+	th := benchmath.Thresholds{CompareAlpha: j.alpha}
+	cmp := benchmath.AssumeNothing.Compare(
+		benchmath.NewSample(append([]float64(nil), xs...), &th),
+		benchmath.NewSample(append([]float64(nil), ys...), &th))
+	ch.PValue = finite(cmp.P)
+	ch.Significant = cmp.P <= j.alpha
+
+	bad := ch.Change > g.threshold
+	if g.lowerBad {
+		bad = ch.Change < -g.threshold
+	}
+	word, unit := "rose", Pct
+	if g.lowerBad {
+		word = "dropped"
+	}
+	if g.absolute {
+		unit = PP
+	}
+	switch {
+	case ch.Significant && bad:
+		ch.Status = results.CheckFail
+		ch.Note = fmt.Sprintf("%s %s by %s (p=%s), beyond the %s allowed", g.metric, word, unit(math.Abs(ch.Change)), PValue(ch.PValue), unit(g.threshold))
+	case !ch.Significant:
+		ch.Status = results.CheckPass
+		ch.Note = "no significant change"
+	case (g.lowerBad && ch.Change >= 0) || (!g.lowerBad && ch.Change <= 0):
+		ch.Status = results.CheckPass
+		ch.Note = "improved"
+	default:
+		ch.Status = results.CheckPass
+		ch.Note = "significant, within the threshold"
+	}
+	return ch
+}
+
+func insufficientNote(n1, n2 int, alpha float64) string {
+	need := runsNeeded(n1, alpha, 100)
+	equal := 1
+	for !canReach(equal, equal, alpha) && equal < 100 {
+		equal++
+	}
+	msg := fmt.Sprintf("%d baseline + %d current runs cannot show a change at alpha %s (best possible p = %s); ",
+		n1, n2, strconv.FormatFloat(alpha, 'g', -1, 64), PValue(minPValue(n1, n2)))
+	if need > 0 && need <= 20 && need != equal {
+		return msg + fmt.Sprintf("this run needs ≥ %d runs, or use load.repeat ≥ %d for both baseline and run", need, equal)
+	}
+	return msg + fmt.Sprintf("use load.repeat ≥ %d for both baseline and run", equal)
+}
+
+func allPositive(xs []float64) bool {
+	for _, x := range xs {
+		if !(x > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// clean drops non-finite values, so one bad figure cannot poison a check.
+func clean(xs []float64) []float64 {
+	out := make([]float64, 0, len(xs))
+	for _, x := range xs {
+		if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// finite maps NaN and ±Inf to 0 so results stay encodable as JSON.
+func finite(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return x
+}
+
+// Pct formats a fraction as a percentage with up to two decimals: 0.05 →
+// "5%", 0.125 → "12.5%".
+func Pct(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1e4)/1e2, 'f', -1, 64) + "%"
+}
+
+// PP formats an absolute difference of rates in percentage points: 0.005 →
+// "0.5pp".
+func PP(f float64) string {
+	return strconv.FormatFloat(math.Round(f*1e4)/1e2, 'f', -1, 64) + "pp"
+}
+
+// PValue formats a p-value with three significant decimals ("0.008").
+func PValue(p float64) string {
+	if p < 0.001 {
+		return "<0.001"
+	}
+	return strconv.FormatFloat(p, 'f', 3, 64)
+}
+
+// CandidateError says why a run should not become a baseline.
+type CandidateError struct {
+	Problems []string
+}
+
+func (e *CandidateError) Error() string {
+	return "this run should not become a baseline: " + strings.Join(e.Problems, "; ") +
+		"; fix the cause and run again, or pass --force to keep it anyway"
+}
+
+// CheckCandidate reports whether cur may become a baseline under gates: a
+// run that breaks its own error-rate ceiling, was interrupted, or has a
+// scenario with no completed request would make every later comparison
+// meaningless. It returns nil or a *CandidateError; `baseline update
+// --force` skips it.
+func CheckCandidate(gates config.Gates, cur *results.Results) error {
+	var p []string
+	if cur.Interrupted {
+		p = append(p, "the run was interrupted")
+	}
+	if len(cur.Scenarios) == 0 {
+		p = append(p, "it measured no scenario")
+	}
+	for _, sc := range cur.Scenarios {
+		th := Resolve(gates, sc.Name)
+		if baseline.SamplesOf(sc).Len() == 0 {
+			p = append(p, fmt.Sprintf("scenario %q completed no request", sc.Name))
+			continue
+		}
+		if sc.ErrorRate > th.ErrorRateMax {
+			p = append(p, fmt.Sprintf("scenario %q has error rate %s, above its %s ceiling", sc.Name, Pct(sc.ErrorRate), Pct(th.ErrorRateMax)))
+		}
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	return &CandidateError{Problems: p}
+}
