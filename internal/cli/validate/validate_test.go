@@ -1,0 +1,50 @@
+package validate_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/perfgate/perfgate/internal/cli/clitest"
+)
+
+func TestValidateCommand(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(good, []byte("name: g\nscenarios:\n  - name: a\n    url: http://127.0.0.1:1/\nload:\n  workers: 3\n  measure: {duration: 1s}\n"), 0o644)
+	os.WriteFile(bad, []byte("name: g\nscenarios:\n  - name: a\n    url: http://127.0.0.1:1/\n    metod: GET\nload:\n  measure: {duration: 1s}\n"), 0o644)
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		out, err string
+	}{
+		{"valid", []string{"validate", "-c", good}, 0, "OK — 0 services, 1 scenario, closed model with 3 workers, no warm-up, 5 measured run(s) of 1s", ""},
+		{"unknown key", []string{"validate", "-c", bad}, 2, "", "bad.yaml:5:5: scenarios[0].metod: unknown key \"metod\""},
+		{"missing file", []string{"validate", "-c", filepath.Join(dir, "none.yaml")}, 2, "", "not found"},
+		{"extra arg", []string{"validate", "x"}, 2, "", ""},
+		{"bad flag", []string{"validate", "--nope"}, 2, "", ""},
+		{"default path", []string{"validate"}, 2, "", "perfgate.yaml not found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := clitest.Run(t, context.Background(), nil, tt.args...)
+			if r.Code != tt.code {
+				t.Fatalf("exit %d, want %d (err %v, stderr %q)", r.Code, tt.code, r.Err, r.ErrOut)
+			}
+			if !strings.Contains(r.Out, tt.out) {
+				t.Errorf("stdout %q lacks %q", r.Out, tt.out)
+			}
+			msg := r.ErrOut
+			if r.Err != nil {
+				msg += r.Err.Error()
+			}
+			if !strings.Contains(msg, tt.err) {
+				t.Errorf("error %q lacks %q", msg, tt.err)
+			}
+		})
+	}
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The project's test command (README: "Run the tests"). Needs a Docker engine
+# for the container tests: `bash .ci/docker.sh` starts one on Debian.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin"
+# Mandatory on these machines (see README, "Docker"): testcontainers must
+# aim its checks at loopback, and the reaper image cannot be pulled.
+export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
+export TESTCONTAINERS_RYUK_DISABLED=true
+
+echo "== go vet"
+go vet ./...
+echo "== go test"
+go test -count=1 -timeout 15m ./...
+echo "== fuzz smoke (config loader, templates)"
+go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 10s ./internal/config
+go test -run '^$' -fuzz '^FuzzCompileRender$' -fuzztime 10s ./internal/tmpl
+echo "== engine benchmark smoke"
+go test -run '^$' -bench Engine -benchtime 2000x ./internal/load
+echo "all tests passed"
