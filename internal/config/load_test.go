@@ -137,6 +137,8 @@ func TestParseErrors(t *testing.T) {
 		{"all weights zero", strings.Replace(base, "url:", "weight: 0\n    url:", 1), []string{}}, // 0 means default 1: valid
 		{"negative weight", strings.Replace(base, "url:", "weight: -1\n    url:", 1), []string{"must be 0 or more"}},
 		{"merge key", "x: &a {name: d}\n<<: *a\n", []string{}},
+		{"bad body template", strings.Replace(base, "url:", "body: '{{ lettres 8 }}'\n    url:", 1), []string{"scenarios[0].body: template:", "lettres"}},
+		{"bad header template", strings.Replace(base, "url:", "headers: {X-Id: '{{ uuid'}\n    url:", 1), []string{"scenarios[0].headers.X-Id: template:"}},
 		{"two documents", base + "---\nname: b\n", []string{"more than one YAML document"}},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
 // Defaults applied when a field is left out.
@@ -149,9 +151,17 @@ func (v *validator) validate() {
 			v.at(p+".weight", "must be 0 or more, got %d", sc.Weight)
 		}
 		totalWeight += sc.Weight
-		for k := range sc.Headers {
+		for k, val := range sc.Headers {
 			if k == "" || strings.ContainsAny(k, " :\r\n") {
 				v.at(p+".headers."+k, "%q is not a valid header name", k)
+			}
+			if _, err := tmpl.Compile(k, val); err != nil {
+				v.at(p+".headers."+k, "template: %v", err)
+			}
+		}
+		if sc.Body != "" {
+			if _, err := tmpl.Compile(sc.Name, sc.Body); err != nil {
+				v.at(p+".body", "template: %v", err)
 			}
 		}
 	}
