@@ -1,0 +1,448 @@
+package publish
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/perfgate/perfgate/internal/report"
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// MaxCommentBytes bounds a PR comment body. GitHub rejects bodies over 65536
+// characters; a byte is never fewer than a character, so this leaves room.
+const MaxCommentBytes = 65536 - 536
+
+// MaxSummaryBytes bounds what one step appends to GITHUB_STEP_SUMMARY (the
+// runner refuses more than 1 MiB per step).
+const MaxSummaryBytes = 1<<20 - 4096
+
+// Marker is the hidden first line that identifies the comment of one
+// configuration: `<!-- perfgate:<name> -->`. Characters other than
+// letters, digits, '.', '_' and '-' are percent-encoded, so a name can never
+// close the HTML comment or collide with another name's marker.
+func Marker(name string) string {
+	if name == "" {
+		name = "default"
+	}
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c < utf8.RuneSelf && (c == '.' || c == '_' || c == '-' ||
+			'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return "<!-- perfgate:" + b.String() + " -->"
+}
+
+// BodyOptions is what the comment says besides the results.
+type BodyOptions struct {
+	// RunURL links to the workflow run ("" outside Actions).
+	RunURL string
+	// ConfigPath is the config file to name in the baseline hint (default:
+	// the results' config_path, else perfgate.yaml), relative to Workspace
+	// when it lies inside it.
+	ConfigPath string
+	Workspace  string
+	// Limit bounds the body in bytes (default MaxCommentBytes).
+	Limit int
+	// NoMarker leaves out the hidden marker line (the job summary).
+	NoMarker bool
+}
+
+// Body renders the PR comment: the marker, the verdict, report.Markdown's
+// table, warnings, the host block, what to do next and a link to the run.
+// Text that comes from configs or services is escaped. Bodies over the limit
+// are cut at a line boundary with a note; the marker, verdict and run link
+// are always kept. truncated reports whether a cut was made.
+func Body(res *results.Results, o BodyOptions) (body string, truncated bool) {
+	limit := o.Limit
+	if limit <= 0 {
+		limit = MaxCommentBytes
+	}
+	var head strings.Builder
+	if !o.NoMarker {
+		head.WriteString(Marker(res.Name) + "\n")
+	}
+	writeVerdict(&head, res)
+
+	var mid strings.Builder
+	if t := strings.TrimSpace(report.Markdown(res)); t != "" {
+		mid.WriteString("\n" + t + "\n")
+	}
+	writeWarnings(&mid, res)
+	writeHost(&mid, res)
+	writeNext(&mid, res, o)
+
+	var tail strings.Builder
+	tail.WriteString("\n")
+	if o.RunURL != "" {
+		fmt.Fprintf(&tail, "[View the workflow run](%s)", safeURL(o.RunURL))
+		tail.WriteString(" · ")
+	}
+	tail.WriteString("<sub>perfgate")
+	if v := res.PerfgateVersion; v != "" {
+		tail.WriteString(" " + inline(v, 64))
+	}
+	if h := res.ConfigHash; h != "" {
+		tail.WriteString(" · config " + inline(h, 16))
+	}
+	tail.WriteString("</sub>\n")
+
+	h, m, t := head.String(), mid.String(), tail.String()
+	if len(h)+len(m)+len(t) <= limit {
+		return h + m + t, false
+	}
+	note := "\n> [!NOTE]\n> This report was cut to fit GitHub's size limit; the full report is in the job summary and the results file.\n"
+	room := limit - len(h) - len(t) - len(note)
+	return h + cutMarkdown(m, room) + note + t, true
+}
+
+func writeVerdict(b *strings.Builder, res *results.Results) {
+	name := inline(res.Name, 100)
+	if name == "" {
+		name = "perfgate"
+	}
+	var failed, judged, insufficient int
+	var fails []results.Check
+	if c := res.Comparison; c != nil {
+		for _, ch := range c.Checks {
+			switch ch.Status {
+			case results.CheckFail:
+				failed++
+				judged++
+				fails = append(fails, ch)
+			case results.CheckPass:
+				judged++
+			case results.CheckInsufficient:
+				insufficient++
+			}
+		}
+	}
+	switch res.Verdict {
+	case results.VerdictFail:
+		fmt.Fprintf(b, "### ❌ perfgate: performance regression in %s\n\n", name)
+		if judged > 0 {
+			fmt.Fprintf(b, "**Verdict: fail** — %d of %d checks failed.\n", failed, judged)
+		} else {
+			b.WriteString("**Verdict: fail**\n")
+		}
+	case results.VerdictPass:
+		fmt.Fprintf(b, "### ✅ perfgate: %s passed\n\n", name)
+		if judged > 0 {
+			fmt.Fprintf(b, "**Verdict: pass** — all %d checks passed.\n", judged)
+		} else {
+			b.WriteString("**Verdict: pass**\n")
+		}
+	default:
+		fmt.Fprintf(b, "### ⚪ perfgate: %s has no baseline\n\n", name)
+		b.WriteString("**Verdict: no baseline** — nothing to compare against yet; the figures below were recorded, not judged.\n")
+	}
+	if insufficient > 0 {
+		fmt.Fprintf(b, "%d checks had too few runs to judge (not counted as failures).\n", insufficient)
+	}
+	if res.Interrupted {
+		b.WriteString("\n> [!WARNING]\n> The run was interrupted: figures cover only what was measured before it stopped.\n")
+	}
+	const maxListed = 10
+	if len(fails) > 0 {
+		b.WriteString("\n")
+		for i, ch := range fails {
+			if i == maxListed {
+				fmt.Fprintf(b, "- … and %d more (see the table)\n", len(fails)-maxListed)
+				break
+			}
+			b.WriteString("- " + describeCheck(ch) + "\n")
+		}
+	}
+}
+
+// describeCheck says in one line what a failed check saw.
+func describeCheck(ch results.Check) string {
+	s := fmt.Sprintf("%s **%s**: %s", inline(ch.Scenario, 80), inline(ch.Metric, 32), formatChange(ch))
+	if ch.Rule != "" {
+		s += " (gate: " + inline(ch.Rule, 60) + ")"
+	}
+	return s
+}
+
+// FormatChange renders a check's change: percentage points for error_rate,
+// a relative change otherwise.
+func formatChange(ch results.Check) string {
+	if ch.Metric == "error_rate" {
+		return fmt.Sprintf("%s → %s (%+.2f pp)", pct(ch.Baseline), pct(ch.Current), ch.Change*100)
+	}
+	return fmt.Sprintf("%s → %s (%+.1f%%)", num(ch.Baseline), num(ch.Current), ch.Change*100)
+}
+
+func pct(f float64) string { return strconv.FormatFloat(f*100, 'f', 2, 64) + "%" }
+
+func num(f float64) string {
+	switch {
+	case f >= 100:
+		return strconv.FormatFloat(f, 'f', 0, 64)
+	case f >= 10:
+		return strconv.FormatFloat(f, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(f, 'f', 2, 64)
+}
+
+func writeWarnings(b *strings.Builder, res *results.Results) {
+	ws := append([]string(nil), res.Warnings...)
+	if res.Comparison != nil {
+		ws = append(ws, res.Comparison.Warnings...)
+	}
+	if res.Note != "" {
+		ws = append(ws, res.Note)
+	}
+	if len(ws) == 0 {
+		return
+	}
+	b.WriteString("\n**Warnings**\n\n")
+	for _, w := range ws {
+		b.WriteString("- " + inline(w, 500) + "\n")
+	}
+}
+
+func writeHost(b *strings.Builder, res *results.Results) {
+	h := res.Host
+	b.WriteString("\n<details><summary>Host</summary>\n\n| | |\n|---|---|\n")
+	row := func(k, v string) {
+		if v != "" {
+			fmt.Fprintf(b, "| %s | %s |\n", k, v)
+		}
+	}
+	cpu := inline(h.CPUModel, 120)
+	if cpu == "" {
+		cpu = "unknown model"
+	}
+	if h.CPUCount > 0 {
+		cpu += fmt.Sprintf(" × %d", h.CPUCount)
+	}
+	if h.GOMAXPROCS > 0 {
+		cpu += fmt.Sprintf(" (GOMAXPROCS %d)", h.GOMAXPROCS)
+	}
+	row("CPU", cpu)
+	osv := inline(strings.Trim(h.OS+"/"+h.Arch, "/"), 40)
+	if h.Kernel != "" {
+		osv += ", kernel " + inline(h.Kernel, 80)
+	}
+	row("OS", osv)
+	row("somaxconn", intOrUnknown(h.Somaxconn))
+	if h.TCPMaxSynBacklog > 0 {
+		row("tcp_max_syn_backlog", strconv.Itoa(h.TCPMaxSynBacklog))
+	}
+	files := "unknown"
+	if h.OpenFilesSoft > 0 || h.OpenFilesHard > 0 {
+		files = fmt.Sprintf("%d soft / %d hard", h.OpenFilesSoft, h.OpenFilesHard)
+	}
+	row("open files", files)
+	row("Go", orUnknown(inline(h.GoVersion, 40)))
+	if res.Client != "" {
+		row("client", inline(res.Client, 60))
+	}
+	for _, s := range res.Services {
+		d := inline(s.Provider, 20)
+		if s.Image != "" {
+			d += " " + inline(s.Image, 120)
+		}
+		if s.CPUs > 0 {
+			d += fmt.Sprintf(", %g CPUs", s.CPUs)
+		}
+		if s.Memory != "" {
+			d += ", memory " + inline(s.Memory, 20)
+		}
+		row("service "+inline(s.Name, 60), d)
+	}
+	b.WriteString("\n</details>\n")
+}
+
+func intOrUnknown(n int) string {
+	if n <= 0 {
+		return "unknown"
+	}
+	return strconv.Itoa(n)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func writeNext(b *strings.Builder, res *results.Results, o BodyOptions) {
+	cfg := o.ConfigPath
+	if cfg == "" {
+		cfg = res.ConfigPath
+	}
+	if cfg == "" {
+		cfg = "perfgate.yaml"
+	}
+	cfg = relTo(o.Workspace, cfg)
+	dir := "baselines/"
+	if res.Comparison != nil && res.Comparison.Baseline != "" {
+		dir = relTo(o.Workspace, filepath.Dir(res.Comparison.Baseline)) + "/"
+	} else if d := filepath.Dir(cfg); d != "." {
+		dir = filepath.ToSlash(filepath.Join(d, "baselines")) + "/"
+	}
+	b.WriteString("\n**What to do next**\n\n")
+	switch res.Verdict {
+	case results.VerdictFail:
+		b.WriteString("- Unexpected? Look at the failed checks above and at the run's log; re-run the job to rule out a noisy runner.\n")
+		b.WriteString("- Expected (a deliberate trade-off)? Refresh the baseline locally, on a machine like the one that made it, and commit it:\n")
+	case results.VerdictPass:
+		b.WriteString("- Nothing to do. After an intended performance change, refresh the baseline locally and commit it:\n")
+	default:
+		b.WriteString("- Create a baseline locally, on a machine like the CI runner, and commit it:\n")
+	}
+	cmds := "perfgate baseline update -c " + shellQuote(cfg) + "\ngit add " + shellQuote(dir) + "\ngit commit -m 'perfgate: refresh baseline'"
+	fence := codeFence(cmds)
+	b.WriteString("\n" + fence + "sh\n" + cmds + "\n" + fence + "\n")
+}
+
+// relTo makes p relative to base when p lies inside it.
+func relTo(base, p string) string {
+	if base == "" || !filepath.IsAbs(p) {
+		return filepath.ToSlash(p)
+	}
+	r, err := filepath.Rel(base, p)
+	if err != nil || r == ".." || strings.HasPrefix(r, "../") {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(r)
+}
+
+var plainWord = regexp.MustCompile(`^[A-Za-z0-9._/+=:@-]+$`)
+
+// shellQuote quotes s for a POSIX shell, dropping control characters.
+func shellQuote(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if plainWord.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// codeFence returns a backtick fence longer than any backtick run in s.
+func codeFence(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}
+
+// inline escapes untrusted text for Markdown inline content (also inside a
+// table cell): control characters become spaces, the punctuation that opens
+// emphasis, code, links, images, HTML, entities or table cells is
+// backslash-escaped, @mentions and #references are defused with a zero-width space,
+// and the text is cut to at most maxRunes runes.
+func inline(s string, maxRunes int) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if n == maxRunes {
+			b.WriteString("…")
+			break
+		}
+		n++
+		switch {
+		case r == '\r' || r == '\n' || r == '\t':
+			b.WriteByte(' ')
+		case unicode.IsControl(r) || r == utf8.RuneError:
+			b.WriteRune('\uFFFD')
+		case r == '@' || r == '#':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+			b.WriteRune('\u200B')
+		case strings.ContainsRune("\\`*_{}[]<>()!|~&", r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// safeURL percent-encodes the characters that could end a Markdown link
+// destination or start HTML.
+func safeURL(u string) string {
+	var b strings.Builder
+	for i := 0; i < len(u); i++ {
+		c := u[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("()<>[]\"'`\\|", c) >= 0 {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// cutMarkdown keeps the longest prefix of whole lines of s that, with what
+// closes a code fence or <details> block the cut left open, fits in room bytes.
+func cutMarkdown(s string, room int) string {
+	if len(s) <= room {
+		return s
+	}
+	try := room
+	for range 8 {
+		if try <= 0 {
+			return ""
+		}
+		cut := strings.LastIndexByte(s[:min(try, len(s))], '\n')
+		if cut < 0 {
+			return ""
+		}
+		kept := s[:cut+1]
+		out := kept + closers(kept)
+		if len(out) <= room {
+			return out
+		}
+		try -= len(out) - room
+	}
+	return ""
+}
+
+// closers returns what closes the code fence and <details> blocks left open
+// at the end of s.
+func closers(s string) string {
+	var fence string
+	for _, line := range strings.Split(s, "\n") {
+		t := strings.TrimSpace(line)
+		if fence == "" {
+			if strings.HasPrefix(t, "```") {
+				fence = t[:len(t)-len(strings.TrimLeft(t, "`"))]
+			}
+		} else if strings.TrimRight(t, "`") == "" && len(t) >= len(fence) {
+			fence = ""
+		}
+	}
+	var c string
+	if fence != "" {
+		c += fence + "\n"
+	}
+	if open := strings.Count(s, "<details>") - strings.Count(s, "</details>"); open > 0 {
+		c += strings.Repeat("\n</details>\n", open)
+	}
+	return c
+}

@@ -1,0 +1,173 @@
+package publish
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+func TestMarker(t *testing.T) {
+	cases := map[string]string{
+		"api":             "<!-- perfgate:api -->",
+		"":                "<!-- perfgate:default -->",
+		"auth-stack_v1.2": "<!-- perfgate:auth-stack_v1.2 -->",
+		"x -->evil":       "<!-- perfgate:x%20--%3Eevil -->",
+		"a/b":             "<!-- perfgate:a%2Fb -->",
+		"é":               "<!-- perfgate:%C3%A9 -->",
+	}
+	for in, want := range cases {
+		if got := Marker(in); got != want {
+			t.Errorf("Marker(%q) = %q, want %q", in, got, want)
+		}
+		if strings.Count(Marker(in), "-->") != 1 {
+			t.Errorf("Marker(%q) closes the HTML comment early", in)
+		}
+	}
+	if Marker("a b") == Marker("a_b") || Marker("a%20b") == Marker("a b") {
+		t.Error("distinct names share a marker")
+	}
+}
+
+func TestInlineEscaping(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"plain name", "plain name"},
+		{"a|b", `a\|b`},
+		{"line1\nline2\r\n", "line1 line2  "},
+		{"<script>alert(1)</script>", `\<script\>alert\(1\)\</script\>`},
+		{"[click](https://evil)", `\[click\]\(https://evil\)`},
+		{"**bold** _it_ `code`", `\*\*bold\*\* \_it\_ \` + "`code\\`"},
+		{"ping @octocat #12", "ping \\@\u200boctocat \\#\u200b12"},
+		{"&lt;", `\&lt;`},
+		{"go1.26.8", "go1.26.8"},
+	}
+	for _, c := range cases {
+		if got := inline(c.in, 1000); got != c.want {
+			t.Errorf("inline(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if got := inline(strings.Repeat("x", 50), 10); utf8.RuneCountInString(got) != 11 || !strings.HasSuffix(got, "…") {
+		t.Errorf("cut: %q", got)
+	}
+}
+
+func TestBodyEscapesUntrustedText(t *testing.T) {
+	res := sampleResults(results.VerdictFail)
+	res.Name = "api\n# injected heading"
+	res.Comparison.Checks[0].Scenario = "login | x |\n\n<img src=x onerror=alert(1)>"
+	res.Host.CPUModel = "Fake CPU | evil"
+	res.Warnings = []string{"warn\n\n## injected\n<!-- perfgate:other -->"}
+	body, _ := Body(res, BodyOptions{RunURL: "https://github.example/a/b/actions/runs/1) [x](y"})
+	for _, bad := range []string{"\n# injected", "\n## injected", "<img", "| evil", "<!-- perfgate:other -->", "runs/1)"} {
+		if unescaped(body, bad) {
+			t.Errorf("body contains %q:\n%s", bad, body)
+		}
+	}
+	if !strings.HasPrefix(body, Marker(res.Name)+"\n") {
+		t.Errorf("body does not start with the marker:\n%s", body)
+	}
+}
+
+func TestBodyConfigPathInHint(t *testing.T) {
+	res := sampleResults(results.VerdictNoBaseline)
+	cases := []struct{ cfg, ws, want string }{
+		{"perfgate.yaml", "", "perfgate baseline update -c perfgate.yaml\ngit add baselines/\n"},
+		{"/home/runner/work/shop/shop/bench/perfgate.yaml", "/home/runner/work/shop/shop", "perfgate baseline update -c bench/perfgate.yaml\ngit add bench/baselines/\n"},
+		{"my dir/it's.yaml", "", "perfgate baseline update -c 'my dir/it'\\''s.yaml'\ngit add 'my dir/baselines/'\n"},
+		{"```\nrm -rf /", "", "perfgate baseline update -c '```rm -rf /'"},
+	}
+	for _, c := range cases {
+		body, _ := Body(res, BodyOptions{ConfigPath: c.cfg, Workspace: c.ws})
+		if !strings.Contains(body, c.want) {
+			t.Errorf("config %q: body lacks %q:\n%s", c.cfg, c.want, body)
+		}
+		if strings.Count(body, "````") != 0 && !strings.Contains(c.cfg, "`") {
+			t.Errorf("unexpected long fence")
+		}
+	}
+	body, _ := Body(res, BodyOptions{ConfigPath: "```\nrm -rf /"})
+	if !strings.Contains(body, "````sh\n") {
+		t.Errorf("a path with backticks did not get a longer fence:\n%s", body)
+	}
+}
+
+func TestBodyVerdicts(t *testing.T) {
+	for _, c := range []struct{ verdict, want string }{
+		{results.VerdictPass, "Verdict: pass** — all 2 checks passed"},
+		{results.VerdictFail, "Verdict: fail** — 1 of 2 checks failed"},
+		{results.VerdictNoBaseline, "Verdict: no baseline"},
+	} {
+		body, cut := Body(sampleResults(c.verdict), BodyOptions{})
+		if cut || !strings.Contains(body, c.want) {
+			t.Errorf("%s: cut=%v body:\n%s", c.verdict, cut, body)
+		}
+		// The verdict comes first, right after the marker.
+		lines := strings.SplitN(body, "\n", 3)
+		if !strings.HasPrefix(lines[1], "### ") {
+			t.Errorf("%s: second line %q is not the verdict heading", c.verdict, lines[1])
+		}
+	}
+	res := sampleResults(results.VerdictPass)
+	res.Interrupted = true
+	if body, _ := Body(res, BodyOptions{}); !strings.Contains(body, "interrupted") {
+		t.Error("an interrupted run is not said so")
+	}
+}
+
+func TestBodyTruncation(t *testing.T) {
+	res := sampleResults(results.VerdictFail)
+	for i := range 2000 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("warning %d: %s", i, strings.Repeat("é", 100)))
+	}
+	for i := range 300 {
+		res.Services = append(res.Services, results.ServiceInfo{Name: fmt.Sprintf("svc%d", i), Provider: "container", Image: strings.Repeat("i", 100)})
+	}
+	for _, limit := range []int{0, 5000, 1500} {
+		body, cut := Body(res, BodyOptions{RunURL: "https://github.example/a/b/actions/runs/1", Limit: limit})
+		max := limit
+		if max == 0 {
+			max = MaxCommentBytes
+		}
+		if !cut || len(body) > max || !utf8.ValidString(body) {
+			t.Fatalf("limit %d: cut=%v len=%d valid=%v", limit, cut, len(body), utf8.ValidString(body))
+		}
+		for _, want := range []string{Marker("api") + "\n", "Verdict: fail", "cut to fit", "actions/runs/1"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("limit %d: truncated body lacks %q", limit, want)
+			}
+		}
+		if o, c := strings.Count(body, "<details>"), strings.Count(body, "</details>"); o != c {
+			t.Errorf("limit %d: %d <details> but %d </details>", limit, o, c)
+		}
+		if n := strings.Count(body, "```"); n%2 != 0 {
+			t.Errorf("limit %d: unbalanced code fences", limit)
+		}
+	}
+}
+
+func TestCutMarkdownClosesFence(t *testing.T) {
+	s := "intro\n```sh\n" + strings.Repeat("line\n", 100) + "```\nafter\n"
+	got := cutMarkdown(s, 60)
+	if len(got) > 60 || !strings.HasSuffix(got, "```\n") || strings.Count(got, "```")%2 != 0 {
+		t.Errorf("cut %q", got)
+	}
+	if cutMarkdown(s, len(s)) != s {
+		t.Error("a body that fits was changed")
+	}
+}
+
+// unescaped reports whether sub occurs in s without a backslash before it.
+func unescaped(s, sub string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], sub)
+		if j < 0 {
+			return false
+		}
+		if i+j == 0 || s[i+j-1] != '\\' {
+			return true
+		}
+		i += j + 1
+	}
+}

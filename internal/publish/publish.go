@@ -1,0 +1,427 @@
+// Package publish reports a perfgate run where people look: a single pull
+// request comment per configuration (created, then edited in place), the
+// job summary, step outputs and annotations when running in GitHub Actions,
+// and plain Markdown on a writer everywhere else.
+//
+// Publishing is best effort: a missing token, a fork's read-only token, a
+// 403/404, a rate limit that outlasts the retry budget or a GitHub outage
+// become warnings in the Report and never change the verdict. Publish
+// returns an error only for bad input.
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"github.com/perfgate/perfgate/internal/publish/ghactions"
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// Options configure one Publish. Only Results is required.
+type Options struct {
+	Results *results.Results
+	// ResultsPath is the results file, reported as the results-path output.
+	ResultsPath string
+	// ConfigPath names the config in the "refresh the baseline" hint
+	// (default: Results.ConfigPath).
+	ConfigPath string
+	// Token authenticates to GitHub; when empty GITHUB_TOKEN is used.
+	Token string
+	// NoComment skips the PR comment (job summary, outputs and annotations
+	// are still written). PERFGATE_COMMENT=false in the environment does the
+	// same, so the Action's `comment` input needs no flag.
+	NoComment bool
+	// PullRequest overrides the number read from the event payload.
+	PullRequest int
+	// CommentAuthor, when set, restricts edits to marked comments written by
+	// this login (e.g. "github-actions[bot]").
+	CommentAuthor string
+
+	// Getenv reads the environment (default os.Getenv).
+	Getenv func(string) string
+	// Stdout receives workflow commands in Actions, and the Markdown that
+	// would be posted outside Actions (default io.Discard).
+	Stdout io.Writer
+	// Log receives progress and warning lines for people (default io.Discard).
+	Log io.Writer
+	// HTTPClient is the base client for GitHub calls (default: 30s timeout).
+	HTTPClient *http.Client
+	Retry      RetryPolicy
+	// Sleep waits between retries (default: a ctx-aware timer). Tests make it instant.
+	Sleep SleepFunc
+	// Now is the clock for rate-limit resets (default time.Now).
+	Now func() time.Time
+}
+
+// Comment outcomes.
+const (
+	CommentCreated   = "created"   // a new comment was posted
+	CommentUpdated   = "updated"   // our marked comment was edited
+	CommentUnchanged = "unchanged" // our marked comment already said this
+	CommentPrinted   = "printed"   // outside Actions: written to Stdout
+	CommentSkipped   = "skipped"   // not asked for, or no pull request
+	CommentFailed    = "failed"    // tried and gave up; see Warnings
+)
+
+// Report says what Publish did. Nothing in it carries the token.
+type Report struct {
+	Actions     bool   // ran inside GitHub Actions
+	Verdict     string // the results' verdict, unchanged
+	PullRequest int    // 0 when there was none
+	Comment     string // one of the Comment* outcomes
+	CommentID   int64
+	CommentURL  string
+	// CommentPages is how many pages of comments were listed.
+	CommentPages   int
+	Truncated      bool // the comment body was cut to fit GitHub's limit
+	SummaryWritten bool // GITHUB_STEP_SUMMARY appended
+	OutputsWritten bool // GITHUB_OUTPUT appended
+	Annotations    int  // ::error:: / ::warning:: / ::notice:: lines written
+	// Warnings are publishing problems (already logged and annotated).
+	Warnings []string
+}
+
+// ErrBadInput marks errors caused by what the caller passed.
+var ErrBadInput = errors.New("bad input")
+
+// Publish publishes res. Outside GitHub Actions (GITHUB_ACTIONS unset) it
+// writes the comment's Markdown to Stdout and returns. Inside, it emits
+// annotations, creates or updates the PR comment, appends the job summary and
+// writes the verdict and results-path outputs.
+//
+// The error is non-nil only for bad input (wrapping ErrBadInput) or when ctx
+// is cancelled; everything else is a warning in the Report.
+func Publish(ctx context.Context, o Options) (*Report, error) {
+	if err := validate(o.Results); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	getenv := o.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	env := ghactions.ReadEnv(getenv)
+	token := strings.TrimSpace(o.Token)
+	if token == "" {
+		token = env.Token
+	}
+	p := &publisher{o: o, env: env, rep: &Report{Actions: env.Actions, Verdict: o.Results.Verdict}}
+	p.scrub = newScrubber(token)
+	p.stdout = p.scrub.writer(orDiscard(o.Stdout))
+	p.log = p.scrub.writer(orDiscard(o.Log))
+
+	res := o.Results
+	bo := BodyOptions{RunURL: env.RunURL(), ConfigPath: o.ConfigPath, Workspace: env.Workspace}
+	if !env.Actions {
+		body, cut := Body(res, bo)
+		p.rep.Truncated = cut
+		p.rep.Comment = CommentPrinted
+		if _, err := io.WriteString(p.stdout, body); err != nil {
+			p.warn("could not write the report: %v", err)
+		}
+		return p.rep, nil
+	}
+
+	p.annotate(res)
+	if o.NoComment || strings.EqualFold(strings.TrimSpace(getenv("PERFGATE_COMMENT")), "false") {
+		p.rep.Comment = CommentSkipped
+		p.logf("not commenting on the pull request (comment disabled)")
+	} else {
+		p.comment(ctx, res, bo, token)
+	}
+	if err := ctx.Err(); err != nil {
+		return p.rep, err
+	}
+
+	sb := bo
+	sb.NoMarker = true
+	sb.Limit = MaxSummaryBytes
+	summary, _ := Body(res, sb)
+	if env.Summary == "" {
+		p.warn("GITHUB_STEP_SUMMARY is not set; no job summary written")
+	} else if err := ghactions.AppendFile(env.Summary, p.scrub.s(summary)+"\n"); err != nil {
+		p.warn("could not write the job summary: %v", err)
+	} else {
+		p.rep.SummaryWritten = true
+	}
+
+	outs, err := ghactions.FormatOutputs([]ghactions.Output{
+		{Name: "verdict", Value: res.Verdict},
+		{Name: "results-path", Value: o.ResultsPath},
+		{Name: "comment-url", Value: p.rep.CommentURL},
+	})
+	switch {
+	case err != nil:
+		p.warn("could not format step outputs: %v", err)
+	case env.OutputPath == "":
+		p.warn("GITHUB_OUTPUT is not set; no step outputs written")
+	default:
+		if err := ghactions.AppendFile(env.OutputPath, p.scrub.s(outs)); err != nil {
+			p.warn("could not write step outputs: %v", err)
+		} else {
+			p.rep.OutputsWritten = true
+		}
+	}
+	return p.rep, nil
+}
+
+func validate(res *results.Results) error {
+	if res == nil {
+		return errors.New("no results to publish")
+	}
+	switch res.Verdict {
+	case results.VerdictPass, results.VerdictFail, results.VerdictNoBaseline:
+	default:
+		return fmt.Errorf("results verdict %q is not one of %q, %q, %q; is this a perfgate results file?",
+			res.Verdict, results.VerdictPass, results.VerdictFail, results.VerdictNoBaseline)
+	}
+	return nil
+}
+
+type publisher struct {
+	o      Options
+	env    ghactions.Env
+	rep    *Report
+	scrub  scrubber
+	stdout io.Writer
+	log    io.Writer
+}
+
+func (p *publisher) logf(format string, args ...any) {
+	fmt.Fprintf(p.log, "perfgate: "+format+"\n", args...)
+}
+
+// warn records a publishing problem, logs it and annotates it.
+func (p *publisher) warn(format string, args ...any) {
+	msg := p.scrub.s(fmt.Sprintf(format, args...))
+	p.rep.Warnings = append(p.rep.Warnings, msg)
+	p.logf("warning: %s", msg)
+	if p.env.Actions {
+		p.annotation(ghactions.Annotation{Level: ghactions.LevelWarning, Title: "perfgate publish", Message: msg})
+	}
+}
+
+func (p *publisher) annotation(a ghactions.Annotation) {
+	if a.Write(p.stdout) == nil {
+		p.rep.Annotations++
+	}
+}
+
+// maxAnnotations bounds the lines written (GitHub shows 10 per level per step).
+const maxAnnotations = 50
+
+// annotate writes an ::error:: per failed check and a ::warning:: per warning.
+func (p *publisher) annotate(res *results.Results) {
+	name := res.Name
+	if name == "" {
+		name = "perfgate"
+	}
+	var as []ghactions.Annotation
+	if c := res.Comparison; c != nil {
+		for _, ch := range c.Checks {
+			if ch.Status != results.CheckFail {
+				continue
+			}
+			msg := fmt.Sprintf("%s %s regressed: %s", ch.Scenario, ch.Metric, plainChange(ch))
+			if ch.Rule != "" {
+				msg += " (gate: " + ch.Rule + ")"
+			}
+			as = append(as, ghactions.Annotation{Level: ghactions.LevelError, Title: "perfgate " + name + ": regression", Message: msg})
+		}
+	}
+	ws := append([]string(nil), res.Warnings...)
+	if res.Comparison != nil {
+		ws = append(ws, res.Comparison.Warnings...)
+	}
+	for _, w := range ws {
+		as = append(as, ghactions.Annotation{Level: ghactions.LevelWarning, Title: "perfgate " + name, Message: w})
+	}
+	if res.Verdict == results.VerdictFail && len(as) == 0 {
+		as = append(as, ghactions.Annotation{Level: ghactions.LevelError, Title: "perfgate " + name, Message: "verdict: fail"})
+	}
+	if res.Verdict == results.VerdictNoBaseline {
+		as = append(as, ghactions.Annotation{Level: ghactions.LevelNotice, Title: "perfgate " + name,
+			Message: "no baseline to compare against; run `perfgate baseline update` and commit baselines/"})
+	}
+	for i, a := range as {
+		if i == maxAnnotations {
+			p.annotation(ghactions.Annotation{Level: ghactions.LevelWarning, Title: "perfgate " + name,
+				Message: fmt.Sprintf("%d more annotations left out; see the job summary", len(as)-maxAnnotations)})
+			break
+		}
+		a.Title, a.Message = p.scrub.s(a.Title), p.scrub.s(a.Message)
+		p.annotation(a)
+	}
+}
+
+func plainChange(ch results.Check) string {
+	if ch.Metric == "error_rate" {
+		return fmt.Sprintf("%.2f%% -> %.2f%% (%+.2f pp)", ch.Baseline*100, ch.Current*100, ch.Change*100)
+	}
+	return fmt.Sprintf("%s -> %s (%+.1f%%)", num(ch.Baseline), num(ch.Current), ch.Change*100)
+}
+
+// comment creates or updates the PR comment; every failure is a warning.
+func (p *publisher) comment(ctx context.Context, res *results.Results, bo BodyOptions, token string) {
+	p.rep.Comment = CommentSkipped
+	pr := p.o.PullRequest
+	if pr <= 0 {
+		n, err := p.env.PullRequest()
+		switch {
+		case errors.Is(err, ghactions.ErrNoPullRequest):
+			p.logf("the %s event is not a pull request; writing the job summary only", orUnknownEvent(p.env.EventName))
+			return
+		case err != nil:
+			p.warn("cannot tell which pull request to comment on (%v); writing the job summary only", err)
+			return
+		}
+		pr = n
+	}
+	p.rep.PullRequest = pr
+	owner, repo, ok := p.env.OwnerName()
+	if !ok {
+		p.warn("GITHUB_REPOSITORY %q is not owner/name; writing the job summary only", p.env.Repository)
+		return
+	}
+	if token == "" {
+		p.warn("no GitHub token (set GITHUB_TOKEN or pass a token); writing the job summary only")
+		return
+	}
+	p.rep.Comment = CommentFailed
+	now := p.o.Now
+	if now == nil {
+		now = time.Now
+	}
+	sleep := p.o.Sleep
+	if sleep == nil {
+		sleep = sleepCtx
+	}
+	rt := &retryTransport{policy: p.o.Retry.withDefaults(), sleep: sleep, now: now, logf: p.logf}
+	gh, err := newClient(p.env.APIURL, token, p.o.HTTPClient, rt)
+	if err != nil {
+		p.warn("%v; writing the job summary only", err)
+		return
+	}
+	body, cut := Body(res, bo)
+	body = p.scrub.s(body)
+	p.rep.Truncated = cut
+	marker := Marker(res.Name)
+
+	existing, pages, err := findComment(ctx, gh, owner, repo, pr, marker, p.o.CommentAuthor)
+	p.rep.CommentPages = pages
+	if err != nil {
+		p.apiWarn("list the comments of pull request #"+fmt.Sprint(pr), err)
+		return
+	}
+	if existing != nil {
+		p.rep.CommentID = existing.GetID()
+		p.rep.CommentURL = existing.GetHTMLURL()
+		if existing.GetBody() == body {
+			p.rep.Comment = CommentUnchanged
+			p.logf("pull request #%d comment %d is up to date", pr, existing.GetID())
+			return
+		}
+		c, _, err := gh.Issues.EditComment(ctx, owner, repo, existing.GetID(), &github.IssueComment{Body: github.String(body)})
+		if err != nil {
+			p.apiWarn(fmt.Sprintf("update comment %d on pull request #%d", existing.GetID(), pr), err)
+			return
+		}
+		p.rep.Comment = CommentUpdated
+		if u := c.GetHTMLURL(); u != "" {
+			p.rep.CommentURL = u
+		}
+		p.logf("updated the perfgate comment on pull request #%d: %s", pr, p.rep.CommentURL)
+		return
+	}
+	c, _, err := gh.Issues.CreateComment(ctx, owner, repo, pr, &github.IssueComment{Body: github.String(body)})
+	if err != nil {
+		p.apiWarn("comment on pull request #"+fmt.Sprint(pr), err)
+		return
+	}
+	p.rep.Comment = CommentCreated
+	p.rep.CommentID = c.GetID()
+	p.rep.CommentURL = c.GetHTMLURL()
+	p.logf("commented on pull request #%d: %s", pr, p.rep.CommentURL)
+}
+
+func orUnknownEvent(s string) string {
+	if s == "" {
+		return "triggering"
+	}
+	return s
+}
+
+// apiWarn turns a GitHub API error into a warning with what to do about it.
+func (p *publisher) apiWarn(what string, err error) {
+	hint := ""
+	var er *github.ErrorResponse
+	var rl *github.RateLimitError
+	var ab *github.AbuseRateLimitError
+	switch {
+	case errors.As(err, &rl), errors.As(err, &ab):
+		hint = "GitHub's rate limit outlasted the retries"
+	case errors.As(err, &er) && er.Response != nil:
+		switch er.Response.StatusCode {
+		case http.StatusUnauthorized:
+			hint = "the token was rejected"
+		case http.StatusForbidden, http.StatusNotFound:
+			hint = "the token may not write to pull requests: grant `permissions: pull-requests: write` " +
+				"(pull requests from forks get a read-only token; the job summary still has the report)"
+		default:
+			if er.Response.StatusCode >= 500 {
+				hint = "GitHub is failing; the retries ran out"
+			}
+		}
+	}
+	msg := fmt.Sprintf("could not %s: %v", what, err)
+	if hint != "" {
+		msg += " — " + hint
+	}
+	p.warn("%s; writing the job summary only", msg)
+}
+
+func orDiscard(w io.Writer) io.Writer {
+	if w == nil {
+		return io.Discard
+	}
+	return w
+}
+
+// scrubber removes the token from anything perfgate writes.
+type scrubber struct{ secret string }
+
+func newScrubber(token string) scrubber { return scrubber{secret: token} }
+
+func (s scrubber) s(text string) string {
+	if s.secret == "" {
+		return text
+	}
+	return strings.ReplaceAll(text, s.secret, "***")
+}
+
+func (s scrubber) writer(w io.Writer) io.Writer {
+	if s.secret == "" {
+		return w
+	}
+	return scrubWriter{w: w, s: s}
+}
+
+// scrubWriter scrubs each Write on its own; perfgate writes whole lines.
+type scrubWriter struct {
+	w io.Writer
+	s scrubber
+}
+
+func (w scrubWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(w.w, w.s.s(string(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
