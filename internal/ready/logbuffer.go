@@ -18,8 +18,10 @@ const truncMark = " …(line truncated)"
 // the service's stdout and stderr into it (one writer at a time, or the same
 // *LogBuffer for both, which os/exec serialises). Safe for concurrent use.
 //
-// A Watch registered before the service starts sees every line; one
-// registered later sees the lines still held plus every later line.
+// A Watch registered before the service starts sees every line, and a later
+// Watch for the same text is then satisfied too (so a provider can register
+// the readiness text before starting, and the check wait for it later). A
+// Watch for a new text sees the lines still held plus every later line.
 type LogBuffer struct {
 	mu      sync.Mutex
 	max     int
@@ -30,6 +32,7 @@ type LogBuffer struct {
 	cut     bool   // partial was truncated; drop until newline
 	total   int64
 	watches []*watch
+	seen    map[string]bool // texts a watch has matched
 	each    func(string)
 }
 
@@ -109,6 +112,10 @@ func (b *LogBuffer) add(line string) {
 	kept := b.watches[:0]
 	for _, w := range b.watches {
 		if strings.Contains(line, w.text) {
+			if b.seen == nil {
+				b.seen = map[string]bool{}
+			}
+			b.seen[w.text] = true
 			close(w.ch)
 			continue
 		}
@@ -169,6 +176,10 @@ func (b *LogBuffer) Watch(text string) <-chan struct{} {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	ch := make(chan struct{})
+	if b.seen[text] {
+		close(ch)
+		return ch
+	}
 	for i := range len(b.lines) {
 		if strings.Contains(b.lines[b.phys(i)], text) {
 			close(ch)

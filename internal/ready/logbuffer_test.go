@@ -62,7 +62,10 @@ func TestLogBufferEachAndWatch(t *testing.T) {
 	default:
 		t.Fatal("watch registered before the line did not fire")
 	}
-	if late := b.Watch("ready"); isClosed(late) {
+	if again := b.Watch("ready"); !isClosed(again) {
+		t.Fatal("a second watch for a matched text did not fire")
+	}
+	if late := b.Watch("now"); isClosed(late) {
 		t.Fatal("late watch fired for a line no longer held")
 	}
 	if held := b.Watch("z"); !isClosed(held) {

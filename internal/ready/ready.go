@@ -131,13 +131,16 @@ func (p poller) run(ctx context.Context, try tryFunc) error {
 		}
 		tctx, tcancel := context.WithTimeout(cctx, maxTry)
 		ok, l := try(tctx)
+		// An attempt cut short by the check's own end (not by its
+		// per-try timeout) says nothing new: keep the failure before it.
+		tdl, _ := tctx.Deadline()
+		cdl, _ := cctx.Deadline()
+		cut := cctx.Err() != nil || (tctx.Err() != nil && !tdl.Before(cdl))
 		tcancel()
 		if ok {
 			return nil
 		}
-		if l != "" && cctx.Err() == nil {
-			last = l
-		} else if last == "" {
+		if last == "" || !cut {
 			last = l
 		}
 		t := time.NewTimer(wait)

@@ -63,7 +63,7 @@ func TestHTTP(t *testing.T) {
 
 func TestHTTPRefused(t *testing.T) {
 	addr := freeAddr(t)
-	err := HTTP(context.Background(), "http://"+addr+"/", 0, Options{Timeout: 200 * time.Millisecond})
+	err := HTTP(context.Background(), "http://"+addr+"/", 0, Options{Timeout: 2 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("err = %v, want connection refused as last error", err)
 	}
@@ -124,7 +124,7 @@ func TestTCP(t *testing.T) {
 		t.Fatalf("listening address not ready: %v", err)
 	}
 	addr := freeAddr(t)
-	err = TCP(context.Background(), addr, Options{Timeout: 200 * time.Millisecond})
+	err = TCP(context.Background(), addr, Options{Timeout: 2 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "TCP "+addr) || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("err = %v", err)
 	}
