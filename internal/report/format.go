@@ -1,0 +1,225 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// Gate names as compare sets them in results.Check.Gate (repeated here so
+// rendering does not depend on the judging package).
+const (
+	gateErrorRateMax  = "error_rate_max"
+	gateErrorRateRise = "error_rate_rise"
+)
+
+// isAbsolute reports whether the check's change is an absolute difference
+// (error rate) rather than a relative one.
+func isAbsolute(c results.Check) bool {
+	return c.Metric == "error_rate" || c.Gate == gateErrorRateRise || c.Gate == gateErrorRateMax
+}
+
+// fValue formats a metric's value with its unit.
+func fValue(metric string, v float64) string {
+	switch metric {
+	case "throughput_rps":
+		return strconv.FormatFloat(v, 'f', 1, 64) + " req/s"
+	case "error_rate":
+		return fPct(v, 2)
+	case "":
+		return "—"
+	}
+	return fMS(v) + " ms"
+}
+
+// fMS formats milliseconds with three significant-ish digits.
+func fMS(v float64) string {
+	switch {
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}
+
+// fPct formats a fraction as a percentage with dec decimals.
+func fPct(f float64, dec int) string {
+	return strconv.FormatFloat(f*100, 'f', dec, 64) + "%"
+}
+
+// fSigned formats a change: relative as "+1.2%", absolute as "+0.50pp".
+func fSigned(v float64, absolute bool) string {
+	if v == 0 {
+		v = 0 // no "-0"
+	}
+	if absolute {
+		return fmt.Sprintf("%+.2fpp", v*100)
+	}
+	return fmt.Sprintf("%+.1f%%", v*100)
+}
+
+// fChange is the change with its confidence interval, e.g.
+// "-24.8% [-26.1%, -23.0%]"; "—" where no change applies.
+func fChange(c results.Check) string {
+	switch {
+	case c.Status == results.CheckMissing:
+		return "—"
+	case c.Gate == gateErrorRateMax:
+		return "—"
+	case c.SamplesBase == 0 || c.SamplesCur == 0:
+		return "—"
+	}
+	abs := isAbsolute(c)
+	s := fSigned(c.Change, abs)
+	if c.Confidence > 0 {
+		s += " [" + fSigned(c.ChangeLow, abs) + ", " + fSigned(c.ChangeHigh, abs) + "]"
+	}
+	return s
+}
+
+// fPValue is the p-value when the change is significant, "~ (p)" when it is
+// not, and "—" when no test was run.
+func fPValue(c results.Check) string {
+	switch {
+	case c.Status == results.CheckMissing, c.Status == results.CheckInsufficient, c.Gate == gateErrorRateMax:
+		return "—"
+	case c.Significant:
+		return fP(c.PValue)
+	}
+	return "~ (" + fP(c.PValue) + ")"
+}
+
+func fP(p float64) string {
+	if p < 0.001 {
+		return "<0.001"
+	}
+	return strconv.FormatFloat(p, 'f', 3, 64)
+}
+
+// fRule is what the check holds the metric to.
+func fRule(c results.Check) string {
+	if c.Status == results.CheckMissing {
+		return "—"
+	}
+	return ruleText(c.Rule)
+}
+
+// fMetric names the metric of a check for a table cell.
+func fMetric(c results.Check) string {
+	if c.Metric == "" {
+		return "—"
+	}
+	if c.Gate == gateErrorRateMax {
+		return "error_rate (ceiling)"
+	}
+	return c.Metric
+}
+
+// statusWord is the upper-case status for tables.
+func statusWord(s string) string {
+	switch s {
+	case results.CheckPass:
+		return "PASS"
+	case results.CheckFail:
+		return "FAIL"
+	case results.CheckInsufficient:
+		return "INSUFFICIENT"
+	case results.CheckMissing:
+		return "MISSING"
+	}
+	return strings.ToUpper(s)
+}
+
+// confidenceLabel is e.g. "95% CI" for alpha 0.05.
+func confidenceLabel(alpha float64) string {
+	if !(alpha > 0 && alpha < 1) {
+		alpha = 0.05
+	}
+	return strconv.FormatFloat(math.Round((1-alpha)*1000)/10, 'f', -1, 64) + "% CI"
+}
+
+// counts tallies checks by status.
+type counts struct{ pass, fail, insufficient, missing int }
+
+func tally(c *results.Comparison) counts {
+	var n counts
+	if c == nil {
+		return n
+	}
+	for _, ch := range c.Checks {
+		switch ch.Status {
+		case results.CheckPass:
+			n.pass++
+		case results.CheckFail:
+			n.fail++
+		case results.CheckInsufficient:
+			n.insufficient++
+		case results.CheckMissing:
+			n.missing++
+		}
+	}
+	return n
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// verdictOf is the verdict to show: the stored one, or derived from the
+// comparison when the results carry none.
+func verdictOf(res *results.Results) string {
+	if res.Verdict != "" {
+		return res.Verdict
+	}
+	if res.Comparison == nil {
+		return results.VerdictNoBaseline
+	}
+	if tally(res.Comparison).fail > 0 {
+		return results.VerdictFail
+	}
+	return results.VerdictPass
+}
+
+// singleLine replaces control characters (newlines included) with spaces,
+// so a name from a config cannot break a line-oriented format.
+func singleLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// mdReplacer escapes what Markdown or HTML would interpret. "|" is left to
+// the table renderer (go-pretty escapes it in cells); mdText adds it.
+var mdReplacer = strings.NewReplacer(
+	`\`, `\\`,
+	"`", "\\`",
+	"*", `\*`,
+	"_", `\_`,
+	"[", `\[`,
+	"]", `\]`,
+	"~", `\~`,
+	"#", `\#`,
+	"!", `\!`,
+	"&", "&amp;",
+	"<", "&lt;",
+	">", "&gt;",
+	"@", "&#64;", // no @mentions from names in a PR comment
+)
+
+// mdCell escapes s for a Markdown table cell rendered by go-pretty.
+func mdCell(s string) string { return mdReplacer.Replace(singleLine(s)) }
+
+// mdText escapes s for Markdown running text (outside a table).
+func mdText(s string) string { return strings.ReplaceAll(mdCell(s), "|", `\|`) }

@@ -1,0 +1,344 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfgate/perfgate/internal/baseline"
+	"github.com/perfgate/perfgate/internal/compare"
+	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden with the current output")
+
+// scenario builds a scenario whose runs have the given throughputs; p50 is
+// 1000/rps ms, so a throughput drop shows as a latency rise.
+func scenario(name string, er float64, rps ...float64) results.Scenario {
+	sc := results.Scenario{Name: name}
+	var sum float64
+	for i, r := range rps {
+		p := 1000 / r
+		sc.Runs = append(sc.Runs, results.Run{Index: i + 1, Figures: results.Figures{
+			Requests: 2000, DurationS: 2, ThroughputRPS: r, ErrorRate: er,
+			StatusCounts: map[string]int64{"200": 2000},
+			LatencyMS:    results.Latency{P50: p, P90: p * 1.5, P95: p * 2, P99: p * 3, Max: p * 9, Mean: p * 1.1},
+		}})
+		sum += r
+	}
+	n := float64(max(1, len(rps)))
+	p := 1000 / (sum / n)
+	sc.Figures = results.Figures{
+		Requests: int64(2000 * len(rps)), DurationS: 2 * n, ThroughputRPS: sum / n, ErrorRate: er,
+		StatusCounts: map[string]int64{"200": int64(2000 * len(rps))},
+		LatencyMS:    results.Latency{P50: p, P90: p * 1.5, P95: p * 2, P99: p * 3, Max: p * 9, Mean: p * 1.1},
+	}
+	if er > 0 {
+		sc.Errors.Status = int64(er * float64(sc.Requests))
+	}
+	return sc
+}
+
+func resultsOf(scs ...results.Scenario) *results.Results {
+	return &results.Results{
+		Schema: results.Schema, Name: "auth", Verdict: results.VerdictNoBaseline,
+		PerfgateVersion: "v0.1.0", ConfigHash: "sha256:0123456789abcdef", Client: "net/http",
+		StartedAt:  time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC),
+		FinishedAt: time.Date(2026, 11, 2, 9, 1, 0, 0, time.UTC),
+		Load:       results.LoadInfo{Model: "closed", Workers: 8, Repeat: 5, MeasureRequests: 2000, KeepAlive: true},
+		Host:       results.Host{OS: "linux", Arch: "amd64", CPUModel: "Xeon", CPUCount: 4, GOMAXPROCS: 4, GoVersion: "go1.26.8"},
+		Scenarios:  scs,
+	}
+}
+
+// judged is a realistic comparison: login regressed 25%, health is steady,
+// search has too few runs, gone left the run, errors breaks its ceiling.
+func judged() *results.Results {
+	old := resultsOf(
+		scenario("login", 0, 1000, 1012, 995, 1006, 990),
+		scenario("health", 0, 5000, 5020, 4990, 5010, 4980),
+		scenario("search", 0, 300, 305, 298),
+		scenario("errors", 0.001, 800, 801, 802, 803, 804),
+		scenario("gone", 0, 100, 101, 102, 103, 104),
+	)
+	old.FinishedAt = time.Date(2026, 10, 30, 12, 0, 0, 0, time.UTC)
+	b := baseline.FromResults(old)
+	cur := resultsOf(
+		scenario("login", 0, 752, 748, 760, 745, 755),
+		scenario("health", 0, 5005, 4995, 5015, 4985, 5000),
+		scenario("search", 0, 301, 299, 303),
+		scenario("errors", 0.03, 800, 801, 802, 803, 804),
+	)
+	cur.Host.CPUModel = "EPYC"
+	gates := config.Gates{Scenarios: map[string]config.Gate{"health": {LatencyRise: map[string]*config.Percent{"p90": pct(0.2)}}}}
+	compare.Apply(gates, b, cur, compare.Options{BaselinePath: "baselines/auth.json"})
+	return cur
+}
+
+func pct(f float64) *config.Percent { p := config.Percent(f); return &p }
+
+const evilName = "a|b `code` <script>alert(1)</script> [x](http://e.vil) **bold** @team\nsecond line & more"
+
+// evil has a scenario name that tries to break every format.
+func evil() *results.Results {
+	old := resultsOf(scenario(evilName, 0, 100, 101, 102, 103, 104))
+	cur := resultsOf(scenario(evilName, 0.5, 70, 71, 72, 73, 74))
+	cur.Name = "name</testsuites><x>"
+	compare.Apply(config.Gates{}, baseline.FromResults(old), cur, compare.Options{BaselinePath: "baselines/<b>.json"})
+	return cur
+}
+
+func plain() *results.Results {
+	return resultsOf(scenario("login", 0, 1000, 1012, 995, 1006, 990), scenario("health", 0.0125, 5000, 5020))
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from %s (run go test -update if the change is meant)\n--- got ---\n%s\n--- want ---\n%s", name, path, got, want)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		name   string
+		res    *results.Results
+		format string
+	}{
+		{"table", judged(), "table"},
+		{"table_nobaseline", plain(), "table"},
+		{"markdown", judged(), "markdown"},
+		{"markdown_nobaseline", plain(), "markdown"},
+		{"markdown_evil", evil(), "markdown"},
+		{"json", judged(), "json"},
+		{"junit", judged(), "junit"},
+		{"junit_nobaseline", plain(), "junit"},
+		{"junit_evil", evil(), "junit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := Write(&buf, tt.res, tt.format); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.name, buf.Bytes())
+		})
+	}
+}
+
+func TestBaselineDiffGolden(t *testing.T) {
+	old := baseline.FromResults(resultsOf(scenario("login", 0, 1000, 1010, 990), scenario("gone", 0, 5, 6, 7)))
+	cur := baseline.FromResults(resultsOf(scenario("login", 0.002, 900, 910, 890, 905, 895), scenario("new", 0, 50, 51, 52, 53, 54)))
+	var buf bytes.Buffer
+	if err := BaselineDiff(&buf, baseline.Diff(old, cur), false); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "baseline_diff", buf.Bytes())
+}
+
+func TestMarkdownVerdictLine(t *testing.T) {
+	first := func(s string) string { return strings.SplitN(s, "\n", 2)[0] }
+	if got := first(Markdown(judged())); !strings.HasPrefix(got, "**perfgate: ❌ FAIL — 6 regressions in 2 scenarios**") {
+		t.Errorf("fail line: %q", got)
+	}
+	pass := resultsOf(scenario("s", 0, 1, 2, 3, 4, 5))
+	compare.Apply(config.Gates{}, baseline.FromResults(pass), pass, compare.Options{BaselinePath: "b.json"})
+	if got := first(Markdown(pass)); got != "**perfgate: ✅ PASS**" {
+		t.Errorf("pass line: %q", got)
+	}
+	if got := first(Markdown(plain())); !strings.HasPrefix(got, "**perfgate: ⚪ NO BASELINE**") {
+		t.Errorf("no-baseline line: %q", got)
+	}
+	if got := Markdown(nil); !strings.Contains(got, "no results") {
+		t.Errorf("nil: %q", got)
+	}
+}
+
+// unescapedPipes counts "|" not preceded by an odd number of backslashes.
+func unescapedPipes(line string) int {
+	n, bs := 0, 0
+	for _, r := range line {
+		switch {
+		case r == '\\':
+			bs++
+			continue
+		case r == '|' && bs%2 == 0:
+			n++
+		}
+		bs = 0
+	}
+	return n
+}
+
+func TestMarkdownEscaping(t *testing.T) {
+	md := Markdown(evil())
+	// Drop backslash-escaped characters: what is left is what Markdown
+	// interprets.
+	live := regexp.MustCompile(`\\.`).ReplaceAllString(md, "")
+	for _, bad := range []string{"<script", "</script", "](http", "**bold**", "@team", "`code`", "second line & more", "<b>"} {
+		if strings.Contains(live, bad) {
+			t.Errorf("markdown contains raw %q:\n%s", bad, md)
+		}
+	}
+	// Every table row has as many cell separators as its header.
+	var cols int
+	for _, line := range strings.Split(md, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			cols = 0
+			continue
+		}
+		n := unescapedPipes(line)
+		if cols == 0 {
+			cols = n
+		} else if n != cols {
+			t.Errorf("row has %d separators, header %d: %q", n, cols, line)
+		}
+	}
+	for _, tt := range []struct{ in, want string }{
+		{"a|b", `a\|b`},
+		{`a\|b`, `a\\\|b`},
+		{"x\ny\rz\tw", "x y z w"},
+		{"[l](u)", `\[l\](u)`},
+		{"<i>&", "&lt;i&gt;&amp;"},
+		{"@me", "&#64;me"},
+	} {
+		if got := mdText(tt.in); got != tt.want {
+			t.Errorf("mdText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if u := unescapedPipes(`a\\\|b|`); u != 1 {
+		t.Errorf("unescapedPipes self-test: %d", u)
+	}
+}
+
+func TestJUnitIsValidXML(t *testing.T) {
+	for name, res := range map[string]*results.Results{"judged": judged(), "evil": evil(), "plain": plain()} {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := JUnit(&buf, res); err != nil {
+				t.Fatal(err)
+			}
+			var doc junitSuites
+			if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
+				t.Fatalf("not valid XML: %v\n%s", err, buf.String())
+			}
+			dec := xml.NewDecoder(bytes.NewReader(buf.Bytes()))
+			for {
+				_, err := dec.Token()
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				if err != nil {
+					t.Fatalf("token: %v", err)
+				}
+			}
+			wantTests, wantFail := 0, 0
+			if res.Comparison != nil {
+				wantTests = len(res.Comparison.Checks)
+				wantFail = len(compare.Failures(res.Comparison))
+			} else {
+				wantTests = len(res.Scenarios)
+			}
+			if doc.Tests != wantTests || doc.Failures != wantFail {
+				t.Errorf("tests=%d failures=%d, want %d, %d", doc.Tests, doc.Failures, wantTests, wantFail)
+			}
+			if name == "evil" && doc.Suites[0].Name != strings.ReplaceAll(evilName, "\n", " ") {
+				t.Errorf("suite name did not survive: %q", doc.Suites[0].Name)
+			}
+		})
+	}
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	res := judged()
+	var buf bytes.Buffer
+	if err := Write(&buf, res, "json"); err != nil {
+		t.Fatal(err)
+	}
+	var back results.Results
+	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Verdict != results.VerdictFail || len(back.Comparison.Checks) != len(res.Comparison.Checks) {
+		t.Errorf("round trip lost the comparison")
+	}
+}
+
+func TestWriteUnknownFormat(t *testing.T) {
+	err := Write(io.Discard, plain(), "html")
+	if err == nil || !strings.Contains(err.Error(), `"html"`) || !strings.Contains(err.Error(), "table, markdown, json, junit") {
+		t.Errorf("err = %v", err)
+	}
+	if err := Write(io.Discard, nil, "json"); err == nil {
+		t.Error("nil results accepted")
+	}
+}
+
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+func TestTerminal(t *testing.T) {
+	var plainOut, colored bytes.Buffer
+	if err := Terminal(&plainOut, judged(), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := Terminal(&colored, judged(), true); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(plainOut.String(), "\x1b[") {
+		t.Error("color=false wrote ANSI codes")
+	}
+	stripped := ansi.ReplaceAllString(colored.String(), "")
+	for _, want := range []string{"perfgate: FAIL — 6 regressions in 2 scenarios", "-24.8% [", "INSUFFICIENT", "MISSING", "WARNING", `"EPYC"`} {
+		if !strings.Contains(stripped, want) || !strings.Contains(plainOut.String(), want) {
+			t.Errorf("terminal output lacks %q", want)
+		}
+	}
+	// A name with a newline stays on one line.
+	var ev bytes.Buffer
+	if err := Checks(&ev, evil(), false); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(ev.String(), "\nsecond line") {
+		t.Errorf("newline in a name broke the table:\n%s", ev.String())
+	}
+	var nb bytes.Buffer
+	if err := Checks(&nb, plain(), false); err != nil || !strings.Contains(nb.String(), "no baseline") {
+		t.Errorf("no comparison: %v %q", err, nb.String())
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWriteErrorsPropagate(t *testing.T) {
+	for _, f := range []string{"markdown", "json", "junit"} {
+		if err := Write(failWriter{}, judged(), f); err == nil {
+			t.Errorf("%s: write error lost", f)
+		}
+	}
+	if err := Checks(failWriter{}, judged(), false); err == nil {
+		t.Error("Checks: write error lost")
+	}
+}

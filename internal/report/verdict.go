@@ -1,0 +1,200 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jedib0t/go-pretty/v6/table"
+	"github.com/jedib0t/go-pretty/v6/text"
+
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// Terminal renders res for a terminal or a CI log: the measured figures
+// (SummaryTable) and, when res.Comparison is set, the verdict and the table
+// of checks (Checks). color adds ANSI colors.
+func Terminal(w io.Writer, res *results.Results, color bool) error {
+	if res == nil {
+		return fmt.Errorf("report: no results to render")
+	}
+	if err := SummaryTable(w, res, color); err != nil {
+		return err
+	}
+	if res.Comparison == nil {
+		return nil
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return err
+	}
+	return Checks(w, res, color)
+}
+
+// Checks renders the judgement of res for a terminal: a verdict line, the
+// table of checks (scenario, metric, baseline, current, change with its
+// confidence interval, p-value or "~", rule, result), the notes of checks
+// that did not pass, and the fairness warnings. It renders a one-line
+// notice when res has no comparison.
+func Checks(w io.Writer, res *results.Results, color bool) error {
+	if res == nil {
+		return fmt.Errorf("report: no results to render")
+	}
+	ew := &errWriter{w: w}
+	c := res.Comparison
+	if c == nil {
+		ew.printf("%s\n", paint(color, "perfgate: no baseline — nothing judged", text.FgYellow))
+		return ew.err
+	}
+	ew.printf("%s\n", paint(color, terminalVerdict(res), verdictColor(verdictOf(res))...))
+	if c.Baseline != "" || !c.BaselineDate.IsZero() {
+		ew.printf("baseline %s%s, alpha %g\n", singleLine(c.Baseline), dateSuffix(c), c.Alpha)
+	}
+
+	t := table.NewWriter()
+	if color {
+		t.SetStyle(table.StyleRounded)
+	} else {
+		t.SetStyle(table.StyleLight)
+	}
+	t.AppendHeader(table.Row{"Scenario", "Metric", "Baseline", "Current", "Change [" + confidenceLabel(c.Alpha) + "]", "p", "Rule", "Result"})
+	for _, ch := range c.Checks {
+		t.AppendRow(table.Row{
+			singleLine(ch.Scenario), fMetric(ch), fBase(ch), fValue(ch.Metric, ch.Current),
+			fChange(ch), fPValue(ch), fRule(ch), paint(color, statusWord(ch.Status), statusColor(ch.Status)...),
+		})
+	}
+	t.SetColumnConfigs([]table.ColumnConfig{
+		{Number: 3, Align: text.AlignRight}, {Number: 4, Align: text.AlignRight},
+		{Number: 5, Align: text.AlignRight}, {Number: 6, Align: text.AlignRight},
+	})
+	ew.printf("%s\n", t.Render())
+
+	for _, n := range notes(c) {
+		ew.printf("  %s %s: %s\n", paint(color, statusWord(n.status), statusColor(n.status)...), singleLine(n.what), singleLine(n.note))
+	}
+	for _, wn := range c.Warnings {
+		ew.printf("  %s %s\n", paint(color, "WARNING", text.FgYellow), singleLine(wn))
+	}
+	return ew.err
+}
+
+// terminalVerdict is e.g. "perfgate: FAIL — 2 regressions".
+func terminalVerdict(res *results.Results) string {
+	n := tally(res.Comparison)
+	var s string
+	switch verdictOf(res) {
+	case results.VerdictFail:
+		s = "perfgate: FAIL — " + failCount(res.Comparison)
+	case results.VerdictPass:
+		s = "perfgate: PASS"
+	default:
+		s = "perfgate: no baseline — only the error-rate ceiling was judged"
+	}
+	if n.insufficient > 0 {
+		s += " (" + plural(n.insufficient, "check", "checks") + " could not be judged: too few runs)"
+	}
+	return s
+}
+
+// failCount is e.g. "6 regressions in 2 scenarios".
+func failCount(c *results.Comparison) string {
+	n := tally(c)
+	scen := map[string]bool{}
+	for _, ch := range c.Checks {
+		if ch.Status == results.CheckFail {
+			scen[ch.Scenario] = true
+		}
+	}
+	return plural(n.fail, "regression", "regressions") + " in " + plural(len(scen), "scenario", "scenarios")
+}
+
+func dateSuffix(c *results.Comparison) string {
+	if c.BaselineDate.IsZero() {
+		return ""
+	}
+	return " (" + c.BaselineDate.UTC().Format("2006-01-02 15:04 UTC") + ")"
+}
+
+// fBase is the baseline value, or "—" when there is none.
+func fBase(ch results.Check) string {
+	if ch.SamplesBase == 0 && ch.Baseline == 0 {
+		return "—"
+	}
+	return fValue(ch.Metric, ch.Baseline)
+}
+
+// note is the explanation of one check that did not pass.
+type note struct {
+	status, what, note string
+}
+
+// notes lists the notes of failed, insufficient and missing checks, once
+// per scenario for identical notes (insufficient runs say the same thing
+// for every metric).
+func notes(c *results.Comparison) []note {
+	var out []note
+	seen := map[string]bool{}
+	for _, ch := range c.Checks {
+		if ch.Status == results.CheckPass || ch.Note == "" {
+			continue
+		}
+		key := ch.Scenario + "\x00" + ch.Status + "\x00" + ch.Note
+		if ch.Status == results.CheckInsufficient && seen[key] {
+			continue
+		}
+		seen[key] = true
+		what := ch.Scenario
+		if ch.Metric != "" && ch.Status != results.CheckInsufficient {
+			what += " " + fMetric(ch)
+		}
+		out = append(out, note{status: ch.Status, what: what, note: ch.Note})
+	}
+	return out
+}
+
+func statusColor(s string) text.Colors {
+	switch s {
+	case results.CheckPass:
+		return text.Colors{text.FgGreen}
+	case results.CheckFail:
+		return text.Colors{text.FgRed, text.Bold}
+	case results.CheckInsufficient:
+		return text.Colors{text.FgYellow}
+	case results.CheckMissing:
+		return text.Colors{text.FgMagenta}
+	}
+	return nil
+}
+
+func verdictColor(v string) text.Colors {
+	switch v {
+	case results.VerdictPass:
+		return text.Colors{text.FgGreen, text.Bold}
+	case results.VerdictFail:
+		return text.Colors{text.FgRed, text.Bold}
+	}
+	return text.Colors{text.FgYellow}
+}
+
+func paint(on bool, s string, c ...text.Color) string {
+	if !on || len(c) == 0 {
+		return s
+	}
+	return text.Colors(c).Sprint(s)
+}
+
+// errWriter keeps the first write error.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err != nil {
+		return
+	}
+	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
+
+// ruleText is a rule for display: "<=" shown as "≤".
+func ruleText(r string) string { return strings.ReplaceAll(r, "<=", "≤") }
