@@ -25,6 +25,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -63,11 +64,14 @@ func main() {
 		w.WriteHeader(resp.StatusCode)
 		io.Copy(w, resp.Body)
 	})
-	fmt.Println("listening on", *addr)
-	if err := http.ListenAndServe(*addr, nil); err != nil {
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	fmt.Println("listening on", *addr)
+	fmt.Fprintln(os.Stderr, http.Serve(l, nil))
+	os.Exit(1)
 }
 `
 

@@ -49,10 +49,6 @@ type Options struct {
 	// PullTimeout bounds the single pull attempt for an image that is not
 	// present locally (default 2m).
 	PullTimeout time.Duration
-	// Render resolves templates in ready.http / ready.tcp. Default: the
-	// built-in resolver of {{ endpoint "svc" "port" }} for services started
-	// by this provider (see resolveEndpoints).
-	Render func(ctx context.Context, s string) (string, error)
 }
 
 // Provider starts containers; create it with New and Close it after all its

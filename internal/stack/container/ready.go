@@ -5,51 +5,31 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
+
+	"github.com/perfgate/perfgate/internal/ready"
+	"github.com/perfgate/perfgate/internal/stack"
 )
 
-const defaultReadyTimeout = 30 * time.Second
-
-// endpointRef matches {{ endpoint "svc" "8080" }} and {{ endpoint "svc" 8080 }}.
-var endpointRef = regexp.MustCompile(`\{\{-?\s*endpoint\s+"([^"]+)"\s+"?([0-9]+(?:/[a-z]+)?)"?\s*-?\}\}`)
-
-// resolveEndpoints replaces every {{ endpoint "svc" "port" }} in s with the
-// address of that port of a service started by this provider.
-func (p *Provider) resolveEndpoints(ctx context.Context, s string) (string, error) {
-	var firstErr error
-	out := endpointRef.ReplaceAllStringFunc(s, func(m string) string {
-		sub := endpointRef.FindStringSubmatch(m)
-		svc := p.lookup(sub[1])
-		if svc == nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("%s: no container service %q has been started", m, sub[1])
-			}
-			return m
-		}
-		ep, err := svc.Endpoint(ctx, sub[2])
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-		return ep
-	})
-	if firstErr != nil {
-		return "", firstErr
+// resolve returns "host:port" for a port of this service or, through the
+// stack (env.Endpoint) or this provider, of another service.
+func (s *Service) resolve(ctx context.Context, name, port string) (string, error) {
+	if name == s.name {
+		return s.Endpoint(ctx, port)
 	}
-	if strings.Contains(out, "{{") {
-		return "", fmt.Errorf("%q: only {{ endpoint \"service\" \"port\" }} can be used here", s)
+	if s.env.Endpoint != nil {
+		return s.env.Endpoint(ctx, name, port)
 	}
-	return out, nil
+	if o := s.p.lookup(name); o != nil {
+		return o.Endpoint(ctx, port)
+	}
+	return "", fmt.Errorf("endpoint %q %s: no service %q has been started", name, port, name)
 }
 
 func (s *Service) render(ctx context.Context, v string) (string, error) {
-	if s.p.opts.Render != nil {
-		return s.p.opts.Render(ctx, v)
-	}
-	return s.p.resolveEndpoints(ctx, v)
+	return stack.RenderTemplate(ctx, v, s.resolve)
 }
 
 // readyTarget turns ready.http / ready.tcp into a concrete loopback target.
@@ -62,7 +42,7 @@ func (s *Service) readyTarget(ctx context.Context) (kind, target string, err err
 		u := r.HTTP
 		if strings.HasPrefix(u, "/") {
 			if len(s.order) == 0 {
-				return "", "", fmt.Errorf("service %q: ready.http %q is a path but container.ports is empty", s.name, u)
+				return "", "", fmt.Errorf("ready.http %q is a path but container.ports is empty", u)
 			}
 			ep, err := s.Endpoint(ctx, s.order[0])
 			if err != nil {
@@ -71,14 +51,14 @@ func (s *Service) readyTarget(ctx context.Context) (kind, target string, err err
 			u = "http://" + ep + u
 		}
 		if u, err = s.render(ctx, u); err != nil {
-			return "", "", fmt.Errorf("service %q: ready.http: %w", s.name, err)
+			return "", "", fmt.Errorf("ready.http: %w", err)
 		}
 		pu, err := url.Parse(u)
 		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-			return "", "", fmt.Errorf("service %q: ready.http %q is not an http(s) URL", s.name, u)
+			return "", "", fmt.Errorf("ready.http %q is not an http(s) URL", u)
 		}
 		if !IsLoopback(pu.Hostname()) {
-			return "", "", fmt.Errorf("service %q: ready.http %q must target 127.0.0.1: write the host as {{ endpoint %q \"<port>\" }}", s.name, u, s.name)
+			return "", "", fmt.Errorf("ready.http %q must target 127.0.0.1: write the host as {{ endpoint %q \"<port>\" }}", u, s.name)
 		}
 		return "http", u, nil
 	case r.TCP != "":
@@ -89,14 +69,14 @@ func (s *Service) readyTarget(ctx context.Context) (kind, target string, err err
 			}
 		}
 		if t, err = s.render(ctx, t); err != nil {
-			return "", "", fmt.Errorf("service %q: ready.tcp: %w", s.name, err)
+			return "", "", fmt.Errorf("ready.tcp: %w", err)
 		}
 		h, _, err := net.SplitHostPort(t)
 		if err != nil {
-			return "", "", fmt.Errorf("service %q: ready.tcp %q: want host:port", s.name, t)
+			return "", "", fmt.Errorf("ready.tcp %q: want host:port", t)
 		}
 		if !IsLoopback(h) {
-			return "", "", fmt.Errorf("service %q: ready.tcp %q must target 127.0.0.1: write it as {{ endpoint %q \"<port>\" }}", s.name, t, s.name)
+			return "", "", fmt.Errorf("ready.tcp %q must target 127.0.0.1: write it as {{ endpoint %q \"<port>\" }}", t, s.name)
 		}
 		return "tcp", t, nil
 	case r.Log != "":
@@ -108,9 +88,19 @@ func (s *Service) readyTarget(ctx context.Context) (kind, target string, err err
 // WaitReady blocks until the ready check of the config passes, the
 // container exits, the ready timeout (default 30s) passes, or ctx ends.
 // Without a ready check it returns at once (the container is running).
+// Errors name the service and the check; the output tail is left to the
+// caller (LogTail), as the stack adds it.
 func (s *Service) WaitReady(ctx context.Context) error {
+	err := s.waitReady(ctx)
+	if err != nil {
+		return fmt.Errorf("service %q: %w", s.name, err)
+	}
+	return nil
+}
+
+func (s *Service) waitReady(ctx context.Context) error {
 	if err := s.Err(); err != nil {
-		return s.exitedErr(err)
+		return fmt.Errorf("%w: %w", ready.ErrExited, err)
 	}
 	if s.ready == nil {
 		return nil
@@ -119,105 +109,64 @@ func (s *Service) WaitReady(ctx context.Context) error {
 	if err != nil || kind == "" {
 		return err
 	}
-	timeout := s.ready.Timeout.D()
-	if timeout <= 0 {
-		timeout = defaultReadyTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	want := s.ready.Status
-	if want == 0 {
-		want = http.StatusOK
-	}
-	hc := &http.Client{
-		Timeout: 2 * time.Second,
-		// Readiness traffic goes to loopback only: no proxy, no redirects away.
-		Transport:     &http.Transport{Proxy: nil, DisableKeepAlives: true},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	defer hc.CloseIdleConnections()
-
-	var last string
-	delay := 50 * time.Millisecond
-	for {
-		var wake <-chan struct{}
-		switch kind {
-		case "http":
-			last = probeHTTP(ctx, hc, target, want)
-		case "tcp":
-			last = probeTCP(ctx, target)
-		case "log":
-			var ok bool
-			ok, wake = s.logs.contains(target)
-			last = ""
-			if !ok {
-				last = fmt.Sprintf("no output line contains %q yet", target)
-			}
+	o := ready.Options{Exited: s.exited, ExitErr: s.Err, Timeout: s.ready.Timeout.D()}
+	switch kind {
+	case "http":
+		return ready.HTTP(ctx, target, s.ready.Status, o)
+	case "tcp":
+		if s.host {
+			return ready.TCP(ctx, target, o)
 		}
+		return s.waitPublishedTCP(ctx, target, o)
+	default:
+		return ready.Log(ctx, s.logs, target, o)
+	}
+}
+
+// waitPublishedTCP polls a published port. docker-proxy accepts
+// connections before anything listens in the container and then closes
+// them at once, so a plain connect proves nothing: see probeTCP.
+func (s *Service) waitPublishedTCP(ctx context.Context, addr string, o ready.Options) error {
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = ready.DefaultTimeout
+	}
+	start := time.Now()
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	e := &ready.Error{Check: "TCP " + addr + " (published port)"}
+	delay := 10 * time.Millisecond
+	for {
+		last := probeTCP(cctx, addr)
 		if last == "" {
 			return nil
 		}
-		if wake == nil {
-			t := time.NewTimer(delay)
-			select {
-			case <-s.exited:
-				t.Stop()
-				return s.exitedErr(s.Err())
-			case <-ctx.Done():
-				t.Stop()
-				return s.notReadyErr(ctx, kind, target, timeout, last)
-			case <-t.C:
-			}
-			delay = min(delay*2, 500*time.Millisecond)
-			continue
-		}
+		e.Last = last
+		t := time.NewTimer(delay)
 		select {
+		case <-t.C:
+			delay = min(delay*2, 250*time.Millisecond)
+			continue
 		case <-s.exited:
-			return s.exitedErr(s.Err())
-		case <-ctx.Done():
-			return s.notReadyErr(ctx, kind, target, timeout, last)
-		case <-wake:
+			e.Err = fmt.Errorf("%w: %w", ready.ErrExited, s.Err())
+		case <-cctx.Done():
+			e.Err = cctx.Err()
+			e.TimedOut = ctx.Err() == nil
 		}
+		t.Stop()
+		e.After = time.Since(start)
+		return e
 	}
 }
 
-func (s *Service) exitedErr(err error) error {
-	return fmt.Errorf("%w before it was ready%s", err, formatTail(s.LogTail(15)))
-}
-
-func (s *Service) notReadyErr(ctx context.Context, kind, target string, timeout time.Duration, last string) error {
-	if ctx.Err() == context.DeadlineExceeded {
-		return fmt.Errorf("service %q: not ready after %s (ready.%s %s: %s); raise ready.timeout or check the service%s",
-			s.name, timeout, kind, target, last, formatTail(s.LogTail(15)))
-	}
-	return fmt.Errorf("service %q: waiting for ready.%s %s: %w", s.name, kind, target, ctx.Err())
-}
-
-func probeHTTP(ctx context.Context, hc *http.Client, u string, want int) string {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err.Error()
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err.Error()
-	}
-	resp.Body.Close()
-	if resp.StatusCode != want {
-		return fmt.Sprintf("status %d, want %d", resp.StatusCode, want)
-	}
-	return ""
-}
-
-// probeTCP connects to addr. A published port accepts connections (in
-// docker-proxy) before anything listens in the container, and then closes
-// them at once: a connection that ends within 200ms without a byte is
-// taken as "not listening yet"; one that stays open or sends data is ready.
+// probeTCP connects to addr; a connection that ends within 200ms without a
+// byte is taken as "nothing listening yet" (docker-proxy), one that stays
+// open or sends data as ready.
 func probeTCP(ctx context.Context, addr string) string {
 	d := net.Dialer{Timeout: 2 * time.Second}
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return err.Error()
+		return "last error: " + err.Error()
 	}
 	defer c.Close()
 	_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
@@ -230,5 +179,5 @@ func probeTCP(ctx context.Context, addr string) string {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return ""
 	}
-	return fmt.Sprintf("connection closed at once (%v): nothing listening yet", err)
+	return fmt.Sprintf("connection closed at once (%v): nothing listening in the container yet", err)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/ready"
 	"github.com/perfgate/perfgate/internal/stack"
 )
 
@@ -33,7 +34,8 @@ type Service struct {
 	host  bool              // host networking
 	ports map[string]string // "8080/tcp" → host port on 127.0.0.1 (bridge)
 	order []string          // declared ports, normalized, in config order
-	logs  *ring
+	logs  *ready.LogBuffer
+	env   stack.Env
 	info  stack.ServiceInfo
 
 	bgCancel context.CancelFunc
@@ -197,7 +199,7 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 
 	s := &Service{
 		p: p, name: svc.Name, ready: svc.Ready, c: c, id: c.GetContainerID(), host: hostNet,
-		ports: map[string]string{}, order: order, logs: newRing(p.opts.LogLines),
+		ports: map[string]string{}, order: order, logs: ready.NewLogBuffer(p.opts.LogLines, nil), env: env,
 		logDone: make(chan struct{}), exited: make(chan struct{}),
 		info: stack.ServiceInfo{Name: svc.Name, Provider: "container", Image: img.Ref, CPUs: spec.CPUs, Memory: spec.Memory},
 	}
@@ -206,6 +208,9 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 		err = s.startFailure(ctx, err)
 		_ = c.Terminate(context.WithoutCancel(ctx), testcontainers.StopTimeout(time.Second))
 		return nil, err
+	}
+	if svc.Ready != nil && svc.Ready.Log != "" {
+		s.logs.Watch(svc.Ready.Log) // sees every line, even ones the buffer drops
 	}
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s.bgCancel = cancel
@@ -326,7 +331,7 @@ func (s *Service) Err() error {
 }
 
 // LogTail returns the last n lines of the container's output.
-func (s *Service) LogTail(n int) []string { return s.logs.tail(n) }
+func (s *Service) LogTail(n int) []string { return s.logs.Tail(n) }
 
 // followLogs copies the container's output into the ring until the stream ends.
 func (s *Service) followLogs(ctx context.Context) {
@@ -334,15 +339,13 @@ func (s *Service) followLogs(ctx context.Context) {
 	rc, err := s.p.tc.Client().ContainerLogs(ctx, s.id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true, Follow: true})
 	if err != nil {
 		if ctx.Err() == nil {
-			s.logs.add(fmt.Sprintf("[perfgate: cannot follow the container's output: %v]", err))
+			fmt.Fprintf(s.logs, "[perfgate: cannot follow the container's output: %v]\n", err)
 		}
 		return
 	}
 	defer rc.Close()
-	out, errw := &lineWriter{r: s.logs}, &lineWriter{r: s.logs}
-	_, _ = stdcopy.StdCopy(out, errw, rc)
-	out.flush()
-	errw.flush()
+	_, _ = stdcopy.StdCopy(s.logs, s.logs, rc)
+	s.logs.Flush()
 }
 
 // watchExit waits for the container to stop; when it was not asked to,
@@ -424,11 +427,10 @@ func logsOf(ctx context.Context, cli client.APIClient, id string, n int) string 
 		return ""
 	}
 	defer rc.Close()
-	r := newRing(n)
-	w := &lineWriter{r: r}
-	_, _ = stdcopy.StdCopy(w, w, rc)
-	w.flush()
-	return formatTail(r.tail(n))
+	b := ready.NewLogBuffer(n, nil)
+	_, _ = stdcopy.StdCopy(b, b, rc)
+	b.Flush()
+	return formatTail(b.Tail(n))
 }
 
 func formatTail(lines []string) string {
