@@ -80,7 +80,7 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 	if cur.Interrupted {
 		c.Warnings = append(c.Warnings, "this run was interrupted: it is judged on the runs that finished")
 	}
-	j := judge{alpha: alpha}
+	j := &judge{alpha: alpha}
 	seen := map[string]bool{}
 	for _, sc := range cur.Scenarios {
 		seen[sc.Name] = true
@@ -228,6 +228,29 @@ func ceilingCheck(sc results.Scenario, th Thresholds, base *baseline.Baseline) r
 
 type judge struct {
 	alpha float64
+	// ranks caches ciRank per sample sizes: every metric of a scenario
+	// has the same sizes, and computing the exact U distribution for
+	// large samples is not free.
+	ranks map[[2]int]rank
+}
+
+type rank struct {
+	k      int
+	actual float64
+}
+
+func (j *judge) rank(n1, n2 int) rank {
+	key := [2]int{n1, n2}
+	if r, ok := j.ranks[key]; ok {
+		return r
+	}
+	k, actual := ciRank(n1, n2, 1-j.alpha)
+	r := rank{k, actual}
+	if j.ranks == nil {
+		j.ranks = map[[2]int]rank{}
+	}
+	j.ranks[key] = r
+	return r
 }
 
 // metricGate is one statistical gate on one metric.
@@ -239,7 +262,7 @@ type metricGate struct {
 	lowerBad  bool // a drop is bad (throughput), else a rise is bad
 }
 
-func (j judge) scenario(bs *baseline.Scenario, sc results.Scenario, th Thresholds) []results.Check {
+func (j *judge) scenario(bs *baseline.Scenario, sc results.Scenario, th Thresholds) []results.Check {
 	gates := []metricGate{
 		{metric: baseline.MetricThroughput, gate: GateThroughputDrop, threshold: th.ThroughputDrop, lowerBad: true},
 		{metric: baseline.MetricErrorRate, gate: GateErrorRateRise, threshold: th.ErrorRateRise, absolute: true},
@@ -258,7 +281,7 @@ func (j judge) scenario(bs *baseline.Scenario, sc results.Scenario, th Threshold
 }
 
 // check judges one metric.
-func (j judge) check(scenario string, g metricGate, xs, ys []float64) results.Check {
+func (j *judge) check(scenario string, g metricGate, xs, ys []float64) results.Check {
 	ch := results.Check{
 		Scenario:    scenario,
 		Metric:      g.metric,
@@ -302,7 +325,9 @@ func (j judge) check(scenario string, g metricGate, xs, ys []float64) results.Ch
 		ch.Change = ch.Current/ch.Baseline - 1
 		diff = func(x, y float64) float64 { return y/x - 1 }
 	}
-	ch.ChangeLow, ch.ChangeHigh, ch.Confidence = shiftCI(xs, ys, 1-j.alpha, diff)
+	r := j.rank(len(xs), len(ys))
+	ch.Confidence = r.actual
+	ch.ChangeLow, ch.ChangeHigh = shiftCI(xs, ys, r.k, diff)
 	ch.ChangeLow, ch.ChangeHigh = finite(ch.ChangeLow), finite(ch.ChangeHigh)
 
 	if !canReach(len(xs), len(ys), j.alpha) {

@@ -137,8 +137,9 @@ func normalQuantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) 
 
 // shiftCI returns the bounds of the distribution-free confidence interval
 // of the shift from xs to ys, where the shift of a pair is diff(x, y) (e.g.
-// y-x, or y/x for a ratio), and the interval's actual confidence.
-func shiftCI(xs, ys []float64, confidence float64, diff func(x, y float64) float64) (lo, hi, actual float64) {
+// y-x, or y/x for a ratio): the k-th smallest and k-th largest of the
+// pairwise shifts, k from ciRank.
+func shiftCI(xs, ys []float64, k int, diff func(x, y float64) float64) (lo, hi float64) {
 	d := make([]float64, 0, len(xs)*len(ys))
 	for _, x := range xs {
 		for _, y := range ys {
@@ -146,9 +147,11 @@ func shiftCI(xs, ys []float64, confidence float64, diff func(x, y float64) float
 		}
 	}
 	sort.Float64s(d)
-	k, actual := ciRank(len(xs), len(ys), confidence)
 	if k > len(d) {
 		k = len(d)
 	}
-	return d[k-1], d[len(d)-k], actual
+	if k < 1 {
+		k = 1
+	}
+	return d[k-1], d[len(d)-k]
 }

@@ -140,7 +140,8 @@ func TestCIRank(t *testing.T) {
 func TestShiftCI(t *testing.T) {
 	xs := []float64{100, 101, 102, 103, 104}
 	ys := []float64{75, 76, 77, 78, 79}
-	lo, hi, conf := shiftCI(xs, ys, 0.95, func(x, y float64) float64 { return y - x })
+	k, conf := ciRank(5, 5, 0.95)
+	lo, hi := shiftCI(xs, ys, k, func(x, y float64) float64 { return y - x })
 	// Differences y-x range over -29..-21; with k=3 the interval is the 3rd
 	// smallest and 3rd largest: sorted diffs start -29,-28,-28,... and end
 	// ...,-22,-22,-21.
