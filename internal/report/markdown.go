@@ -25,13 +25,30 @@ func Markdown(res *results.Results) string {
 		return "**perfgate: no results**\n"
 	}
 	var b strings.Builder
-	c := res.Comparison
 	b.WriteString(markdownVerdict(res))
 	b.WriteString("\n\n")
 	if line := markdownContext(res); line != "" {
 		b.WriteString(line)
 		b.WriteString("\n\n")
 	}
+	b.WriteString(markdownTables(res, true))
+	return b.String()
+}
+
+// MarkdownTables is Markdown without the verdict line, the context line and
+// the warnings, for callers that write those themselves (the PR comment):
+// the table of checks and the notes of checks that did not pass, then the
+// measured figures (folded under <details> when there are checks).
+func MarkdownTables(res *results.Results) string {
+	if res == nil {
+		return ""
+	}
+	return markdownTables(res, false)
+}
+
+func markdownTables(res *results.Results, warnings bool) string {
+	var b strings.Builder
+	c := res.Comparison
 	if c == nil {
 		b.WriteString(markdownScenarios(res))
 		b.WriteString("\n")
@@ -61,7 +78,7 @@ func Markdown(res *results.Results) string {
 			fmt.Fprintf(&b, "- %s **%s**: %s\n", markdownStatus(n.status), mdText(n.what), mdText(n.note))
 		}
 	}
-	if len(c.Warnings) > 0 {
+	if warnings && len(c.Warnings) > 0 {
 		lines := make([]string, len(c.Warnings))
 		for i, w := range c.Warnings {
 			lines[i] = "> ⚠️ " + mdText(w)

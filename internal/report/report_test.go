@@ -157,6 +157,20 @@ func TestBaselineDiffGolden(t *testing.T) {
 	golden(t, "baseline_diff", buf.Bytes())
 }
 
+func TestMarkdownTables(t *testing.T) {
+	res := judged()
+	full, tables := Markdown(res), MarkdownTables(res)
+	if strings.Contains(tables, "perfgate: ") || strings.Contains(tables, "⚠️") || strings.Contains(tables, "config **") {
+		t.Errorf("MarkdownTables has a verdict, context or warnings:\n%s", tables)
+	}
+	if !strings.HasSuffix(full, tables[strings.Index(tables, "\n<details>"):]) || !strings.Contains(full, tables[:strings.Index(tables, "\n- ")]) {
+		t.Errorf("MarkdownTables is not a part of Markdown")
+	}
+	if MarkdownTables(nil) != "" {
+		t.Error("nil")
+	}
+}
+
 func TestMarkdownVerdictLine(t *testing.T) {
 	first := func(s string) string { return strings.SplitN(s, "\n", 2)[0] }
 	if got := first(Markdown(judged())); !strings.HasPrefix(got, "**perfgate: ❌ FAIL — 6 regressions in 2 scenarios**") {
