@@ -61,21 +61,29 @@ type Options struct {
 
 // Judge compares the current run with the baseline under gates and returns
 // the comparison (never nil). base may be nil: then only the error-rate
-// ceiling is judged and Verdict reports "no-baseline" unless it failed.
+// ceiling is judged, Comparison.Baseline stays empty and Verdict reports
+// "no-baseline" unless the ceiling failed.
 // Judge does not modify its inputs; set cur.Comparison and cur.Verdict
 // yourself (or use Apply).
 func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, opts Options) *results.Comparison {
 	alpha := Alpha(gates)
 	c := &results.Comparison{
-		Baseline: opts.BaselinePath,
-		Alpha:    alpha,
-		Checks:   []results.Check{},
+		Alpha:  alpha,
+		Checks: []results.Check{},
+	}
+	if cur == nil {
+		cur = &results.Results{}
 	}
 	if base != nil {
+		c.Baseline = opts.BaselinePath
 		c.BaselineDate = base.CreatedAt
 		c.Warnings = fairness(base, cur)
 	} else {
-		c.Warnings = append(c.Warnings, "no baseline: only the error-rate ceiling was judged; create one with `perfgate baseline update`")
+		where := ""
+		if opts.BaselinePath != "" {
+			where = " at " + opts.BaselinePath
+		}
+		c.Warnings = append(c.Warnings, "no baseline"+where+": only the error-rate ceiling was judged; create one with `perfgate baseline update`")
 	}
 	if cur.Interrupted {
 		c.Warnings = append(c.Warnings, "this run was interrupted: it is judged on the runs that finished")

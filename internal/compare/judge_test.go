@@ -276,8 +276,8 @@ func TestJudgeErrorRate(t *testing.T) {
 	if len(c.Checks) != 1 || c.Checks[0].Status != results.CheckFail || Verdict(c) != results.VerdictFail {
 		t.Errorf("no baseline, 50%% errors: %+v verdict %s", c.Checks, Verdict(c))
 	}
-	c = Judge(config.Gates{}, nil, run(scen("s", 0, 10, 11)), Options{})
-	if Verdict(c) != results.VerdictNoBaseline || len(c.Warnings) == 0 {
+	c = Judge(config.Gates{}, nil, run(scen("s", 0, 10, 11)), Options{BaselinePath: "baselines/x.json"})
+	if Verdict(c) != results.VerdictNoBaseline || len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "no baseline at baselines/x.json") {
 		t.Errorf("no baseline, clean: verdict %s warnings %v", Verdict(c), c.Warnings)
 	}
 }
@@ -376,6 +376,9 @@ func TestJudgeMissingAndWarnings(t *testing.T) {
 func TestApplyAndVerdict(t *testing.T) {
 	if Verdict(nil) != results.VerdictNoBaseline {
 		t.Error("nil comparison")
+	}
+	if c := Judge(config.Gates{}, nil, nil, Options{}); c == nil || len(c.Checks) != 0 {
+		t.Errorf("nil run: %+v", c)
 	}
 	b := base(scen("s", 0, 100, 101, 102, 103, 104))
 	cur := run(scen("s", 0, 100, 101, 102, 103, 104))
