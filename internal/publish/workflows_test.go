@@ -1,0 +1,341 @@
+package publish
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rhysd/actionlint"
+	"go.yaml.in/yaml/v3"
+)
+
+// repoRoot walks up from the test's directory to go.mod.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("go.mod not found above the test directory")
+		}
+		dir = parent
+	}
+}
+
+func newLinter(t *testing.T, out io.Writer) *actionlint.Linter {
+	t.Helper()
+	// Scripts are shellchecked when shellcheck is installed (it is on
+	// GitHub's Ubuntu runners); pyflakes is not needed (no Python steps).
+	opts := &actionlint.LinterOptions{Oneline: true}
+	if p, err := exec.LookPath("shellcheck"); err == nil {
+		opts.Shellcheck = p
+	} else {
+		t.Log("shellcheck not found: run: scripts are not shellchecked")
+	}
+	l, err := actionlint.NewLinter(out, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestWorkflowsLint lints every workflow with actionlint's Linter, in the
+// repository's project so that `uses: ./` also checks action.yml's metadata
+// (name, description, runs, and that every input passed exists).
+func TestWorkflowsLint(t *testing.T) {
+	root := repoRoot(t)
+	files, err := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.y*ml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) < 2 {
+		t.Fatalf("expected ci.yml and the example workflow, found %v", files)
+	}
+	proj, err := actionlint.NewProject(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	errs, err := newLinter(t, &out).LintFiles(files, proj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range errs {
+		t.Errorf("%s:%d:%d: %s [%s]", e.Filepath, e.Line, e.Column, e.Message, e.Kind)
+	}
+	usesSelf := false
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if regexp.MustCompile(`(?m)^\s*(-\s+)?uses:\s*\./\s*(#.*)?$`).Match(b) {
+			usesSelf = true
+		}
+	}
+	if !usesSelf {
+		t.Error("no workflow uses the action with `uses: ./`; actionlint would not check action.yml")
+	}
+}
+
+// TestActionMetadata checks action.yml beyond what actionlint does for a
+// local action: composite steps, shells, ids, and every ${{ inputs.x }} and
+// ${{ steps.x }} reference; then lints the steps' expressions and scripts
+// with actionlint by wrapping them in a reusable workflow.
+func TestActionMetadata(t *testing.T) {
+	root := repoRoot(t)
+	b, err := os.ReadFile(filepath.Join(root, "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range checkAction(b) {
+		t.Error("action.yml: " + p)
+	}
+	var md actionMeta
+	if err := yaml.Unmarshal(b, &md); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{"config", "baseline", "github-token", "comment", "fail-on-regression", "working-directory"} {
+		if _, ok := md.Inputs[in]; !ok {
+			t.Errorf("action.yml lacks input %q", in)
+		}
+	}
+	for _, out := range []string{"verdict", "results-path"} {
+		if _, ok := md.Outputs[out]; !ok {
+			t.Errorf("action.yml lacks output %q", out)
+		}
+	}
+	if d := md.Inputs["github-token"].Default; d != "${{ github.token }}" {
+		t.Errorf("github-token default %q", d)
+	}
+	for _, in := range []string{"comment", "fail-on-regression"} {
+		if d := md.Inputs[in].Default; d != "true" {
+			t.Errorf("%s default %q, want 'true'", in, d)
+		}
+	}
+	wf, err := actionAsWorkflow(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	errs, err := newLinter(t, &out).Lint("action.yml (steps as a workflow)", wf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range errs {
+		t.Errorf("action.yml steps: line %d (of the wrapped workflow): %s [%s]", e.Line, e.Message, e.Kind)
+	}
+	if t.Failed() {
+		t.Logf("wrapped workflow:\n%s", wf)
+	}
+}
+
+// TestCheckActionCatchesMistakes shows the checker can fail.
+func TestCheckActionCatchesMistakes(t *testing.T) {
+	bad := []byte(`
+name: x
+inputs:
+  a:
+    description: a
+runs:
+  using: composite
+  steps:
+    - run: echo "${{ inputs.missing }}"
+    - id: s
+      uses: actions/checkout@v5
+      run: echo both
+    - id: s
+      shell: bash
+      run: echo "${{ steps.nope.outputs.x }}"
+`)
+	got := strings.Join(checkAction(bad), "\n")
+	for _, want := range []string{"description is required", "has no shell", "inputs.missing", "both run and uses", "duplicate step id", "steps.nope"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q:\n%s", want, got)
+		}
+	}
+	if p := checkAction([]byte("name: x\ndescription: y\nruns:\n  using: node20\n  main: index.js\n")); len(p) == 0 {
+		t.Error("a non-composite action passed")
+	}
+	if p := checkAction([]byte("name: [")); len(p) == 0 {
+		t.Error("invalid YAML passed")
+	}
+}
+
+type actionMeta struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Inputs      map[string]struct {
+		Description string `yaml:"description"`
+		Required    bool   `yaml:"required"`
+		Default     string `yaml:"default"`
+	} `yaml:"inputs"`
+	Outputs map[string]struct {
+		Description string `yaml:"description"`
+		Value       string `yaml:"value"`
+	} `yaml:"outputs"`
+	Runs struct {
+		Using string           `yaml:"using"`
+		Steps []map[string]any `yaml:"steps"`
+	} `yaml:"runs"`
+}
+
+var (
+	reInputRef = regexp.MustCompile(`\binputs\.([A-Za-z0-9_-]+)`)
+	reStepRef  = regexp.MustCompile(`\bsteps\.([A-Za-z0-9_-]+)\.`)
+	reExpr     = regexp.MustCompile(`\$\{\{(.*?)\}\}`)
+)
+
+// checkAction returns the problems found in a composite action's metadata.
+func checkAction(b []byte) []string {
+	var md actionMeta
+	if err := yaml.Unmarshal(b, &md); err != nil {
+		return []string{"not valid YAML: " + err.Error()}
+	}
+	var ps []string
+	if md.Name == "" {
+		ps = append(ps, "name is required")
+	}
+	if md.Description == "" {
+		ps = append(ps, "description is required")
+	}
+	if md.Runs.Using != "composite" {
+		return append(ps, fmt.Sprintf("runs.using is %q, want composite", md.Runs.Using))
+	}
+	if len(md.Runs.Steps) == 0 {
+		ps = append(ps, "runs.steps is empty")
+	}
+	for name, in := range md.Inputs {
+		if in.Description == "" {
+			ps = append(ps, fmt.Sprintf("input %q has no description", name))
+		}
+	}
+	for name, out := range md.Outputs {
+		if out.Value == "" {
+			ps = append(ps, fmt.Sprintf("output %q has no value (composite outputs need one)", name))
+		}
+	}
+	ids := map[string]int{}
+	for i, st := range md.Runs.Steps {
+		where := fmt.Sprintf("step %d", i+1)
+		if n, ok := st["name"].(string); ok {
+			where += " (" + n + ")"
+		}
+		_, hasRun := st["run"]
+		_, hasUses := st["uses"]
+		switch {
+		case hasRun && hasUses:
+			ps = append(ps, where+" has both run and uses")
+		case !hasRun && !hasUses:
+			ps = append(ps, where+" has neither run nor uses")
+		case hasRun:
+			if s, _ := st["shell"].(string); s == "" {
+				ps = append(ps, where+" has no shell (composite run steps need one)")
+			}
+		}
+		if id, ok := st["id"].(string); ok {
+			if _, dup := ids[id]; dup {
+				ps = append(ps, where+": duplicate step id "+id)
+			}
+			ids[id] = i
+		}
+		// A step may refer only to steps before it.
+		raw, _ := yaml.Marshal(st)
+		for _, m := range exprRefs(string(raw), reStepRef) {
+			if j, ok := ids[m]; !ok || j >= i {
+				ps = append(ps, fmt.Sprintf("%s refers to steps.%s, which is not an earlier step", where, m))
+			}
+		}
+	}
+	for _, m := range exprRefs(string(b), reInputRef) {
+		if _, ok := md.Inputs[m]; !ok {
+			ps = append(ps, fmt.Sprintf("${{ inputs.%s }} is not a declared input", m))
+		}
+	}
+	for name, out := range md.Outputs {
+		for _, m := range exprRefs(out.Value, reStepRef) {
+			if _, ok := ids[m]; !ok {
+				ps = append(ps, fmt.Sprintf("output %q refers to unknown step %q", name, m))
+			}
+		}
+	}
+	sort.Strings(ps)
+	return ps
+}
+
+// exprRefs returns the names re captures inside ${{ }} expressions of s.
+func exprRefs(s string, re *regexp.Regexp) []string {
+	var names []string
+	for _, e := range reExpr.FindAllStringSubmatch(s, -1) {
+		for _, m := range re.FindAllStringSubmatch(e[1], -1) {
+			names = append(names, m[1])
+		}
+	}
+	return names
+}
+
+// actionAsWorkflow wraps the composite steps in a reusable workflow whose
+// inputs are the action's inputs, so actionlint type-checks every expression
+// (unknown inputs, contexts, step outputs) and the steps' keys.
+func actionAsWorkflow(b []byte) ([]byte, error) {
+	var md actionMeta
+	if err := yaml.Unmarshal(b, &md); err != nil {
+		return nil, err
+	}
+	inputs := map[string]any{}
+	for name := range md.Inputs {
+		inputs[name] = map[string]any{"type": "string", "required": false}
+	}
+	wf := map[string]any{
+		"name": "action steps",
+		"on":   map[string]any{"workflow_call": map[string]any{"inputs": inputs}},
+		"jobs": map[string]any{"steps": map[string]any{"runs-on": "ubuntu-latest", "steps": md.Runs.Steps}},
+	}
+	return yaml.Marshal(wf)
+}
+
+// TestWrappedActionLintCatchesMistakes shows the wrapped lint can fail.
+func TestWrappedActionLintCatchesMistakes(t *testing.T) {
+	bad := []byte(`
+name: x
+description: y
+inputs:
+  a:
+    description: a
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: echo "${{ inputs.missing }}"
+    - shell: bash
+      run: echo "${{ nonexistent_context.x }}"
+`)
+	wf, err := actionAsWorkflow(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs, err := newLinter(t, io.Discard).Lint("bad", wf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, e.Message)
+	}
+	got := strings.Join(msgs, "\n")
+	for _, want := range []string{"missing", "nonexistent_context"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("actionlint did not flag %q: %s", want, got)
+		}
+	}
+}
