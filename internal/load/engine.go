@@ -1,0 +1,633 @@
+// Package load sends the HTTP load and measures it.
+//
+// An Engine holds the scenarios (compiled requests) and the HTTP client. Each
+// pass (Engine.Start or Engine.Run) is bounded by a request count, a
+// duration, or both (whichever comes first) and runs one of two models:
+//
+//   - closed: Workers goroutines each loop send → wait for the response;
+//   - open: requests are due at a constant Rate (the i-th at t0 + i/Rate)
+//     whether or not earlier ones have answered, at most MaxInFlight at
+//     once. Latency counts from the time a request was due, not from when
+//     it could be sent, so a server stall shows in full (no coordinated
+//     omission). A request that waits for the in-flight cap still counts
+//     from its due time; none is dropped.
+//
+// Every request gets a fresh body rendered from its template; responses are
+// drained and closed so connections are reused. Measurements go to
+// per-worker batches flushed into a few sharded metrics.Recorders, so memory
+// stays flat however long the pass. Cancelling the context stops a pass
+// promptly; what was measured so far is returned with the context's error.
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/metrics"
+	"github.com/perfgate/perfgate/internal/tmpl"
+)
+
+// Models.
+const (
+	Closed = "closed"
+	Open   = "open"
+)
+
+// Defaults applied by New when Options leave a field zero.
+const (
+	DefaultWorkers     = 10
+	DefaultMaxInFlight = 1000
+)
+
+// Scenario is one kind of request.
+type Scenario struct {
+	Name   string
+	Method string // default GET
+	URL    string // already rendered (endpoints resolved)
+	// Headers are header values; each may be a template (see internal/tmpl),
+	// rendered per request within the same request as the body (same seq).
+	Headers map[string]string
+	Body    *tmpl.Template // nil: no body
+	// Expect lists the statuses that count as success (default 200-399).
+	Expect []int
+	Weight int // share in the mix (default 1)
+}
+
+// Options configure an Engine.
+type Options struct {
+	Model       string  // Closed (default) or Open
+	Workers     int     // closed: concurrent workers (default 10)
+	Rate        float64 // open: requests per second (required)
+	MaxInFlight int     // open: cap on concurrent requests (default 1000)
+	// Client sends the requests; nil: NewClient(config.Client{}, concurrency).
+	Client *http.Client
+	// Seed makes template randomness reproducible; 0 picks one from the clock.
+	Seed uint64
+}
+
+// PassSpec bounds a pass: Requests, Duration or both, whichever comes first.
+type PassSpec struct {
+	Requests int64
+	Duration time.Duration
+}
+
+func (s PassSpec) valid() error {
+	if s.Requests < 0 || s.Duration < 0 {
+		return fmt.Errorf("pass bounds must not be negative (requests %d, duration %s)", s.Requests, s.Duration)
+	}
+	if s.Requests == 0 && s.Duration == 0 {
+		return errNoBound
+	}
+	return nil
+}
+
+// Engine runs passes over a fixed set of scenarios. Passes run one at a time.
+type Engine struct {
+	opt    Options
+	client *http.Client
+	scs    []*scenario
+	wheel  []int32
+	seq    atomic.Int64 // template seq: unique over the Engine's whole life
+	passes atomic.Int64
+	mu     sync.Mutex // one pass at a time
+}
+
+type scenario struct {
+	name      string
+	method    string
+	url       *url.URL
+	header    http.Header // constant headers, shared read-only by requests
+	hdrTmpl   []hdrTemplate
+	body      *tmpl.Template
+	constBody []byte // body when constant
+	getBody   func() (io.ReadCloser, error)
+	expect    [10]uint64 // bitset over statuses 0..639
+}
+
+type hdrTemplate struct {
+	key string
+	t   *tmpl.Template
+}
+
+func (s *scenario) expected(code int) bool {
+	if code < 0 || code >= 640 {
+		return false
+	}
+	return s.expect[code/64]&(1<<(code%64)) != 0
+}
+
+// New checks the scenarios and options and builds an Engine. Errors name
+// the scenario and the field at fault.
+func New(scs []Scenario, opt Options) (*Engine, error) {
+	if len(scs) == 0 {
+		return nil, errors.New("no scenarios to run")
+	}
+	switch opt.Model {
+	case "", Closed:
+		opt.Model = Closed
+		if opt.Workers < 0 {
+			return nil, fmt.Errorf("workers must be positive, got %d", opt.Workers)
+		}
+		if opt.Workers == 0 {
+			opt.Workers = DefaultWorkers
+		}
+	case Open:
+		if !(opt.Rate > 0) || opt.Rate > 1e7 {
+			return nil, fmt.Errorf("the open model needs a rate between 0 and 1e7 requests per second, got %g", opt.Rate)
+		}
+		if opt.MaxInFlight < 0 {
+			return nil, fmt.Errorf("max_in_flight must be positive, got %d", opt.MaxInFlight)
+		}
+		if opt.MaxInFlight == 0 {
+			opt.MaxInFlight = DefaultMaxInFlight
+		}
+	default:
+		return nil, fmt.Errorf("unknown load model %q: use %q or %q", opt.Model, Closed, Open)
+	}
+	if opt.Seed == 0 {
+		opt.Seed = uint64(time.Now().UnixNano())
+	}
+	e := &Engine{opt: opt, client: opt.Client}
+	if e.client == nil {
+		e.client = NewClientFor(opt)
+	}
+	weights := make([]int, len(scs))
+	seen := map[string]bool{}
+	for i, sc := range scs {
+		c, err := compileScenario(sc)
+		if err != nil {
+			return nil, err
+		}
+		if seen[sc.Name] {
+			return nil, fmt.Errorf("scenario %q: the name is used twice", sc.Name)
+		}
+		seen[sc.Name] = true
+		e.scs = append(e.scs, c)
+		if sc.Weight < 0 {
+			return nil, fmt.Errorf("scenario %q: weight must not be negative, got %d", sc.Name, sc.Weight)
+		}
+		weights[i] = sc.Weight
+		if weights[i] == 0 {
+			weights[i] = 1
+		}
+	}
+	e.wheel = buildWheel(weights)
+	return e, nil
+}
+
+func compileScenario(sc Scenario) (*scenario, error) {
+	if sc.Name == "" {
+		return nil, errors.New("a scenario has no name")
+	}
+	u, err := url.Parse(sc.URL)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %q: url %q: %v", sc.Name, sc.URL, err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("scenario %q: url %q must be absolute http:// or https://", sc.Name, sc.URL)
+	}
+	method := strings.ToUpper(sc.Method)
+	if method == "" {
+		method = http.MethodGet
+	}
+	c := &scenario{name: sc.Name, method: method, url: u, header: http.Header{}, body: sc.Body}
+	keys := make([]string, 0, len(sc.Headers))
+	for k := range sc.Headers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		t, err := tmpl.Compile(sc.Name+" header "+k, sc.Headers[k])
+		if err != nil {
+			return nil, fmt.Errorf("scenario %q: %w", sc.Name, err)
+		}
+		if t.Constant() {
+			c.header.Set(k, string(t.Bytes()))
+		} else {
+			c.hdrTmpl = append(c.hdrTmpl, hdrTemplate{key: http.CanonicalHeaderKey(k), t: t})
+		}
+	}
+	if sc.Body != nil && sc.Body.Constant() {
+		b := sc.Body.Bytes()
+		c.constBody = b
+		c.getBody = func() (io.ReadCloser, error) { return &bodyReader{b: b}, nil }
+	}
+	expect := sc.Expect
+	if len(expect) == 0 {
+		for code := 200; code <= 399; code++ {
+			c.expect[code/64] |= 1 << (code % 64)
+		}
+	}
+	for _, code := range expect {
+		if code < 100 || code > 599 {
+			return nil, fmt.Errorf("scenario %q: expected status %d is not an HTTP status (100-599)", sc.Name, code)
+		}
+		c.expect[code/64] |= 1 << (code % 64)
+	}
+	return c, nil
+}
+
+// NewClientFor is NewClient with default client settings, sized for opt's
+// concurrency.
+func NewClientFor(opt Options) *http.Client {
+	return NewClient(config.Client{}, Concurrency(opt))
+}
+
+// Concurrency is the most requests opt can have in flight: Workers (closed)
+// or MaxInFlight (open), after defaults.
+func Concurrency(opt Options) int {
+	if opt.Model == Open {
+		if opt.MaxInFlight > 0 {
+			return opt.MaxInFlight
+		}
+		return DefaultMaxInFlight
+	}
+	if opt.Workers > 0 {
+		return opt.Workers
+	}
+	return DefaultWorkers
+}
+
+// buildWheel spreads scenario indexes over a cycle in proportion to their
+// weights (smooth weighted round-robin), so request i uses wheel[i%len].
+func buildWheel(weights []int) []int32 {
+	g := 0
+	total := 0
+	for _, w := range weights {
+		g = gcd(g, w)
+	}
+	w := make([]int, len(weights))
+	for i, x := range weights {
+		w[i] = x / g
+		total += w[i]
+	}
+	const maxWheel = 1 << 14
+	if total > maxWheel { // keep the cycle short; proportions within 1/maxWheel
+		total = 0
+		sum := 0
+		for _, x := range w {
+			sum += x
+		}
+		for i, x := range w {
+			w[i] = max(1, int(float64(x)*maxWheel/float64(sum)+0.5))
+			total += w[i]
+		}
+	}
+	wheel := make([]int32, total)
+	cur := make([]int, len(w))
+	for k := range wheel {
+		best := 0
+		for i := range w {
+			cur[i] += w[i]
+			if cur[i] > cur[best] {
+				best = i
+			}
+		}
+		cur[best] -= total
+		wheel[k] = int32(best)
+	}
+	return wheel
+}
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// Close releases idle connections.
+func (e *Engine) Close() { e.client.CloseIdleConnections() }
+
+// Options returns the options in effect (after defaults).
+func (e *Engine) Options() Options { return e.opt }
+
+// Progress is a cheap, live view of a running pass.
+type Progress struct {
+	Requests int64         // completed (measured) requests
+	Errors   int64         // of which failed
+	Elapsed  time.Duration // since the pass started
+	Done     bool
+}
+
+// Pass is a running pass.
+type Pass struct {
+	e        *Engine
+	spec     PassSpec
+	index    int64
+	start    time.Time
+	requests atomic.Int64
+	errs     atomic.Int64
+	canceled atomic.Int64
+	claimed  atomic.Int64 // slots / request numbers handed out
+	endNanos atomic.Int64 // elapsed at the end, once done
+	shards   []*shard
+	base     []*http.Request // per scenario, bound to the pass's context
+	done     chan struct{}
+	res      *Result
+	err      error
+}
+
+type shard struct {
+	mu   sync.Mutex
+	recs []*metrics.Recorder // per scenario
+}
+
+// Progress reads the pass's counters (safe from any goroutine).
+func (p *Pass) Progress() Progress {
+	pr := Progress{Requests: p.requests.Load(), Errors: p.errs.Load()}
+	if end := p.endNanos.Load(); end > 0 {
+		pr.Elapsed, pr.Done = time.Duration(end), true
+	} else {
+		pr.Elapsed = time.Since(p.start)
+	}
+	return pr
+}
+
+// Spec returns the pass's bounds.
+func (p *Pass) Spec() PassSpec { return p.spec }
+
+// Done is closed when the pass has finished.
+func (p *Pass) Done() <-chan struct{} { return p.done }
+
+// Wait waits for the pass to finish and returns what it measured. On
+// cancellation the result holds everything measured until then (Interrupted
+// is set) and the error is the context's.
+func (p *Pass) Wait() (*Result, error) {
+	<-p.done
+	return p.res, p.err
+}
+
+// Run runs one pass and waits for it.
+func (e *Engine) Run(ctx context.Context, spec PassSpec) (*Result, error) {
+	p, err := e.Start(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	return p.Wait()
+}
+
+// Start starts a pass and returns at once. Passes of one Engine run one at a
+// time: Start blocks while another pass is running.
+func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
+	if err := spec.valid(); err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	conc := Concurrency(e.opt)
+	nShards := min(conc, max(2, 2*runtime.GOMAXPROCS(0)))
+	p := &Pass{e: e, spec: spec, index: e.passes.Add(1), done: make(chan struct{})}
+	for range nShards {
+		s := &shard{}
+		for range e.scs {
+			s.recs = append(s.recs, metrics.NewRecorder())
+		}
+		p.shards = append(p.shards, s)
+	}
+	for _, sc := range e.scs {
+		r, err := http.NewRequestWithContext(ctx, sc.method, sc.url.String(), nil)
+		if err != nil {
+			e.mu.Unlock()
+			return nil, fmt.Errorf("scenario %q: %w", sc.name, err)
+		}
+		r.URL = sc.url
+		p.base = append(p.base, r)
+	}
+	p.start = time.Now()
+	var wg sync.WaitGroup
+	for i := range conc {
+		w := &worker{
+			p:     p,
+			e:     e,
+			shard: p.shards[i%nShards],
+			st:    tmpl.NewState(mix(e.opt.Seed, uint64(p.index), uint64(i)), &e.seq),
+			batch: make([]sample, 0, batchSize),
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if e.opt.Model == Open {
+				w.runOpen(ctx)
+			} else {
+				w.runClosed(ctx)
+			}
+			w.flush()
+		}()
+	}
+	go func() {
+		wg.Wait()
+		elapsed := time.Since(p.start)
+		p.endNanos.Store(int64(max(elapsed, 1)))
+		p.res = p.result(elapsed, ctx.Err() != nil)
+		if ctx.Err() != nil {
+			p.err = ctx.Err()
+		}
+		e.mu.Unlock()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// mix derives a worker's seed (splitmix64 over the inputs).
+func mix(vals ...uint64) uint64 {
+	var h uint64 = 0x9e3779b97f4a7c15
+	for _, v := range vals {
+		h ^= v + 0x9e3779b97f4a7c15 + (h << 6) + (h >> 2)
+		h ^= h >> 30
+		h *= 0xbf58476d1ce4e5b9
+		h ^= h >> 27
+		h *= 0x94d049bb133111eb
+		h ^= h >> 31
+	}
+	return h
+}
+
+const batchSize = 128
+
+type sample struct {
+	lat    time.Duration
+	err    error
+	scn    int32
+	status int32
+	class  metrics.Class
+}
+
+type worker struct {
+	p     *Pass
+	e     *Engine
+	shard *shard
+	st    *tmpl.State
+	batch []sample
+	hbuf  []byte
+	bsize int // last rendered body size, to size the next buffer
+}
+
+func (w *worker) flush() {
+	if len(w.batch) == 0 {
+		return
+	}
+	w.shard.mu.Lock()
+	for i := range w.batch {
+		s := &w.batch[i]
+		w.shard.recs[s.scn].Record(s.lat, int(s.status), s.class, s.err)
+	}
+	w.shard.mu.Unlock()
+	clear(w.batch) // drop error references
+	w.batch = w.batch[:0]
+}
+
+func (w *worker) runClosed(ctx context.Context) {
+	p := w.p
+	spec := p.spec
+	deadline := p.start.Add(spec.Duration)
+	for ctx.Err() == nil {
+		i := p.claimed.Add(1) - 1
+		if spec.Requests > 0 && i >= spec.Requests {
+			return
+		}
+		start := time.Now()
+		if spec.Duration > 0 && !start.Before(deadline) {
+			return
+		}
+		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), start)
+	}
+}
+
+func (w *worker) runOpen(ctx context.Context) {
+	p := w.p
+	spec := p.spec
+	interval := float64(time.Second) / w.e.opt.Rate
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for ctx.Err() == nil {
+		i := p.claimed.Add(1) - 1
+		if spec.Requests > 0 && i >= spec.Requests {
+			return
+		}
+		offset := time.Duration(float64(i) * interval)
+		if spec.Duration > 0 && offset >= spec.Duration {
+			return
+		}
+		due := p.start.Add(offset)
+		if d := time.Until(due); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-ctx.Done():
+				return
+			case <-timer.C:
+			}
+		}
+		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), due)
+	}
+}
+
+// do sends one request of scenario si and records it, its latency counted
+// from start.
+func (w *worker) do(ctx context.Context, si int, start time.Time) {
+	sc := w.e.scs[si]
+	w.st.Next()
+	// net/http needs a fresh *http.Request per send; a shallow copy of the
+	// pass's prepared request (URL parsed once, context bound) is enough.
+	req := new(http.Request)
+	*req = *w.p.base[si]
+	req.Header = sc.header // shared, read-only
+	if len(sc.hdrTmpl) > 0 {
+		req.Header = sc.header.Clone()
+		for _, h := range sc.hdrTmpl {
+			var err error
+			w.hbuf, err = h.t.Append(w.hbuf[:0], w.st)
+			if err != nil {
+				w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render header %s: %w", h.key, err))
+				return
+			}
+			req.Header[h.key] = []string{string(w.hbuf)}
+		}
+	}
+	switch {
+	case sc.body == nil:
+	case sc.constBody != nil:
+		req.Body, req.GetBody, req.ContentLength = &bodyReader{b: sc.constBody}, sc.getBody, int64(len(sc.constBody))
+	default:
+		// A fresh buffer per request: the transport may still read a body
+		// after the response arrived, so a buffer is never reused.
+		b, err := sc.body.Append(make([]byte, 0, w.bsize+16), w.st)
+		if err != nil {
+			w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render body: %w", err))
+			return
+		}
+		w.bsize = len(b)
+		req.Body, req.ContentLength = &bodyReader{b: b}, int64(len(b))
+		req.GetBody = func() (io.ReadCloser, error) { return &bodyReader{b: b}, nil }
+		if len(b) == 0 {
+			req.Body, req.GetBody = http.NoBody, nil
+		}
+	}
+	resp, err := w.e.client.Do(req)
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	lat := time.Since(start)
+	if err != nil && ctx.Err() != nil {
+		// Aborted by cancellation: not a measurement of the service.
+		w.p.canceled.Add(1)
+		return
+	}
+	class := metrics.Classify(err)
+	if err == nil && !sc.expected(status) {
+		class = metrics.ClassStatus
+	}
+	w.record(si, lat, status, class, err)
+}
+
+func (w *worker) record(si int, lat time.Duration, status int, class metrics.Class, err error) {
+	w.p.requests.Add(1)
+	if class != metrics.ClassNone {
+		w.p.errs.Add(1)
+	}
+	w.batch = append(w.batch, sample{lat: lat, err: err, scn: int32(si), status: int32(status), class: class})
+	if len(w.batch) == cap(w.batch) {
+		w.flush()
+	}
+}
+
+// bodyReader reads a request body from an immutable byte slice.
+type bodyReader struct {
+	b   []byte
+	off int
+}
+
+func (r *bodyReader) Read(p []byte) (int, error) {
+	if r.off >= len(r.b) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b[r.off:])
+	r.off += n
+	return n, nil
+}
+
+func (r *bodyReader) Close() error { return nil }
+
+// WriteTo lets the transport copy the body without an intermediate buffer.
+func (r *bodyReader) WriteTo(dst io.Writer) (int64, error) {
+	if r.off >= len(r.b) {
+		return 0, nil
+	}
+	n, err := dst.Write(r.b[r.off:])
+	r.off += n
+	return int64(n), err
+}

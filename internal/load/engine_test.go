@@ -1,0 +1,613 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/metrics"
+	"github.com/perfgate/perfgate/internal/tmpl"
+)
+
+// counter counts requests per path.
+type counter struct {
+	mu    sync.Mutex
+	paths map[string]int
+}
+
+func (c *counter) add(p string) {
+	c.mu.Lock()
+	if c.paths == nil {
+		c.paths = map[string]int{}
+	}
+	c.paths[p]++
+	c.mu.Unlock()
+}
+
+func (c *counter) get(p string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.paths[p]
+}
+
+func newServer(t *testing.T, h http.HandlerFunc) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func newEngine(t *testing.T, scs []Scenario, opt Options) *Engine {
+	t.Helper()
+	if opt.Seed == 0 {
+		opt.Seed = 1
+	}
+	e, err := New(scs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	return e
+}
+
+// ctxFor bounds every load in a test in time as well as count.
+func ctxFor(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func sumRequests(r *Result) int64 {
+	var n int64
+	for _, s := range r.Scenarios {
+		n += s.Metrics.Requests()
+	}
+	return n
+}
+
+func TestClosedExactCountAndMix(t *testing.T) {
+	var c counter
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { c.add(r.URL.Path) })
+	e := newEngine(t, []Scenario{
+		{Name: "a", URL: srv.URL + "/a", Weight: 5},
+		{Name: "b", URL: srv.URL + "/b", Weight: 3},
+		{Name: "c", URL: srv.URL + "/c", Weight: 2},
+	}, Options{Workers: 8})
+	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 1000 || sumRequests(res) != 1000 || res.Errors != 0 {
+		t.Fatalf("requests %d (recorded %d), errors %d; want 1000, 0", res.Requests, sumRequests(res), res.Errors)
+	}
+	for i, want := range map[string]int{"a": 500, "b": 300, "c": 200} {
+		if got := c.get("/" + i); got != want {
+			t.Errorf("server saw %d requests to /%s, want %d", got, i, want)
+		}
+	}
+	for _, s := range res.Scenarios {
+		if s.Metrics.Status(200) != s.Metrics.Requests() {
+			t.Errorf("%s: %d of %d were 200", s.Name, s.Metrics.Status(200), s.Metrics.Requests())
+		}
+	}
+	if res.Client != "net/http" || res.Model != Closed {
+		t.Errorf("client %q model %q", res.Client, res.Model)
+	}
+}
+
+func TestWheel(t *testing.T) {
+	tests := []struct {
+		weights []int
+		want    string
+	}{
+		{[]int{1}, "0"},
+		{[]int{1, 1}, "01"},
+		{[]int{2, 4}, "101"}, // gcd-reduced to 1:2, interleaved
+		{[]int{3, 1}, "0010"},
+		{[]int{5, 3, 2}, "0120010210"},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		for _, x := range buildWheel(tt.weights) {
+			b.WriteByte(byte('0' + x))
+		}
+		if b.String() != tt.want {
+			t.Errorf("wheel(%v) = %s, want %s", tt.weights, b.String(), tt.want)
+		}
+	}
+	// Huge weights are scaled to a bounded wheel with proportions kept.
+	w := buildWheel([]int{1_000_000, 3_000_001})
+	n := 0
+	for _, x := range w {
+		if x == 0 {
+			n++
+		}
+	}
+	if len(w) > 1<<14+2 || n*4 < len(w)-4 || n*4 > len(w)+4 {
+		t.Errorf("big wheel: len %d with %d zeros", len(w), n)
+	}
+}
+
+func TestDurationBound(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Workers: 2})
+	res, err := e.Run(ctxFor(t, 20*time.Second), PassSpec{Requests: 1 << 40, Duration: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests == 0 || res.Duration < 200*time.Millisecond || res.Duration > 10*time.Second {
+		t.Fatalf("duration-bound pass: %d requests in %s", res.Requests, res.Duration)
+	}
+}
+
+func TestOpenModelRate(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Model: Open, Rate: 200, MaxInFlight: 50})
+	res, err := e.Run(ctxFor(t, 20*time.Second), PassSpec{Duration: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Slots due at i*5ms for i*5ms < 1s: exactly 200.
+	if res.Requests != 200 {
+		t.Fatalf("open model sent %d requests, want 200", res.Requests)
+	}
+	if res.IntendedRate != 200 || res.AchievedRate < 100 || res.AchievedRate > 300 {
+		t.Fatalf("intended %g achieved %g rps", res.IntendedRate, res.AchievedRate)
+	}
+	// The last request is due at 995ms: the pass cannot end before.
+	if res.Duration < 995*time.Millisecond {
+		t.Fatalf("pass took %s, shorter than its schedule", res.Duration)
+	}
+}
+
+// stallServer answers at once, except during one 1 s stall that starts
+// with the first request after 300 ms: every request arriving during the
+// stall waits for its end (a GC pause, a full queue).
+func stallServer(t *testing.T) *httptest.Server {
+	var (
+		mu    sync.Mutex
+		first time.Time
+		until time.Time
+	)
+	return newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		now := time.Now()
+		if first.IsZero() {
+			first = now
+		}
+		if until.IsZero() && now.Sub(first) > 300*time.Millisecond {
+			until = now.Add(time.Second)
+		}
+		wait := until.Sub(now)
+		mu.Unlock()
+		if wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-r.Context().Done():
+			}
+		}
+	})
+}
+
+func TestStallCoordinatedOmission(t *testing.T) {
+	// Open model: requests due during the stall count their wait.
+	open := newEngine(t, []Scenario{{Name: "a", URL: stallServer(t).URL}},
+		Options{Model: Open, Rate: 200, MaxInFlight: 1000})
+	ro, err := open.Run(ctxFor(t, 30*time.Second), PassSpec{Duration: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lo := metrics.LatencyMS(ro.Scenarios[0].Metrics.Histogram())
+
+	// Closed model, one worker: the stall delays one request only.
+	closed := newEngine(t, []Scenario{{Name: "a", URL: stallServer(t).URL}}, Options{Workers: 1})
+	rc, err := closed.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 100_000, Duration: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc := metrics.LatencyMS(rc.Scenarios[0].Metrics.Histogram())
+	t.Logf("open: %d requests %+v", ro.Requests, lo)
+	t.Logf("closed: %d requests %+v", rc.Requests, lc)
+
+	if lo.P99 < 500 || lo.Max < 900 {
+		t.Errorf("open model hides the 1 s stall: p99 %.1f ms, max %.1f ms", lo.P99, lo.Max)
+	}
+	if lc.Max < 900 {
+		t.Errorf("closed model lost the stalled request: max %.1f ms", lc.Max)
+	}
+	if rc.Requests > 200 && lc.P99 >= 500 {
+		t.Errorf("closed model p99 %.1f ms: expected the stall to be hidden in p99 over %d requests", lc.P99, rc.Requests)
+	}
+}
+
+func TestKeepAlive(t *testing.T) {
+	for _, keep := range []bool{true, false} {
+		var conns atomic.Int64
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+		srv.Config.ConnState = func(c net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				conns.Add(1)
+			}
+		}
+		srv.Start()
+		t.Cleanup(srv.Close)
+		k := keep
+		client := NewClient(config.Client{KeepAlive: &k}, 4)
+		e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Workers: 4, Client: client})
+		res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 200})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Errors != 0 {
+			t.Fatalf("keepalive=%v: %d errors", keep, res.Errors)
+		}
+		n := conns.Load()
+		if keep && n > 4 {
+			t.Errorf("keepalive on: %d connections for 4 workers, want <= 4", n)
+		}
+		if !keep && n != 200 {
+			t.Errorf("keepalive off: %d connections for 200 requests, want 200", n)
+		}
+	}
+}
+
+// The server answers 400 to an empty body (nginx in seed 000) and 409 to an
+// id it has seen (seed 001): fresh bodies per request give neither.
+func TestFreshBodies(t *testing.T) {
+	var mu sync.Mutex
+	ids := map[string]bool{}
+	reqIDs := map[string]bool{}
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		var v struct {
+			ID   string `json:"id"`
+			Seq  int64  `json:"seq"`
+			Name string `json:"name"`
+		}
+		if err != nil || len(b) == 0 || json.Unmarshal(b, &v) != nil || v.ID == "" || v.Name == "" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		hdr := r.Header.Get("X-Request-Id")
+		if ids[v.ID] || reqIDs[hdr] || hdr != "req-"+jsonNum(v.Seq) || r.Header.Get("Content-Type") != "application/json" {
+			w.WriteHeader(http.StatusConflict)
+			return
+		}
+		ids[v.ID], reqIDs[hdr] = true, true
+	})
+	body := tmpl.MustCompile("signup", `{"id":"{{ uuid }}","seq":{{ seq }},"name":"{{ koreanName }}","email":"{{ email }}"}`)
+	e := newEngine(t, []Scenario{{
+		Name: "signup", Method: "post", URL: srv.URL,
+		Headers: map[string]string{"Content-Type": "application/json", "X-Request-Id": "req-{{ seq }}"},
+		Body:    body,
+	}}, Options{Workers: 10})
+	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := res.Scenarios[0].Metrics
+	if m.Status(200) != 500 || res.Errors != 0 {
+		t.Fatalf("200: %d, 400: %d, 409: %d, errors %d %v", m.Status(200), m.Status(400), m.Status(409), res.Errors, m.SampleErrors())
+	}
+	if len(ids) != 500 {
+		t.Fatalf("server stored %d distinct ids, want 500", len(ids))
+	}
+}
+
+func jsonNum(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+func TestConstantBodyResent(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if string(b) != `{"user":"fixed"}` || r.ContentLength != int64(len(b)) {
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	})
+	e := newEngine(t, []Scenario{{Name: "c", Method: "PUT", URL: srv.URL,
+		Body: tmpl.MustCompile("c", `{"user":"fixed"}`)}}, Options{Workers: 4})
+	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 200})
+	if err != nil || res.Scenarios[0].Metrics.Status(200) != 200 {
+		t.Fatalf("constant body: %v, 200s: %d, 400s: %d", err, res.Scenarios[0].Metrics.Status(200), res.Scenarios[0].Metrics.Status(400))
+	}
+}
+
+func TestErrorsClassified(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/fail":
+			w.WriteHeader(http.StatusInternalServerError)
+		case "/created":
+			w.WriteHeader(http.StatusCreated)
+		case "/redirect":
+			http.Redirect(w, r, "/elsewhere", http.StatusFound)
+		}
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String() + "/"
+	ln.Close()
+	e := newEngine(t, []Scenario{
+		{Name: "fail", URL: srv.URL + "/fail"},
+		{Name: "created-not-expected", URL: srv.URL + "/created", Expect: []int{200}},
+		{Name: "redirect", URL: srv.URL + "/redirect"},
+		{Name: "refused", URL: dead},
+	}, Options{Workers: 4})
+	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]*metrics.Recorder{}
+	for _, s := range res.Scenarios {
+		got[s.Name] = s.Metrics
+	}
+	if m := got["fail"]; m.Errors().Status != 10 || m.Status(500) != 10 {
+		t.Errorf("fail: %+v", m.Errors())
+	}
+	if m := got["created-not-expected"]; m.Errors().Status != 10 || m.Status(201) != 10 {
+		t.Errorf("created: %+v", m.Errors())
+	}
+	if m := got["redirect"]; m.Errors().Total() != 0 || m.Status(302) != 10 {
+		t.Errorf("redirect (not followed, 3xx expected by default): %+v, 302s %d", m.Errors(), m.Status(302))
+	}
+	if m := got["refused"]; m.Errors().Refused != 10 || len(m.SampleErrors()) == 0 {
+		t.Errorf("refused: %+v %q", m.Errors(), m.SampleErrors())
+	}
+	if res.Errors != 30 {
+		t.Errorf("pass errors %d, want 30", res.Errors)
+	}
+	f, err := res.Figures()
+	if err != nil || len(f) != 4 || f[0].ErrorRate != 1 || f[2].ErrorRate != 0 || f[0].Histogram == "" {
+		t.Errorf("figures %+v, %v", f, err)
+	}
+}
+
+func TestClientTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+	})
+	defer close(release)
+	client := NewClient(config.Client{Timeout: config.Duration(50 * time.Millisecond)}, 2)
+	e := newEngine(t, []Scenario{{Name: "slow", URL: srv.URL}}, Options{Workers: 2, Client: client})
+	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := res.Scenarios[0].Metrics; m.Errors().Timeout != 4 {
+		t.Fatalf("timeouts %+v %q", m.Errors(), m.SampleErrors())
+	}
+}
+
+func TestCancelReturnsPartial(t *testing.T) {
+	for _, model := range []string{Closed, Open} {
+		t.Run(model, func(t *testing.T) {
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				select {
+				case <-time.After(2 * time.Millisecond):
+				case <-r.Context().Done():
+				}
+			})
+			e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}},
+				Options{Model: model, Workers: 4, Rate: 500, MaxInFlight: 100})
+			ctx, cancel := context.WithCancel(context.Background())
+			p, err := e.Start(ctx, PassSpec{Requests: 1_000_000, Duration: 60 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for p.Progress().Requests < 20 {
+				select {
+				case <-p.Done():
+					t.Fatal("pass ended before cancellation")
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+			cancel()
+			t0 := time.Now()
+			res, err := p.Wait()
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("err = %v, want context.Canceled", err)
+			}
+			if time.Since(t0) > 5*time.Second {
+				t.Fatalf("cancellation took %s", time.Since(t0))
+			}
+			if res == nil || !res.Interrupted || res.Requests < 20 || sumRequests(res) != res.Requests {
+				t.Fatalf("partial result %+v", res)
+			}
+			pr := p.Progress()
+			if !pr.Done || pr.Requests != res.Requests {
+				t.Fatalf("progress %+v vs result %d", pr, res.Requests)
+			}
+		})
+	}
+}
+
+func TestRunPlan(t *testing.T) {
+	var c atomic.Int64
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { c.Add(1) })
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL + "/a", Weight: 1}, {Name: "b", URL: srv.URL + "/b", Weight: 1}},
+		Options{Workers: 3})
+	var started []string
+	pr, err := e.RunPlan(ctxFor(t, 30*time.Second), Plan{
+		Warmup:  PassSpec{Requests: 50},
+		Measure: PassSpec{Requests: 100},
+		Repeat:  3,
+	}, Hooks{PassStarted: func(kind string, run int, p *Pass) { started = append(started, kind+string(rune('0'+run))) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(started, ",") != "warmup0,measure1,measure2,measure3" {
+		t.Fatalf("passes %v", started)
+	}
+	if c.Load() != 350 {
+		t.Fatalf("server saw %d requests, want 350", c.Load())
+	}
+	if len(pr.Warmup) != 2 || pr.Warmup[0].Requests != 25 {
+		t.Fatalf("warmup %+v", pr.Warmup)
+	}
+	if len(pr.Scenarios) != 2 || pr.Passes == nil || len(pr.Passes) != 3 {
+		t.Fatalf("scenarios %d passes %d", len(pr.Scenarios), len(pr.Passes))
+	}
+	for _, s := range pr.Scenarios {
+		if s.Requests != 150 || len(s.Runs) != 3 || s.Histogram == "" {
+			t.Fatalf("%s: %d requests, %d runs", s.Name, s.Requests, len(s.Runs))
+		}
+		var dur float64
+		for i, r := range s.Runs {
+			if r.Index != i+1 || r.Requests != 50 {
+				t.Fatalf("run %+v", r)
+			}
+			dur += r.DurationS
+		}
+		if d := s.DurationS - dur; d > 1e-9 || d < -1e-9 {
+			t.Fatalf("merged duration %g, runs sum %g", s.DurationS, dur)
+		}
+		h, err := metrics.DecodeHistogram(s.Histogram)
+		if err != nil || h.TotalCount() != 150 {
+			t.Fatalf("histogram: %v", err)
+		}
+	}
+}
+
+func TestRunPlanInterrupted(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Workers: 2})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, err := e.RunPlan(ctx, Plan{Measure: PassSpec{Requests: 1_000_000, Duration: 300 * time.Millisecond}, Repeat: 3},
+		Hooks{PassStarted: func(kind string, run int, p *Pass) {
+			if run == 2 { // interrupt the second measured pass
+				go func() {
+					for p.Progress().Requests < 10 {
+						time.Sleep(time.Millisecond)
+					}
+					cancel()
+				}()
+			}
+		}})
+	if !errors.Is(err, context.Canceled) || pr == nil || !pr.Interrupted {
+		t.Fatalf("err %v, result %+v", err, pr)
+	}
+	if len(pr.Passes) != 2 || len(pr.Scenarios) != 1 || len(pr.Scenarios[0].Runs) != 2 {
+		t.Fatalf("kept %d passes, scenarios %+v", len(pr.Passes), pr.Scenarios)
+	}
+	if pr.Scenarios[0].Requests != pr.Passes[0].Requests+pr.Passes[1].Requests {
+		t.Fatal("merged requests differ from the passes' sum")
+	}
+}
+
+func TestHTTP2Cleartext(t *testing.T) {
+	var protos sync.Map
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		protos.Store(r.Proto, true)
+	}))
+	var p http.Protocols
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	srv.Config.Protocols = &p
+	srv.Start()
+	t.Cleanup(srv.Close)
+	e := newEngine(t, []Scenario{{Name: "h2", URL: srv.URL}},
+		Options{Workers: 4, Client: NewClient(config.Client{HTTP2: true}, 4)})
+	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 100})
+	if err != nil || res.Errors != 0 {
+		t.Fatalf("h2c: %v, %d errors %q", err, res.Errors, res.Scenarios[0].Metrics.SampleErrors())
+	}
+	if _, ok := protos.Load("HTTP/2.0"); !ok {
+		t.Fatal("server saw no HTTP/2 request")
+	}
+	if _, ok := protos.Load("HTTP/1.1"); ok {
+		t.Fatal("server saw HTTP/1.1 requests with http2 on")
+	}
+}
+
+func TestNewErrors(t *testing.T) {
+	ok := Scenario{Name: "a", URL: "http://127.0.0.1:1/"}
+	tests := []struct {
+		name string
+		scs  []Scenario
+		opt  Options
+		want string
+	}{
+		{"none", nil, Options{}, "no scenarios"},
+		{"bad model", []Scenario{ok}, Options{Model: "burst"}, `unknown load model "burst"`},
+		{"open without rate", []Scenario{ok}, Options{Model: Open}, "needs a rate"},
+		{"negative workers", []Scenario{ok}, Options{Workers: -1}, "workers"},
+		{"relative url", []Scenario{{Name: "x", URL: "/path"}}, Options{}, `scenario "x": url "/path" must be absolute`},
+		{"ftp url", []Scenario{{Name: "x", URL: "ftp://h/"}}, Options{}, "must be absolute http"},
+		{"dup name", []Scenario{ok, ok}, Options{}, "used twice"},
+		{"bad status", []Scenario{{Name: "x", URL: ok.URL, Expect: []int{42}}}, Options{}, "expected status 42"},
+		{"negative weight", []Scenario{{Name: "x", URL: ok.URL, Weight: -2}}, Options{}, "weight"},
+		{"bad header template", []Scenario{{Name: "x", URL: ok.URL, Headers: map[string]string{"X-A": "{{ nope }}"}}},
+			Options{}, `scenario "x": x header X-A:1:4: nope`},
+		{"no name", []Scenario{{URL: ok.URL}}, Options{}, "no name"},
+	}
+	for _, tt := range tests {
+		_, err := New(tt.scs, tt.opt)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want it to contain %q", tt.name, err, tt.want)
+		}
+	}
+	e, err := New([]Scenario{ok}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range []PassSpec{{}, {Requests: -1}, {Duration: -time.Second}} {
+		if _, err := e.Start(context.Background(), spec); err == nil {
+			t.Errorf("Start(%+v) succeeded", spec)
+		}
+	}
+}
+
+func TestFromConfig(t *testing.T) {
+	yes := false
+	cfg := &config.Config{
+		Path: "perfgate.yaml",
+		Scenarios: []config.Scenario{
+			{Name: "login", Method: "POST", URL: "http://{{ endpoint }}/login", Body: `{"u":"{{ letters 8 }}"}`, Weight: 3, Line: 10},
+			{Name: "health", URL: "http://x/health"},
+		},
+		Load: config.Load{Model: "open", Rate: 50, MaxInFlight: 20,
+			Warmup:  config.Pass{Requests: 10},
+			Measure: config.Pass{Duration: config.Duration(time.Second)}, Repeat: 2},
+		Client: config.Client{KeepAlive: &yes, Timeout: config.Duration(time.Second)},
+	}
+	scs, opt, plan, err := FromConfig(cfg, []string{"http://127.0.0.1:8080/login", "http://127.0.0.1:8080/health"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scs[0].URL != "http://127.0.0.1:8080/login" || scs[0].Body == nil || scs[0].Body.Constant() || scs[1].Body != nil || scs[0].Weight != 3 {
+		t.Fatalf("scenarios %+v", scs)
+	}
+	if opt.Model != Open || opt.Rate != 50 || opt.MaxInFlight != 20 || opt.Client.Timeout != time.Second ||
+		!opt.Client.Transport.(*http.Transport).DisableKeepAlives || opt.Client.Transport.(*http.Transport).MaxIdleConnsPerHost != 20 {
+		t.Fatalf("options %+v", opt)
+	}
+	if plan.Warmup.Requests != 10 || plan.Measure.Duration != time.Second || plan.Repeat != 2 {
+		t.Fatalf("plan %+v", plan)
+	}
+	cfg.Scenarios[0].Body = `{{ letters }}`
+	if _, _, _, err := FromConfig(cfg, []string{"a", "b"}); err == nil || !strings.Contains(err.Error(), `scenario "login" (line 10)`) {
+		t.Fatalf("bad body: %v", err)
+	}
+	if _, _, _, err := FromConfig(cfg, []string{"a"}); err == nil {
+		t.Fatal("URL count mismatch accepted")
+	}
+}

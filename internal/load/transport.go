@@ -1,0 +1,85 @@
+package load
+
+import (
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/perfgate/perfgate/internal/config"
+)
+
+// ClientName names the HTTP client implementation, for results.Results.Client.
+const ClientName = "net/http"
+
+// Client defaults, used when config.Client leaves a field zero.
+const (
+	DefaultTimeout     = 10 * time.Second
+	DefaultDialTimeout = 3 * time.Second
+)
+
+// NewTransport builds an *http.Transport tuned for load: as many idle
+// connections per host as there are concurrent requests (so none is closed
+// and reopened between requests), no proxy, no transparent compression, and
+// the timeouts, keep-alive, pool sizes, TLS and HTTP/2 settings of c.
+// concurrency is the number of workers (closed model) or max_in_flight (open).
+//
+// HTTP/2 (c.HTTP2) means HTTP/2 only: negotiated by ALPN over TLS and with
+// prior knowledge (h2c) over plain http://; a server that cannot speak it
+// fails the requests rather than silently falling back to HTTP/1.1.
+func NewTransport(c config.Client, concurrency int) *http.Transport {
+	if concurrency < 1 {
+		concurrency = 1
+	}
+	dial := c.DialTimeout.D()
+	if dial <= 0 {
+		dial = DefaultDialTimeout
+	}
+	d := &net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}
+	t := &http.Transport{
+		Proxy:                  nil, // load goes straight to the service under test
+		DialContext:            d.DialContext,
+		MaxIdleConns:           c.MaxIdleConns, // 0: no limit
+		MaxIdleConnsPerHost:    c.MaxIdleConnsPerHost,
+		MaxConnsPerHost:        c.MaxConnsPerHost, // 0: no limit
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    dial,
+		ExpectContinueTimeout:  time.Second,
+		DisableKeepAlives:      !c.KeepAliveOn(),
+		DisableCompression:     true, // measure what the server sends, not our gunzip
+		MaxResponseHeaderBytes: 1 << 20,
+		WriteBufferSize:        16 << 10,
+		ReadBufferSize:         16 << 10,
+	}
+	if t.MaxIdleConnsPerHost <= 0 {
+		t.MaxIdleConnsPerHost = concurrency
+	}
+	if c.InsecureSkipVerify {
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for by the user
+	}
+	if c.HTTP2 {
+		var p http.Protocols
+		p.SetHTTP2(true)
+		p.SetUnencryptedHTTP2(true)
+		t.Protocols = &p
+	}
+	return t
+}
+
+// NewClient wraps NewTransport in an *http.Client with c's whole-request
+// timeout (default DefaultTimeout; it covers reading the body). Redirects
+// are not followed: a 3xx is the response that is measured and judged.
+func NewClient(c config.Client, concurrency int) *http.Client {
+	timeout := c.Timeout.D()
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return &http.Client{
+		Transport:     NewTransport(c, concurrency),
+		Timeout:       timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+var errNoBound = errors.New("a pass needs a request count or a duration (or both)")
