@@ -57,7 +57,7 @@ type BodyOptions struct {
 	NoMarker bool
 }
 
-// Body renders the PR comment: the marker, the verdict, report.Markdown's
+// Body renders the PR comment: the marker, the verdict, report.MarkdownTables'
 // table, warnings, the host block, what to do next and a link to the run.
 // Text that comes from configs or services is escaped. Bodies over the limit
 // are cut at a line boundary with a note; the marker, verdict and run link
@@ -74,7 +74,7 @@ func Body(res *results.Results, o BodyOptions) (body string, truncated bool) {
 	writeVerdict(&head, res)
 
 	var mid strings.Builder
-	if t := strings.TrimSpace(report.Markdown(res)); t != "" {
+	if t := strings.TrimSpace(report.MarkdownTables(res)); t != "" {
 		mid.WriteString("\n" + t + "\n")
 	}
 	writeWarnings(&mid, res)

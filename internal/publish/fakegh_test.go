@@ -23,12 +23,16 @@ type fakeGitHub struct {
 	repo   string
 	token  string
 	bot    string // login that comments created through the API get
+	// userLogin is what GET /user answers; "" answers 403 as GitHub does for
+	// installation tokens (GITHUB_TOKEN).
+	userLogin string
 
-	mu       sync.Mutex
-	comments map[int][]*fakeComment // by issue number, oldest first
-	nextID   int64
-	faults   map[string][]fault // by method
-	requests []fakeRequest
+	mu        sync.Mutex
+	comments  map[int][]*fakeComment // by issue number, oldest first
+	nextID    int64
+	faults    map[string][]fault // by method, for the comment endpoints
+	userCalls int
+	requests  []fakeRequest
 }
 
 type fakeComment struct {
@@ -148,6 +152,18 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 		}
+	}
+	if r.URL.Path == f.prefix+"/user" && r.Method == http.MethodGet {
+		f.mu.Lock()
+		login := f.userLogin
+		f.userCalls++
+		f.mu.Unlock()
+		if login == "" || r.Header.Get("Authorization") != "Bearer "+f.token {
+			f.writeJSON(w, 403, map[string]any{"message": "Resource not accessible by integration", "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user", "status": "403"})
+			return
+		}
+		f.writeJSON(w, 200, map[string]any{"login": login, "id": 7, "type": "User"})
+		return
 	}
 	f.mu.Lock()
 	f.requests = append(f.requests, fakeRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: string(body)})

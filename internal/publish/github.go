@@ -279,3 +279,13 @@ func carriesMarker(body, marker string) bool {
 	first, _, _ := strings.Cut(body, "\n")
 	return strings.TrimRight(first, " \t\r") == marker
 }
+
+// tokenLogin returns the login the token acts as, or "" when GitHub does not
+// say (installation tokens such as GITHUB_TOKEN get 403 from GET /user).
+func tokenLogin(ctx context.Context, gh *github.Client) string {
+	u, _, err := gh.Users.Get(ctx, "")
+	if err != nil {
+		return ""
+	}
+	return u.GetLogin()
+}

@@ -41,8 +41,11 @@ type Options struct {
 	NoComment bool
 	// PullRequest overrides the number read from the event payload.
 	PullRequest int
-	// CommentAuthor, when set, restricts edits to marked comments written by
-	// this login (e.g. "github-actions[bot]").
+	// CommentAuthor restricts edits to marked comments written by this login
+	// (e.g. "github-actions[bot]"). When empty, PERFGATE_COMMENT_AUTHOR is
+	// used, else the token's own login when GET /user answers (personal
+	// tokens); installation tokens (GITHUB_TOKEN) cannot tell, and then any
+	// comment whose first line is the exact marker is ours.
 	CommentAuthor string
 
 	// Getenv reads the environment (default os.Getenv).
@@ -112,7 +115,7 @@ func Publish(ctx context.Context, o Options) (*Report, error) {
 	if token == "" {
 		token = env.Token
 	}
-	p := &publisher{o: o, env: env, rep: &Report{Actions: env.Actions, Verdict: o.Results.Verdict}}
+	p := &publisher{o: o, getenv: getenv, env: env, rep: &Report{Actions: env.Actions, Verdict: o.Results.Verdict}}
 	p.scrub = newScrubber(token)
 	p.stdout = p.scrub.writer(orDiscard(o.Stdout))
 	p.log = p.scrub.writer(orDiscard(o.Log))
@@ -187,6 +190,7 @@ func validate(res *results.Results) error {
 
 type publisher struct {
 	o      Options
+	getenv func(string) string
 	env    ghactions.Env
 	rep    *Report
 	scrub  scrubber
@@ -194,8 +198,11 @@ type publisher struct {
 	log    io.Writer
 }
 
+// logf writes one log line; line breaks inside it are flattened so nothing
+// it quotes can start a workflow command line.
 func (p *publisher) logf(format string, args ...any) {
-	fmt.Fprintf(p.log, "perfgate: "+format+"\n", args...)
+	line := strings.NewReplacer("\r", " ", "\n", " ").Replace(fmt.Sprintf(format, args...))
+	fmt.Fprintf(p.log, "perfgate: %s\n", line)
 }
 
 // warn records a publishing problem, logs it and annotates it.
@@ -314,7 +321,14 @@ func (p *publisher) comment(ctx context.Context, res *results.Results, bo BodyOp
 	p.rep.Truncated = cut
 	marker := Marker(res.Name)
 
-	existing, pages, err := findComment(ctx, gh, owner, repo, pr, marker, p.o.CommentAuthor)
+	author := strings.TrimSpace(p.o.CommentAuthor)
+	if author == "" {
+		author = strings.TrimSpace(p.getenv("PERFGATE_COMMENT_AUTHOR"))
+	}
+	if author == "" {
+		author = tokenLogin(ctx, gh)
+	}
+	existing, pages, err := findComment(ctx, gh, owner, repo, pr, marker, author)
 	p.rep.CommentPages = pages
 	if err != nil {
 		p.apiWarn("list the comments of pull request #"+fmt.Sprint(pr), err)
@@ -424,4 +438,29 @@ func (w scrubWriter) Write(b []byte) (int, error) {
 		return 0, err
 	}
 	return len(b), nil
+}
+
+// String says in one line what happened, for the CLI's log.
+func (r *Report) String() string {
+	if r == nil {
+		return "nothing published"
+	}
+	var s string
+	switch r.Comment {
+	case CommentPrinted:
+		return "not in GitHub Actions: printed the report"
+	case CommentCreated, CommentUpdated, CommentUnchanged:
+		s = fmt.Sprintf("pull request #%d comment %s: %s", r.PullRequest, r.Comment, r.CommentURL)
+	case CommentFailed:
+		s = fmt.Sprintf("pull request #%d comment failed", r.PullRequest)
+	default:
+		s = "no pull request comment"
+	}
+	if r.SummaryWritten {
+		s += "; job summary written"
+	}
+	if n := len(r.Warnings); n > 0 {
+		s += fmt.Sprintf("; %d warning(s)", n)
+	}
+	return s
 }

@@ -250,6 +250,38 @@ func TestCommentAuthorFilter(t *testing.T) {
 	}
 }
 
+func TestTokenIdentityFiltersAuthors(t *testing.T) {
+	h := newHarness(t, "/api/v3")
+	h.gh.userLogin = "perf-bot"
+	h.gh.bot = "perf-bot"
+	planted := h.gh.addComment(42, "mallory", Marker("api")+"\nplanted by someone else")
+	rep := h.publish(sampleResults(results.VerdictFail))
+	if rep.Comment != CommentCreated || rep.CommentID == planted {
+		t.Fatalf("first publish %+v", rep)
+	}
+	rep2 := h.publish(sampleResults(results.VerdictPass))
+	if rep2.Comment != CommentUpdated || rep2.CommentID != rep.CommentID {
+		t.Fatalf("second publish %+v, want an update of %d", rep2, rep.CommentID)
+	}
+	if c := h.gh.list(42)[0]; c.ID != planted || c.Body != Marker("api")+"\nplanted by someone else" {
+		t.Errorf("someone else's comment changed: %+v", c)
+	}
+	if h.gh.userCalls != 2 {
+		t.Errorf("GET /user called %d times", h.gh.userCalls)
+	}
+
+	// The Action passes the bot's login when the token is github.token.
+	h2 := newHarness(t, "/api/v3")
+	h2.env["PERFGATE_COMMENT_AUTHOR"] = "github-actions[bot]"
+	planted = h2.gh.addComment(42, "mallory", Marker("api")+"\nplanted")
+	if rep := h2.publish(sampleResults(results.VerdictPass)); rep.Comment != CommentCreated || rep.CommentID == planted {
+		t.Errorf("with PERFGATE_COMMENT_AUTHOR: %+v", rep)
+	}
+	if h2.gh.userCalls != 0 {
+		t.Error("GET /user called although the author was given")
+	}
+}
+
 func TestMarkerOnPageThreeIsFound(t *testing.T) {
 	h := newHarness(t, "/api/v3")
 	var ours int64
@@ -658,4 +690,22 @@ func TestEventPayloads(t *testing.T) {
 	}
 	var raw json.RawMessage
 	_ = raw
+}
+
+func TestReportString(t *testing.T) {
+	cases := []struct {
+		r    *Report
+		want string
+	}{
+		{nil, "nothing published"},
+		{&Report{Comment: CommentPrinted}, "not in GitHub Actions: printed the report"},
+		{&Report{Comment: CommentCreated, PullRequest: 3, CommentURL: "u", SummaryWritten: true}, "pull request #3 comment created: u; job summary written"},
+		{&Report{Comment: CommentFailed, PullRequest: 3, Warnings: []string{"x"}}, "pull request #3 comment failed; 1 warning(s)"},
+		{&Report{Comment: CommentSkipped, SummaryWritten: true}, "no pull request comment; job summary written"},
+	}
+	for _, c := range cases {
+		if got := c.r.String(); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.r, got, c.want)
+		}
+	}
 }
