@@ -47,6 +47,7 @@ type fakeRequest struct {
 }
 
 type fault struct {
+	hangup  bool // close the connection without an answer
 	status  int
 	headers map[string]string
 	body    string
@@ -174,6 +175,13 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 
+	if ft != nil && ft.hangup {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
 	if ft != nil {
 		for k, v := range ft.headers {
 			w.Header().Set(k, v)

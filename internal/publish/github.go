@@ -94,7 +94,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if attempt == 1 && req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 			return resp, err // cannot replay the body
 		}
-		wait, why, ok := t.classify(resp, err, attempt)
+		wait, why, ok := t.classify(req.Method, resp, err, attempt)
 		if !ok || !t.reserve(wait) {
 			return resp, err
 		}
@@ -132,8 +132,13 @@ func (t *retryTransport) backoff(attempt int) time.Duration {
 }
 
 // classify says whether to retry, after how long, and why.
-func (t *retryTransport) classify(resp *http.Response, err error, attempt int) (time.Duration, string, bool) {
+func (t *retryTransport) classify(method string, resp *http.Response, err error, attempt int) (time.Duration, string, bool) {
 	if err != nil {
+		// A lost answer to a POST may still have created the comment:
+		// only idempotent requests are sent again after a network error.
+		if method == http.MethodPost {
+			return 0, "", false
+		}
 		var ne net.Error
 		if errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return t.backoff(attempt), "network error", true

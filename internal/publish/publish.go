@@ -16,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -28,7 +29,8 @@ import (
 // Options configure one Publish. Only Results is required.
 type Options struct {
 	Results *results.Results
-	// ResultsPath is the results file, reported as the results-path output.
+	// ResultsPath is the results file, reported (made absolute) as the
+	// results-path output.
 	ResultsPath string
 	// ConfigPath names the config in the "refresh the baseline" hint
 	// (default: Results.ConfigPath).
@@ -58,6 +60,9 @@ type Options struct {
 	// HTTPClient is the base client for GitHub calls (default: 30s timeout).
 	HTTPClient *http.Client
 	Retry      RetryPolicy
+	// Timeout bounds all GitHub calls of one Publish together (default 2m);
+	// when it runs out the comment is given up with a warning.
+	Timeout time.Duration
 	// Sleep waits between retries (default: a ctx-aware timer). Tests make it instant.
 	Sleep SleepFunc
 	// Now is the clock for rate-limit resets (default time.Now).
@@ -155,9 +160,15 @@ func Publish(ctx context.Context, o Options) (*Report, error) {
 		p.rep.SummaryWritten = true
 	}
 
+	resultsPath := o.ResultsPath
+	if resultsPath != "" && !filepath.IsAbs(resultsPath) {
+		if abs, err := filepath.Abs(resultsPath); err == nil {
+			resultsPath = abs
+		}
+	}
 	outs, err := ghactions.FormatOutputs([]ghactions.Output{
 		{Name: "verdict", Value: res.Verdict},
-		{Name: "results-path", Value: o.ResultsPath},
+		{Name: "results-path", Value: resultsPath},
 		{Name: "comment-url", Value: p.rep.CommentURL},
 	})
 	switch {
@@ -302,6 +313,12 @@ func (p *publisher) comment(ctx context.Context, res *results.Results, bo BodyOp
 		return
 	}
 	p.rep.Comment = CommentFailed
+	timeout := p.o.Timeout
+	if timeout <= 0 {
+		timeout = 2 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	now := p.o.Now
 	if now == nil {
 		now = time.Now

@@ -442,6 +442,39 @@ func withHeaders(f fault, kv ...string) fault {
 	return f
 }
 
+func TestNetworkErrors(t *testing.T) {
+	t.Run("a dropped GET is retried", func(t *testing.T) {
+		h := newHarness(t, "/api/v3")
+		h.gh.queue("GET", fault{hangup: true})
+		if rep := h.publish(sampleResults(results.VerdictPass)); rep.Comment != CommentCreated || h.gh.count("GET") != 2 {
+			t.Errorf("report %+v, GETs %d", rep, h.gh.count("GET"))
+		}
+	})
+	t.Run("a dropped POST is not sent twice", func(t *testing.T) {
+		h := newHarness(t, "/api/v3")
+		h.gh.queue("POST", fault{hangup: true})
+		rep := h.publish(sampleResults(results.VerdictPass))
+		if rep.Comment != CommentFailed || h.gh.count("POST") != 1 || !rep.SummaryWritten {
+			t.Errorf("report %+v, POSTs %d", rep, h.gh.count("POST"))
+		}
+	})
+}
+
+func TestTimeoutGivesUpTheComment(t *testing.T) {
+	h := newHarness(t, "/api/v3")
+	h.gh.queue("GET", ghError(503, "Unavailable", ""))
+	opts := h.opts(sampleResults(results.VerdictFail))
+	opts.Timeout = 50 * time.Millisecond
+	opts.Sleep = func(ctx context.Context, d time.Duration) error { <-ctx.Done(); return ctx.Err() }
+	rep, err := Publish(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("Publish: %v (a publishing timeout is not an error)", err)
+	}
+	if rep.Comment != CommentFailed || len(rep.Warnings) == 0 || !rep.SummaryWritten || !rep.OutputsWritten {
+		t.Errorf("report %+v", rep)
+	}
+}
+
 func TestCancelledContextStopsRetrying(t *testing.T) {
 	h := newHarness(t, "/api/v3")
 	h.gh.queue("GET", ghError(500, "x", ""), ghError(500, "x", ""))
