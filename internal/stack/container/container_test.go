@@ -105,15 +105,15 @@ func TestBridge(t *testing.T) {
 			}
 		}
 		info := web.Info()
-		if info.Provider != "container" || info.CPUs != 0.5 || info.Memory != "64m" || !strings.HasPrefix(info.Image, "perfgate-web:") {
+		if info.Provider != "container" || info.CPUs != 0.5 || info.Memory != "64m" || !strings.HasPrefix(info.Image, "perfgate-image:") {
 			t.Errorf("Info = %+v", info)
 		}
 	})
 
 	t.Run("image reused", func(t *testing.T) {
 		builds := p.Builds()
-		if len(builds) != 2 || builds[0].Image == builds[1].Image {
-			t.Fatalf("Builds = %+v, want one image per service", builds)
+		if len(builds) != 2 || builds[0].Image != builds[1].Image || builds[1].Built {
+			t.Fatalf("Builds = %+v, want the second service to reuse the first's image", builds)
 		}
 		again, err := p.ensureImage(ctx, "web", webSvc.Container, env.ConfigDir)
 		if err != nil || again.Built || again.Ref != builds[0].Image {

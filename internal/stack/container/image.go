@@ -104,10 +104,12 @@ func splitRef(ref string) (repo, tag string) {
 }
 
 // ensureImage returns the image to run for spec: built from spec.Build
-// (tagged perfgate-<service>:<hash>, or spec.Image when given, and reused
+// (tagged perfgate-<context folder>:<hash>, or spec.Image when given, and reused
 // when an image with the same context hash exists), or spec.Image by
 // reference (pulled once if not present locally).
 func (p *Provider) ensureImage(ctx context.Context, svcName string, spec *config.ContainerSpec, configDir string) (imageResult, error) {
+	p.buildMu.Lock() // one build at a time: two services may share a context
+	defer p.buildMu.Unlock()
 	cli := p.tc.Client()
 	if spec.Build == nil {
 		if spec.Image == "" {
@@ -141,9 +143,11 @@ func (p *Provider) ensureImage(ctx context.Context, svcName string, spec *config
 	if err != nil {
 		return imageResult{}, fmt.Errorf("service %q: reading build context %s: %w", svcName, dir, err)
 	}
+	// Named after the context folder, so services built from the same
+	// context (e.g. two replicas) share one image.
 	ref := spec.Image
 	if ref == "" {
-		ref = "perfgate-" + safeName(svcName) + ":" + sum[:16]
+		ref = "perfgate-" + safeName(filepath.Base(dir)) + ":" + sum[:16]
 	}
 	if img, err := cli.ImageInspect(ctx, ref); err == nil && img.Config != nil && img.Config.Labels[labelContextHash] == sum {
 		return imageResult{Ref: ref}, nil
@@ -171,7 +175,6 @@ func (p *Provider) ensureImage(ctx context.Context, svcName string, spec *config
 				o.Labels = map[string]string{}
 			}
 			o.Labels[labelContextHash] = sum
-			o.Labels[labelService] = svcName
 		},
 	}}
 	start := time.Now()

@@ -57,6 +57,7 @@ type Provider struct {
 	opts Options
 	tc   *testcontainers.DockerProvider
 
+	buildMu  sync.Mutex
 	mu       sync.Mutex
 	runID    string
 	network  *testcontainers.DockerNetwork

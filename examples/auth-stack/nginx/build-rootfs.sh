@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Assemble a minimal nginx root filesystem from Debian's nginx-light
+# package into ./root (next to this script), for the FROM scratch Dockerfile.
+# Needs: Debian/Ubuntu with apt (installs nginx-light if missing; root).
+# Idempotent: rebuilds root/ from scratch each time.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root="$here/root"
+
+if [ ! -x /usr/sbin/nginx ] || [ ! -f /etc/nginx/mime.types ]; then
+	echo "build-rootfs: installing nginx-light with apt"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "build-rootfs: need root to run apt-get install nginx-light" >&2
+		exit 1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+	# A temporary policy-rc.d keeps the package from starting nginx on the host.
+	made_policy=
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+		chmod +x /usr/sbin/policy-rc.d
+		made_policy=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
+	[ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
+fi
+
+rm -rf "$root"
+mkdir -p "$root"/usr/sbin "$root"/etc/nginx "$root"/run "$root"/tmp \
+	"$root"/var/log/nginx "$root"/var/lib/nginx/body "$root"/var/lib/nginx/proxy \
+	"$root"/var/lib/nginx/fastcgi "$root"/var/lib/nginx/uwsgi "$root"/var/lib/nginx/scgi
+chmod 1777 "$root"/tmp
+
+cp /usr/sbin/nginx "$root"/usr/sbin/nginx
+# The dynamic loader and every library nginx links against, at the same paths.
+ldd /usr/sbin/nginx | awk '/=>/ {print $3} !/=>/ && $1 ~ /^\// {print $1}' | while read -r lib; do
+	[ -n "$lib" ] || continue
+	mkdir -p "$root$(dirname "$lib")"
+	cp -L "$lib" "$root$lib"
+done
+cp /etc/nginx/mime.types "$root"/etc/nginx/mime.types
+cp "$here"/nginx.conf "$root"/etc/nginx/nginx.conf
+cat >"$root"/etc/passwd <<'PASSWD'
+root:x:0:0:root:/root:/sbin/nologin
+www-data:x:33:33:www-data:/var/www:/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin
+PASSWD
+cat >"$root"/etc/group <<'GROUP'
+root:x:0:
+www-data:x:33:
+nogroup:x:65534:
+GROUP
+echo "hosts: files dns" >"$root"/etc/nsswitch.conf
+chown -R 33:33 "$root"/var/lib/nginx 2>/dev/null || true
+echo "build-rootfs: $(du -sh "$root" | cut -f1) in $root"
