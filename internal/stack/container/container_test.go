@@ -121,6 +121,24 @@ func TestBridge(t *testing.T) {
 		}
 	})
 
+	t.Run("death is reported", func(t *testing.T) {
+		if _, err := p.tc.Client().ContainerKill(ctx, peer.ID(), client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-peer.Exited():
+		case <-time.After(20 * time.Second):
+			t.Fatal("Exited not closed 20s after the container was killed")
+		}
+		var ee *ExitError
+		if !errors.As(peer.Err(), &ee) || ee.Code != 137 {
+			t.Errorf("Err = %v, want *ExitError with code 137 (SIGKILL)", peer.Err())
+		}
+		if err := peer.WaitReady(ctx); !errors.Is(err, ready.ErrExited) {
+			t.Errorf("WaitReady after death = %v, want ready.ErrExited", err)
+		}
+	})
+
 	t.Run("stop removes", func(t *testing.T) {
 		id := web.ID()
 		if err := web.Stop(ctx); err != nil {
@@ -369,5 +387,25 @@ func TestIsLoopback(t *testing.T) {
 		if got := IsLoopback(c.host); got != c.want {
 			t.Errorf("IsLoopback(%q) = %v, want %v", c.host, got, c.want)
 		}
+	}
+}
+
+// TestPublishedTCP: docker-proxy accepts connections on a published port
+// before the server in the container listens; the TCP check must wait for
+// the server itself.
+func TestPublishedTCP(t *testing.T) {
+	p, env := newProvider(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	svc := webService(t, "late")
+	svc.Container.Command = []string{"-addr", ":8080", "-delay", "1500ms"}
+	svc.Ready = &config.Ready{TCP: "8080", Timeout: config.Duration(20 * time.Second)}
+	s := start(t, p, env, svc)
+	ep, err := s.Endpoint(ctx, "8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, body := get(t, ep, "/health"); st != 200 || body != "ok" {
+		t.Errorf("GET /health right after TCP readiness = %d %q", st, body)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+	"github.com/testcontainers/testcontainers-go"
 )
 
 // ErrDockerUnavailable is matched (errors.Is) by every error that says the
@@ -83,8 +84,20 @@ func Check(ctx context.Context) error {
 	defer cli.Close()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if _, err := cli.Ping(ctx, client.PingOptions{}); err != nil {
-		return diagnose(host, err)
+	_, err = cli.Ping(ctx, client.PingOptions{})
+	if err == nil {
+		return nil
 	}
-	return nil
+	if os.Getenv("DOCKER_HOST") == "" {
+		// testcontainers also looks at Docker contexts, its properties file
+		// and rootless sockets; accept a daemon it finds there.
+		if tc, terr := testcontainers.NewDockerClientWithOpts(ctx); terr == nil {
+			_, perr := tc.Ping(ctx, client.PingOptions{})
+			tc.Close()
+			if perr == nil {
+				return nil
+			}
+		}
+	}
+	return diagnose(host, err)
 }

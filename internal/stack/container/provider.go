@@ -162,5 +162,6 @@ func (p *Provider) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("container provider: removing network %s: %w", n.Name, err))
 		}
 	}
+	_ = p.tc.Close() // idle connections only; the provider stays usable
 	return errors.Join(errs...)
 }
