@@ -171,3 +171,43 @@ func unescaped(s, sub string) bool {
 		i += j + 1
 	}
 }
+
+func FuzzBody(f *testing.F) {
+	f.Add("api", "login", "warn", "perfgate.yaml", 0)
+	f.Add("x -->", "a|b\n", "<!-- perfgate:x -->", "```", 900)
+	f.Add("", "@here #1", "\r\n::error::x", "a b/c", 300)
+	f.Fuzz(func(t *testing.T, name, scenario, warning, cfg string, limit int) {
+		if limit < 0 || limit > 1<<20 {
+			t.Skip()
+		}
+		res := sampleResults(results.VerdictFail)
+		res.Name = name
+		res.Comparison.Checks[0].Scenario = scenario
+		res.Warnings = []string{warning, strings.Repeat(warning, 50)}
+		body, _ := Body(res, BodyOptions{ConfigPath: cfg, Limit: limit})
+		if !strings.HasPrefix(body, Marker(name)+"\n") {
+			t.Fatalf("body does not start with the marker: %q", body[:min(len(body), 80)])
+		}
+		if limit > 2000 && len(body) > limit {
+			t.Fatalf("len %d over limit %d", len(body), limit)
+		}
+		if strings.Count(body, "<!-- ") != 1 {
+			t.Fatalf("an HTML comment other than the marker: %q", body)
+		}
+		if utf8.ValidString(name+scenario+warning+cfg) && !utf8.ValidString(body) {
+			t.Fatal("invalid UTF-8 out of valid input")
+		}
+	})
+}
+
+func BenchmarkBodyLarge(b *testing.B) {
+	res := sampleResults(results.VerdictFail)
+	for i := range 500 {
+		res.Comparison.Checks = append(res.Comparison.Checks, results.Check{Scenario: fmt.Sprintf("s%d", i), Metric: "p99", Status: results.CheckFail, Change: 0.2})
+		res.Warnings = append(res.Warnings, strings.Repeat("w", 200))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		Body(res, BodyOptions{})
+	}
+}

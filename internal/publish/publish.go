@@ -105,8 +105,10 @@ var ErrBadInput = errors.New("bad input")
 // annotations, creates or updates the PR comment, appends the job summary and
 // writes the verdict and results-path outputs.
 //
-// The error is non-nil only for bad input (wrapping ErrBadInput) or when ctx
-// is cancelled; everything else is a warning in the Report.
+// The error is non-nil only for bad input (wrapping ErrBadInput, no Report)
+// or when ctx was cancelled (the Report says what was done); everything else
+// is a warning in the Report. Stdout must be the process's stdout in Actions:
+// the runner reads annotations there.
 func Publish(ctx context.Context, o Options) (*Report, error) {
 	if err := validate(o.Results); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
@@ -144,9 +146,6 @@ func Publish(ctx context.Context, o Options) (*Report, error) {
 	} else {
 		p.comment(ctx, res, bo, token)
 	}
-	if err := ctx.Err(); err != nil {
-		return p.rep, err
-	}
 
 	sb := bo
 	sb.NoMarker = true
@@ -183,7 +182,9 @@ func Publish(ctx context.Context, o Options) (*Report, error) {
 			p.rep.OutputsWritten = true
 		}
 	}
-	return p.rep, nil
+	// The summary and outputs are local files, written even when ctx was
+	// cancelled during the GitHub calls.
+	return p.rep, ctx.Err()
 }
 
 func validate(res *results.Results) error {

@@ -485,7 +485,7 @@ func TestCancelledContextStopsRetrying(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v, want context.Canceled", err)
 	}
-	if h.gh.count("GET") != 1 || rep.Comment != CommentFailed {
+	if h.gh.count("GET") != 1 || rep.Comment != CommentFailed || !rep.SummaryWritten || !rep.OutputsWritten {
 		t.Errorf("GETs %d, report %+v", h.gh.count("GET"), rep)
 	}
 }
