@@ -70,8 +70,12 @@ type Options struct {
 	Workers     int     // closed: concurrent workers (default 10)
 	Rate        float64 // open: requests per second (required)
 	MaxInFlight int     // open: cap on concurrent requests (default 1000)
-	// Client sends the requests; nil: NewClient(config.Client{}, concurrency).
-	Client *http.Client
+	// Client holds the HTTP client settings: Timeout (whole request,
+	// including reading the body; default 10s) and, unless Transport is
+	// set, everything NewTransport tunes.
+	Client config.Client
+	// Transport sends the requests; nil: NewTransport(Client, concurrency).
+	Transport http.RoundTripper
 	// Seed makes template randomness reproducible; 0 picks one from the clock.
 	Seed uint64
 }
@@ -95,7 +99,8 @@ func (s PassSpec) valid() error {
 // Engine runs passes over a fixed set of scenarios. Passes run one at a time.
 type Engine struct {
 	opt    Options
-	client *http.Client
+	rt      http.RoundTripper
+	timeout time.Duration
 	scs    []*scenario
 	wheel  []int32
 	seq    atomic.Int64 // template seq: unique over the Engine's whole life
@@ -158,9 +163,12 @@ func New(scs []Scenario, opt Options) (*Engine, error) {
 	if opt.Seed == 0 {
 		opt.Seed = uint64(time.Now().UnixNano())
 	}
-	e := &Engine{opt: opt, client: opt.Client}
-	if e.client == nil {
-		e.client = NewClientFor(opt)
+	e := &Engine{opt: opt, rt: opt.Transport, timeout: opt.Client.Timeout.D()}
+	if e.rt == nil {
+		e.rt = NewTransport(opt.Client, Concurrency(opt))
+	}
+	if e.timeout <= 0 {
+		e.timeout = DefaultTimeout
 	}
 	weights := make([]int, len(scs))
 	seen := map[string]bool{}
@@ -238,12 +246,6 @@ func compileScenario(sc Scenario) (*scenario, error) {
 	return c, nil
 }
 
-// NewClientFor is NewClient with default client settings, sized for opt's
-// concurrency.
-func NewClientFor(opt Options) *http.Client {
-	return NewClient(config.Client{}, Concurrency(opt))
-}
-
 // Concurrency is the most requests opt can have in flight: Workers (closed)
 // or MaxInFlight (open), after defaults.
 func Concurrency(opt Options) int {
@@ -308,7 +310,11 @@ func gcd(a, b int) int {
 }
 
 // Close releases idle connections.
-func (e *Engine) Close() { e.client.CloseIdleConnections() }
+func (e *Engine) Close() {
+	if c, ok := e.rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
 
 // Options returns the options in effect (after defaults).
 func (e *Engine) Options() Options { return e.opt }
@@ -417,12 +423,15 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			w.renew(ctx)
 			if e.opt.Model == Open {
 				w.runOpen(ctx)
 			} else {
 				w.runClosed(ctx)
 			}
 			w.flush()
+			w.dl.timer.Stop()
+			w.dl.cancel()
 		}()
 	}
 	go func() {
@@ -470,6 +479,8 @@ type worker struct {
 	st    *tmpl.State
 	batch []sample
 	hbuf  []byte
+	dl    *deadline
+	base  []http.Request // per scenario, bound to dl.ctx
 	bsize int // last rendered body size, to size the next buffer
 }
 
@@ -541,7 +552,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time) {
 	// net/http needs a fresh *http.Request per send; a shallow copy of the
 	// pass's prepared request (URL parsed once, context bound) is enough.
 	req := new(http.Request)
-	*req = *w.p.base[si]
+	*req = w.base[si]
 	req.Header = sc.header // shared, read-only
 	if len(sc.hdrTmpl) > 0 {
 		req.Header = sc.header.Clone()
@@ -574,7 +585,9 @@ func (w *worker) do(ctx context.Context, si int, start time.Time) {
 			req.Body, req.GetBody = http.NoBody, nil
 		}
 	}
-	resp, err := w.e.client.Do(req)
+	dl := w.dl
+	dl.timer.Reset(w.e.timeout)
+	resp, err := w.e.rt.RoundTrip(req)
 	status := 0
 	if err == nil {
 		status = resp.StatusCode
@@ -582,17 +595,66 @@ func (w *worker) do(ctx context.Context, si int, start time.Time) {
 		resp.Body.Close()
 	}
 	lat := time.Since(start)
+	timedOut := !dl.timer.Stop() && dl.fired.Load()
+	if timedOut {
+		w.renew(ctx) // this deadline's context is spent
+	}
 	if err != nil && ctx.Err() != nil {
 		// Aborted by cancellation: not a measurement of the service.
 		w.p.canceled.Add(1)
 		return
 	}
 	class := metrics.Classify(err)
+	if err != nil && timedOut {
+		class = metrics.ClassTimeout
+		err = &timeoutError{timeout: w.e.timeout, err: err}
+	}
 	if err == nil && !sc.expected(status) {
 		class = metrics.ClassStatus
 	}
 	w.record(si, lat, status, class, err)
 }
+
+// deadline enforces the client timeout without allocating per request: a
+// context and a timer reused until the timer fires, then replaced.
+type deadline struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	timer  *time.Timer
+	fired  atomic.Bool
+}
+
+// renew gives the worker a fresh deadline under the pass's context and
+// rebinds its prepared requests to it.
+func (w *worker) renew(passCtx context.Context) {
+	if w.dl != nil {
+		w.dl.cancel()
+	}
+	d := &deadline{}
+	d.ctx, d.cancel = context.WithCancel(passCtx)
+	d.timer = time.AfterFunc(time.Hour, func() {
+		d.fired.Store(true)
+		d.cancel()
+	})
+	d.timer.Stop()
+	w.dl = d
+	w.base = w.base[:0]
+	for _, r := range w.p.base {
+		w.base = append(w.base, *r.WithContext(d.ctx))
+	}
+}
+
+// timeoutError is a request cut off by the client timeout.
+type timeoutError struct {
+	timeout time.Duration
+	err     error
+}
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("no complete response within the client timeout of %s (%v)", e.timeout, e.err)
+}
+func (e *timeoutError) Unwrap() error { return e.err }
+func (e *timeoutError) Timeout() bool { return true }
 
 func (w *worker) record(si int, lat time.Duration, status int, class metrics.Class, err error) {
 	w.p.requests.Add(1)

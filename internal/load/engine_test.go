@@ -242,8 +242,7 @@ func TestKeepAlive(t *testing.T) {
 		srv.Start()
 		t.Cleanup(srv.Close)
 		k := keep
-		client := NewClient(config.Client{KeepAlive: &k}, 4)
-		e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Workers: 4, Client: client})
+		e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Workers: 4, Client: config.Client{KeepAlive: &k}})
 		res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 200})
 		if err != nil {
 			t.Fatal(err)
@@ -385,8 +384,8 @@ func TestClientTimeout(t *testing.T) {
 		}
 	})
 	defer close(release)
-	client := NewClient(config.Client{Timeout: config.Duration(50 * time.Millisecond)}, 2)
-	e := newEngine(t, []Scenario{{Name: "slow", URL: srv.URL}}, Options{Workers: 2, Client: client})
+	e := newEngine(t, []Scenario{{Name: "slow", URL: srv.URL}},
+		Options{Workers: 2, Client: config.Client{Timeout: config.Duration(50 * time.Millisecond)}})
 	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -525,7 +524,7 @@ func TestHTTP2Cleartext(t *testing.T) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	e := newEngine(t, []Scenario{{Name: "h2", URL: srv.URL}},
-		Options{Workers: 4, Client: NewClient(config.Client{HTTP2: true}, 4)})
+		Options{Workers: 4, Client: config.Client{HTTP2: true}})
 	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 100})
 	if err != nil || res.Errors != 0 {
 		t.Fatalf("h2c: %v, %d errors %q", err, res.Errors, res.Scenarios[0].Metrics.SampleErrors())
@@ -596,9 +595,15 @@ func TestFromConfig(t *testing.T) {
 	if scs[0].URL != "http://127.0.0.1:8080/login" || scs[0].Body == nil || scs[0].Body.Constant() || scs[1].Body != nil || scs[0].Weight != 3 {
 		t.Fatalf("scenarios %+v", scs)
 	}
-	if opt.Model != Open || opt.Rate != 50 || opt.MaxInFlight != 20 || opt.Client.Timeout != time.Second ||
-		!opt.Client.Transport.(*http.Transport).DisableKeepAlives || opt.Client.Transport.(*http.Transport).MaxIdleConnsPerHost != 20 {
+	if opt.Model != Open || opt.Rate != 50 || opt.MaxInFlight != 20 || opt.Client.Timeout.D() != time.Second || opt.Client.KeepAliveOn() {
 		t.Fatalf("options %+v", opt)
+	}
+	e, err := New(scs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr := e.rt.(*http.Transport); !tr.DisableKeepAlives || tr.MaxIdleConnsPerHost != 20 || e.timeout != time.Second {
+		t.Fatalf("transport keepalive off %v, idle per host %d, timeout %s", tr.DisableKeepAlives, tr.MaxIdleConnsPerHost, e.timeout)
 	}
 	if plan.Warmup.Requests != 10 || plan.Measure.Duration != time.Second || plan.Repeat != 2 {
 		t.Fatalf("plan %+v", plan)

@@ -223,7 +223,7 @@ func FromConfig(cfg *config.Config, urls []string) ([]Scenario, Options, Plan, e
 	if opt.Model == "" {
 		opt.Model = Closed
 	}
-	opt.Client = NewClient(cfg.Client, Concurrency(opt))
+	opt.Client = cfg.Client
 	plan := Plan{
 		Warmup:  PassSpec{Requests: l.Warmup.Requests, Duration: l.Warmup.Duration.D()},
 		Measure: PassSpec{Requests: l.Measure.Requests, Duration: l.Measure.Duration.D()},

@@ -67,19 +67,4 @@ func NewTransport(c config.Client, concurrency int) *http.Transport {
 	return t
 }
 
-// NewClient wraps NewTransport in an *http.Client with c's whole-request
-// timeout (default DefaultTimeout; it covers reading the body). Redirects
-// are not followed: a 3xx is the response that is measured and judged.
-func NewClient(c config.Client, concurrency int) *http.Client {
-	timeout := c.Timeout.D()
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	return &http.Client{
-		Transport:     NewTransport(c, concurrency),
-		Timeout:       timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
 var errNoBound = errors.New("a pass needs a request count or a duration (or both)")
