@@ -69,6 +69,10 @@ func diagnose(host string, err error) *DockerUnavailableError {
 		}
 		return e
 	}
+	if err != nil && strings.Contains(strings.ToLower(err.Error()), "permission denied") {
+		e.Reason = "no permission to use the socket " + path + " (run as root, or add the user to the docker group)"
+		return e
+	}
 	e.Reason = "the socket " + path + " exists but the daemon is not running or not answering"
 	return e
 }
