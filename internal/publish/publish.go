@@ -6,7 +6,7 @@
 // Publishing is best effort: a missing token, a fork's read-only token, a
 // 403/404, a rate limit that outlasts the retry budget or a GitHub outage
 // become warnings in the Report and never change the verdict. Publish
-// returns an error only for bad input.
+// returns an error only for bad input or a cancelled context.
 package publish
 
 import (
