@@ -1,6 +1,7 @@
 package container
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/stack"
+	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
 // repoRoot is the module root, three levels above this package.
@@ -122,11 +124,23 @@ func TestAuthStackExample(t *testing.T) {
 		if method == "" {
 			method = http.MethodGet
 		}
+		var bodyT *tmpl.Template
+		if sc.Body != "" {
+			if bodyT, err = tmpl.Compile(sc.Name, sc.Body); err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := tmpl.NewState(uint64(time.Now().UnixNano()), nil)
 		// Several requests: nginx spreads them over auth1 and auth2.
 		for i := 0; i < 4; i++ {
 			var body io.Reader
-			if sc.Body != "" {
-				body = strings.NewReader(`{"userId":"u` + randomish() + `","userName":"김민준","email":"a@example.com","userPw":"abcdef123456"}`)
+			if bodyT != nil {
+				st.Next()
+				b, err := bodyT.Render(nil, st)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body = bytes.NewReader(b)
 			}
 			req, _ := http.NewRequestWithContext(ctx, method, u, body)
 			for k, v := range sc.Headers {
