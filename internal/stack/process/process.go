@@ -20,6 +20,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -87,6 +88,9 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 			return nil, fmt.Errorf("service %q: port %d is not in 1..65535", svc.Name, port)
 		}
 	}
+	if err := portsFree(spec.Ports); err != nil {
+		return nil, fmt.Errorf("service %q: %w", svc.Name, err)
+	}
 	dir, err := workDir(env.ConfigDir, spec.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("service %q: %w", svc.Name, err)
@@ -150,6 +154,20 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 	s.out = r
 	go s.copyOutput(r)
 	return s, nil
+}
+
+// portsFree checks that nothing listens on the declared ports yet: else
+// readiness would be answered by that other process.
+func portsFree(ports []int) error {
+	for _, p := range ports {
+		addr := "127.0.0.1:" + strconv.Itoa(p)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("port %d is already taken on 127.0.0.1 (%v): stop what listens there (e.g. `ss -ltnp 'sport = :%d'`) or change process.ports", p, err, p)
+		}
+		_ = ln.Close()
+	}
+	return nil
 }
 
 // workDir resolves dir against the config folder; "" means the config folder.

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -409,4 +410,19 @@ func freePort(t *testing.T) int {
 	_, p, _ := strings.Cut(addr, ":")
 	n, _ := strconv.Atoi(p)
 	return n
+}
+
+func TestPortTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	svc := shSvc("api", "sleep 1000")
+	svc.Process.Ports = []int{port}
+	_, err = New().Start(context.Background(), svc, stack.Env{})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("port %d is already taken", port)) {
+		t.Fatalf("err = %v", err)
+	}
 }
