@@ -157,6 +157,35 @@ func TestAuthStackExample(t *testing.T) {
 			}
 		}
 	}
+	// Round-robin: a user lives in one auth instance's memory, so reading it
+	// back through nginx finds it on about every other request.
+	base, err := st.Render(ctx, `http://{{ endpoint "nginx" "80" }}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := "rr" + randomish()
+	user := `{"userId":"` + id + `","userName":"김민준","email":"` + id + `@example.com","userPw":"abcdef123456"}`
+	resp, err := http.Post(base+"/auth/user", "application/json", strings.NewReader(user))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /auth/user = %d", resp.StatusCode)
+	}
+	seen := map[int]int{}
+	for i := 0; i < 6; i++ {
+		resp, err := http.Get(base + "/auth/user/" + id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		seen[resp.StatusCode]++
+	}
+	if seen[200] == 0 || seen[404] == 0 {
+		t.Errorf("GET /auth/user/%s statuses %v: want both 200 (the instance holding it) and 404 (the other)", id, seen)
+	}
+
 	for _, info := range st.Infos() {
 		if info.Provider != "container" || info.CPUs != 0.5 || info.Memory == "" {
 			t.Errorf("Info %+v: want the container provider with the configured limits", info)
