@@ -1,0 +1,146 @@
+package results
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// MaxFileSize bounds what Read accepts.
+const MaxFileSize = 256 << 20
+
+// FileError says what is wrong with a results file and what to do.
+type FileError struct {
+	Path    string
+	Problem string
+	Err     error
+}
+
+func (e *FileError) Error() string {
+	return fmt.Sprintf("results file %s: %s", e.Path, e.Problem)
+}
+
+func (e *FileError) Unwrap() error { return e.Err }
+
+// Read loads a results file written by `perfgate run --out`.
+func Read(path string) (*Results, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &FileError{Path: path, Problem: "not found; write one with `perfgate run --out " + path + "`", Err: err}
+		}
+		return nil, &FileError{Path: path, Problem: err.Error(), Err: err}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, &FileError{Path: path, Problem: err.Error(), Err: err}
+	}
+	if len(data) > MaxFileSize {
+		return nil, &FileError{Path: path, Problem: fmt.Sprintf("larger than %d bytes; is it a results file?", MaxFileSize)}
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and checks results JSON.
+func Parse(path string, data []byte) (*Results, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &FileError{Path: path, Problem: "empty (was the run interrupted before it wrote the file?)"}
+	}
+	var head struct {
+		Schema *string `json:"schema"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, &FileError{Path: path, Problem: "not valid JSON: " + jsonWhere(data, err), Err: err}
+	}
+	switch {
+	case head.Schema == nil:
+		return nil, &FileError{Path: path, Problem: fmt.Sprintf("no \"schema\" field; expected %q (is this a perfgate results file?)", Schema)}
+	case *head.Schema != Schema:
+		hint := "written by another perfgate version?"
+		if strings.HasPrefix(*head.Schema, "perfgate/results/") {
+			hint = "written by a newer perfgate; upgrade perfgate to read it"
+		}
+		return nil, &FileError{Path: path, Problem: fmt.Sprintf("schema %q is not %q: %s", *head.Schema, Schema, hint)}
+	}
+	var r Results
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&r); err != nil {
+		return nil, &FileError{Path: path, Problem: "does not match the results schema: " + jsonWhere(data, err), Err: err}
+	}
+	for i, s := range r.Scenarios {
+		if s.Name == "" {
+			return nil, &FileError{Path: path, Problem: fmt.Sprintf("scenarios[%d] has no name", i)}
+		}
+		if s.Requests < 0 || s.ErrorRate < 0 || s.ErrorRate > 1 || s.ThroughputRPS < 0 {
+			return nil, &FileError{Path: path, Problem: fmt.Sprintf("scenario %q has impossible figures (negative counts or an error rate outside 0..1)", s.Name)}
+		}
+	}
+	return &r, nil
+}
+
+// jsonWhere turns a JSON error's offset into line:column.
+func jsonWhere(data []byte, err error) string {
+	var off int64 = -1
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		off = se.Offset
+	case errors.As(err, &te):
+		off = te.Offset
+	}
+	if off < 0 || off > int64(len(data)) {
+		return err.Error()
+	}
+	line := 1 + bytes.Count(data[:off], []byte("\n"))
+	col := max(1, int(off)-bytes.LastIndexByte(data[:off], '\n')-1)
+	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
+}
+
+// Write stores r at path atomically: a temporary file in the same folder,
+// synced, then renamed over path, so a reader never sees half a file.
+func Write(path string, r *Results) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding results: %w", err)
+	}
+	data = append(data, '\n')
+	return WriteFileAtomic(path, data, 0o644)
+}
+
+// WriteFileAtomic writes data to path through a temporary file and rename.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err = tmp.Write(data); err != nil {
+		return err
+	}
+	if err = tmp.Chmod(perm); err != nil {
+		return err
+	}
+	if err = tmp.Sync(); err != nil {
+		return err
+	}
+	if err = tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
