@@ -6,6 +6,7 @@ package ready
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -39,7 +40,8 @@ type Options struct {
 	Exited <-chan struct{}
 	// ExitErr, if set, says why the service exited (for the error message).
 	ExitErr func() error
-	// Client is used by HTTP (nil: a client without proxy or keep-alive).
+	// Client is used by HTTP (nil: a client without proxy, keep-alive or
+	// redirects, that accepts any certificate).
 	Client *http.Client
 }
 
@@ -197,7 +199,7 @@ func HTTP(ctx context.Context, url string, status int, o Options) error {
 	}
 	client := o.Client
 	if client == nil {
-		client = &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+		client = defaultClient()
 	}
 	check := "GET " + url
 	if status != http.StatusOK {
@@ -222,6 +224,21 @@ func HTTP(ctx context.Context, url string, status int, o Options) error {
 		}
 		return false, fmt.Sprintf("last status %d", resp.StatusCode)
 	})
+}
+
+// defaultClient checks the service itself: no proxy, no keep-alive, no
+// redirects followed (the first answer's status counts), and no
+// certificate verification (a service under test often has a self-signed
+// certificate; the check sends nothing secret).
+func defaultClient() *http.Client {
+	return &http.Client{
+		Transport: &http.Transport{
+			Proxy:             nil,
+			DisableKeepAlives: true,
+			TLSClientConfig:   &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // readiness of the service under test only
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
 
 // shortErr drops the "Get \"url\": " prefix net/http puts on errors.

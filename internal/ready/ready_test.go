@@ -61,6 +61,19 @@ func TestHTTP(t *testing.T) {
 	}
 }
 
+func TestHTTPNoRedirectsAndTLS(t *testing.T) {
+	srv := httptest.NewServer(http.RedirectHandler("/login", http.StatusFound))
+	defer srv.Close()
+	if err := HTTP(context.Background(), srv.URL+"/", 302, Options{Timeout: 5 * time.Second}); err != nil {
+		t.Fatalf("302 not seen as such: %v", err)
+	}
+	tlsSrv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer tlsSrv.Close()
+	if err := HTTP(context.Background(), tlsSrv.URL+"/", 0, Options{Timeout: 5 * time.Second}); err != nil {
+		t.Fatalf("self-signed service not ready: %v", err)
+	}
+}
+
 func TestHTTPRefused(t *testing.T) {
 	addr := freeAddr(t)
 	err := HTTP(context.Background(), "http://"+addr+"/", 0, Options{Timeout: 2 * time.Second})
