@@ -33,6 +33,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/metrics"
 	"github.com/perfgate/perfgate/internal/tmpl"
@@ -98,14 +100,14 @@ func (s PassSpec) valid() error {
 
 // Engine runs passes over a fixed set of scenarios. Passes run one at a time.
 type Engine struct {
-	opt    Options
+	opt     Options
 	rt      http.RoundTripper
 	timeout time.Duration
-	scs    []*scenario
-	wheel  []int32
-	seq    atomic.Int64 // template seq: unique over the Engine's whole life
-	passes atomic.Int64
-	mu     sync.Mutex // one pass at a time
+	scs     []*scenario
+	wheel   []int32
+	seq     atomic.Int64 // template seq: unique over the Engine's whole life
+	passes  atomic.Int64
+	mu      sync.Mutex // one pass at a time
 }
 
 type scenario struct {
@@ -329,25 +331,27 @@ type Progress struct {
 
 // Pass is a running pass.
 type Pass struct {
-	e        *Engine
-	spec     PassSpec
-	index    int64
-	start    time.Time
-	requests atomic.Int64
-	errs     atomic.Int64
-	canceled atomic.Int64
-	claimed  atomic.Int64 // slots / request numbers handed out
-	endNanos atomic.Int64 // elapsed at the end, once done
-	shards   []*shard
-	base     []*http.Request // per scenario, bound to the pass's context
-	done     chan struct{}
-	res      *Result
-	err      error
+	e          *Engine
+	spec       PassSpec
+	index      int64
+	start      time.Time
+	requests   atomic.Int64
+	errs       atomic.Int64
+	canceled   atomic.Int64
+	claimed    atomic.Int64 // slots / request numbers handed out
+	capDelayed atomic.Int64
+	endNanos   atomic.Int64 // elapsed at the end, once done
+	shards     []*shard
+	base       []*http.Request // per scenario, bound to the pass's context
+	done       chan struct{}
+	res        *Result
+	err        error
 }
 
 type shard struct {
 	mu   sync.Mutex
 	recs []*metrics.Recorder // per scenario
+	lag  *hdrhistogram.Histogram
 }
 
 // Progress reads the pass's counters (safe from any goroutine).
@@ -395,7 +399,7 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 	nShards := min(conc, max(2, 2*runtime.GOMAXPROCS(0)))
 	p := &Pass{e: e, spec: spec, index: e.passes.Add(1), done: make(chan struct{})}
 	for range nShards {
-		s := &shard{}
+		s := &shard{lag: metrics.NewHistogram()}
 		for range e.scs {
 			s.recs = append(s.recs, metrics.NewRecorder())
 		}
@@ -410,8 +414,8 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 		r.URL = sc.url
 		p.base = append(p.base, r)
 	}
-	p.start = time.Now()
-	var wg sync.WaitGroup
+	var wg, ready sync.WaitGroup
+	gate := make(chan struct{}) // workers start together, once all are set up
 	for i := range conc {
 		w := &worker{
 			p:     p,
@@ -421,9 +425,12 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 			batch: make([]sample, 0, batchSize),
 		}
 		wg.Add(1)
+		ready.Add(1)
 		go func() {
 			defer wg.Done()
 			w.renew(ctx)
+			ready.Done()
+			<-gate
 			if e.opt.Model == Open {
 				w.runOpen(ctx)
 			} else {
@@ -434,6 +441,9 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 			w.dl.cancel()
 		}()
 	}
+	ready.Wait()
+	p.start = time.Now()
+	close(gate)
 	go func() {
 		wg.Wait()
 		elapsed := time.Since(p.start)
@@ -464,8 +474,13 @@ func mix(vals ...uint64) uint64 {
 
 const batchSize = 128
 
+// capLateness: an open-model request claimed later than this after its due
+// time waited for the max_in_flight cap (below it, scheduling noise).
+const capLateness = time.Millisecond
+
 type sample struct {
 	lat    time.Duration
+	lag    time.Duration // open model: sent this late after its due time; -1: n/a
 	err    error
 	scn    int32
 	status int32
@@ -481,7 +496,7 @@ type worker struct {
 	hbuf  []byte
 	dl    *deadline
 	base  []http.Request // per scenario, bound to dl.ctx
-	bsize int // last rendered body size, to size the next buffer
+	bsize int            // last rendered body size, to size the next buffer
 }
 
 func (w *worker) flush() {
@@ -492,6 +507,9 @@ func (w *worker) flush() {
 	for i := range w.batch {
 		s := &w.batch[i]
 		w.shard.recs[s.scn].Record(s.lat, int(s.status), s.class, s.err)
+		if s.lag >= 0 {
+			metrics.RecordLatency(w.shard.lag, s.lag)
+		}
 	}
 	w.shard.mu.Unlock()
 	clear(w.batch) // drop error references
@@ -511,7 +529,7 @@ func (w *worker) runClosed(ctx context.Context) {
 		if spec.Duration > 0 && !start.Before(deadline) {
 			return
 		}
-		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), start)
+		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), start, -1)
 	}
 }
 
@@ -539,14 +557,17 @@ func (w *worker) runOpen(ctx context.Context) {
 				return
 			case <-timer.C:
 			}
+		} else if d < -capLateness {
+			// Claimed late: every worker was busy, max_in_flight reached.
+			p.capDelayed.Add(1)
 		}
-		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), due)
+		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), due, time.Since(due))
 	}
 }
 
 // do sends one request of scenario si and records it, its latency counted
 // from start.
-func (w *worker) do(ctx context.Context, si int, start time.Time) {
+func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Duration) {
 	sc := w.e.scs[si]
 	w.st.Next()
 	// net/http needs a fresh *http.Request per send; a shallow copy of the
@@ -560,7 +581,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time) {
 			var err error
 			w.hbuf, err = h.t.Append(w.hbuf[:0], w.st)
 			if err != nil {
-				w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render header %s: %w", h.key, err))
+				w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render header %s: %w", h.key, err), lag)
 				return
 			}
 			req.Header[h.key] = []string{string(w.hbuf)}
@@ -575,7 +596,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time) {
 		// after the response arrived, so a buffer is never reused.
 		b, err := sc.body.Append(make([]byte, 0, w.bsize+16), w.st)
 		if err != nil {
-			w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render body: %w", err))
+			w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render body: %w", err), lag)
 			return
 		}
 		w.bsize = len(b)
@@ -612,7 +633,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time) {
 	if err == nil && !sc.expected(status) {
 		class = metrics.ClassStatus
 	}
-	w.record(si, lat, status, class, err)
+	w.record(si, lat, status, class, err, lag)
 }
 
 // deadline enforces the client timeout without allocating per request: a
@@ -656,12 +677,12 @@ func (e *timeoutError) Error() string {
 func (e *timeoutError) Unwrap() error { return e.err }
 func (e *timeoutError) Timeout() bool { return true }
 
-func (w *worker) record(si int, lat time.Duration, status int, class metrics.Class, err error) {
+func (w *worker) record(si int, lat time.Duration, status int, class metrics.Class, err error, lag time.Duration) {
 	w.p.requests.Add(1)
 	if class != metrics.ClassNone {
 		w.p.errs.Add(1)
 	}
-	w.batch = append(w.batch, sample{lat: lat, err: err, scn: int32(si), status: int32(status), class: class})
+	w.batch = append(w.batch, sample{lat: lat, lag: lag, err: err, scn: int32(si), status: int32(status), class: class})
 	if len(w.batch) == cap(w.batch) {
 		w.flush()
 	}

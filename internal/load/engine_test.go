@@ -157,16 +157,41 @@ func TestOpenModelRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("open 200 rps: %+v", metrics.LatencyMS(res.Scenarios[0].Metrics.Histogram()))
 	// Slots due at i*5ms for i*5ms < 1s: exactly 200.
 	if res.Requests != 200 {
 		t.Fatalf("open model sent %d requests, want 200", res.Requests)
 	}
+	t.Logf("schedule lag %+v, cap-delayed %d", res.ScheduleLag, res.CapDelayed)
 	if res.IntendedRate != 200 || res.AchievedRate < 100 || res.AchievedRate > 300 {
 		t.Fatalf("intended %g achieved %g rps", res.IntendedRate, res.AchievedRate)
 	}
 	// The last request is due at 995ms: the pass cannot end before.
 	if res.Duration < 995*time.Millisecond {
 		t.Fatalf("pass took %s, shorter than its schedule", res.Duration)
+	}
+}
+
+// With max_in_flight 1 and a server slower than the schedule, requests
+// queue at the client: none is dropped, and each one's latency counts from
+// its due time, so it grows along the queue.
+func TestOpenModelCapQueues(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { time.Sleep(20 * time.Millisecond) })
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Model: Open, Rate: 100, MaxInFlight: 1})
+	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Requests != 20 || res.Errors != 0 {
+		t.Fatalf("%d requests, %d errors; want 20, 0", res.Requests, res.Errors)
+	}
+	// Request i is due at 10ms*i but served no earlier than 20ms*(i+1).
+	l := metrics.LatencyMS(res.Scenarios[0].Metrics.Histogram())
+	if l.Max < 200 {
+		t.Fatalf("max latency %.1f ms: queueing behind the cap was not counted from due times", l.Max)
+	}
+	if res.CapDelayed < 10 || res.ScheduleLag.Max < 150 {
+		t.Fatalf("cap-delayed %d, schedule lag %+v", res.CapDelayed, res.ScheduleLag)
 	}
 }
 

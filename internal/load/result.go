@@ -27,7 +27,14 @@ type Result struct {
 	// Open model: the rate asked for and the rate achieved (Requests/Duration).
 	IntendedRate float64
 	AchievedRate float64
-	Client       string // ClientName
+	// Open model: how late requests were sent after their due time (client
+	// CPU, timer resolution, or the in-flight cap), in ms. Latencies include
+	// it. A p99 of more than a few ms means the client, not the service,
+	// limited the schedule.
+	ScheduleLag results.Latency
+	// Open model: requests that waited for a free slot under max_in_flight.
+	CapDelayed int64
+	Client     string // ClientName
 }
 
 // ScenarioResult is one scenario's measurements in a pass.
@@ -48,6 +55,10 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 		Interrupted: interrupted,
 		Client:      ClientName,
 	}
+	lag := metrics.NewHistogram()
+	for _, s := range p.shards {
+		lag.Merge(s.lag)
+	}
 	for i, sc := range e.scs {
 		m := metrics.NewRecorder()
 		for _, s := range p.shards {
@@ -61,6 +72,8 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 	}
 	if e.opt.Model == Open {
 		r.IntendedRate = e.opt.Rate
+		r.ScheduleLag = metrics.LatencyMS(lag)
+		r.CapDelayed = p.capDelayed.Load()
 	}
 	return r
 }

@@ -118,9 +118,22 @@ type Recorder struct {
 	samples     []string
 }
 
+// NewHistogram returns an empty latency histogram with the Recorder's
+// geometry (microseconds).
+func NewHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(LowestMicros, HighestMicros, SigFigs)
+}
+
+// RecordLatency records d (clamped to 0..HighestMicros) in a histogram from
+// NewHistogram.
+func RecordLatency(h *hdrhistogram.Histogram, d time.Duration) {
+	us := min(max(int64(d/time.Microsecond), 0), HighestMicros)
+	_ = h.RecordValue(us)
+}
+
 // NewRecorder returns an empty Recorder.
 func NewRecorder() *Recorder {
-	return &Recorder{hist: hdrhistogram.New(LowestMicros, HighestMicros, SigFigs)}
+	return &Recorder{hist: NewHistogram()}
 }
 
 // Record counts one request. latency is what it took (from its intended send
