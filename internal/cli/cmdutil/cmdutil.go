@@ -63,3 +63,12 @@ func Code(err error) int {
 	}
 	return ExitBadInput
 }
+
+// VerdictError turns a run's verdict into the command's outcome: a failed
+// gate is exit 1, anything else exit 0.
+func VerdictError(verdict string, failures int) error {
+	if verdict == "fail" {
+		return Regression(fmt.Errorf("performance regression: %d gate(s) failed", failures))
+	}
+	return nil
+}

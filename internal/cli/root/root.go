@@ -5,6 +5,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
+	"github.com/perfgate/perfgate/internal/cli/compare"
+	"github.com/perfgate/perfgate/internal/cli/publish"
+	"github.com/perfgate/perfgate/internal/cli/report"
 	"github.com/perfgate/perfgate/internal/cli/validate"
 	"github.com/perfgate/perfgate/internal/cli/version"
 )
@@ -26,6 +29,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		return cmdutil.BadInput(err)
 	})
 	cmd.AddCommand(
+		compare.NewCmd(f),
+		report.NewCmd(f),
+		publish.NewCmd(f),
 		validate.NewCmd(f),
 		version.NewCmd(f),
 	)
