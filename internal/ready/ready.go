@@ -14,8 +14,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/perfgate/perfgate/internal/config"
 )
 
 // DefaultTimeout bounds a check when no timeout is configured.
@@ -304,40 +302,4 @@ func Log(ctx context.Context, buf *LogBuffer, text string, o Options) error {
 	}
 	e.After, e.Last = time.Since(start), last()
 	return e
-}
-
-// Spec runs the check a config.Ready describes. render expands templates
-// such as {{ endpoint "svc" 8080 }} in the HTTP URL and TCP address (nil: no
-// expansion); buf is the service's output, needed for a log check. A nil
-// spec, or one with no check set, is ready at once.
-func Spec(ctx context.Context, spec *config.Ready, render func(context.Context, string) (string, error), buf *LogBuffer, o Options) error {
-	if spec == nil {
-		return nil
-	}
-	if spec.Timeout > 0 {
-		o.Timeout = spec.Timeout.D()
-	}
-	expand := func(s string) (string, error) {
-		if render == nil {
-			return s, nil
-		}
-		return render(ctx, s)
-	}
-	switch {
-	case spec.HTTP != "":
-		u, err := expand(spec.HTTP)
-		if err != nil {
-			return fmt.Errorf("ready.http: %w", err)
-		}
-		return HTTP(ctx, u, spec.Status, o)
-	case spec.TCP != "":
-		a, err := expand(spec.TCP)
-		if err != nil {
-			return fmt.Errorf("ready.tcp: %w", err)
-		}
-		return TCP(ctx, a, o)
-	case spec.Log != "":
-		return Log(ctx, buf, spec.Log, o)
-	}
-	return nil
 }

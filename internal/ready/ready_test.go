@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/perfgate/perfgate/internal/config"
 )
 
 func TestHTTP(t *testing.T) {
@@ -175,36 +173,6 @@ func TestLog(t *testing.T) {
 			t.Fatal("no error")
 		}
 	})
-}
-
-func TestSpec(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-	render := func(_ context.Context, s string) (string, error) {
-		return strings.ReplaceAll(s, "{{ endpoint \"svc\" 80 }}", host), nil
-	}
-	buf := NewLogBuffer(0, nil)
-	fmt.Fprintln(buf, "up")
-	tests := []struct {
-		name string
-		spec *config.Ready
-		ok   bool
-	}{
-		{"nil", nil, true},
-		{"http", &config.Ready{HTTP: `http://{{ endpoint "svc" 80 }}/`}, true},
-		{"tcp", &config.Ready{TCP: `{{ endpoint "svc" 80 }}`}, true},
-		{"log", &config.Ready{Log: "up"}, true},
-		{"log timeout", &config.Ready{Log: "down", Timeout: config.Duration(20 * time.Millisecond)}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := Spec(context.Background(), tt.spec, render, buf, Options{})
-			if (err == nil) != tt.ok {
-				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
-			}
-		})
-	}
 }
 
 // freeAddr returns a loopback address nobody listens on.

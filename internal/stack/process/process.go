@@ -21,6 +21,7 @@ import (
 	"io/fs"
 	"maps"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -334,16 +335,33 @@ func joinInts(v []int) string {
 	return strings.Join(s, ", ")
 }
 
-// WaitReady runs the configured check. Without one, a service with ports is
-// ready when every port accepts TCP connections, and one without ports is
-// ready once started.
+// WaitReady runs the configured check (ready.http, ready.tcp or ready.log).
+// Short forms, as for containers: ready.http "/health" is that path on the
+// first declared port, ready.tcp "8080" is that declared port; both must
+// otherwise target a loopback address. Without a check, a service with
+// ports is ready when every port accepts TCP connections, and one without
+// ports is ready once started.
 func (s *service) WaitReady(ctx context.Context) error {
 	o := ready.Options{Exited: s.exited, ExitErr: s.exitReason}
-	if s.ready != nil && (s.ready.HTTP != "" || s.ready.TCP != "" || s.ready.Log != "") {
-		return ready.Spec(ctx, s.ready, s.render, s.buf, o)
+	r := s.ready
+	if r != nil && r.Timeout > 0 {
+		o.Timeout = r.Timeout.D()
 	}
-	if s.ready != nil && s.ready.Timeout > 0 {
-		o.Timeout = s.ready.Timeout.D()
+	switch {
+	case r != nil && r.HTTP != "":
+		u, err := s.httpTarget(ctx, r.HTTP)
+		if err != nil {
+			return err
+		}
+		return ready.HTTP(ctx, u, r.Status, o)
+	case r != nil && r.TCP != "":
+		a, err := s.tcpTarget(ctx, r.TCP)
+		if err != nil {
+			return err
+		}
+		return ready.TCP(ctx, a, o)
+	case r != nil && r.Log != "":
+		return ready.Log(ctx, s.buf, r.Log, o)
 	}
 	to := o.Timeout
 	if to <= 0 {
@@ -362,6 +380,53 @@ func (s *service) WaitReady(ctx context.Context) error {
 	default:
 		return nil
 	}
+}
+
+func (s *service) httpTarget(ctx context.Context, v string) (string, error) {
+	if strings.HasPrefix(v, "/") {
+		if len(s.ports) == 0 {
+			return "", fmt.Errorf("ready.http %q is a path but process.ports is empty; declare the port or write a full URL", v)
+		}
+		v = "http://127.0.0.1:" + strconv.Itoa(s.ports[0]) + v
+	}
+	u, err := s.render(ctx, v)
+	if err != nil {
+		return "", fmt.Errorf("ready.http: %w", err)
+	}
+	pu, err := url.Parse(u)
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		return "", fmt.Errorf("ready.http %q is not an http(s) URL", u)
+	}
+	if !loopback(pu.Hostname()) {
+		return "", fmt.Errorf("ready.http %q must target 127.0.0.1: write the host as {{ endpoint %q <port> }}", u, s.name)
+	}
+	return u, nil
+}
+
+func (s *service) tcpTarget(ctx context.Context, v string) (string, error) {
+	if _, err := strconv.Atoi(v); err == nil {
+		return s.Endpoint(ctx, v)
+	}
+	a, err := s.render(ctx, v)
+	if err != nil {
+		return "", fmt.Errorf("ready.tcp: %w", err)
+	}
+	h, _, err := net.SplitHostPort(a)
+	if err != nil {
+		return "", fmt.Errorf("ready.tcp %q: want host:port, a port number, or {{ endpoint %q <port> }}", a, s.name)
+	}
+	if !loopback(h) {
+		return "", fmt.Errorf("ready.tcp %q must target 127.0.0.1: write it as {{ endpoint %q <port> }}", a, s.name)
+	}
+	return a, nil
+}
+
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // render expands {{ endpoint }} for this service and those started before it.

@@ -290,6 +290,13 @@ func TestReadiness(t *testing.T) {
 		{name: "tcp timeout", script: "sleep 1000", ports: true, ready: &config.Ready{Timeout: config.Duration(300 * time.Millisecond)}, wantErr: "not ready"},
 		{name: "http on self", script: "exit 5", ports: true, ready: &config.Ready{HTTP: `http://{{ endpoint "x" PORT }}/health`}, wantErr: "exited with status 5"},
 		{name: "http bad template", script: "sleep 1000", ready: &config.Ready{HTTP: `http://{{ endpoint "other" 1 }}/`}, wantErr: `unknown service`},
+		{name: "http path short form", script: "exit 6", ports: true, ready: &config.Ready{HTTP: "/health"}, wantErr: "exited with status 6"},
+		{name: "http path without ports", script: "sleep 1000", ready: &config.Ready{HTTP: "/health"}, wantErr: "process.ports is empty"},
+		{name: "http not loopback", script: "sleep 1000", ready: &config.Ready{HTTP: "http://192.0.2.1/health"}, wantErr: "must target 127.0.0.1"},
+		{name: "http not a URL", script: "sleep 1000", ready: &config.Ready{HTTP: "ftp://127.0.0.1/"}, wantErr: "not an http(s) URL"},
+		{name: "tcp port short form", script: "sleep 1000", ports: true, ready: &config.Ready{TCP: "PORT", Timeout: config.Duration(200 * time.Millisecond)}, wantErr: "not ready"},
+		{name: "tcp undeclared port", script: "sleep 1000", ready: &config.Ready{TCP: "9"}, wantErr: "declares no ports"},
+		{name: "tcp not loopback", script: "sleep 1000", ready: &config.Ready{TCP: "192.0.2.1:80"}, wantErr: "must target 127.0.0.1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -300,6 +307,7 @@ func TestReadiness(t *testing.T) {
 				if tt.ready != nil {
 					r := *tt.ready
 					r.HTTP = strings.ReplaceAll(r.HTTP, "PORT", strconv.Itoa(port))
+					r.TCP = strings.ReplaceAll(r.TCP, "PORT", strconv.Itoa(port))
 					tt.ready = &r
 				}
 			}
