@@ -127,6 +127,8 @@ var stubFuncs = func() template.FuncMap {
 	return s.funcs()
 }()
 
+var execRE = regexp.MustCompile(`^template: [^:]*:(\d+):(\d+): executing "[^"]*" at <(.*?)>: (.*)$`)
+var callingRE = regexp.MustCompile(`^error calling (\w+): (.*)$`)
 var undefinedRE = regexp.MustCompile(`function "([^"]+)" not defined`)
 var parseLineRE = regexp.MustCompile(`^template: [^:]*:(\d+): (.*)$`)
 
@@ -167,7 +169,7 @@ func Compile(name, text string) (*Template, error) {
 	var seq atomic.Int64
 	st := NewState(1, &seq)
 	if _, err := t.Render(nil, st); err != nil {
-		return nil, &Error{Name: name, Msg: strings.TrimPrefix(err.Error(), "template: ")}
+		return nil, execError(name, err)
 	}
 	return t, nil
 }
@@ -386,6 +388,26 @@ func constantText(l *parse.ListNode) ([]byte, bool) {
 		out = append(out, tn.Text...)
 	}
 	return out, true
+}
+
+// execError turns an execution error of the trial render into an *Error.
+func execError(name string, err error) error {
+	msg := err.Error()
+	m := execRE.FindStringSubmatch(msg)
+	if m == nil {
+		return &Error{Name: name, Msg: strings.TrimPrefix(msg, "template: ")}
+	}
+	e := &Error{Name: name, Msg: m[4] + " (in " + m[3] + ")"}
+	e.Line, _ = strconv.Atoi(m[1])
+	e.Col, _ = strconv.Atoi(m[2])
+	e.Col++ // text/template counts columns from 0
+	if c := callingRE.FindStringSubmatch(m[4]); c != nil {
+		e.Func, e.Msg = c[1], c[2]
+		if sp, ok := specs[c[1]]; ok {
+			e.Msg += "; usage: " + sp.usage
+		}
+	}
+	return e
 }
 
 // parseError turns a text/template parse error into an *Error with a line

@@ -246,7 +246,9 @@ func TestCompileErrors(t *testing.T) {
 		{"range", `{{ range 3 }}x{{ end }}`, 1, 0, "", "range is not supported"},
 		{"unclosed", `{{ uuid `, 1, 0, "", "unclosed"},
 		{"define", `{{ define "x" }}a{{ end }}{{ uuid }}`, 0, 0, "", "define"},
-		{"runtime error", `{{ int (int 5 5) 1 }}`, 0, 0, "", "greater than MAX"},
+		{"runtime error", `{{ int (int 5 5) 1 }}`, 1, 4, "int", "greater than MAX"},
+		{"runtime error nested", "ab\n  {{ letters (int -5 -1) }}", 2, 6, "letters", "out of range"},
+		{"runtime type error", `{{ pick "x" | int 3 }}`, 1, 0, "", "wrong type"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
