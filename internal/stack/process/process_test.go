@@ -336,6 +336,7 @@ func TestStackWithProcesses(t *testing.T) {
 			withDeps(withReady(shSvc("api", "echo connecting to db; echo fatal: bad password >&2; exit 1"), &config.Ready{Log: "listening"}), "db"),
 		}
 		err := st.Start(context.Background(), services, stack.Env{})
+		t.Log(err)
 		var se *stack.StartError
 		if !errors.As(err, &se) || se.Service != "api" {
 			t.Fatalf("err = %v", err)
