@@ -4,10 +4,12 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/perfgate/perfgate/internal/cli/baseline"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
 	"github.com/perfgate/perfgate/internal/cli/compare"
 	"github.com/perfgate/perfgate/internal/cli/publish"
 	"github.com/perfgate/perfgate/internal/cli/report"
+	"github.com/perfgate/perfgate/internal/cli/run"
 	"github.com/perfgate/perfgate/internal/cli/validate"
 	"github.com/perfgate/perfgate/internal/cli/version"
 )
@@ -29,6 +31,8 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		return cmdutil.BadInput(err)
 	})
 	cmd.AddCommand(
+		run.NewCmd(f),
+		baseline.NewCmd(f),
 		compare.NewCmd(f),
 		report.NewCmd(f),
 		publish.NewCmd(f),

@@ -1,0 +1,100 @@
+// Package baseline is `perfgate baseline update`: measure and (re)write
+// baselines/<name>.json.
+package baseline
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/spf13/cobra"
+
+	bl "github.com/perfgate/perfgate/internal/baseline"
+	"github.com/perfgate/perfgate/internal/cli/cmdutil"
+	"github.com/perfgate/perfgate/internal/cli/run"
+	"github.com/perfgate/perfgate/internal/compare"
+	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/progress"
+	"github.com/perfgate/perfgate/internal/report"
+	"github.com/perfgate/perfgate/internal/runner"
+)
+
+// NewCmd builds `perfgate baseline` and its subcommand.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "baseline",
+		Short: "Manage the stored baselines",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(newUpdateCmd(f))
+	return cmd
+}
+
+func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
+	var cfgPath, out string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Measure and (re)write the baseline for this config",
+		Long: "Runs the config exactly like `perfgate run` and writes the measured runs to\n" +
+			"<baselines>/<name>.json (atomically), showing old vs new. A run that breaks its own error-rate\n" +
+			"gate, was interrupted, or has a scenario without a single completed request is not written\n" +
+			"(exit 1) unless --force. Commit the file so pull requests are judged against it.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.ReadFile(cfgPath)
+			if err != nil {
+				return cmdutil.BadInput(err)
+			}
+			path, err := run.BaselinePath(cfg, out)
+			if err != nil {
+				return cmdutil.BadInput(err)
+			}
+			old, err := bl.Read(path)
+			switch {
+			case err == nil:
+			case errors.Is(err, fs.ErrNotExist):
+				old = nil
+			case force:
+				fmt.Fprintf(f.IO.ErrOut, "warning: %v; --force: it will be replaced\n", err)
+				old = nil
+			default:
+				return cmdutil.BadInput(fmt.Errorf("%w (remove it or pass --force to replace it)", err))
+			}
+			res, runErr := runner.Run(cmd.Context(), cfg, runner.Options{
+				Version:  f.Version,
+				Progress: progress.New(f.IO.ErrOut, f.IO.TTY, 0),
+				Log:      f.IO.ErrOut,
+			})
+			if res == nil {
+				return cmdutil.RunError(runErr)
+			}
+			if err := report.SummaryTable(f.IO.Out, res, f.IO.TTY); err != nil {
+				return err
+			}
+			if runErr != nil {
+				fmt.Fprintf(f.IO.ErrOut, "baseline not written: the run did not complete\n")
+				return cmdutil.RunError(runErr)
+			}
+			if cerr := compare.CheckCandidate(cfg.Gates, res); cerr != nil {
+				if !force {
+					return cmdutil.Regression(fmt.Errorf("baseline not written: %v (fix the service, or pass --force to keep it anyway)", cerr))
+				}
+				fmt.Fprintf(f.IO.ErrOut, "warning: %v; written anyway (--force)\n", cerr)
+			}
+			nb := bl.FromResults(res)
+			if err := report.BaselineDiff(f.IO.Out, bl.Diff(old, nb), f.IO.TTY); err != nil {
+				return err
+			}
+			if err := bl.Write(path, nb); err != nil {
+				return cmdutil.EnvFailed(fmt.Errorf("writing baseline %s: %w", path, err))
+			}
+			fmt.Fprintf(f.IO.ErrOut, "baseline written to %s — commit it so pull requests are judged against it\n", path)
+			return nil
+		},
+	}
+	cmdutil.ConfigFlag(cmd, &cfgPath)
+	cmd.Flags().StringVar(&out, "baseline", "", "baseline file to write (default: <baselines>/<name>.json next to the config)")
+	cmd.Flags().BoolVar(&force, "force", false, "write the baseline even if the run breaks its own error-rate gate or a file exists that cannot be read")
+	return cmd
+}

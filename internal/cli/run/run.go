@@ -1,0 +1,129 @@
+// Package run is `perfgate run`: start the services, measure, judge
+// against the baseline, report, and exit 0/1 (or 2/3).
+package run
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/perfgate/perfgate/internal/baseline"
+	"github.com/perfgate/perfgate/internal/cli/cmdutil"
+	"github.com/perfgate/perfgate/internal/cli/publish"
+	"github.com/perfgate/perfgate/internal/compare"
+	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/progress"
+	"github.com/perfgate/perfgate/internal/report"
+	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/runner"
+)
+
+type flags struct {
+	config   string
+	out      string
+	baseline string
+	noGate   bool
+	publish  bool
+	pub      publish.Flags
+}
+
+// NewCmd builds the command.
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	var fl flags
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Start the services, warm up, measure, and judge against the baseline",
+		Long: "Starts the services of the config in dependency order and waits until each is ready, runs the\n" +
+			"warm-up pass and the measured runs, stops every service, prints the results and judges them\n" +
+			"against baselines/<name>.json (or --baseline FILE). Exit 0 pass or no baseline yet, 1 regression,\n" +
+			"2 bad input, 3 a service failed. Ctrl-C stops everything and still writes what was measured.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return run(cmd, f, fl)
+		},
+	}
+	cmdutil.ConfigFlag(cmd, &fl.config)
+	cmd.Flags().StringVar(&fl.out, "out", "", "write the results JSON to this file")
+	cmd.Flags().StringVar(&fl.baseline, "baseline", "", "baseline to judge against (default: <baselines>/<name>.json next to the config)")
+	cmd.Flags().BoolVar(&fl.noGate, "no-gate", false, "measure and report, but exit 0 whatever the comparison says")
+	cmd.Flags().BoolVar(&fl.publish, "publish", false, "publish like `perfgate publish` (PR comment, job summary) after the run")
+	publish.AddFlags(cmd, &fl.pub)
+	return cmd
+}
+
+// BaselinePath is where the config's baseline lives unless overridden.
+func BaselinePath(cfg *config.Config, override string) (string, error) {
+	if override != "" {
+		return override, nil
+	}
+	dir := cfg.Baselines
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(cfg.Dir, dir)
+	}
+	return baseline.Path(dir, cfg.Name)
+}
+
+func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
+	ctx := cmd.Context()
+	cfg, err := config.ReadFile(fl.config)
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	// Read the baseline before starting anything: a broken one is bad
+	// input, found in a second rather than after the whole run.
+	basePath, err := BaselinePath(cfg, fl.baseline)
+	if err != nil {
+		return cmdutil.BadInput(err)
+	}
+	base, err := baseline.Read(basePath)
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist) && fl.baseline == "":
+		base = nil
+	default:
+		return cmdutil.BadInput(err)
+	}
+
+	res, runErr := runner.Run(ctx, cfg, runner.Options{
+		Version:  f.Version,
+		Progress: progress.New(f.IO.ErrOut, f.IO.TTY, 0),
+		Log:      f.IO.ErrOut,
+	})
+	if res == nil {
+		return cmdutil.RunError(runErr)
+	}
+
+	opts := compare.Options{}
+	if base != nil {
+		opts.BaselinePath = basePath
+	}
+	verdict := compare.Apply(cfg.Gates, base, res, opts)
+	if err := report.Terminal(f.IO.Out, res, f.IO.TTY); err != nil {
+		return err
+	}
+	if base == nil {
+		fmt.Fprintf(f.IO.ErrOut, "no baseline at %s yet: create it with `perfgate baseline update -c %s` and commit it\n", basePath, fl.config)
+	}
+	if fl.out != "" {
+		if err := results.Write(fl.out, res); err != nil {
+			return cmdutil.EnvFailed(fmt.Errorf("writing results to %s: %w", fl.out, err))
+		}
+		fmt.Fprintf(f.IO.ErrOut, "results written to %s\n", fl.out)
+	}
+	if fl.publish {
+		path := fl.out
+		if err := publish.Publish(ctx, f, res, path, fl.pub); err != nil {
+			return err
+		}
+	}
+	if runErr != nil {
+		return cmdutil.RunError(runErr)
+	}
+	if fl.noGate {
+		return nil
+	}
+	return cmdutil.VerdictError(verdict, len(compare.Failures(res.Comparison)))
+}
