@@ -59,6 +59,7 @@ type Template struct {
 	constant []byte // the output when isConst
 	isConst  bool
 	base     *template.Template
+	fast     []op // non-nil: rendered without text/template (see fast.go)
 }
 
 // Error is a compile error with its position in the template text.
@@ -165,6 +166,7 @@ func Compile(name, text string) (*Template, error) {
 		return t, nil
 	}
 	t.base = base
+	t.fast = compileFast(base.Tree.Root)
 	// A trial render catches what only execution can see (e.g. int 5 1).
 	var seq atomic.Int64
 	st := NewState(1, &seq)
@@ -213,6 +215,13 @@ func (t *Template) Append(dst []byte, st *State) ([]byte, error) {
 	if t.isConst {
 		return append(dst, t.constant...), nil
 	}
+	if t.fast != nil {
+		return st.renderFast(dst, t.fast)
+	}
+	return t.appendSlow(dst, st)
+}
+
+func (t *Template) appendSlow(dst []byte, st *State) ([]byte, error) {
 	ex := st.exec[t]
 	if ex == nil {
 		var err error
@@ -313,14 +322,8 @@ func (st *State) funcs() template.FuncMap {
 		"lower":   func(n int) (string, error) { return st.randString(alphaLower, n) },
 		"digits":  func(n int) (string, error) { return st.randString(alphaDigits, n) },
 		"alnum":   func(n int) (string, error) { return st.randString(alphaAlnum, n) },
-		"uuid":    func() string { return st.uuid() },
-		"seq": func() int64 {
-			if !st.haveCur {
-				st.cur = st.seq.Add(1)
-				st.haveCur = true
-			}
-			return st.cur
-		},
+		"uuid":    func() string { return string(st.appendUUID(nil)) },
+		"seq":     st.seqValue,
 		"koreanName": func() string {
 			return familyNames[st.rng.IntN(len(familyNames))] +
 				givenSyllables[st.rng.IntN(len(givenSyllables))] +
@@ -334,11 +337,7 @@ func (st *State) funcs() template.FuncMap {
 			if min > max {
 				return 0, fmt.Errorf("MIN %d is greater than MAX %d", min, max)
 			}
-			span := uint64(max) - uint64(min) // wraps correctly for any min <= max
-			if span == ^uint64(0) {
-				return int(st.rng.Uint64()), nil
-			}
-			return min + int(st.rng.Uint64N(span+1)), nil
+			return st.randInt(min, max), nil
 		},
 		"pick": func(choices ...any) (any, error) {
 			if len(choices) == 0 {
@@ -353,29 +352,6 @@ func (st *State) funcs() template.FuncMap {
 			return string(b), err
 		},
 	}
-}
-
-func (st *State) uuid() string {
-	var u [16]byte
-	a, b := st.rng.Uint64(), st.rng.Uint64()
-	for i := 0; i < 8; i++ {
-		u[i] = byte(a >> (8 * i))
-		u[8+i] = byte(b >> (8 * i))
-	}
-	u[6] = u[6]&0x0f | 0x40 // version 4
-	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	const hex = "0123456789abcdef"
-	var out [36]byte
-	j := 0
-	for i, c := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out[j] = '-'
-			j++
-		}
-		out[j], out[j+1] = hex[c>>4], hex[c&0xf]
-		j += 2
-	}
-	return string(out[:])
 }
 
 func constantText(l *parse.ListNode) ([]byte, bool) {

@@ -298,6 +298,64 @@ func TestJSONBodyIsValid(t *testing.T) {
 	}
 }
 
+// sameOutputs renders tp's fast path and text/template path from twin States
+// and reports the first difference.
+func sameOutputs(t *testing.T, tp *Template, renders int) {
+	t.Helper()
+	fixed := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	a, b := NewState(11, nil), NewState(11, nil)
+	a.now = func() time.Time { return fixed }
+	b.now = a.now
+	for i := 0; i < renders; i++ {
+		a.Next()
+		b.Next()
+		fast, err1 := tp.Append(nil, a)
+		slow, err2 := tp.appendSlow(nil, b)
+		if (err1 == nil) != (err2 == nil) || string(fast) != string(slow) {
+			t.Fatalf("fast path %q (%v) != text/template %q (%v)", fast, err1, slow, err2)
+		}
+	}
+}
+
+func TestFastPathMatchesTextTemplate(t *testing.T) {
+	fast := []string{
+		`{"user":"{{ letters 8 }}","name":"{{ koreanName }}","email":"{{ email }}","pw":"{{ alnum 12 }}"}`,
+		`{{ lower 3 }}{{ digits 4 }}{{ uuid }}{{ seq }}-{{ seq }}`,
+		`{{ int -5 5 }} {{ int 0 0 }} {{ int -9223372036854775808 9223372036854775807 }}`,
+		`{{ pick "a" "b" "c" }} {{ now }} {{ unix }}`,
+		`{{- letters 2 -}} x {{/* c */}}`,
+	}
+	for _, text := range fast {
+		tp := MustCompile("b", text)
+		if tp.fast == nil {
+			t.Fatalf("%q should take the fast path", text)
+		}
+		sameOutputs(t, tp, 50)
+	}
+	slow := []string{`{{ pick 1 2 }}`, `{{ koreanName | json }}`, `{{ $x := uuid }}{{ $x }}`,
+		`{{ if true }}{{ uuid }}{{ end }}`, `{{ printf "%d" 3 }}`, `{{ letters (int 1 2) }}`, `{{ "lit" }}`}
+	for _, text := range slow {
+		if tp := MustCompile("b", text); tp.fast != nil {
+			t.Fatalf("%q should not take the fast path", text)
+		}
+	}
+}
+
+func TestFastPathZeroAlloc(t *testing.T) {
+	tp := MustCompile("b", `{"user":"{{ letters 8 }}","name":"{{ koreanName }}","email":"{{ email }}","id":"{{ uuid }}","n":{{ seq }},"t":"{{ now }}"}`)
+	st := NewState(1, nil)
+	buf := make([]byte, 0, 512)
+	allocs := testing.AllocsPerRun(1000, func() {
+		out, err := tp.Render(buf[:0], st)
+		if err != nil || len(out) == 0 {
+			t.Fatal("render failed")
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("fast-path render allocates %v times per run, want 0", allocs)
+	}
+}
+
 func FuzzCompileRender(f *testing.F) {
 	for _, s := range []string{
 		``, `plain`, `{{ letters 8 }}`, `{{ uuid }}{{ seq }}`, `{{ int 1 100 }}`,
@@ -313,6 +371,9 @@ func FuzzCompileRender(f *testing.F) {
 				t.Fatal("empty error message")
 			}
 			return
+		}
+		if tp.fast != nil {
+			sameOutputs(t, tp, 2)
 		}
 		st := NewState(1, nil)
 		for i := 0; i < 3; i++ {
