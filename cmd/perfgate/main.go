@@ -22,6 +22,9 @@ func main() {
 func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal perfgate stops its services and writes what it
+	// measured; restoring the default handlers lets a second Ctrl-C kill it.
+	go func() { <-ctx.Done(); stop() }()
 	f := &cmdutil.Factory{IO: cmdutil.System(), Version: version, Getenv: os.Getenv}
 	cmd := root.NewCmd(f)
 	err := cmd.ExecuteContext(ctx)

@@ -76,7 +76,11 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		Load:            loadInfo(cfg),
 		Scenarios:       []results.Scenario{},
 	}
-	defer func() { res.FinishedAt = time.Now().UTC() }()
+	defer func() {
+		if res != nil {
+			res.FinishedAt = time.Now().UTC()
+		}
+	}()
 
 	runID := newRunID()
 	providers, closeProviders, err := providersFor(ctx, cfg, o.Providers, logw)
