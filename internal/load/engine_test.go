@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -105,6 +106,34 @@ func TestClosedExactCountAndMix(t *testing.T) {
 	}
 }
 
+// Memory after a pass does not grow with its length: no per-request data
+// is kept.
+func TestMemoryFlat(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL, Body: tmpl.MustCompile("b", `{{ uuid }}`), Method: "POST"}},
+		Options{Workers: 4})
+	retained := func(n int64) (uint64, *Result) {
+		var m runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		before := m.HeapAlloc
+		res, err := e.Run(ctxFor(t, 60*time.Second), PassSpec{Requests: n})
+		if err != nil || res.Requests != n {
+			t.Fatalf("run %d: %v", n, err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc - min(before, m.HeapAlloc), res
+	}
+	small, r1 := retained(1000)
+	large, r2 := retained(40000)
+	t.Logf("retained after 1000 requests: %d B, after 40000: %d B", small, large)
+	if large > small+512<<10 {
+		t.Fatalf("memory grows with the pass: %d B after 1000 requests, %d B after 40000", small, large)
+	}
+	_, _ = r1, r2
+}
+
 func TestWheel(t *testing.T) {
 	tests := []struct {
 		weights []int
@@ -192,6 +221,9 @@ func TestOpenModelCapQueues(t *testing.T) {
 	}
 	if res.CapDelayed < 10 || res.ScheduleLag.Max < 150 {
 		t.Fatalf("cap-delayed %d, schedule lag %+v", res.CapDelayed, res.ScheduleLag)
+	}
+	if w := res.Warnings(); len(w) == 0 || !strings.Contains(w[0], "max_in_flight") {
+		t.Fatalf("warnings %q", w)
 	}
 }
 

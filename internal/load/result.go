@@ -78,6 +78,28 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 	return r
 }
 
+// Warnings says what in the pass bounds how far its figures can be trusted:
+// open-model requests that waited for the in-flight cap, a client that fell
+// behind its schedule, latencies beyond the histogram's range.
+func (r *Result) Warnings() []string {
+	var w []string
+	if r.CapDelayed > 0 {
+		w = append(w, fmt.Sprintf("open model: %d of %d requests waited for a free slot under max_in_flight: "+
+			"the service did not keep up with %g requests/s (their latency counts the wait)", r.CapDelayed, r.Requests, r.IntendedRate))
+	}
+	if r.IntendedRate > 0 && r.ScheduleLag.P99 > 10 {
+		w = append(w, fmt.Sprintf("open model: requests were sent up to %.1f ms late (p99) after their due time; "+
+			"if max_in_flight was not reached, the load client itself (CPU) limited the schedule", r.ScheduleLag.P99))
+	}
+	for _, s := range r.Scenarios {
+		if n := s.Metrics.Clamped(); n > 0 {
+			w = append(w, fmt.Sprintf("scenario %q: %d latencies above %s were recorded as %s", s.Name, n,
+				time.Duration(metrics.HighestMicros)*time.Microsecond, time.Duration(metrics.HighestMicros)*time.Microsecond))
+		}
+	}
+	return w
+}
+
 // Figures converts the pass to results.Scenario entries (no Runs), each
 // with its encoded histogram.
 func (r *Result) Figures() ([]results.Scenario, error) {
@@ -151,6 +173,7 @@ type PlanResult struct {
 	Warmup    []results.Scenario // the warm-up pass: measured, never judged
 	Scenarios []results.Scenario // measured passes merged, with Runs
 	Passes    []*Result          // the measured passes themselves
+	Warnings  []string           // from every pass, deduplicated (see Result.Warnings)
 	// Interrupted: the context was cancelled; what was measured is kept
 	// (an interrupted measured pass is included as the last run).
 	Interrupted bool
@@ -198,6 +221,15 @@ func (e *Engine) RunPlan(ctx context.Context, plan Plan, hooks Hooks) (*PlanResu
 			pr.Passes = append(pr.Passes, r)
 		}
 		runErr = err
+	}
+	seen := map[string]bool{}
+	for _, p := range pr.Passes {
+		for _, w := range p.Warnings() {
+			if !seen[w] {
+				seen[w] = true
+				pr.Warnings = append(pr.Warnings, w)
+			}
+		}
 	}
 	s, err := Summarize(pr.Passes)
 	if err != nil {
