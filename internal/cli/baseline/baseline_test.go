@@ -1,0 +1,88 @@
+package baseline_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bl "github.com/perfgate/perfgate/internal/baseline"
+	"github.com/perfgate/perfgate/internal/cli/clitest"
+)
+
+func TestBaselineUpdateThenRunJudges(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := clitest.AuthConfig(t, dir, "load:\n  workers: 4\n  warmup: {requests: 200}\n  measure: {requests: 400, duration: 10s}\n  repeat: 4\n")
+	r := clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg)
+	if r.Code != 0 {
+		t.Fatalf("baseline update: exit %d: %v\n%s", r.Code, r.Err, r.ErrOut)
+	}
+	path := filepath.Join(dir, "baselines", "e2e.json")
+	b, err := bl.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Name != "e2e" || len(b.Scenarios) != 2 || len(b.Scenarios[0].Samples.ThroughputRPS) != 4 {
+		t.Fatalf("baseline: name %q scenarios %d", b.Name, len(b.Scenarios))
+	}
+	if !strings.Contains(r.ErrOut, "baseline written to") {
+		t.Errorf("stderr: %s", r.ErrOut)
+	}
+
+	// The same build judged against it: a verdict with checks, exit per verdict.
+	out := filepath.Join(dir, "r.json")
+	r = clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--out", out, "--no-gate")
+	if r.Code != 0 {
+		t.Fatalf("run --no-gate: exit %d: %v", r.Code, r.Err)
+	}
+	for _, want := range []string{"throughput_rps", "p95", "CHANGE"} {
+		if !strings.Contains(r.Out, want) {
+			t.Errorf("verdict table lacks %q:\n%s", want, r.Out)
+		}
+	}
+
+	// A second update replaces it and shows old vs new.
+	r = clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg)
+	if r.Code != 0 {
+		t.Fatalf("second update: exit %d: %v", r.Code, r.Err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("left files behind: %v", entries)
+	}
+}
+
+func TestBaselineUpdateRefusesBrokenRun(t *testing.T) {
+	dir := t.TempDir()
+	// Every sign-up is a duplicate after the first: 409s break the error ceiling.
+	cfg, _ := clitest.AuthConfig(t, dir, "load:\n  workers: 2\n  measure: {requests: 100, duration: 10s}\n  repeat: 1\n")
+	data, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, []byte(strings.Replace(string(data), `{{ letters 8 }}{{ seq }}`, `same-user`, 1)), 0o644)
+	r := clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg)
+	if r.Code != 1 || !strings.Contains(r.Err.Error(), "--force") {
+		t.Fatalf("exit %d err %v", r.Code, r.Err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "baselines", "e2e.json")); err == nil {
+		t.Fatal("a broken run became the baseline")
+	}
+	r = clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg, "--force")
+	if r.Code != 0 {
+		t.Fatalf("--force: exit %d: %v", r.Code, r.Err)
+	}
+}
+
+func TestBaselineUpdateCorruptExisting(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := clitest.AuthConfig(t, dir, "")
+	p := filepath.Join(dir, "baselines", "e2e.json")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	os.WriteFile(p, []byte(`{"schema":"perfgate/baseline/v99"}`), 0o644)
+	r := clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg)
+	if r.Code != 2 || !strings.Contains(r.Err.Error(), "e2e.json") {
+		t.Fatalf("exit %d err %v", r.Code, r.Err)
+	}
+	if data, _ := os.ReadFile(p); string(data) != `{"schema":"perfgate/baseline/v99"}` {
+		t.Error("unreadable baseline was overwritten without --force")
+	}
+}
