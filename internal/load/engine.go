@@ -331,21 +331,22 @@ type Progress struct {
 
 // Pass is a running pass.
 type Pass struct {
-	e          *Engine
-	spec       PassSpec
-	index      int64
-	start      time.Time
-	requests   atomic.Int64
-	errs       atomic.Int64
-	canceled   atomic.Int64
-	claimed    atomic.Int64 // slots / request numbers handed out
-	capDelayed atomic.Int64
-	endNanos   atomic.Int64 // elapsed at the end, once done
-	shards     []*shard
-	base       []*http.Request // per scenario, bound to the pass's context
-	done       chan struct{}
-	res        *Result
-	err        error
+	e           *Engine
+	spec        PassSpec
+	index       int64
+	start       time.Time
+	requests    atomic.Int64
+	errs        atomic.Int64
+	canceled    atomic.Int64
+	claimed     atomic.Int64 // slots / request numbers handed out
+	capDelayed  atomic.Int64
+	interrupted atomic.Bool  // a worker stopped on cancellation, before the bound
+	endNanos    atomic.Int64 // elapsed at the end, once done
+	shards      []*shard
+	base        []*http.Request // per scenario, bound to the pass's context
+	done        chan struct{}
+	res         *Result
+	err         error
 }
 
 type shard struct {
@@ -431,10 +432,14 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 			w.renew(ctx)
 			ready.Done()
 			<-gate
+			var stopped bool
 			if e.opt.Model == Open {
-				w.runOpen(ctx)
+				stopped = w.runOpen(ctx)
 			} else {
-				w.runClosed(ctx)
+				stopped = w.runClosed(ctx)
+			}
+			if stopped {
+				p.interrupted.Store(true)
 			}
 			w.flush()
 			w.dl.timer.Stop()
@@ -448,9 +453,15 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 		wg.Wait()
 		elapsed := time.Since(p.start)
 		p.endNanos.Store(int64(max(elapsed, 1)))
-		p.res = p.result(elapsed, ctx.Err() != nil)
-		if ctx.Err() != nil {
+		// Interrupted: cancelled before the pass's bound, or with requests
+		// in flight (a cancellation just after the end changes nothing).
+		interrupted := p.interrupted.Load() || p.canceled.Load() > 0
+		p.res = p.result(elapsed, interrupted)
+		if interrupted {
 			p.err = ctx.Err()
+			if p.err == nil {
+				p.err = context.Canceled
+			}
 		}
 		e.mu.Unlock()
 		close(p.done)
@@ -516,7 +527,9 @@ func (w *worker) flush() {
 	w.batch = w.batch[:0]
 }
 
-func (w *worker) runClosed(ctx context.Context) {
+// runClosed loops until the pass's bound; it reports whether it stopped
+// on cancellation instead.
+func (w *worker) runClosed(ctx context.Context) (cancelled bool) {
 	p := w.p
 	spec := p.spec
 	deadline := p.start.Add(spec.Duration)
@@ -531,9 +544,12 @@ func (w *worker) runClosed(ctx context.Context) {
 		}
 		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), start, -1)
 	}
+	return true
 }
 
-func (w *worker) runOpen(ctx context.Context) {
+// runOpen sends the requests it claims at their due times until the pass's
+// bound; it reports whether it stopped on cancellation instead.
+func (w *worker) runOpen(ctx context.Context) (cancelled bool) {
 	p := w.p
 	spec := p.spec
 	interval := float64(time.Second) / w.e.opt.Rate
@@ -554,7 +570,7 @@ func (w *worker) runOpen(ctx context.Context) {
 			timer.Reset(d)
 			select {
 			case <-ctx.Done():
-				return
+				return true
 			case <-timer.C:
 			}
 		} else if d < -capLateness {
@@ -563,6 +579,7 @@ func (w *worker) runOpen(ctx context.Context) {
 		}
 		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), due, time.Since(due))
 	}
+	return true
 }
 
 // do sends one request of scenario si and records it, its latency counted

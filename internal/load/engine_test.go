@@ -495,6 +495,22 @@ func TestCancelReturnsPartial(t *testing.T) {
 	}
 }
 
+func TestCancelledBeforeStart(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Workers: 2})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := e.Run(ctx, PassSpec{Requests: 100})
+	if !errors.Is(err, context.Canceled) || res == nil || !res.Interrupted || res.Requests != 0 {
+		t.Fatalf("err %v, result %+v", err, res)
+	}
+	// The engine is usable again afterwards.
+	res, err = e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 100})
+	if err != nil || res.Interrupted || res.Requests != 100 {
+		t.Fatalf("after a cancelled pass: err %v, result %+v", err, res)
+	}
+}
+
 func TestRunPlan(t *testing.T) {
 	var c atomic.Int64
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { c.Add(1) })
