@@ -163,3 +163,33 @@ func TestRunInterrupt(t *testing.T) {
 		t.Errorf("interrupted %v scenarios %+v", res.Interrupted, res.Scenarios)
 	}
 }
+
+// TestRunServiceDiesMidRun: the service exits during the measured pass;
+// the load stops at once (no hang), the results so far are written, exit 3.
+func TestRunServiceDiesMidRun(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := clitest.AuthConfig(t, dir, "load:\n  workers: 4\n  warmup: {requests: 50}\n  measure: {duration: 60s}\n  repeat: 3\n")
+	data, _ := os.ReadFile(cfg)
+	// Wrap the service so it is killed 2 seconds after it starts.
+	text := strings.Replace(string(data), "command: [", `command: ["timeout", "-s", "KILL", "2", `, 1)
+	os.WriteFile(cfg, []byte(text), 0o644)
+	out := filepath.Join(dir, "r.json")
+	start := time.Now()
+	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--out", out)
+	if r.Code != 3 {
+		t.Fatalf("exit %d, want 3: %v\n%s", r.Code, r.Err, r.ErrOut)
+	}
+	if time.Since(start) > 40*time.Second {
+		t.Errorf("took %s: the load did not stop when the service died", time.Since(start))
+	}
+	if !strings.Contains(r.Err.Error(), "auth") {
+		t.Errorf("error does not name the service: %v", r.Err)
+	}
+	res, err := results.Read(out)
+	if err != nil {
+		t.Fatalf("results not written: %v", err)
+	}
+	if !res.Interrupted || !strings.Contains(res.Note, "auth") || len(res.Scenarios) == 0 {
+		t.Errorf("interrupted %v note %q scenarios %d", res.Interrupted, res.Note, len(res.Scenarios))
+	}
+}
