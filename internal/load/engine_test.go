@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -607,6 +608,49 @@ func TestHTTP2Cleartext(t *testing.T) {
 	}
 	if _, ok := protos.Load("HTTP/1.1"); ok {
 		t.Fatal("server saw HTTP/1.1 requests with http2 on")
+	}
+}
+
+func TestTLS(t *testing.T) {
+	var protos sync.Map
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		protos.Store(r.Proto, true)
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the failed handshakes are expected
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	tests := []struct {
+		name   string
+		client config.Client
+		proto  string // seen by the server; "" = none (TLS fails)
+	}{
+		{"untrusted certificate", config.Client{}, ""},
+		{"insecure http1", config.Client{InsecureSkipVerify: true}, "HTTP/1.1"},
+		{"insecure http2", config.Client{InsecureSkipVerify: true, HTTP2: true}, "HTTP/2.0"},
+	}
+	for _, tt := range tests {
+		protos.Clear()
+		e := newEngine(t, []Scenario{{Name: "tls", URL: srv.URL}}, Options{Workers: 2, Client: tt.client})
+		res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := res.Scenarios[0].Metrics
+		if tt.proto == "" {
+			if m.Errors().Other != 10 || !strings.Contains(strings.Join(m.SampleErrors(), " "), "certificate") {
+				t.Errorf("%s: errors %+v %q", tt.name, m.Errors(), m.SampleErrors())
+			}
+			continue
+		}
+		if res.Errors != 0 || m.Status(200) != 10 {
+			t.Errorf("%s: errors %+v %q", tt.name, m.Errors(), m.SampleErrors())
+		}
+		n := 0
+		protos.Range(func(k, _ any) bool { n++; return k == tt.proto })
+		if _, ok := protos.Load(tt.proto); !ok || n != 1 {
+			t.Errorf("%s: server did not see only %s", tt.name, tt.proto)
+		}
 	}
 }
 
