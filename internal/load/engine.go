@@ -115,6 +115,7 @@ type scenario struct {
 	method    string
 	url       *url.URL
 	header    http.Header // constant headers, shared read-only by requests
+	host      string      // a constant Host header ("" = the URL's host)
 	hdrTmpl   []hdrTemplate
 	body      *tmpl.Template
 	constBody []byte // body when constant
@@ -223,6 +224,10 @@ func compileScenario(sc Scenario) (*scenario, error) {
 			return nil, fmt.Errorf("scenario %q: %w", sc.Name, err)
 		}
 		if t.Constant() {
+			if http.CanonicalHeaderKey(k) == "Host" {
+				c.host = string(t.Bytes()) // net/http sends req.Host, not Header["Host"]
+				continue
+			}
 			c.header.Set(k, string(t.Bytes()))
 		} else {
 			c.hdrTmpl = append(c.hdrTmpl, hdrTemplate{key: http.CanonicalHeaderKey(k), t: t})
@@ -413,6 +418,9 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 			return nil, fmt.Errorf("scenario %q: %w", sc.name, err)
 		}
 		r.URL = sc.url
+		if sc.host != "" {
+			r.Host = sc.host
+		}
 		p.base = append(p.base, r)
 	}
 	var wg, ready sync.WaitGroup
@@ -600,6 +608,10 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 			if err != nil {
 				w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render header %s: %w", h.key, err), lag)
 				return
+			}
+			if h.key == "Host" {
+				req.Host = string(w.hbuf)
+				continue
 			}
 			req.Header[h.key] = []string{string(w.hbuf)}
 		}

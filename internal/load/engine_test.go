@@ -365,6 +365,23 @@ func TestFreshBodies(t *testing.T) {
 
 func jsonNum(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
+func TestHostHeader(t *testing.T) {
+	var hosts sync.Map
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { hosts.Store(r.Host, true) })
+	e := newEngine(t, []Scenario{
+		{Name: "const", URL: srv.URL, Headers: map[string]string{"host": "auth.example"}},
+		{Name: "tmpl", URL: srv.URL, Headers: map[string]string{"Host": "n{{ seq }}.example"}},
+	}, Options{Workers: 1})
+	if _, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 4}); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []string{"auth.example", "n1.example", "n2.example"} {
+		if _, ok := hosts.Load(h); !ok {
+			t.Errorf("server never saw Host %s", h)
+		}
+	}
+}
+
 func TestConstantBodyResent(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
