@@ -309,8 +309,10 @@ func TestKeepAlive(t *testing.T) {
 			t.Fatalf("keepalive=%v: %d errors", keep, res.Errors)
 		}
 		n := conns.Load()
-		if keep && n > 4 {
-			t.Errorf("keepalive on: %d connections for 4 workers, want <= 4", n)
+		// net/http may dial a spare connection while a used one is on its way
+		// back to the pool, so "reused" means far fewer than one per request.
+		if keep && n > 20 {
+			t.Errorf("keepalive on: %d connections for 200 requests from 4 workers, want <= 20", n)
 		}
 		if !keep && n != 200 {
 			t.Errorf("keepalive off: %d connections for 200 requests, want 200", n)
