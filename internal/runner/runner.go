@@ -175,12 +175,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		res.Warmup = pr.Warmup
 		res.Scenarios = pr.Scenarios
 		res.Interrupted = pr.Interrupted
-		for _, p := range pr.Passes {
-			if p.Model == load.Open && p.IntendedRate > 0 && p.AchievedRate < 0.99*p.IntendedRate && !p.Interrupted {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("open model: achieved %.0f req/s of the %.0f asked for (schedule lag p99 %.1f ms): the client or max_in_flight limited the load",
-					p.AchievedRate, p.IntendedRate, p.ScheduleLag.P99))
-				break
-			}
+		for _, w := range pr.Warnings {
+			res.Warnings = append(res.Warnings, w)
+			fmt.Fprintf(logw, "warning: %s\n", w)
 		}
 	}
 	if runErr != nil {

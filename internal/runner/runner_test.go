@@ -1,0 +1,121 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+func parse(t *testing.T, yaml string) *config.Config {
+	t.Helper()
+	cfg, err := config.Parse("perfgate.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func TestRunWithoutServices(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/missing" {
+			w.WriteHeader(404)
+		}
+	}))
+	defer srv.Close()
+	cfg := parse(t, `name: direct
+scenarios:
+  - name: ok
+    url: `+srv.URL+`/ok
+  - name: missing
+    url: `+srv.URL+`/missing
+load:
+  model: open
+  rate: 400
+  max_in_flight: 8
+  warmup: {requests: 20}
+  measure: {requests: 100, duration: 10s}
+  repeat: 2
+`)
+	host := results.Host{CPUModel: "fake", CPUCount: 2, Somaxconn: 4, OpenFilesSoft: 1 << 20}
+	var log strings.Builder
+	res, err := Run(context.Background(), cfg, Options{Version: "v-test", Host: &host, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Schema != results.Schema || res.Name != "direct" || res.PerfgateVersion != "v-test" || res.ConfigHash == "" ||
+		res.Client == "" || res.Load.Model != "open" || res.Load.Rate != 400 || res.Load.Repeat != 2 || res.FinishedAt.Before(res.StartedAt) {
+		t.Errorf("results header: %+v", res)
+	}
+	if len(res.Scenarios) != 2 || len(res.Warmup) != 2 {
+		t.Fatalf("scenarios %d warmup %d", len(res.Scenarios), len(res.Warmup))
+	}
+	var total int64
+	for _, s := range res.Scenarios {
+		total += s.Requests
+		if len(s.Runs) != 2 {
+			t.Errorf("%s: %d runs", s.Name, len(s.Runs))
+		}
+	}
+	if total != 200 {
+		t.Errorf("measured %d requests, want 200", total)
+	}
+	missing := res.Scenarios[1]
+	if missing.Errors.Status != missing.Requests || missing.ErrorRate != 1 || missing.StatusCounts["404"] != missing.Requests {
+		t.Errorf("404s not counted as status errors: %+v", missing.Figures)
+	}
+	if !strings.Contains(strings.Join(res.Warnings, "\n"), "somaxconn (4)") || !strings.Contains(log.String(), "warning:") {
+		t.Errorf("no host-limit warning: %v", res.Warnings)
+	}
+}
+
+func TestRunCancelledKeepsPartialResults(t *testing.T) {
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { served.Add(1) }))
+	defer srv.Close()
+	cfg := parse(t, "name: c\nscenarios:\n  - name: a\n    url: "+srv.URL+"/\nload:\n  workers: 2\n  measure: {duration: 30s}\n  repeat: 3\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	host := results.Host{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		res, err := Run(ctx, cfg, Options{Host: &host})
+		if !errors.Is(err, ErrInterrupted) {
+			t.Errorf("err = %v, want ErrInterrupted", err)
+		}
+		if res == nil || !res.Interrupted || len(res.Scenarios) != 1 || res.Scenarios[0].Requests == 0 {
+			t.Errorf("partial results lost: %+v", res)
+		}
+	}()
+	// Cancel once some requests of the first measured run were served.
+	deadline := time.Now().Add(20 * time.Second)
+	for served.Load() < 200 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	<-done
+}
+
+func TestAnyLoopback(t *testing.T) {
+	for _, tt := range []struct {
+		urls []string
+		want bool
+	}{
+		{[]string{"http://127.0.0.1:80/"}, true},
+		{[]string{"http://[::1]:80/"}, true},
+		{[]string{"http://localhost/"}, true},
+		{[]string{"http://example.com/", "http://10.0.0.1/"}, false},
+		{[]string{"%zz"}, false},
+	} {
+		if got := anyLoopback(tt.urls); got != tt.want {
+			t.Errorf("%v: got %v", tt.urls, got)
+		}
+	}
+}
