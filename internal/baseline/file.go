@@ -8,9 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/perfgate/perfgate/internal/atomicfile"
 )
 
 // MaxFileSize bounds what Read accepts; a baseline with histograms is a few
@@ -171,45 +172,13 @@ func Marshal(b *Baseline) ([]byte, error) {
 // Write stores b at path atomically: it writes a temporary file in the same
 // folder, syncs it and renames it over path, so a reader sees either the old
 // file or the whole new one. It creates the folder if needed.
-func Write(path string, b *Baseline) (err error) {
+func Write(path string, b *Baseline) error {
 	data, err := Marshal(b)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("baseline %s: cannot create folder %s: %w", path, dir, err)
-	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("baseline %s: cannot create a temporary file in %s: %w", path, dir, err)
-	}
-	tmpName := tmp.Name()
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmpName)
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("baseline %s: writing %s: %w", path, tmpName, err)
-	}
-	if err = tmp.Chmod(0o644); err != nil {
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return fmt.Errorf("baseline %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("baseline %s: syncing %s: %w", path, tmpName, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("baseline %s: closing %s: %w", path, tmpName, err)
-	}
-	if err = os.Rename(tmpName, path); err != nil {
-		return fmt.Errorf("baseline %s: replacing it: %w", path, err)
-	}
-	// Make the rename durable; not every platform can sync a folder.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/jedib0t/go-pretty/v6/table"
@@ -29,7 +28,7 @@ func SummaryTable(w io.Writer, res *results.Results, color bool) error {
 	for _, s := range res.Scenarios {
 		t.AppendRow(table.Row{
 			s.Name, s.Requests, fmt.Sprintf("%.1f", s.ThroughputRPS), runSpread(s.Runs),
-			errorCell(s.Figures), ms(s.LatencyMS.P50), ms(s.LatencyMS.P90), ms(s.LatencyMS.P95), ms(s.LatencyMS.P99), ms(s.LatencyMS.Max),
+			errorCell(s.Figures), fMS(s.LatencyMS.P50), fMS(s.LatencyMS.P90), fMS(s.LatencyMS.P95), fMS(s.LatencyMS.P99), fMS(s.LatencyMS.Max),
 			statusCell(s.StatusCounts),
 		})
 	}
@@ -55,17 +54,6 @@ func summaryTitle(res *results.Results) string {
 		title += " — INTERRUPTED, partial results"
 	}
 	return title
-}
-
-func ms(v float64) string {
-	switch {
-	case v >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case v >= 10:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	default:
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	}
 }
 
 func runSpread(runs []results.Run) string {
