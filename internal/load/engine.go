@@ -76,8 +76,15 @@ type Options struct {
 	// including reading the body; default 10s) and, unless Transport is
 	// set, everything NewTransport tunes.
 	Client config.Client
-	// Transport sends the requests; nil: NewTransport(Client, concurrency).
+	// Transport sends the requests; nil: NewTransport(Client, concurrency)
+	// or perfgate's own HTTP/1.1 client (see HTTPClient).
 	Transport http.RoundTripper
+	// HTTPClient picks the HTTP client: ClientAuto ("" too) uses
+	// ClientH1 (perfgate's own HTTP/1.1 client, the cheapest per request)
+	// when every scenario is plain http://, HTTP/2 is off, no Transport is
+	// given and max_conns_per_host does not cap connections; ClientNetHTTP
+	// otherwise. Engine.Client says which one runs.
+	HTTPClient string
 	// Seed makes template randomness reproducible; 0 picks one from the clock.
 	Seed uint64
 }
@@ -98,10 +105,19 @@ func (s PassSpec) valid() error {
 	return nil
 }
 
+// HTTP clients (Options.HTTPClient, Engine.Client, Result.Client).
+const (
+	ClientAuto    = "auto"
+	ClientNetHTTP = "net/http"
+	ClientH1      = "perfgate-h1"
+)
+
 // Engine runs passes over a fixed set of scenarios. Passes run one at a time.
 type Engine struct {
 	opt     Options
-	rt      http.RoundTripper
+	rt      http.RoundTripper // ClientNetHTTP
+	h1      *h1Client         // ClientH1
+	client  string
 	timeout time.Duration
 	scs     []*scenario
 	wheel   []int32
@@ -121,6 +137,7 @@ type scenario struct {
 	constBody []byte // body when constant
 	getBody   func() (io.ReadCloser, error)
 	expect    [10]uint64 // bitset over statuses 0..639
+	h1        *h1Target  // the pre-serialized request (ClientH1)
 }
 
 type hdrTemplate struct {
@@ -167,9 +184,6 @@ func New(scs []Scenario, opt Options) (*Engine, error) {
 		opt.Seed = uint64(time.Now().UnixNano())
 	}
 	e := &Engine{opt: opt, rt: opt.Transport, timeout: opt.Client.Timeout.D()}
-	if e.rt == nil {
-		e.rt = NewTransport(opt.Client, Concurrency(opt))
-	}
 	if e.timeout <= 0 {
 		e.timeout = DefaultTimeout
 	}
@@ -194,8 +208,68 @@ func New(scs []Scenario, opt Options) (*Engine, error) {
 		}
 	}
 	e.wheel = buildWheel(weights)
+	if err := e.pickClient(); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
+
+// pickClient sets up the HTTP client Options.HTTPClient asks for.
+func (e *Engine) pickClient() error {
+	why := "" // why the fast path cannot be used
+	switch {
+	case e.opt.Transport != nil:
+		why = "a custom Transport is set"
+	case e.opt.Client.HTTP2:
+		why = "HTTP/2 is asked for"
+	case e.opt.Client.MaxConnsPerHost > 0 && e.opt.Client.MaxConnsPerHost < Concurrency(e.opt):
+		why = "max_conns_per_host caps connections below the concurrency"
+	}
+	for _, sc := range e.scs {
+		if why == "" && sc.url.Scheme != "http" {
+			why = fmt.Sprintf("scenario %q is %s", sc.name, sc.url.Scheme)
+		}
+	}
+	switch e.opt.HTTPClient {
+	case "", ClientAuto:
+		if why == "" {
+			e.client = ClientH1
+		} else {
+			e.client = ClientNetHTTP
+		}
+	case ClientH1:
+		if why != "" {
+			return fmt.Errorf("http client %q cannot be used: %s; use %q or %q", ClientH1, why, ClientAuto, ClientNetHTTP)
+		}
+		e.client = ClientH1
+	case ClientNetHTTP:
+		e.client = ClientNetHTTP
+	default:
+		return fmt.Errorf("unknown http client %q: use %q, %q or %q", e.opt.HTTPClient, ClientAuto, ClientH1, ClientNetHTTP)
+	}
+	if e.client == ClientNetHTTP {
+		if e.rt == nil {
+			e.rt = NewTransport(e.opt.Client, Concurrency(e.opt))
+		}
+		return nil
+	}
+	dial := e.opt.Client.DialTimeout.D()
+	if dial <= 0 {
+		dial = DefaultDialTimeout
+	}
+	e.h1 = newH1Client(dial, e.opt.Client.KeepAliveOn())
+	for _, sc := range e.scs {
+		t, err := e.h1.addTarget(sc)
+		if err != nil {
+			return err
+		}
+		sc.h1 = t
+	}
+	return nil
+}
+
+// Client names the HTTP client the Engine uses: ClientH1 or ClientNetHTTP.
+func (e *Engine) Client() string { return e.client }
 
 func compileScenario(sc Scenario) (*scenario, error) {
 	if sc.Name == "" {
@@ -318,6 +392,9 @@ func gcd(a, b int) int {
 
 // Close releases idle connections.
 func (e *Engine) Close() {
+	if e.h1 != nil {
+		e.h1.closeIdle()
+	}
 	if c, ok := e.rt.(interface{ CloseIdleConnections() }); ok {
 		c.CloseIdleConnections()
 	}
@@ -345,7 +422,9 @@ type Pass struct {
 	canceled    atomic.Int64
 	claimed     atomic.Int64 // slots / request numbers handed out
 	capDelayed  atomic.Int64
-	interrupted atomic.Bool  // a worker stopped on cancellation, before the bound
+	interrupted atomic.Bool // a worker stopped on cancellation, before the bound
+	stop        atomic.Bool // the context was cancelled (ClientH1 aborts I/O)
+	workers     []*worker
 	endNanos    atomic.Int64 // elapsed at the end, once done
 	shards      []*shard
 	base        []*http.Request // per scenario, bound to the pass's context
@@ -412,6 +491,9 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 		p.shards = append(p.shards, s)
 	}
 	for _, sc := range e.scs {
+		if e.h1 != nil {
+			break
+		}
 		r, err := http.NewRequestWithContext(ctx, sc.method, sc.url.String(), nil)
 		if err != nil {
 			e.mu.Unlock()
@@ -433,11 +515,14 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 			st:    tmpl.NewState(mix(e.opt.Seed, uint64(p.index), uint64(i)), &e.seq),
 			batch: make([]sample, 0, batchSize),
 		}
+		p.workers = append(p.workers, w)
 		wg.Add(1)
 		ready.Add(1)
 		go func() {
 			defer wg.Done()
-			w.renew(ctx)
+			if e.h1 == nil {
+				w.renew(ctx)
+			}
 			ready.Done()
 			<-gate
 			var stopped bool
@@ -450,15 +535,35 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 				p.interrupted.Store(true)
 			}
 			w.flush()
-			w.dl.timer.Stop()
-			w.dl.cancel()
+			if w.dl != nil {
+				w.dl.timer.Stop()
+				w.dl.cancel()
+			}
+			for i, cn := range w.conns {
+				e.h1.put(cn) // kept for the next pass
+				w.conns[i] = nil
+			}
 		}()
+	}
+	// ClientH1 blocks in reads and writes, not on the context: on
+	// cancellation, expire the deadline of every worker's connection.
+	stopAbort := func() bool { return false }
+	if e.h1 != nil {
+		stopAbort = context.AfterFunc(ctx, func() {
+			p.stop.Store(true)
+			for _, w := range p.workers {
+				if cn := w.active.Load(); cn != nil {
+					_ = cn.nc.SetDeadline(time.Unix(1, 0))
+				}
+			}
+		})
 	}
 	ready.Wait()
 	p.start = time.Now()
 	close(gate)
 	go func() {
 		wg.Wait()
+		stopAbort()
 		elapsed := time.Since(p.start)
 		p.endNanos.Store(int64(max(elapsed, 1)))
 		// Interrupted: cancelled before the pass's bound, or with requests
@@ -516,6 +621,11 @@ type worker struct {
 	dl    *deadline
 	base  []http.Request // per scenario, bound to dl.ctx
 	bsize int            // last rendered body size, to size the next buffer
+	// ClientH1
+	conns  []*h1Conn // per address: the connection this worker holds
+	active atomic.Pointer[h1Conn]
+	wbuf   []byte // the request being sent
+	bbuf   []byte // its rendered body
 }
 
 func (w *worker) flush() {
@@ -595,6 +705,10 @@ func (w *worker) runOpen(ctx context.Context) (cancelled bool) {
 func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Duration) {
 	sc := w.e.scs[si]
 	w.st.Next()
+	if sc.h1 != nil {
+		w.doH1(ctx, sc, si, start, lag)
+		return
+	}
 	// net/http needs a fresh *http.Request per send; a shallow copy of the
 	// pass's prepared request (URL parsed once, context bound) is enough.
 	req := new(http.Request)

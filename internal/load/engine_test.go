@@ -69,6 +69,16 @@ func ctxFor(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
+// clients are the HTTP clients every behaviour test runs over.
+var clients = []string{ClientH1, ClientNetHTTP}
+
+// forClients runs test once per HTTP client, as subtests.
+func forClients(t *testing.T, test func(t *testing.T, client string)) {
+	for _, c := range clients {
+		t.Run(strings.ReplaceAll(c, "/", "-"), func(t *testing.T) { test(t, c) })
+	}
+}
+
 func sumRequests(r *Result) int64 {
 	var n int64
 	for _, s := range r.Scenarios {
@@ -77,14 +87,16 @@ func sumRequests(r *Result) int64 {
 	return n
 }
 
-func TestClosedExactCountAndMix(t *testing.T) {
+func TestClosedExactCountAndMix(t *testing.T) { forClients(t, testClosedExactCountAndMix) }
+
+func testClosedExactCountAndMix(t *testing.T, client string) {
 	var c counter
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { c.add(r.URL.Path) })
 	e := newEngine(t, []Scenario{
 		{Name: "a", URL: srv.URL + "/a", Weight: 5},
 		{Name: "b", URL: srv.URL + "/b", Weight: 3},
 		{Name: "c", URL: srv.URL + "/c", Weight: 2},
-	}, Options{Workers: 8})
+	}, Options{HTTPClient: client, Workers: 8})
 	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 1000})
 	if err != nil {
 		t.Fatal(err)
@@ -102,17 +114,19 @@ func TestClosedExactCountAndMix(t *testing.T) {
 			t.Errorf("%s: %d of %d were 200", s.Name, s.Metrics.Status(200), s.Metrics.Requests())
 		}
 	}
-	if res.Client != "net/http" || res.Model != Closed {
+	if res.Client != client || res.Model != Closed {
 		t.Errorf("client %q model %q", res.Client, res.Model)
 	}
 }
 
 // Memory after a pass does not grow with its length: no per-request data
 // is kept.
-func TestMemoryFlat(t *testing.T) {
+func TestMemoryFlat(t *testing.T) { forClients(t, testMemoryFlat) }
+
+func testMemoryFlat(t *testing.T, client string) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
 	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL, Body: tmpl.MustCompile("b", `{{ uuid }}`), Method: "POST"}},
-		Options{Workers: 4})
+		Options{HTTPClient: client, Workers: 4})
 	retained := func(n int64) (uint64, *Result) {
 		var m runtime.MemStats
 		runtime.GC()
@@ -168,9 +182,11 @@ func TestWheel(t *testing.T) {
 	}
 }
 
-func TestDurationBound(t *testing.T) {
+func TestDurationBound(t *testing.T) { forClients(t, testDurationBound) }
+
+func testDurationBound(t *testing.T, client string) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
-	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Workers: 2})
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{HTTPClient: client, Workers: 2})
 	res, err := e.Run(ctxFor(t, 20*time.Second), PassSpec{Requests: 1 << 40, Duration: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -180,9 +196,11 @@ func TestDurationBound(t *testing.T) {
 	}
 }
 
-func TestOpenModelRate(t *testing.T) {
+func TestOpenModelRate(t *testing.T) { forClients(t, testOpenModelRate) }
+
+func testOpenModelRate(t *testing.T, client string) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
-	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Model: Open, Rate: 200, MaxInFlight: 50})
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{HTTPClient: client, Model: Open, Rate: 200, MaxInFlight: 50})
 	res, err := e.Run(ctxFor(t, 20*time.Second), PassSpec{Duration: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -205,9 +223,11 @@ func TestOpenModelRate(t *testing.T) {
 // With max_in_flight 1 and a server slower than the schedule, requests
 // queue at the client: none is dropped, and each one's latency counts from
 // its due time, so it grows along the queue.
-func TestOpenModelCapQueues(t *testing.T) {
+func TestOpenModelCapQueues(t *testing.T) { forClients(t, testOpenModelCapQueues) }
+
+func testOpenModelCapQueues(t *testing.T, client string) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { time.Sleep(20 * time.Millisecond) })
-	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Model: Open, Rate: 100, MaxInFlight: 1})
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{HTTPClient: client, Model: Open, Rate: 100, MaxInFlight: 1})
 	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 20})
 	if err != nil {
 		t.Fatal(err)
@@ -257,10 +277,12 @@ func stallServer(t *testing.T) *httptest.Server {
 	})
 }
 
-func TestStallCoordinatedOmission(t *testing.T) {
+func TestStallCoordinatedOmission(t *testing.T) { forClients(t, testStallCoordinatedOmission) }
+
+func testStallCoordinatedOmission(t *testing.T, client string) {
 	// Open model: requests due during the stall count their wait.
 	open := newEngine(t, []Scenario{{Name: "a", URL: stallServer(t).URL}},
-		Options{Model: Open, Rate: 200, MaxInFlight: 1000})
+		Options{HTTPClient: client, Model: Open, Rate: 200, MaxInFlight: 1000})
 	ro, err := open.Run(ctxFor(t, 30*time.Second), PassSpec{Duration: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +290,7 @@ func TestStallCoordinatedOmission(t *testing.T) {
 	lo := metrics.LatencyMS(ro.Scenarios[0].Metrics.Histogram())
 
 	// Closed model, one worker: the stall delays one request only.
-	closed := newEngine(t, []Scenario{{Name: "a", URL: stallServer(t).URL}}, Options{Workers: 1})
+	closed := newEngine(t, []Scenario{{Name: "a", URL: stallServer(t).URL}}, Options{HTTPClient: client, Workers: 1})
 	rc, err := closed.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 100_000, Duration: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -288,7 +310,9 @@ func TestStallCoordinatedOmission(t *testing.T) {
 	}
 }
 
-func TestKeepAlive(t *testing.T) {
+func TestKeepAlive(t *testing.T) { forClients(t, testKeepAlive) }
+
+func testKeepAlive(t *testing.T, client string) {
 	for _, keep := range []bool{true, false} {
 		var conns atomic.Int64
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
@@ -300,7 +324,7 @@ func TestKeepAlive(t *testing.T) {
 		srv.Start()
 		t.Cleanup(srv.Close)
 		k := keep
-		e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Workers: 4, Client: config.Client{KeepAlive: &k}})
+		e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{HTTPClient: client, Workers: 4, Client: config.Client{KeepAlive: &k}})
 		res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 200})
 		if err != nil {
 			t.Fatal(err)
@@ -322,7 +346,9 @@ func TestKeepAlive(t *testing.T) {
 
 // The server answers 400 to an empty body (nginx in seed 000) and 409 to an
 // id it has seen (seed 001): fresh bodies per request give neither.
-func TestFreshBodies(t *testing.T) {
+func TestFreshBodies(t *testing.T) { forClients(t, testFreshBodies) }
+
+func testFreshBodies(t *testing.T, client string) {
 	var mu sync.Mutex
 	ids := map[string]bool{}
 	reqIDs := map[string]bool{}
@@ -351,7 +377,7 @@ func TestFreshBodies(t *testing.T) {
 		Name: "signup", Method: "post", URL: srv.URL,
 		Headers: map[string]string{"Content-Type": "application/json", "X-Request-Id": "req-{{ seq }}"},
 		Body:    body,
-	}}, Options{Workers: 10})
+	}}, Options{HTTPClient: client, Workers: 10})
 	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 500})
 	if err != nil {
 		t.Fatal(err)
@@ -367,13 +393,15 @@ func TestFreshBodies(t *testing.T) {
 
 func jsonNum(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
-func TestHostHeader(t *testing.T) {
+func TestHostHeader(t *testing.T) { forClients(t, testHostHeader) }
+
+func testHostHeader(t *testing.T, client string) {
 	var hosts sync.Map
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { hosts.Store(r.Host, true) })
 	e := newEngine(t, []Scenario{
 		{Name: "const", URL: srv.URL, Headers: map[string]string{"host": "auth.example"}},
 		{Name: "tmpl", URL: srv.URL, Headers: map[string]string{"Host": "n{{ seq }}.example"}},
-	}, Options{Workers: 1})
+	}, Options{HTTPClient: client, Workers: 1})
 	if _, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 4}); err != nil {
 		t.Fatal(err)
 	}
@@ -384,7 +412,9 @@ func TestHostHeader(t *testing.T) {
 	}
 }
 
-func TestConstantBodyResent(t *testing.T) {
+func TestConstantBodyResent(t *testing.T) { forClients(t, testConstantBodyResent) }
+
+func testConstantBodyResent(t *testing.T, client string) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		if string(b) != `{"user":"fixed"}` || r.ContentLength != int64(len(b)) {
@@ -392,14 +422,16 @@ func TestConstantBodyResent(t *testing.T) {
 		}
 	})
 	e := newEngine(t, []Scenario{{Name: "c", Method: "PUT", URL: srv.URL,
-		Body: tmpl.MustCompile("c", `{"user":"fixed"}`)}}, Options{Workers: 4})
+		Body: tmpl.MustCompile("c", `{"user":"fixed"}`)}}, Options{HTTPClient: client, Workers: 4})
 	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 200})
 	if err != nil || res.Scenarios[0].Metrics.Status(200) != 200 {
 		t.Fatalf("constant body: %v, 200s: %d, 400s: %d", err, res.Scenarios[0].Metrics.Status(200), res.Scenarios[0].Metrics.Status(400))
 	}
 }
 
-func TestErrorsClassified(t *testing.T) {
+func TestErrorsClassified(t *testing.T) { forClients(t, testErrorsClassified) }
+
+func testErrorsClassified(t *testing.T, client string) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/fail":
@@ -421,7 +453,7 @@ func TestErrorsClassified(t *testing.T) {
 		{Name: "created-not-expected", URL: srv.URL + "/created", Expect: []int{200}},
 		{Name: "redirect", URL: srv.URL + "/redirect"},
 		{Name: "refused", URL: dead},
-	}, Options{Workers: 4})
+	}, Options{HTTPClient: client, Workers: 4})
 	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 40})
 	if err != nil {
 		t.Fatal(err)
@@ -451,7 +483,9 @@ func TestErrorsClassified(t *testing.T) {
 	}
 }
 
-func TestClientTimeout(t *testing.T) {
+func TestClientTimeout(t *testing.T) { forClients(t, testClientTimeout) }
+
+func testClientTimeout(t *testing.T, client string) {
 	release := make(chan struct{})
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -462,7 +496,7 @@ func TestClientTimeout(t *testing.T) {
 	})
 	defer close(release)
 	e := newEngine(t, []Scenario{{Name: "slow", URL: srv.URL}},
-		Options{Workers: 2, Client: config.Client{Timeout: config.Duration(50 * time.Millisecond)}})
+		Options{HTTPClient: client, Workers: 2, Client: config.Client{Timeout: config.Duration(50 * time.Millisecond)}})
 	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 4})
 	if err != nil {
 		t.Fatal(err)
@@ -472,7 +506,9 @@ func TestClientTimeout(t *testing.T) {
 	}
 }
 
-func TestCancelReturnsPartial(t *testing.T) {
+func TestCancelReturnsPartial(t *testing.T) { forClients(t, testCancelReturnsPartial) }
+
+func testCancelReturnsPartial(t *testing.T, client string) {
 	for _, model := range []string{Closed, Open} {
 		t.Run(model, func(t *testing.T) {
 			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -482,7 +518,7 @@ func TestCancelReturnsPartial(t *testing.T) {
 				}
 			})
 			e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}},
-				Options{Model: model, Workers: 4, Rate: 500, MaxInFlight: 100})
+				Options{HTTPClient: client, Model: model, Workers: 4, Rate: 500, MaxInFlight: 100})
 			ctx, cancel := context.WithCancel(context.Background())
 			p, err := e.Start(ctx, PassSpec{Requests: 1_000_000, Duration: 60 * time.Second})
 			if err != nil {
@@ -515,9 +551,11 @@ func TestCancelReturnsPartial(t *testing.T) {
 	}
 }
 
-func TestCancelledBeforeStart(t *testing.T) {
+func TestCancelledBeforeStart(t *testing.T) { forClients(t, testCancelledBeforeStart) }
+
+func testCancelledBeforeStart(t *testing.T, client string) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
-	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Workers: 2})
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{HTTPClient: client, Workers: 2})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	res, err := e.Run(ctx, PassSpec{Requests: 100})
@@ -531,11 +569,13 @@ func TestCancelledBeforeStart(t *testing.T) {
 	}
 }
 
-func TestRunPlan(t *testing.T) {
+func TestRunPlan(t *testing.T) { forClients(t, testRunPlan) }
+
+func testRunPlan(t *testing.T, client string) {
 	var c atomic.Int64
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { c.Add(1) })
 	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL + "/a", Weight: 1}, {Name: "b", URL: srv.URL + "/b", Weight: 1}},
-		Options{Workers: 3})
+		Options{HTTPClient: client, Workers: 3})
 	var started []string
 	pr, err := e.RunPlan(ctxFor(t, 30*time.Second), Plan{
 		Warmup:  PassSpec{Requests: 50},
@@ -578,9 +618,11 @@ func TestRunPlan(t *testing.T) {
 	}
 }
 
-func TestRunPlanInterrupted(t *testing.T) {
+func TestRunPlanInterrupted(t *testing.T) { forClients(t, testRunPlanInterrupted) }
+
+func testRunPlanInterrupted(t *testing.T, client string) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
-	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Workers: 2})
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{HTTPClient: client, Workers: 2})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pr, err := e.RunPlan(ctx, Plan{Measure: PassSpec{Requests: 1_000_000, Duration: 300 * time.Millisecond}, Repeat: 3},
@@ -734,6 +776,7 @@ func TestFromConfig(t *testing.T) {
 	if opt.Model != Open || opt.Rate != 50 || opt.MaxInFlight != 20 || opt.Client.Timeout.D() != time.Second || opt.Client.KeepAliveOn() {
 		t.Fatalf("options %+v", opt)
 	}
+	opt.HTTPClient = ClientNetHTTP
 	e, err := New(scs, opt)
 	if err != nil {
 		t.Fatal(err)

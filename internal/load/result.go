@@ -34,7 +34,7 @@ type Result struct {
 	ScheduleLag results.Latency
 	// Open model: requests that waited for a free slot under max_in_flight.
 	CapDelayed int64
-	Client     string // ClientName
+	Client     string // the HTTP client used: ClientH1 or ClientNetHTTP
 }
 
 // ScenarioResult is one scenario's measurements in a pass.
@@ -53,7 +53,7 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 		Errors:      p.errs.Load(),
 		Canceled:    p.canceled.Load(),
 		Interrupted: interrupted,
-		Client:      ClientName,
+		Client:      e.client,
 	}
 	lag := metrics.NewHistogram()
 	for _, s := range p.shards {

@@ -10,8 +10,10 @@ import (
 	"github.com/perfgate/perfgate/internal/config"
 )
 
-// ClientName names the HTTP client implementation, for results.Results.Client.
-const ClientName = "net/http"
+// ClientName names the net/http client.
+//
+// Deprecated: the client is chosen per Engine; use Engine.Client.
+const ClientName = ClientNetHTTP
 
 // Client defaults, used when config.Client leaves a field zero.
 const (

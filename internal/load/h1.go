@@ -1,0 +1,556 @@
+package load
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/perfgate/perfgate/internal/metrics"
+)
+
+// perfgate's own HTTP/1.1 client (the "fast path").
+//
+// It sends one request at a time over a connection it owns, so there is no
+// pool hand-off, no per-request goroutine and no *http.Request: what does
+// not change between requests (request line, Host, constant headers,
+// constant body) is serialized once per scenario, and what does (templated
+// headers and bodies) is appended to a per-worker buffer. The request is
+// written with one write; the response is parsed straight from a bufio
+// reader (status line, Content-Length, chunked, Connection: close,
+// HTTP/1.0) and its body discarded. The client timeout is the connection's
+// deadline. New picks it for plain http:// without HTTP/2 or a custom
+// Transport, and net/http otherwise (see Options.HTTPClient).
+
+// h1ReadBuf is the read buffer per connection: thousands of connections
+// must stay cheap; longer header lines are read in pieces.
+const h1ReadBuf = 4 << 10
+
+// h1MaxHeader bounds a response's header (as net/http's MaxResponseHeaderBytes).
+const h1MaxHeader = 1 << 20
+
+// h1Target is one scenario's request, pre-serialized.
+type h1Target struct {
+	addr int    // index into h1Client.addrs
+	head []byte // request line, Host (unless templated), constant headers, Connection
+	// full is the whole request when nothing in it varies; nil otherwise.
+	full     []byte
+	head2    bool // method wants Content-Length: 0 without a body (POST, PUT, PATCH)
+	noBody   bool // HEAD: the response has no body
+	hostTmpl bool // the Host header is a template
+}
+
+// h1Client holds the dialer, the addresses and the idle connections
+// (shared by passes, closed by Engine.Close).
+type h1Client struct {
+	dialer    net.Dialer
+	addrs     []string
+	keepAlive bool
+	mu        sync.Mutex
+	idle      [][]*h1Conn // per address, LIFO
+}
+
+type h1Conn struct {
+	nc    net.Conn
+	br    *bufio.Reader
+	addr  int
+	reqs  int // requests completed on it
+	close bool
+}
+
+func newH1Client(dial time.Duration, keepAlive bool) *h1Client {
+	return &h1Client{dialer: net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}, keepAlive: keepAlive}
+}
+
+// addTarget pre-serializes a scenario's request.
+func (c *h1Client) addTarget(sc *scenario) (*h1Target, error) {
+	u := sc.url
+	port := u.Port()
+	if port == "" {
+		port = "80"
+	}
+	addr := net.JoinHostPort(u.Hostname(), port)
+	ai := -1
+	for i, a := range c.addrs {
+		if a == addr {
+			ai = i
+		}
+	}
+	if ai < 0 {
+		ai = len(c.addrs)
+		c.addrs = append(c.addrs, addr)
+		c.idle = append(c.idle, nil)
+	}
+	t := &h1Target{addr: ai, noBody: sc.method == http.MethodHead}
+	switch sc.method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+		t.head2 = true
+	}
+	b := make([]byte, 0, 256)
+	b = append(b, sc.method...)
+	b = append(b, ' ')
+	b = append(b, u.RequestURI()...)
+	b = append(b, " HTTP/1.1\r\n"...)
+	for _, h := range sc.hdrTmpl {
+		if h.key == "Host" {
+			t.hostTmpl = true
+		}
+	}
+	if !t.hostTmpl {
+		host := sc.host
+		if host == "" {
+			host = u.Host
+		}
+		if !validHeaderValue(host) {
+			return nil, fmt.Errorf("scenario %q: invalid Host %q", sc.name, host)
+		}
+		b = append(b, "Host: "...)
+		b = append(b, host...)
+		b = append(b, "\r\n"...)
+	}
+	keys := make([]string, 0, len(sc.header))
+	for k := range sc.header {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	ua := false
+	for _, k := range keys {
+		if k == "User-Agent" {
+			ua = true
+		}
+		if k == "Content-Length" || k == "Connection" || k == "Transfer-Encoding" {
+			continue // perfgate frames the request itself
+		}
+		for _, v := range sc.header[k] {
+			if !validHeaderValue(v) {
+				return nil, fmt.Errorf("scenario %q: header %s: invalid value %q", sc.name, k, v)
+			}
+			b = append(b, k...)
+			b = append(b, ": "...)
+			b = append(b, v...)
+			b = append(b, "\r\n"...)
+		}
+	}
+	if !ua {
+		b = append(b, "User-Agent: perfgate\r\n"...)
+	}
+	if !c.keepAlive {
+		b = append(b, "Connection: close\r\n"...)
+	}
+	t.head = b
+	if len(sc.hdrTmpl) == 0 && (sc.body == nil || sc.constBody != nil) {
+		t.full = t.render(nil, sc.constBody)
+	}
+	return t, nil
+}
+
+// render appends the end of the request (framing and body) to b, which
+// already holds head and the templated headers.
+func (t *h1Target) render(b, body []byte) []byte {
+	if b == nil {
+		b = append(make([]byte, 0, len(t.head)+len(body)+32), t.head...)
+	}
+	if len(body) > 0 || t.head2 {
+		b = append(b, "Content-Length: "...)
+		b = strconv.AppendInt(b, int64(len(body)), 10)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "\r\n"...)
+	return append(b, body...)
+}
+
+func validHeaderValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == '\r' || c == '\n' || c == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// get returns an idle connection to address ai, or nil.
+func (c *h1Client) get(ai int) *h1Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := c.idle[ai]
+	if n := len(l); n > 0 {
+		cn := l[n-1]
+		l[n-1] = nil
+		c.idle[ai] = l[:n-1]
+		return cn
+	}
+	return nil
+}
+
+// put keeps a reusable connection for later requests (and passes).
+func (c *h1Client) put(cn *h1Conn) {
+	if cn == nil {
+		return
+	}
+	if cn.close || !c.keepAlive {
+		cn.nc.Close()
+		return
+	}
+	c.mu.Lock()
+	c.idle[cn.addr] = append(c.idle[cn.addr], cn)
+	c.mu.Unlock()
+}
+
+func (c *h1Client) closeIdle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, l := range c.idle {
+		for _, cn := range l {
+			cn.nc.Close()
+		}
+		c.idle[i] = nil
+	}
+}
+
+func (c *h1Client) dial(ctx context.Context, ai int, deadline time.Time) (*h1Conn, error) {
+	d := c.dialer
+	d.Deadline = deadline
+	nc, err := d.DialContext(ctx, "tcp", c.addrs[ai])
+	if err != nil {
+		return nil, err
+	}
+	return &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, h1ReadBuf), addr: ai}, nil
+}
+
+// errH1Protocol is a response perfgate's client cannot parse.
+type h1ProtocolError struct{ msg string }
+
+func (e *h1ProtocolError) Error() string { return "malformed HTTP response: " + e.msg }
+
+// errRetry marks a failure on a reused connection before any response byte:
+// the server had closed it while idle; the request is sent again on a new one.
+type retryable struct{ err error }
+
+func (e *retryable) Error() string { return e.err.Error() }
+func (e *retryable) Unwrap() error { return e.err }
+
+// roundTrip writes req on cn and reads the response. It reports the status
+// and whether cn must be closed afterwards.
+func (cn *h1Conn) roundTrip(req []byte, head bool) (int, error) {
+	if _, err := cn.nc.Write(req); err != nil {
+		cn.close = true
+		if cn.reqs > 0 {
+			return 0, &retryable{err}
+		}
+		return 0, err
+	}
+	status, err := cn.readResponse(head)
+	if err != nil {
+		cn.close = true
+		return status, err
+	}
+	cn.reqs++
+	return status, nil
+}
+
+func (cn *h1Conn) readResponse(head bool) (int, error) {
+	br := cn.br
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			if len(line) == 0 && cn.reqs > 0 && (errors.Is(err, io.EOF) || isReset(err)) {
+				return 0, &retryable{err}
+			}
+			if errors.Is(err, io.EOF) && len(line) > 0 {
+				err = io.ErrUnexpectedEOF
+			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				return 0, &h1ProtocolError{"status line too long"}
+			}
+			return 0, err
+		}
+		if len(line) < 14 || string(line[:7]) != "HTTP/1." || line[8] != ' ' {
+			return 0, &h1ProtocolError{fmt.Sprintf("status line %q", trimCRLF(line))}
+		}
+		http10 := line[7] == '0'
+		status := 0
+		for _, d := range line[9:12] {
+			if d < '0' || d > '9' {
+				return 0, &h1ProtocolError{fmt.Sprintf("status line %q", trimCRLF(line))}
+			}
+			status = status*10 + int(d-'0')
+		}
+		if len(line) > 12 && line[12] != ' ' && line[12] != '\r' && line[12] != '\n' {
+			return 0, &h1ProtocolError{fmt.Sprintf("status line %q", trimCRLF(line))}
+		}
+		clen, chunked, connClose, keepAlive, err := cn.readHeader()
+		if err != nil {
+			return status, err
+		}
+		if status >= 100 && status < 200 && status != 101 {
+			continue // 100 Continue, 103 Early Hints: the response follows
+		}
+		if connClose || (http10 && !keepAlive) {
+			cn.close = true
+		}
+		switch {
+		case head || status == 204 || status == 304 || (status >= 100 && status < 200):
+		case chunked:
+			if err := cn.readChunked(); err != nil {
+				return status, err
+			}
+		case clen >= 0:
+			if _, err := br.Discard(int(clen)); err != nil {
+				return status, unexpectedEOF(err)
+			}
+		default: // delimited by the end of the connection
+			cn.close = true
+			if _, err := io.Copy(io.Discard, br); err != nil {
+				return status, err
+			}
+		}
+		return status, nil
+	}
+}
+
+func (cn *h1Conn) readHeader() (clen int64, chunked, connClose, keepAlive bool, err error) {
+	br := cn.br
+	clen = -1
+	total := 0
+	for {
+		line, err := br.ReadSlice('\n')
+		total += len(line)
+		if total > h1MaxHeader {
+			return 0, false, false, false, &h1ProtocolError{"header larger than 1 MB"}
+		}
+		long := errors.Is(err, bufio.ErrBufferFull)
+		if err != nil && !long {
+			return 0, false, false, false, unexpectedEOF(err)
+		}
+		if !long && (len(line) == 2 && line[0] == '\r' || len(line) == 1) {
+			return clen, chunked, connClose, keepAlive, nil
+		}
+		if i := bytes.IndexByte(line, ':'); i > 0 {
+			name, val := line[:i], bytes.TrimSpace(line[i+1:])
+			switch {
+			case len(name) == 14 && bytes.EqualFold(name, []byte("Content-Length")):
+				n, perr := strconv.ParseInt(string(val), 10, 64)
+				if perr != nil || n < 0 {
+					return 0, false, false, false, &h1ProtocolError{fmt.Sprintf("Content-Length %q", val)}
+				}
+				clen = n
+			case len(name) == 17 && bytes.EqualFold(name, []byte("Transfer-Encoding")):
+				chunked = hasToken(val, "chunked")
+			case len(name) == 10 && bytes.EqualFold(name, []byte("Connection")):
+				connClose = connClose || hasToken(val, "close")
+				keepAlive = keepAlive || hasToken(val, "keep-alive")
+			}
+		}
+		for long { // skip the rest of a line longer than the buffer
+			line, err = br.ReadSlice('\n')
+			total += len(line)
+			if total > h1MaxHeader {
+				return 0, false, false, false, &h1ProtocolError{"header larger than 1 MB"}
+			}
+			long = errors.Is(err, bufio.ErrBufferFull)
+			if err != nil && !long {
+				return 0, false, false, false, unexpectedEOF(err)
+			}
+		}
+	}
+}
+
+func (cn *h1Conn) readChunked() error {
+	br := cn.br
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return unexpectedEOF(err)
+		}
+		var size int64
+		digits := 0
+		for _, c := range line {
+			var v byte
+			switch {
+			case c >= '0' && c <= '9':
+				v = c - '0'
+			case c >= 'a' && c <= 'f':
+				v = c - 'a' + 10
+			case c >= 'A' && c <= 'F':
+				v = c - 'A' + 10
+			default:
+				goto done
+			}
+			size = size<<4 | int64(v)
+			digits++
+			if digits > 15 {
+				return &h1ProtocolError{"chunk size too large"}
+			}
+		}
+	done:
+		if digits == 0 {
+			return &h1ProtocolError{fmt.Sprintf("chunk size line %q", trimCRLF(line))}
+		}
+		if size == 0 {
+			_, _, _, _, err := cn.readHeader() // trailers, then the blank line
+			return err
+		}
+		if _, err := br.Discard(int(size) + 2); err != nil {
+			return unexpectedEOF(err)
+		}
+	}
+}
+
+func hasToken(v []byte, tok string) bool {
+	for len(v) > 0 {
+		var part []byte
+		if i := bytes.IndexByte(v, ','); i >= 0 {
+			part, v = v[:i], v[i+1:]
+		} else {
+			part, v = v, nil
+		}
+		if bytes.EqualFold(bytes.TrimSpace(part), []byte(tok)) {
+			return true
+		}
+	}
+	return false
+}
+
+func trimCRLF(b []byte) []byte { return bytes.TrimRight(b, "\r\n") }
+
+func unexpectedEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED)
+}
+
+// doH1 sends one request of scenario sc with perfgate's HTTP/1.1 client and
+// records it, its latency counted from start.
+func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time, lag time.Duration) {
+	t := sc.h1
+	req := t.full
+	if req == nil {
+		b := append(w.wbuf[:0], t.head...)
+		for _, h := range sc.hdrTmpl {
+			b = append(b, h.key...)
+			b = append(b, ": "...)
+			n := len(b)
+			var err error
+			b, err = h.t.Append(b, w.st)
+			if err == nil && !validHeaderBytes(b[n:]) {
+				err = errors.New("the rendered value contains CR, LF or NUL")
+			}
+			if err != nil {
+				w.wbuf = b[:0]
+				w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render header %s: %w", h.key, err), lag)
+				return
+			}
+			b = append(b, "\r\n"...)
+		}
+		var body []byte
+		switch {
+		case sc.constBody != nil:
+			body = sc.constBody
+		case sc.body != nil:
+			var err error
+			w.bbuf, err = sc.body.Append(w.bbuf[:0], w.st)
+			if err != nil {
+				w.wbuf = b[:0]
+				w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render body: %w", err), lag)
+				return
+			}
+			body = w.bbuf
+		}
+		b = t.render(b, body)
+		w.wbuf = b
+		req = b
+	}
+	c := w.e.h1
+	if w.conns == nil {
+		w.conns = make([]*h1Conn, len(c.addrs))
+	}
+	ai := t.addr
+	deadline := time.Now().Add(w.e.timeout)
+	status := 0
+	var err error
+	for attempt := 0; ; attempt++ {
+		cn := w.conns[ai]
+		w.conns[ai] = nil
+		if cn == nil {
+			cn = c.get(ai)
+		}
+		if cn == nil {
+			if cn, err = c.dial(ctx, ai, deadline); err != nil {
+				break
+			}
+		}
+		w.active.Store(cn)
+		_ = cn.nc.SetDeadline(deadline)
+		if w.p.stop.Load() { // cancelled: the abort may have missed this connection
+			cn.nc.Close()
+			w.p.canceled.Add(1)
+			return
+		}
+		status, err = cn.roundTrip(req, t.noBody)
+		if err != nil {
+			cn.nc.Close()
+			var r *retryable
+			if errors.As(err, &r) {
+				err = r.err
+				if attempt == 0 && !w.p.stop.Load() {
+					continue // the server closed the idle connection: send again on a new one
+				}
+			}
+			break
+		}
+		switch {
+		case cn.close || !c.keepAlive:
+			cn.nc.Close()
+		case w.e.opt.Model == Open:
+			c.put(cn) // open model: workers share connections, as in-flight requests come and go
+		default:
+			w.conns[ai] = cn
+		}
+		break
+	}
+	lat := time.Since(start)
+	if err != nil && (w.p.stop.Load() || ctx.Err() != nil) {
+		w.p.canceled.Add(1) // aborted by cancellation: not a measurement
+		return
+	}
+	class := metrics.ClassNone
+	if err != nil {
+		class = metrics.Classify(err)
+		if class == metrics.ClassTimeout {
+			err = &timeoutError{timeout: w.e.timeout, err: err}
+		}
+	} else if !sc.expected(status) {
+		class = metrics.ClassStatus
+	}
+	w.record(si, lat, status, class, err, lag)
+}
+
+func validHeaderBytes(v []byte) bool {
+	for _, c := range v {
+		if c == '\r' || c == '\n' || c == 0 {
+			return false
+		}
+	}
+	return true
+}
