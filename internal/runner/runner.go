@@ -129,6 +129,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	defer eng.Close()
+	res.Client = eng.Client() // the HTTP client actually used
 	res.Warnings = append(res.Warnings, hostinfo.Warnings(host, load.Concurrency(eng.Options()), anyLoopback(urls))...)
 	for _, w := range res.Warnings {
 		fmt.Fprintf(logw, "warning: %s\n", w)
