@@ -51,6 +51,8 @@ type Options struct {
 	PullTimeout time.Duration
 }
 
+var silenceDefaultLogger sync.Once
+
 // Provider starts containers; create it with New and Close it after all its
 // services were stopped.
 type Provider struct {
@@ -83,6 +85,10 @@ func New(ctx context.Context, opts Options) (*Provider, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = tclog.NewNoopLogger()
+		// testcontainers prints its "Connected to docker" banner (session
+		// and process IDs) through its package-wide default logger, not
+		// the one it is given: silence that one too, once per process.
+		silenceDefaultLogger.Do(func() { tclog.SetDefault(tclog.NewNoopLogger()) })
 	}
 	if opts.PullTimeout <= 0 {
 		opts.PullTimeout = 2 * time.Minute

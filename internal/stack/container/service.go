@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/docker/go-units"
@@ -20,6 +21,7 @@ import (
 	mnetwork "github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+	"golang.org/x/sys/unix"
 
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/ready"
@@ -61,10 +63,21 @@ type ExitError struct {
 	Detail    string // the daemon's error for the container, if any
 }
 
+// Error says how the container ended; the service name is left to the
+// callers that wrap it (stack.DiedError, stack.StartError, WaitReady).
 func (e *ExitError) Error() string {
-	msg := fmt.Sprintf("service %q: container exited with code %d", e.Service, e.Code)
-	if e.OOMKilled {
+	msg := fmt.Sprintf("container exited with code %d", e.Code)
+	switch sig := e.Code - 128; {
+	case e.Code < 0:
+		msg = "container stopped and could not be inspected (removed from outside perfgate, e.g. `docker rm -f`?)"
+	case e.OOMKilled:
 		msg += " (killed: out of memory; raise container.memory)"
+	case sig == int(syscall.SIGKILL):
+		msg += " (SIGKILL: killed from outside perfgate, e.g. `docker kill`)"
+	case sig > 0 && sig < 65:
+		if name := unix.SignalName(syscall.Signal(sig)); name != "" {
+			msg += " (" + name + ")"
+		}
 	}
 	if e.Detail != "" {
 		msg += ": " + e.Detail
@@ -294,7 +307,7 @@ func (s *Service) startFailure(ctx context.Context, err error) error {
 	if ierr == nil && insp.Container.State != nil && !insp.Container.State.Running {
 		st := insp.Container.State
 		ee := &ExitError{Service: s.name, Code: st.ExitCode, OOMKilled: st.OOMKilled, Detail: st.Error}
-		return fmt.Errorf("%w right after it started%s", ee, logsOf(ctx, cli, s.id, 15))
+		return fmt.Errorf("service %q: %w right after it started%s", s.name, ee, logsOf(ctx, cli, s.id, 15))
 	}
 	return fmt.Errorf("%w%s", err, logsOf(ctx, cli, s.id, 15))
 }
