@@ -11,11 +11,23 @@
 #                      for the FROM scratch nginx/Dockerfile.
 # Where a registry is reachable, the nginx service can use an image by
 # reference instead (see the commented `image: nginx:1.27` in perfgate.yaml).
+#
+# Usage: build.sh [DIR]
+#   DIR  a copy of this folder to prepare instead of this one (perfgate's
+#        end-to-end tests, internal/e2e, prepare a copy in a temp folder).
+# Needs: Go; Debian/Ubuntu with apt and root if nginx-light is not installed.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
+script=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$script/../.." && pwd)
+here=$script
+if [ $# -gt 0 ]; then
+	here=$(cd "$1" && pwd)
+fi
+for f in auth/Dockerfile nginx/Dockerfile nginx/build-rootfs.sh nginx/nginx.conf; do
+	[ -f "$here/$f" ] || { echo "build.sh: $here/$f is missing (not an auth-stack folder?)" >&2; exit 2; }
+done
 
-echo "build.sh: building the auth service (static)"
+echo "build.sh: building the auth service (static) into $here/auth"
 (cd "$repo" && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags='-s -w' \
 	-o "$here/auth/auth-service" ./examples/auth-service)
 echo "build.sh: assembling the nginx root filesystem"

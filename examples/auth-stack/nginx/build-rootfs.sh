@@ -15,14 +15,14 @@ if [ ! -x /usr/sbin/nginx ] || [ ! -f /etc/nginx/mime.types ]; then
 	fi
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
 	# A temporary policy-rc.d keeps the package from starting nginx on the host.
-	made_policy=
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 		chmod +x /usr/sbin/policy-rc.d
-		made_policy=1
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null
-	[ -z "$made_policy" ] || rm -f /usr/sbin/policy-rc.d
+	# nginx-light (Debian 12, Ubuntu); releases without it have nginx.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
 fi
 
 rm -rf "$root"
