@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# bench/engine.sh — perfgate's load engine against wrk, on one machine.
+#
+# nginx (1 worker, 3-byte 200 over keep-alive) runs on 127.0.0.1 pinned to
+# CPU 0; wrk and perfgate (through its CLI, like a user) run pinned to CPU 1,
+# alternating A B A B. For each run it prints req/s, the client's CPU-seconds
+# per 100k requests and its peak RSS; then the medians and perfgate/wrk.
+# Then the same at 1,000 and 10,000 connections (one pair each).
+#
+# Usage: bench/engine.sh [--smoke] [--pairs N] [--duration 10s] [--conns 50]
+#   --smoke   1 pair of 1s runs at 50 connections, no 1k/10k runs: checks
+#             that the script works (CI), measures nothing worth keeping.
+# Needs: Debian (installs wrk and nginx with apt-get when missing; root),
+# go, python3, taskset. Leaves nothing running; work files in a temp dir.
+set -euo pipefail
+
+PAIRS=5
+DUR=10s
+CONNS=50
+SMOKE=0
+BIG=1
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--smoke) SMOKE=1; PAIRS=1; DUR=1s; BIG=0 ;;
+	--pairs) PAIRS="$2"; shift ;;
+	--duration) DUR="$2"; shift ;;
+	--conns) CONNS="$2"; shift ;;
+	--no-big) BIG=0 ;;
+	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+	*) echo "engine.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+NCPU=$(nproc)
+if [ "$NCPU" -lt 2 ]; then
+	echo "engine.sh: needs 2 CPUs (server on one, client on the other), found $NCPU" >&2
+	exit 3
+fi
+SRV_CPU=0
+CLI_CPU=1
+
+need_pkgs=()
+command -v wrk >/dev/null 2>&1 || need_pkgs+=(wrk)
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+[ -x "$NGINX" ] || need_pkgs+=(nginx-light)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "engine.sh: missing ${need_pkgs[*]}; run as root or install them (apt-get install ${need_pkgs[*]})" >&2
+		exit 3
+	fi
+	echo "installing ${need_pkgs[*]} ..." >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >/dev/null ||
+		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >/dev/null; }
+	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+fi
+
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+W=$(mktemp -d /tmp/perfgate-bench.XXXXXX)
+NGINX_PID=""
+cleanup() {
+	if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+		kill -QUIT "$NGINX_PID" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$NGINX_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$NGINX_PID" 2>/dev/null || true
+		wait "$NGINX_PID" 2>/dev/null || true
+	fi
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+URL="http://127.0.0.1:$PORT/"
+
+mkdir -p "$W/nginx"
+cat >"$W/nginx/nginx.conf" <<EOF
+worker_processes 1;
+worker_rlimit_nofile 30000;
+daemon off;
+pid $W/nginx/nginx.pid;
+error_log $W/nginx/error.log warn;
+events { worker_connections 20000; multi_accept on; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+    client_body_temp_path $W/nginx/body;
+    proxy_temp_path $W/nginx/proxy;
+    fastcgi_temp_path $W/nginx/fastcgi;
+    uwsgi_temp_path $W/nginx/uwsgi;
+    scgi_temp_path $W/nginx/scgi;
+    server {
+        listen 127.0.0.1:$PORT backlog=65535;
+        location / { return 200 "ok\n"; }
+    }
+}
+EOF
+taskset -c "$SRV_CPU" "$NGINX" -p "$W/nginx" -c "$W/nginx/nginx.conf" &
+NGINX_PID=$!
+for i in $(seq 100); do
+	python3 -c "import socket; socket.create_connection(('127.0.0.1',$PORT),0.2).close()" 2>/dev/null && break
+	if ! kill -0 "$NGINX_PID" 2>/dev/null || [ "$i" = 100 ]; then
+		echo "engine.sh: nginx did not start:" >&2; cat "$W/nginx/error.log" >&2; exit 3
+	fi
+	sleep 0.1
+done
+
+echo "building perfgate ..." >&2
+(cd "$ROOT" && go build -o "$W/perfgate" ./cmd/perfgate)
+
+# measure CMD...: runs CMD, prints "cpu_s maxrss_kb" of it (and its children)
+# to fd 3; its stdout goes to $W/out.
+cat >"$W/measure.py" <<'EOF'
+import resource, subprocess, sys
+out = open(sys.argv[1], "w")
+rc = subprocess.call(sys.argv[2:], stdout=out, stderr=subprocess.STDOUT)
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{ru.ru_utime + ru.ru_stime:.3f} {ru.ru_maxrss} {rc}")
+EOF
+
+# run_wrk CONNS DUR: prints "rps cpu_per_100k rss_mb"
+run_wrk() {
+	local c=$1 d=$2 m rps reqs
+	m=$(taskset -c "$CLI_CPU" python3 "$W/measure.py" "$W/out" wrk -t1 -c"$c" -d"$d" "$URL")
+	set -- $m
+	if [ "$3" != 0 ]; then echo "engine.sh: wrk failed:" >&2; cat "$W/out" >&2; return 1; fi
+	rps=$(awk '/^Requests\/sec:/ {print $2}' "$W/out")
+	reqs=$(awk '/requests in/ {print $1}' "$W/out")
+	python3 -c "print(f'{float(\"$rps\"):.0f} {$1/$reqs*1e5:.3f} {$2/1024:.0f}')"
+}
+
+# run_pg CONNS DUR: prints "rps cpu_per_100k rss_mb client"
+run_pg() {
+	local c=$1 d=$2 m
+	cat >"$W/pg.yaml" <<EOF
+name: engine-bench
+scenarios:
+  - name: get
+    url: $URL
+load:
+  model: closed
+  workers: $c
+  measure: {duration: $d}
+  repeat: 1
+EOF
+	rm -f "$W/pg.json"
+	m=$(taskset -c "$CLI_CPU" python3 "$W/measure.py" "$W/out" "$W/perfgate" run -c "$W/pg.yaml" --out "$W/pg.json")
+	set -- $m
+	if [ ! -s "$W/pg.json" ]; then echo "engine.sh: perfgate failed (exit $3):" >&2; cat "$W/out" >&2; return 1; fi
+	python3 - "$W/pg.json" "$1" "$2" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = r["scenarios"][0]
+reqs = s["requests"] + sum(w["requests"] for w in r.get("warmup") or [])
+errs = sum(s["errors"].values())
+if reqs == 0 or errs > reqs * 0.001:
+    sys.exit(f"engine.sh: perfgate: {reqs} requests, {errs} errors: {s.get('sample_errors')}")
+print(f'{s["throughput_rps"]:.0f} {float(sys.argv[2])/reqs*1e5:.3f} {int(sys.argv[3])/1024:.0f} {r["client"]}')
+EOF
+}
+
+median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+
+echo "nginx on CPU $SRV_CPU ($URL), clients on CPU $CLI_CPU; $PAIRS pairs of $DUR at $CONNS connections"
+printf '%-5s %-9s %10s %14s %8s  %s\n' pair client "req/s" "CPU-s/100k" "RSS MB" note
+W_RPS=() P_RPS=() W_CPU=() P_CPU=() RATIO=()
+for i in $(seq "$PAIRS"); do
+	read -r wr wc wm < <(run_wrk "$CONNS" "$DUR")
+	printf '%-5s %-9s %10s %14s %8s\n' "$i" wrk "$wr" "$wc" "$wm"
+	read -r pr pc pm pn < <(run_pg "$CONNS" "$DUR")
+	printf '%-5s %-9s %10s %14s %8s  %s\n' "$i" perfgate "$pr" "$pc" "$pm" "client=$pn"
+	W_RPS+=("$wr") P_RPS+=("$pr") W_CPU+=("$wc") P_CPU+=("$pc")
+	RATIO+=("$(python3 -c "print($pr/$wr)")")
+done
+echo
+echo "median of $PAIRS pairs ($CONNS connections):"
+echo "  wrk      $(median "${W_RPS[@]}") req/s, $(median "${W_CPU[@]}") CPU-s per 100k requests"
+echo "  perfgate $(median "${P_RPS[@]}") req/s, $(median "${P_CPU[@]}") CPU-s per 100k requests"
+echo "  perfgate/wrk req/s: $(python3 -c "print(round($(median "${RATIO[@]}"),3))") (median of pair ratios)"
+
+if [ "$BIG" = 1 ]; then
+	echo
+	printf '%-6s %-9s %10s %14s %8s\n' conns client "req/s" "CPU-s/100k" "RSS MB"
+	for c in 1000 10000; do
+		read -r wr wc wm < <(run_wrk "$c" "$DUR")
+		printf '%-6s %-9s %10s %14s %8s\n' "$c" wrk "$wr" "$wc" "$wm"
+		read -r pr pc pm pn < <(run_pg "$c" "$DUR")
+		printf '%-6s %-9s %10s %14s %8s  peak RSS %s MB, client=%s\n' "$c" perfgate "$pr" "$pc" "$pm" "$pm" "$pn"
+	done
+fi
