@@ -86,8 +86,13 @@ func serveRaw() int {
 	}
 }
 
+// startRawServer starts the benchmark's server, or returns
+// $PERFGATE_BENCH_URL (e.g. a pinned nginx, as bench/engine.sh starts).
 func startRawServer(b *testing.B) string {
 	b.Helper()
+	if u := os.Getenv("PERFGATE_BENCH_URL"); u != "" {
+		return strings.TrimSuffix(u, "/")
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), benchServerEnv+"=1")
 	stdin, err := cmd.StdinPipe()
@@ -138,7 +143,7 @@ func BenchmarkEngine(b *testing.B) {
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
-			e, err := New([]Scenario{c.sc}, Options{Workers: 16, Seed: 1})
+			e, err := New([]Scenario{c.sc}, Options{Workers: benchWorkers(), Seed: 1, HTTPClient: os.Getenv("PERFGATE_BENCH_CLIENT")})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -165,4 +170,12 @@ func BenchmarkEngine(b *testing.B) {
 			b.ReportMetric(float64(cpu.Microseconds())/float64(res.Requests), "cpu-us/req")
 		})
 	}
+}
+
+// benchWorkers is $PERFGATE_BENCH_WORKERS, default 16.
+func benchWorkers() int {
+	if n, err := strconv.Atoi(os.Getenv("PERFGATE_BENCH_WORKERS")); err == nil && n > 0 {
+		return n
+	}
+	return 16
 }

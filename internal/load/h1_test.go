@@ -1,0 +1,316 @@
+package load
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/metrics"
+	"github.com/perfgate/perfgate/internal/tmpl"
+)
+
+// cannedServer answers every request on 127.0.0.1 with resp (raw bytes),
+// closing the connection afterwards if closeAfter. It counts connections
+// and keeps the last request it read.
+type cannedServer struct {
+	ln    net.Listener
+	conns atomic.Int64
+	mu    sync.Mutex
+	last  string
+}
+
+func startCanned(t *testing.T, resp string, closeAfter bool) *cannedServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &cannedServer{ln: ln}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.conns.Add(1)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+				r := bufio.NewReader(c)
+				for {
+					var req strings.Builder
+					clen := 0
+					for {
+						line, err := r.ReadString('\n')
+						if err != nil {
+							return
+						}
+						req.WriteString(line)
+						if line == "\r\n" {
+							break
+						}
+						if k, v, ok := strings.Cut(line, ":"); ok && strings.EqualFold(k, "Content-Length") {
+							clen, _ = strconv.Atoi(strings.TrimSpace(v))
+						}
+					}
+					body := make([]byte, clen)
+					if _, err := io.ReadFull(r, body); err != nil {
+						return
+					}
+					req.Write(body)
+					s.mu.Lock()
+					s.last = req.String()
+					s.mu.Unlock()
+					if _, err := io.WriteString(c, resp); err != nil || closeAfter {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return s
+}
+
+func (s *cannedServer) url() string { return "http://" + s.ln.Addr().String() }
+
+func (s *cannedServer) lastRequest() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.last
+}
+
+// The HTTP/1.1 client parses the response forms servers send, and reuses
+// the connection exactly when it may.
+func TestH1Responses(t *testing.T) {
+	long := strings.Repeat("a", 10_000)
+	tests := []struct {
+		name       string
+		resp       string
+		closeAfter bool
+		method     string
+		status     int
+		class      metrics.Class
+		reused     bool // all requests on one connection per worker
+	}{
+		{"content-length", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", false, "", 200, metrics.ClassNone, true},
+		{"chunked with trailer", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n", false, "", 200, metrics.ClassNone, true},
+		{"connection close", "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok", true, "", 200, metrics.ClassNone, false},
+		{"http/1.0 close-delimited", "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nbody until close", true, "", 200, metrics.ClassNone, false},
+		{"http/1.0 keep-alive", "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nok", false, "", 200, metrics.ClassNone, true},
+		{"100 continue first", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n", false, "", 201, metrics.ClassNone, true},
+		{"204 no body", "HTTP/1.1 204 No Content\r\n\r\n", false, "", 204, metrics.ClassNone, true},
+		{"head has no body", "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n", false, "HEAD", 200, metrics.ClassNone, true},
+		{"header longer than the buffer", "HTTP/1.1 200 OK\r\nX-Long: " + long + "\r\nContent-Length: 2\r\n\r\nok", false, "", 200, metrics.ClassNone, true},
+		{"unexpected status", "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", false, "", 503, metrics.ClassStatus, true},
+		{"not http", "SSH-2.0-OpenSSH\r\n\r\n", true, "", 0, metrics.ClassOther, false},
+		{"truncated body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nok", true, "", 200, metrics.ClassReset, false},
+		{"bad content-length", "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", true, "", 200, metrics.ClassOther, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startCanned(t, tt.resp, tt.closeAfter)
+			e := newEngine(t, []Scenario{{Name: "a", Method: tt.method, URL: srv.url() + "/x"}},
+				Options{Workers: 2, HTTPClient: ClientH1, Client: config.Client{Timeout: config.Duration(5 * time.Second)}})
+			res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := res.Scenarios[0].Metrics
+			if res.Requests != 20 {
+				t.Fatalf("%d requests, want 20", res.Requests)
+			}
+			wantErrs := int64(0)
+			if tt.class != metrics.ClassNone {
+				wantErrs = 20
+			}
+			var byClass int64
+			switch tt.class {
+			case metrics.ClassStatus:
+				byClass = m.Errors().Status
+			case metrics.ClassOther:
+				byClass = m.Errors().Other
+			case metrics.ClassReset:
+				byClass = m.Errors().Reset
+			}
+			if res.Errors != wantErrs || (wantErrs > 0 && byClass != 20) {
+				t.Fatalf("errors %+v (%d), want 20 of class %s; samples %q", m.Errors(), res.Errors, tt.class, m.SampleErrors())
+			}
+			if tt.status != 0 && m.Status(tt.status) != 20 {
+				t.Fatalf("status %d counted %d times, want 20", tt.status, m.Status(tt.status))
+			}
+			n := srv.conns.Load()
+			if tt.reused && n > 2 {
+				t.Errorf("%d connections for 2 workers: not reused", n)
+			}
+			if !tt.reused && n != 20 {
+				t.Errorf("%d connections for 20 requests, want a new one per request", n)
+			}
+		})
+	}
+}
+
+// A server that closes a keep-alive connection between requests (idle
+// timeout, request limit) without saying so: the request is sent again on a
+// new connection, not counted as an error.
+func TestH1RetriesIdleClosed(t *testing.T) {
+	srv := startCanned(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true)
+	e := newEngine(t, []Scenario{{Name: "a", Method: "POST", URL: srv.url(), Body: tmpl.MustCompile("b", `{{ seq }}`)}},
+		Options{Workers: 1, HTTPClient: ClientH1})
+	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors != 0 || res.Requests != 20 {
+		t.Fatalf("%d requests, errors %+v %q", res.Requests, res.Scenarios[0].Metrics.Errors(), res.Scenarios[0].Metrics.SampleErrors())
+	}
+	if n := srv.conns.Load(); n != 20 {
+		t.Fatalf("%d connections, want 20", n)
+	}
+}
+
+// The serialized request: method, target with query, Host (or its
+// override), headers, framing, body; Connection: close without keep-alive.
+func TestH1RequestBytes(t *testing.T) {
+	off := false
+	tests := []struct {
+		name   string
+		sc     Scenario
+		client config.Client
+		want   []string // lines (or the body) the request must contain
+		absent []string
+	}{
+		{"get", Scenario{Method: "GET", URL: "/p?q=1"}, config.Client{},
+			[]string{"GET /p?q=1 HTTP/1.1\r\n", "Host: 127.0.0.1:", "User-Agent: perfgate\r\n"},
+			[]string{"Content-Length", "Connection"}},
+		{"post without body", Scenario{Method: "POST", URL: "/"}, config.Client{},
+			[]string{"POST / HTTP/1.1\r\n", "Content-Length: 0\r\n"}, nil},
+		{"constant body, keep-alive off", Scenario{Method: "PUT", URL: "/u",
+			Headers: map[string]string{"content-type": "application/json", "Host": "svc.example", "User-Agent": "me"},
+			Body:    tmpl.MustCompile("b", `{"a":1}`)}, config.Client{KeepAlive: &off},
+			[]string{"PUT /u HTTP/1.1\r\n", "Host: svc.example\r\n", "Content-Type: application/json\r\n", "User-Agent: me\r\n",
+				"Connection: close\r\n", "Content-Length: 7\r\n\r\n{\"a\":1}"},
+			[]string{"User-Agent: perfgate", "127.0.0.1"}},
+		{"templated header and body", Scenario{Method: "POST", URL: "/t",
+			Headers: map[string]string{"X-Id": "id-{{ seq }}", "Host": "h{{ seq }}.example"},
+			Body:    tmpl.MustCompile("b", `n={{ seq }}`)}, config.Client{},
+			[]string{"POST /t HTTP/1.1\r\n", "X-Id: id-1\r\n", "Host: h1.example\r\n", "Content-Length: 3\r\n\r\nn=1"},
+			[]string{"127.0.0.1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startCanned(t, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false)
+			sc := tt.sc
+			sc.Name = "a"
+			sc.URL = srv.url() + sc.URL
+			e := newEngine(t, []Scenario{sc}, Options{Workers: 1, HTTPClient: ClientH1, Client: tt.client})
+			res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 1})
+			if err != nil || res.Errors != 0 {
+				t.Fatalf("%v, %d errors %q", err, res.Errors, res.Scenarios[0].Metrics.SampleErrors())
+			}
+			got := srv.lastRequest()
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("request lacks %q:\n%s", w, got)
+				}
+			}
+			for _, a := range tt.absent {
+				if strings.Contains(got, a) {
+					t.Errorf("request has %q:\n%s", a, got)
+				}
+			}
+		})
+	}
+}
+
+func TestClientChoice(t *testing.T) {
+	tr := &http.Transport{}
+	tests := []struct {
+		name    string
+		url     string
+		opt     Options
+		want    string
+		wantErr string
+	}{
+		{"plain http: own client", "http://127.0.0.1:1/", Options{}, ClientH1, ""},
+		{"auto spelled out", "http://127.0.0.1:1/", Options{HTTPClient: ClientAuto}, ClientH1, ""},
+		{"https: net/http", "https://127.0.0.1:1/", Options{}, ClientNetHTTP, ""},
+		{"http2: net/http", "http://127.0.0.1:1/", Options{Client: config.Client{HTTP2: true}}, ClientNetHTTP, ""},
+		{"custom transport: net/http", "http://127.0.0.1:1/", Options{Transport: tr}, ClientNetHTTP, ""},
+		{"connection cap: net/http", "http://127.0.0.1:1/", Options{Workers: 10, Client: config.Client{MaxConnsPerHost: 2}}, ClientNetHTTP, ""},
+		{"net/http asked for", "http://127.0.0.1:1/", Options{HTTPClient: ClientNetHTTP}, ClientNetHTTP, ""},
+		{"own client impossible", "https://127.0.0.1:1/", Options{HTTPClient: ClientH1}, "", "is https"},
+		{"unknown client", "http://127.0.0.1:1/", Options{HTTPClient: "curl"}, "", "unknown http client"},
+		{"header with newline", "http://127.0.0.1:1/", Options{HTTPClient: ClientH1}, "", "invalid value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := Scenario{Name: "a", URL: tt.url}
+			if tt.name == "header with newline" {
+				sc.Headers = map[string]string{"X-A": "a\nb"}
+			}
+			e, err := New([]Scenario{sc}, tt.opt)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			if e.Client() != tt.want {
+				t.Fatalf("client %q, want %q", e.Client(), tt.want)
+			}
+		})
+	}
+}
+
+// Open model fidelity, by count: at rate R for duration D exactly R·D
+// requests are due and sent (so the achieved rate over the schedule is the
+// target, well within 1%), each measured from its due time (the schedule
+// lag is recorded for every one of them and latency includes it).
+func TestOpenModelFidelity(t *testing.T) { forClients(t, testOpenModelFidelity) }
+
+func testOpenModelFidelity(t *testing.T, client string) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct {
+		rate float64
+		dur  time.Duration
+	}{{1000, 2 * time.Second}, {3000, time.Second}} {
+		e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{Model: Open, Rate: tc.rate, HTTPClient: client})
+		res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Duration: tc.dur})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int64(tc.rate * tc.dur.Seconds())
+		if res.Requests != want || res.Errors != 0 {
+			t.Fatalf("rate %g for %s: %d requests (%d errors), want exactly %d", tc.rate, tc.dur, res.Requests, res.Errors, want)
+		}
+		overSchedule := float64(res.Requests) / tc.dur.Seconds()
+		if d := overSchedule/tc.rate - 1; d > 0.01 || d < -0.01 {
+			t.Fatalf("achieved %g over the schedule, target %g", overSchedule, tc.rate)
+		}
+		t.Logf("rate %g: achieved %.1f over the pass (%s), schedule lag %+v, cap-delayed %d",
+			tc.rate, res.AchievedRate, res.Duration, res.ScheduleLag, res.CapDelayed)
+		if res.Duration < tc.dur-time.Duration(float64(time.Second)/tc.rate) {
+			t.Fatalf("pass took %s: requests were sent ahead of their due times", res.Duration)
+		}
+	}
+}
