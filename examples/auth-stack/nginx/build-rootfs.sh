@@ -7,13 +7,22 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root="$here/root"
 
-if [ ! -x /usr/sbin/nginx ] || [ ! -f /etc/nginx/mime.types ]; then
-	echo "build-rootfs: installing nginx-light with apt"
+have_nginx() { [ -x /usr/sbin/nginx ] && [ -f /etc/nginx/mime.types ]; }
+if ! have_nginx; then
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "build-rootfs: need root to run apt-get install nginx-light" >&2
+		echo "build-rootfs: nginx is not installed and installing it needs root: apt-get install nginx-light" >&2
 		exit 1
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+	# Tests may run this script concurrently (go test runs packages in
+	# parallel): one installs, the others wait and find nginx installed.
+	exec 9>/var/lock/perfgate-build-rootfs.lock
+	flock -w 600 9 || { echo "build-rootfs: waited 10 minutes for another install" >&2; exit 1; }
+fi
+if ! have_nginx; then
+	echo "build-rootfs: installing nginx-light with apt"
+	# Wait for a dpkg lock held by others (e.g. unattended-upgrades on a fresh VM).
+	apt_opts=(-o DPkg::Lock::Timeout=300 -qq)
+	DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update >/dev/null
 	# A temporary policy-rc.d keeps the package from starting nginx on the host.
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
@@ -21,9 +30,10 @@ if [ ! -x /usr/sbin/nginx ] || [ ! -f /etc/nginx/mime.types ]; then
 		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
 	fi
 	# nginx-light (Debian 12, Ubuntu); releases without it have nginx.
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null ||
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y nginx-light >/dev/null ||
+		DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y nginx >/dev/null
 fi
+exec 9>&-
 
 rm -rf "$root"
 mkdir -p "$root"/usr/sbin "$root"/etc/nginx "$root"/run "$root"/tmp \
