@@ -505,6 +505,13 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 		}
 		p.base = append(p.base, r)
 	}
+	// Per-worker memory matters with thousands of workers: the batch shrinks
+	// as workers grow, and a template State only exists if templates do.
+	batch := min(batchSize, max(8, 64<<10/conc))
+	templated := false
+	for _, sc := range e.scs {
+		templated = templated || len(sc.hdrTmpl) > 0 || (sc.body != nil && sc.constBody == nil)
+	}
 	var wg, ready sync.WaitGroup
 	gate := make(chan struct{}) // workers start together, once all are set up
 	for i := range conc {
@@ -512,8 +519,10 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 			p:     p,
 			e:     e,
 			shard: p.shards[i%nShards],
-			st:    tmpl.NewState(mix(e.opt.Seed, uint64(p.index), uint64(i)), &e.seq),
-			batch: make([]sample, 0, batchSize),
+			batch: make([]sample, 0, batch),
+		}
+		if templated {
+			w.st = tmpl.NewState(mix(e.opt.Seed, uint64(p.index), uint64(i)), &e.seq)
 		}
 		p.workers = append(p.workers, w)
 		wg.Add(1)
@@ -596,6 +605,8 @@ func mix(vals ...uint64) uint64 {
 	return h
 }
 
+// batchSize is the most samples a worker keeps before taking its shard's
+// lock (fewer with thousands of workers).
 const batchSize = 128
 
 // capLateness: an open-model request claimed later than this after its due
@@ -704,7 +715,9 @@ func (w *worker) runOpen(ctx context.Context) (cancelled bool) {
 // from start.
 func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Duration) {
 	sc := w.e.scs[si]
-	w.st.Next()
+	if w.st != nil {
+		w.st.Next()
+	}
 	if sc.h1 != nil {
 		w.doH1(ctx, sc, si, start, lag)
 		return
