@@ -13,10 +13,23 @@
 //     from its due time; none is dropped.
 //
 // Every request gets a fresh body rendered from its template; responses are
-// drained and closed so connections are reused. Measurements go to
-// per-worker batches flushed into a few sharded metrics.Recorders, so memory
-// stays flat however long the pass. Cancelling the context stops a pass
-// promptly; what was measured so far is returned with the context's error.
+// read to the end so connections are reused. Measurements go to per-worker
+// batches flushed into a few sharded metrics.Recorders, so memory stays flat
+// however long the pass. Cancelling the context stops a pass promptly; what
+// was measured so far is returned with the context's error.
+//
+// Two HTTP clients send the requests (Options.HTTPClient, Engine.Client,
+// Result.Client). For plain http:// without HTTP/2, a custom Transport or a
+// connection cap, perfgate uses its own HTTP/1.1 client (ClientH1): each
+// worker holds its connection, constant requests are serialized once and
+// templated ones appended into a reused buffer, a request is one write and
+// its response is parsed straight from the connection's read buffer, the
+// client timeout is the connection's deadline; a pass allocates nothing per
+// request and costs about what the system calls cost (bench/engine.sh
+// compares it with wrk). Otherwise (https, HTTP/2, custom transports) it
+// uses net/http (ClientNetHTTP). Both behave the same: statuses and 3xx
+// (never followed), keep-alive off (Connection: close, a connection per
+// request), Host override, timeouts, error classes.
 package load
 
 import (
