@@ -168,9 +168,11 @@ echo "nginx on CPU $SRV_CPU ($URL), clients on CPU $CLI_CPU; $PAIRS pairs of $DU
 printf '%-5s %-9s %10s %14s %8s  %s\n' pair client "req/s" "CPU-s/100k" "RSS MB" note
 W_RPS=() P_RPS=() W_CPU=() P_CPU=() RATIO=()
 for i in $(seq "$PAIRS"); do
-	read -r wr wc wm < <(run_wrk "$CONNS" "$DUR")
+	out=$(run_wrk "$CONNS" "$DUR") || exit 1
+	read -r wr wc wm <<<"$out"
 	printf '%-5s %-9s %10s %14s %8s\n' "$i" wrk "$wr" "$wc" "$wm"
-	read -r pr pc pm pn < <(run_pg "$CONNS" "$DUR")
+	out=$(run_pg "$CONNS" "$DUR") || exit 1
+	read -r pr pc pm pn <<<"$out"
 	printf '%-5s %-9s %10s %14s %8s  %s\n' "$i" perfgate "$pr" "$pc" "$pm" "client=$pn"
 	W_RPS+=("$wr") P_RPS+=("$pr") W_CPU+=("$wc") P_CPU+=("$pc")
 	RATIO+=("$(python3 -c "print($pr/$wr)")")
@@ -185,9 +187,11 @@ if [ "$BIG" = 1 ]; then
 	echo
 	printf '%-6s %-9s %10s %14s %8s\n' conns client "req/s" "CPU-s/100k" "RSS MB"
 	for c in 1000 10000; do
-		read -r wr wc wm < <(run_wrk "$c" "$DUR")
+		out=$(run_wrk "$c" "$DUR") || exit 1
+		read -r wr wc wm <<<"$out"
 		printf '%-6s %-9s %10s %14s %8s\n' "$c" wrk "$wr" "$wc" "$wm"
-		read -r pr pc pm pn < <(run_pg "$c" "$DUR")
+		out=$(run_pg "$c" "$DUR") || exit 1
+		read -r pr pc pm pn <<<"$out"
 		printf '%-6s %-9s %10s %14s %8s  peak RSS %s MB, client=%s\n' "$c" perfgate "$pr" "$pc" "$pm" "$pm" "$pn"
 	done
 fi

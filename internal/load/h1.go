@@ -301,7 +301,7 @@ func (cn *h1Conn) readResponse(head bool) (int, error) {
 		if status >= 100 && status < 200 && status != 101 {
 			continue // 100 Continue, 103 Early Hints: the response follows
 		}
-		if connClose || (http10 && !keepAlive) {
+		if connClose || (http10 && !keepAlive) || status == 101 {
 			cn.close = true
 		}
 		switch {
@@ -486,7 +486,12 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 		w.conns = make([]*h1Conn, len(c.addrs))
 	}
 	ai := t.addr
-	deadline := time.Now().Add(w.e.timeout)
+	var deadline time.Time
+	if lag < 0 { // closed model: start is now
+		deadline = start.Add(w.e.timeout)
+	} else {
+		deadline = time.Now().Add(w.e.timeout)
+	}
 	status := 0
 	var err error
 	for attempt := 0; ; attempt++ {
