@@ -291,7 +291,7 @@ func (cn *h1Conn) readResponse(head bool) (int, error) {
 			}
 			status = status*10 + int(d-'0')
 		}
-		if len(line) > 12 && line[12] != ' ' && line[12] != '\r' && line[12] != '\n' {
+		if status < 100 || (len(line) > 12 && line[12] != ' ' && line[12] != '\r' && line[12] != '\n') {
 			return 0, &h1ProtocolError{fmt.Sprintf("status line %q", trimCRLF(line))}
 		}
 		clen, chunked, connClose, keepAlive, err := cn.readHeader()

@@ -2,6 +2,7 @@ package load
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"net/http"
@@ -313,4 +314,24 @@ func testOpenModelFidelity(t *testing.T, client string) {
 			t.Fatalf("pass took %s: requests were sent ahead of their due times", res.Duration)
 		}
 	}
+}
+
+// The response parser never panics or loops, whatever the server sends.
+func FuzzH1Response(f *testing.F) {
+	for _, s := range []string{
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+		"HTTP/1.0 200 OK\r\n\r\nbody",
+		"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nConnection: close, keep-alive\r\nContent-Length: 99999999999\r\n\r\n",
+	} {
+		f.Add([]byte(s), false)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, head bool) {
+		cn := &h1Conn{br: bufio.NewReaderSize(bytes.NewReader(data), 64), reqs: 1}
+		status, err := cn.readResponse(head)
+		if err == nil && (status < 100 || status > 999) {
+			t.Fatalf("status %d without an error", status)
+		}
+	})
 }
