@@ -59,6 +59,9 @@ const (
 	Open   = "open"
 )
 
+// UserAgent is the User-Agent header of requests whose scenario sets none.
+const UserAgent = "perfgate"
+
 // Defaults applied by New when Options leave a field zero.
 const (
 	DefaultWorkers     = 10
@@ -319,6 +322,14 @@ func compileScenario(sc Scenario) (*scenario, error) {
 		} else {
 			c.hdrTmpl = append(c.hdrTmpl, hdrTemplate{key: http.CanonicalHeaderKey(k), t: t})
 		}
+	}
+	// Both HTTP clients introduce themselves the same way.
+	uaSet := c.header.Get("User-Agent") != ""
+	for _, h := range c.hdrTmpl {
+		uaSet = uaSet || h.key == "User-Agent"
+	}
+	if !uaSet {
+		c.header.Set("User-Agent", UserAgent)
 	}
 	if sc.Body != nil && sc.Body.Constant() {
 		b := sc.Body.Bytes()

@@ -121,11 +121,7 @@ func (c *h1Client) addTarget(sc *scenario) (*h1Target, error) {
 		keys = append(keys, k)
 	}
 	sortStrings(keys)
-	ua := false
 	for _, k := range keys {
-		if k == "User-Agent" {
-			ua = true
-		}
 		if k == "Content-Length" || k == "Connection" || k == "Transfer-Encoding" {
 			continue // perfgate frames the request itself
 		}
@@ -138,9 +134,6 @@ func (c *h1Client) addTarget(sc *scenario) (*h1Target, error) {
 			b = append(b, v...)
 			b = append(b, "\r\n"...)
 		}
-	}
-	if !ua {
-		b = append(b, "User-Agent: perfgate\r\n"...)
 	}
 	if !c.keepAlive {
 		b = append(b, "Connection: close\r\n"...)

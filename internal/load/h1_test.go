@@ -196,7 +196,7 @@ func TestH1RequestBytes(t *testing.T) {
 		absent []string
 	}{
 		{"get", Scenario{Method: "GET", URL: "/p?q=1"}, config.Client{},
-			[]string{"GET /p?q=1 HTTP/1.1\r\n", "Host: 127.0.0.1:", "User-Agent: perfgate\r\n"},
+			[]string{"GET /p?q=1 HTTP/1.1\r\n", "Host: 127.0.0.1:", "User-Agent: " + UserAgent + "\r\n"},
 			[]string{"Content-Length", "Connection"}},
 		{"post without body", Scenario{Method: "POST", URL: "/"}, config.Client{},
 			[]string{"POST / HTTP/1.1\r\n", "Content-Length: 0\r\n"}, nil},
@@ -334,4 +334,29 @@ func FuzzH1Response(f *testing.F) {
 			t.Fatalf("status %d without an error", status)
 		}
 	})
+}
+
+// Both clients send perfgate's User-Agent unless the scenario sets one.
+func TestUserAgent(t *testing.T) { forClients(t, testUserAgent) }
+
+func testUserAgent(t *testing.T, client string) {
+	var agents sync.Map
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		agents.Store(r.URL.Path+" "+r.UserAgent(), true)
+	}))
+	t.Cleanup(srv.Close)
+	e := newEngine(t, []Scenario{
+		{Name: "default", URL: srv.URL + "/d"},
+		{Name: "own", URL: srv.URL + "/o", Headers: map[string]string{"user-agent": "mine/{{ seq }}"}},
+	}, Options{Workers: 1, HTTPClient: client})
+	if _, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"/d " + UserAgent, "/o mine/1"} {
+		if _, ok := agents.Load(want); !ok {
+			var got []any
+			agents.Range(func(k, _ any) bool { got = append(got, k); return true })
+			t.Errorf("server never saw %q; saw %v", want, got)
+		}
+	}
 }
