@@ -437,18 +437,23 @@ type Progress struct {
 
 // Pass is a running pass.
 type Pass struct {
-	e           *Engine
-	spec        PassSpec
-	index       int64
-	start       time.Time
+	e       *Engine
+	spec    PassSpec
+	index   int64
+	start   time.Time
+	stop    atomic.Bool // the context was cancelled (ClientH1 aborts I/O)
+	workers []*worker
+	// Written by every worker: each on its own cache line, away from the
+	// read-mostly fields above.
+	_           [64]byte
 	requests    atomic.Int64
+	_           [56]byte
+	claimed     atomic.Int64 // slots / request numbers handed out
+	_           [56]byte
 	errs        atomic.Int64
 	canceled    atomic.Int64
-	claimed     atomic.Int64 // slots / request numbers handed out
 	capDelayed  atomic.Int64
-	interrupted atomic.Bool // a worker stopped on cancellation, before the bound
-	stop        atomic.Bool // the context was cancelled (ClientH1 aborts I/O)
-	workers     []*worker
+	interrupted atomic.Bool  // a worker stopped on cancellation, before the bound
 	endNanos    atomic.Int64 // elapsed at the end, once done
 	shards      []*shard
 	base        []*http.Request // per scenario, bound to the pass's context
@@ -633,6 +638,9 @@ func mix(vals ...uint64) uint64 {
 // lock (fewer with thousands of workers).
 const batchSize = 128
 
+// claimBatch is how many request numbers a closed-model worker claims at once.
+const claimBatch = 16
+
 // capLateness: an open-model request claimed later than this after its due
 // time waited for the max_in_flight cap (below it, scheduling noise).
 const capLateness = time.Millisecond
@@ -686,8 +694,22 @@ func (w *worker) runClosed(ctx context.Context) (cancelled bool) {
 	p := w.p
 	spec := p.spec
 	deadline := p.start.Add(spec.Duration)
+	// Request numbers are claimed a few at a time: one contended atomic
+	// per k requests. Each number is still sent exactly once (the mix and
+	// the count stay exact); small passes claim one at a time so that all
+	// workers take part.
+	k := int64(claimBatch)
+	if spec.Requests > 0 {
+		k = min(k, max(1, spec.Requests/int64(64*Concurrency(w.e.opt))))
+	}
+	var next, end int64
 	for ctx.Err() == nil {
-		i := p.claimed.Add(1) - 1
+		if next == end {
+			end = p.claimed.Add(k)
+			next = end - k
+		}
+		i := next
+		next++
 		if spec.Requests > 0 && i >= spec.Requests {
 			return
 		}
