@@ -82,7 +82,19 @@ func ReadFile(path string) (*Config, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("config %s is larger than %d bytes; is it the right file?", path, MaxFileSize)
 	}
-	return Parse(path, data)
+	cfg, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	// Files on disk are checked only for a real file (Parse is also used on
+	// configs held in memory).
+	d := &decoder{file: path, lines: cfg.lines}
+	v := &validator{d: d, cfg: cfg}
+	v.checkFiles()
+	if len(d.problems) > 0 {
+		return nil, &Error{Problems: d.problems}
+	}
+	return cfg, nil
 }
 
 // Parse checks and defaults a config held in memory; path is used for
@@ -139,6 +151,7 @@ func Parse(path string, data []byte) (*Config, error) {
 		cfg.Scenarios[i].Line = d.lines[fmt.Sprintf("scenarios[%d]", i)].line
 	}
 	applyDefaults(cfg)
+	cfg.lines = d.lines
 	v := &validator{d: d, cfg: cfg}
 	v.validate()
 	if len(d.problems) > 0 {

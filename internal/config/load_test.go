@@ -139,11 +139,27 @@ func TestParseErrors(t *testing.T) {
 		{"merge key", "x: &a {name: d}\n<<: *a\n", []string{}},
 		{"bad body template", strings.Replace(base, "url:", "body: '{{ lettres 8 }}'\n    url:", 1), []string{"scenarios[0].body: template:", "lettres"}},
 		{"bad header template", strings.Replace(base, "url:", "headers: {X-Id: '{{ uuid'}\n    url:", 1), []string{"scenarios[0].headers.X-Id: template:"}},
+		{"url if action", strings.Replace(base, "http://127.0.0.1:1/", "http://{{ if true }}x{{ end }}/", 1), []string{}},
+		{"url field", strings.Replace(base, "http://127.0.0.1:1/", "http://{{ .Host }}/", 1), []string{"scenarios[0].url"}},
+		{"url endpoint without port", base + "services:\n  - name: s\n    process: {command: [x], ports: [80]}\n", []string{}},
+		{"undeclared port", strings.Replace(base, "http://127.0.0.1:1/", `http://{{ endpoint "s" "81" }}/`, 1) + "services:\n  - name: s\n    process: {command: [x], ports: [80]}\n", []string{"port not declared (declared: 80)"}},
+		{"no ports declared", strings.Replace(base, "http://127.0.0.1:1/", `http://{{ endpoint "s" 80 }}/`, 1) + "services:\n  - name: s\n    container: {image: x}\n", []string{"declares no ports; add 80 to its container.ports"}},
+		{"endpoint one arg", strings.Replace(base, "http://127.0.0.1:1/", `http://{{ endpoint "s" }}/`, 1) + "services:\n  - name: s\n    process: {command: [x], ports: [80]}\n", []string{"scenarios[0].url"}},
+		{"ready path without ports", base + "services:\n  - name: s\n    process: {command: [x]}\n    ready: {http: /health}\n", []string{"needs a declared port"}},
+		{"ready tcp bad", base + "services:\n  - name: s\n    process: {command: [x]}\n    ready: {tcp: nohost}\n", []string{"expected host:port"}},
+		{"workers on open", strings.Replace(base, "load:\n", "load:\n  model: open\n  rate: 5\n  workers: 3\n", 1), []string{"workers is for the closed model"}},
+		{"in flight on closed", strings.Replace(base, "load:\n", "load:\n  max_in_flight: 3\n", 1), []string{"max_in_flight is for the open model"}},
 		{"two documents", base + "---\nname: b\n", []string{"more than one YAML document"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse("perfgate.yaml", []byte(tt.yaml))
+			if tt.name == "url if action" || tt.name == "url endpoint without port" {
+				if err != nil {
+					t.Fatalf("valid: %v", err)
+				}
+				return
+			}
 			if tt.name == "all weights zero" {
 				if err != nil {
 					t.Fatalf("weight 0 should default to 1: %v", err)
@@ -174,6 +190,12 @@ func TestReadFile(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "perfgate.yaml")
 	if err := os.WriteFile(p, []byte(validYAML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadFile(p); err == nil || !strings.Contains(err.Error(), "perfgate.yaml:12:7: services[1].process.command:") {
+		t.Fatalf("missing ./auth binary not reported: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "auth"), []byte("#!/bin/sh\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := ReadFile(p)
@@ -222,4 +244,27 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("error without file name: %v", err)
 		}
 	})
+}
+
+func TestReadFileChecksFiles(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "ctx"), 0o755)
+	cfgText := "name: f\nscenarios:\n  - name: a\n    url: http://127.0.0.1:1/\nload:\n  measure: {duration: 1s}\nservices:\n" +
+		"  - name: p\n    process: {command: [./bin/x], dir: nowhere}\n" +
+		"  - name: q\n    process: {command: [sh, -c, 'true']}\n" +
+		"  - name: c\n    container:\n      build: {context: ctx}\n      files: [{source: missing.conf, target: /etc/x}]\n"
+	p := filepath.Join(dir, "perfgate.yaml")
+	os.WriteFile(p, []byte(cfgText), 0o644)
+	_, err := ReadFile(p)
+	if err == nil {
+		t.Fatal("want errors")
+	}
+	for _, want := range []string{"services[0].process.dir: folder", "services[2].container.build.dockerfile: Dockerfile not found", "services[2].container.files[0].source:"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v\nlacks %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), "services[1]") {
+		t.Errorf("a PATH command was checked as a file: %v", err)
+	}
 }

@@ -27,6 +27,8 @@ type Config struct {
 	// Hash is a stable hash of the file's content, recorded in results and
 	// baselines so a comparison can tell when the config changed.
 	Hash string `yaml:"-"`
+
+	lines map[string]pos // where each field is, for later checks
 }
 
 // Service is one service under test. Exactly one of Process or Container is set.

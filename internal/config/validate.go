@@ -1,13 +1,19 @@
 package config
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/perfgate/perfgate/internal/endpoint"
 	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
@@ -102,11 +108,10 @@ func parent(path string) string {
 }
 
 var (
-	nameRe     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
-	methodRe   = regexp.MustCompile(`^[A-Z]{1,20}$`)
-	endpointRe = regexp.MustCompile(`endpoint\s+"([^"]*)"`)
-	memoryRe   = regexp.MustCompile(`^(?i)(\d+)([kmg]?)b?$`)
-	portRe     = regexp.MustCompile(`^(\d{1,5})(/(tcp|udp))?$`)
+	nameRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
+	methodRe = regexp.MustCompile(`^[A-Z]{1,20}$`)
+	memoryRe = regexp.MustCompile(`^(?i)(\d+)([kmg]?)b?$`)
+	portRe   = regexp.MustCompile(`^(\d{1,5})(/(tcp|udp))?$`)
 )
 
 func (v *validator) validate() {
@@ -141,7 +146,7 @@ func (v *validator) validate() {
 		if !methodRe.MatchString(sc.Method) {
 			v.at(p+".method", "%q is not an HTTP method (GET, POST, PUT, ...)", sc.Method)
 		}
-		v.templURL(p+".url", sc.URL, services, true)
+		v.templURL(p+".url", sc.URL, true)
 		for j, code := range sc.Expect {
 			if code < 100 || code > 599 {
 				v.at(fmt.Sprintf("%s.expect[%d]", p, j), "%d is not an HTTP status (100-599)", code)
@@ -239,8 +244,23 @@ func (v *validator) service(i int, s Service, seen map[string]int) {
 		if n != 1 {
 			v.at(p+".ready", "set exactly one of http (a URL), tcp (host:port) or log (a line of output)")
 		}
-		if r.HTTP != "" {
-			v.templURL(p+".ready.http", r.HTTP, nil, false)
+		switch {
+		case strings.HasPrefix(r.HTTP, "/"):
+			// Short form: a path on the service's first declared port.
+			if len(declaredPorts(s)) == 0 {
+				v.at(p+".ready.http", "%q is a path: the service needs a declared port to check it on (or write a full URL)", r.HTTP)
+			}
+		case r.HTTP != "":
+			v.templURL(p+".ready.http", r.HTTP, false)
+		}
+		if r.TCP != "" {
+			if _, err := strconv.Atoi(r.TCP); err != nil {
+				if addr, ok := v.render(p+".ready.tcp", r.TCP); ok {
+					if _, _, err := net.SplitHostPort(addr); err != nil {
+						v.at(p+".ready.tcp", "%q: expected host:port (e.g. 127.0.0.1:5432) or a port number", r.TCP)
+					}
+				}
+			}
 		}
 		if r.Status != 0 && (r.Status < 100 || r.Status > 599) {
 			v.at(p+".ready.status", "%d is not an HTTP status", r.Status)
@@ -322,26 +342,64 @@ func serviceNames(c *Config) []string {
 	return ns
 }
 
+// render expands {{ endpoint "svc" "port" }} with a stub that checks the
+// service exists and declares the port, so a bad template or reference is
+// found before anything starts. It returns the text with endpoints
+// replaced by 127.0.0.1:<port>, or ok=false after reporting a problem.
+func (v *validator) render(path, raw string) (string, bool) {
+	out, err := endpoint.Render(context.Background(), raw, func(_ context.Context, svc, port string) (string, error) {
+		s, ok := v.cfg.serviceByName(svc)
+		if !ok {
+			return "", fmt.Errorf("endpoint %q: no such service; defined services: %s", svc, strings.Join(serviceNames(v.cfg), ", "))
+		}
+		num, _, _ := strings.Cut(port, "/")
+		declared := declaredPorts(s)
+		if !slices.Contains(declared, num) {
+			where := "process.ports"
+			if s.Container != nil {
+				where = "container.ports"
+			}
+			if len(declared) == 0 {
+				return "", fmt.Errorf("endpoint %q %q: the service declares no ports; add %s to its %s", svc, port, num, where)
+			}
+			return "", fmt.Errorf("endpoint %q %q: port not declared (declared: %s); add it to its %s", svc, port, strings.Join(declared, ", "), where)
+		}
+		return "127.0.0.1:" + num, nil
+	})
+	if err != nil {
+		v.at(path, "%v", err)
+		return "", false
+	}
+	return out, true
+}
+
+func declaredPorts(s Service) []string {
+	var ps []string
+	switch {
+	case s.Process != nil:
+		for _, p := range s.Process.Ports {
+			ps = append(ps, strconv.Itoa(p))
+		}
+	case s.Container != nil:
+		for _, p := range s.Container.Ports {
+			n, _, _ := strings.Cut(p, "/")
+			ps = append(ps, n)
+		}
+	}
+	return ps
+}
+
 // templURL checks a URL that may use {{ endpoint "svc" "port" }}.
-func (v *validator) templURL(path, raw string, services map[string]int, required bool) {
+func (v *validator) templURL(path, raw string, required bool) {
 	if raw == "" {
 		if required {
 			v.at(path, "required: the request URL, e.g. http://127.0.0.1:18080/health or http://{{ endpoint \"nginx\" \"80\" }}/health")
 		}
 		return
 	}
-	check := raw
-	if strings.Contains(raw, "{{") {
-		for _, m := range endpointRe.FindAllStringSubmatch(raw, -1) {
-			if _, ok := v.cfg.serviceByName(m[1]); !ok {
-				v.at(path, "endpoint %q: no such service; defined services: %s", m[1], strings.Join(serviceNames(v.cfg), ", "))
-			}
-		}
-		if strings.Count(raw, "{{") != strings.Count(raw, "}}") {
-			v.at(path, "unbalanced {{ }} in %q", raw)
-			return
-		}
-		check = regexp.MustCompile(`\{\{.*?\}\}`).ReplaceAllString(raw, "127.0.0.1:1")
+	check, ok := v.render(path, raw)
+	if !ok {
+		return
 	}
 	u, err := url.Parse(check)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -368,9 +426,15 @@ func (v *validator) load() {
 		if l.Rate != 0 {
 			v.at("load.rate", "rate is for the open model; set model: open, or remove rate")
 		}
+		if l.MaxInFlight != 0 {
+			v.at("load.max_in_flight", "max_in_flight is for the open model; the closed model's concurrency is workers")
+		}
 	case "open":
 		if l.Rate <= 0 {
 			v.at("load.rate", "required for model: open: requests per second, e.g. rate: 500")
+		}
+		if l.Workers != 0 {
+			v.at("load.workers", "workers is for the closed model; the open model's concurrency cap is max_in_flight")
 		}
 		if l.MaxInFlight < 1 || l.MaxInFlight > maxWorkers {
 			v.at("load.max_in_flight", "must be between 1 and %d, got %d", maxWorkers, l.MaxInFlight)
@@ -448,6 +512,61 @@ func (v *validator) gate(path string, g Gate) {
 	}{{"error_rate_max", g.ErrorRateMax}, {"error_rate_rise", g.ErrorRateRise}, {"throughput_drop", g.ThroughputDrop}} {
 		if f.p != nil && *f.p > 1 {
 			v.at(path+"."+f.name, "%s is above 100%%", *f.p)
+		}
+	}
+}
+
+// checkFiles reports files and folders the config names that do not exist:
+// found now, not after other services were started.
+func (v *validator) checkFiles() {
+	rel := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(v.cfg.Dir, p)
+	}
+	for i, s := range v.cfg.Services {
+		p := fmt.Sprintf("services[%d]", i)
+		if ps := s.Process; ps != nil {
+			dir := v.cfg.Dir
+			if ps.Dir != "" {
+				dir = rel(ps.Dir)
+				if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+					v.at(p+".process.dir", "folder %s does not exist (paths are relative to the config file)", dir)
+					continue
+				}
+			}
+			if len(ps.Command) > 0 && strings.Contains(ps.Command[0], "/") {
+				cmd := ps.Command[0]
+				if !filepath.IsAbs(cmd) {
+					cmd = filepath.Join(dir, cmd)
+				}
+				if st, err := os.Stat(cmd); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+					v.at(p+".process.command", "%s is not an executable file (relative commands resolve against the service's dir); build it first?", cmd)
+				}
+			}
+		}
+		if ct := s.Container; ct != nil {
+			if ct.Build != nil && ct.Build.Context != "" {
+				ctxDir := rel(ct.Build.Context)
+				df := ct.Build.Dockerfile
+				if df == "" {
+					df = "Dockerfile"
+				}
+				if st, err := os.Stat(ctxDir); err != nil || !st.IsDir() {
+					v.at(p+".container.build.context", "folder %s does not exist", ctxDir)
+				} else if _, err := os.Stat(filepath.Join(ctxDir, df)); err != nil {
+					v.at(p+".container.build.dockerfile", "%s not found in %s", df, ctxDir)
+				}
+			}
+			for j, f := range ct.Files {
+				if f.Source == "" {
+					continue
+				}
+				if _, err := os.Stat(rel(f.Source)); err != nil {
+					v.at(fmt.Sprintf("%s.container.files[%d].source", p, j), "%s does not exist (paths are relative to the config file)", rel(f.Source))
+				}
+			}
 		}
 	}
 }

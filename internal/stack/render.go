@@ -2,73 +2,13 @@ package stack
 
 import (
 	"context"
-	"fmt"
-	"strings"
-	"text/template"
+
+	"github.com/perfgate/perfgate/internal/endpoint"
 )
 
 // RenderTemplate expands s, a text/template with one function,
-// {{ endpoint "svc" 8080 }} (the port as a number or a string such as
-// "8080/tcp"), which resolve turns into "host:port". A string without "{{"
-// is returned unchanged. Any other template action (a field, a variable) is
-// an error.
+// {{ endpoint "svc" 8080 }}, which resolve turns into "host:port"
+// (see package endpoint).
 func RenderTemplate(ctx context.Context, s string, resolve EndpointFunc) (string, error) {
-	if !strings.Contains(s, "{{") {
-		return s, nil
-	}
-	funcs := template.FuncMap{
-		"endpoint": func(svc string, port any) (string, error) {
-			p, err := portString(port)
-			if err != nil {
-				return "", err
-			}
-			if resolve == nil {
-				return "", fmt.Errorf("endpoint %q %s: no services are known here", svc, p)
-			}
-			return resolve(ctx, svc, p)
-		},
-	}
-	t, err := template.New("").Funcs(funcs).Option("missingkey=error").Parse(s)
-	if err != nil {
-		return "", fmt.Errorf("template %q: %w", s, cleanTemplateErr(err))
-	}
-	var b strings.Builder
-	if err := t.Execute(&b, struct{}{}); err != nil {
-		return "", fmt.Errorf("template %q: %w", s, cleanTemplateErr(err))
-	}
-	return b.String(), nil
+	return endpoint.Render(ctx, s, endpoint.Func(resolve))
 }
-
-func portString(port any) (string, error) {
-	switch p := port.(type) {
-	case string:
-		if p == "" {
-			return "", fmt.Errorf("endpoint: empty port")
-		}
-		return p, nil
-	case int:
-		return fmt.Sprint(p), nil
-	}
-	return "", fmt.Errorf("endpoint: port %v is a %T; write it as 8080 or \"8080\"", port, port)
-}
-
-// cleanTemplateErr drops text/template's position and "error calling
-// endpoint:" noise from the message, keeping the cause in the error chain.
-func cleanTemplateErr(err error) error {
-	msg := err.Error()
-	const call = "error calling endpoint: "
-	if i := strings.LastIndex(msg, call); i >= 0 {
-		msg = msg[i+len(call):]
-	} else {
-		msg = strings.TrimPrefix(msg, "template: ")
-	}
-	return &templateError{msg: msg, err: err}
-}
-
-type templateError struct {
-	msg string
-	err error
-}
-
-func (e *templateError) Error() string { return e.msg }
-func (e *templateError) Unwrap() error { return e.err }

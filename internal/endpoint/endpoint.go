@@ -1,0 +1,81 @@
+// Package endpoint renders strings that name where a service can be
+// reached: text/template with one function, {{ endpoint "svc" 8080 }}. It is
+// a leaf so that both config validation (with a stub resolver that checks
+// declared ports) and the stack (with the real one) use the same parser.
+package endpoint
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/template"
+)
+
+// Func returns "host:port" for a service's port.
+type Func func(ctx context.Context, service, port string) (string, error)
+
+// Render expands s, a text/template with one function,
+// {{ endpoint "svc" 8080 }} (the port as a number or a string such as
+// "8080/tcp"), which resolve turns into "host:port". A string without "{{"
+// is returned unchanged. Any other template action (a field, a variable) is
+// an error.
+func Render(ctx context.Context, s string, resolve Func) (string, error) {
+	if !strings.Contains(s, "{{") {
+		return s, nil
+	}
+	funcs := template.FuncMap{
+		"endpoint": func(svc string, port any) (string, error) {
+			p, err := portString(port)
+			if err != nil {
+				return "", err
+			}
+			if resolve == nil {
+				return "", fmt.Errorf("endpoint %q %s: no services are known here", svc, p)
+			}
+			return resolve(ctx, svc, p)
+		},
+	}
+	t, err := template.New("").Funcs(funcs).Option("missingkey=error").Parse(s)
+	if err != nil {
+		return "", fmt.Errorf("template %q: %w", s, cleanTemplateErr(err))
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, struct{}{}); err != nil {
+		return "", fmt.Errorf("template %q: %w", s, cleanTemplateErr(err))
+	}
+	return b.String(), nil
+}
+
+func portString(port any) (string, error) {
+	switch p := port.(type) {
+	case string:
+		if p == "" {
+			return "", fmt.Errorf("endpoint: empty port")
+		}
+		return p, nil
+	case int:
+		return fmt.Sprint(p), nil
+	}
+	return "", fmt.Errorf("endpoint: port %v is a %T; write it as 8080 or \"8080\"", port, port)
+}
+
+// cleanTemplateErr drops text/template's position and "error calling
+// endpoint:" noise from the message, keeping the cause in the error chain.
+func cleanTemplateErr(err error) error {
+	msg := err.Error()
+	const call = "error calling endpoint: "
+	if i := strings.LastIndex(msg, call); i >= 0 {
+		msg = msg[i+len(call):]
+	} else {
+		msg = strings.TrimPrefix(msg, "template: ")
+	}
+	return &templateError{msg: msg, err: err}
+}
+
+type templateError struct {
+	msg string
+	err error
+}
+
+func (e *templateError) Error() string { return e.msg }
+func (e *templateError) Unwrap() error { return e.err }
