@@ -20,12 +20,34 @@ func main() {
 }
 
 func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	// After the first signal perfgate stops its services and writes what it
-	// measured; restoring the default handlers lets a second Ctrl-C kill it.
-	go func() { <-ctx.Done(); stop() }()
+	// A closed stdout (perfgate run | head) must not kill perfgate before it
+	// has written its results and stopped its services: writes fail instead.
+	signal.Ignore(syscall.SIGPIPE)
+
 	f := &cmdutil.Factory{IO: cmdutil.System(), Version: version, Getenv: os.Getenv}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stopNow, stopNowCancel := context.WithCancel(context.Background())
+	defer stopNowCancel()
+	f.StopNow = stopNow
+
+	// First Ctrl-C/SIGTERM: stop the load, stop the services gracefully and
+	// write what was measured. Second: stop the services at once (SIGKILL),
+	// still writing the results. Third: the default action, exit at once.
+	sigs := make(chan os.Signal, 3)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		fmt.Fprintln(f.IO.ErrOut, "perfgate: stopping (press Ctrl-C again to kill the services at once)")
+		cancel()
+		<-sigs
+		fmt.Fprintln(f.IO.ErrOut, "perfgate: killing the services")
+		stopNowCancel()
+		<-sigs
+		signal.Stop(sigs)
+		os.Exit(130)
+	}()
+
 	cmd := root.NewCmd(f)
 	err := cmd.ExecuteContext(ctx)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"path/filepath"
 	"time"
 
 	"github.com/perfgate/perfgate/internal/config"
@@ -38,6 +39,9 @@ type Options struct {
 	Providers []stack.Provider
 	// Host overrides the host description (tests); nil: read this machine.
 	Host *results.Host
+	// StopNow, when cancelled, makes stopping the services skip the grace
+	// period (a second Ctrl-C). nil: never.
+	StopNow context.Context
 }
 
 // Error kinds a command maps to exit codes. Results returned alongside
@@ -68,7 +72,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		Name:            cfg.Name,
 		Verdict:         results.VerdictNoBaseline,
 		PerfgateVersion: o.Version,
-		ConfigPath:      cfg.Path,
+		ConfigPath:      absPath(cfg),
 		ConfigHash:      cfg.Hash,
 		StartedAt:       time.Now().UTC(),
 		Client:          load.ClientName,
@@ -91,7 +95,11 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 	// The stack and providers are stopped however Run ends: success,
 	// error, or cancellation (the stop uses a fresh context for that).
 	defer func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), StopTimeout)
+		base := o.StopNow
+		if base == nil {
+			base = context.WithoutCancel(ctx)
+		}
+		sctx, cancel := context.WithTimeout(base, StopTimeout)
 		defer cancel()
 		if serr := st.Stop(sctx); serr != nil {
 			fmt.Fprintf(logw, "perfgate: stopping services: %v\n", serr)
@@ -268,4 +276,16 @@ func newRunID() string {
 	var b [6]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// absPath records the config's absolute path, so `perfgate compare` finds
+// it from any working directory.
+func absPath(cfg *config.Config) string {
+	if cfg.Path == "" {
+		return ""
+	}
+	if filepath.IsAbs(cfg.Path) || cfg.Dir == "" {
+		return cfg.Path
+	}
+	return filepath.Join(cfg.Dir, filepath.Base(cfg.Path))
 }

@@ -24,7 +24,13 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "baseline",
 		Short: "Manage the stored baselines",
-		Args:  cobra.NoArgs,
+		Args:  cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmdutil.BadInput(fmt.Errorf("missing subcommand: perfgate baseline update [-c perfgate.yaml]"))
+			}
+			return cmdutil.BadInput(fmt.Errorf("unknown subcommand %q for perfgate baseline; did you mean update?", args[0]))
+		},
 	}
 	cmd.AddCommand(newUpdateCmd(f))
 	return cmd
@@ -61,16 +67,20 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			default:
 				return cmdutil.BadInput(fmt.Errorf("%w (remove it or pass --force to replace it)", err))
 			}
+			if err := cmdutil.CheckWritable("baseline", path); err != nil {
+				return err
+			}
 			res, runErr := runner.Run(cmd.Context(), cfg, runner.Options{
 				Version:  f.Version,
 				Progress: progress.New(f.IO.ErrOut, f.IO.TTY, 0),
 				Log:      f.IO.ErrOut,
+				StopNow:  f.StopNow,
 			})
 			if res == nil {
 				return cmdutil.RunError(runErr)
 			}
 			if err := report.SummaryTable(f.IO.Out, res, f.IO.TTY); err != nil {
-				return err
+				fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the table: %v\n", err)
 			}
 			if runErr != nil {
 				fmt.Fprintf(f.IO.ErrOut, "baseline not written: the run did not complete\n")
@@ -83,11 +93,11 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 				fmt.Fprintf(f.IO.ErrOut, "warning: %v; written anyway (--force)\n", cerr)
 			}
 			nb := bl.FromResults(res)
-			if err := report.BaselineDiff(f.IO.Out, bl.Diff(old, nb), f.IO.TTY); err != nil {
-				return err
-			}
 			if err := bl.Write(path, nb); err != nil {
 				return cmdutil.EnvFailed(fmt.Errorf("writing baseline %s: %w", path, err))
+			}
+			if err := report.BaselineDiff(f.IO.Out, bl.Diff(old, nb), f.IO.TTY); err != nil {
+				fmt.Fprintf(f.IO.ErrOut, "perfgate: printing old vs new: %v\n", err)
 			}
 			fmt.Fprintf(f.IO.ErrOut, "baseline written to %s — commit it so pull requests are judged against it\n", path)
 			return nil

@@ -86,3 +86,16 @@ func TestBaselineUpdateCorruptExisting(t *testing.T) {
 		t.Error("unreadable baseline was overwritten without --force")
 	}
 }
+
+func TestBaselineSubcommands(t *testing.T) {
+	for _, args := range [][]string{{"baseline"}, {"baseline", "updte"}} {
+		r := clitest.Run(t, context.Background(), nil, args...)
+		if r.Code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, r.Code)
+		}
+	}
+	r := clitest.Run(t, context.Background(), nil, "baseline", "updte")
+	if r.Err == nil || !strings.Contains(r.Err.Error(), "did you mean update") {
+		t.Errorf("err %v", r.Err)
+	}
+}

@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"context"
 	"io"
 	"os"
 
@@ -29,4 +30,7 @@ type Factory struct {
 	Version string
 	// Getenv reads the environment (tests inject their own).
 	Getenv func(string) string
+	// StopNow is cancelled when services must be stopped at once (a second
+	// Ctrl-C); nil means never.
+	StopNow context.Context
 }

@@ -44,13 +44,13 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 				return cmdutil.BadInput(err)
 			}
 			verdict := cmp.Apply(gates, base, res, cmp.Options{BaselinePath: basePath})
-			if err := report.Terminal(f.IO.Out, res, f.IO.TTY); err != nil {
-				return err
-			}
 			if out != "" {
-				if err := results.Write(out, res); err != nil {
-					return cmdutil.EnvFailed(fmt.Errorf("writing %s: %w", out, err))
+				if _, err := cmdutil.SaveResults(out, res); err != nil {
+					return err
 				}
+			}
+			if err := report.Terminal(f.IO.Out, res, f.IO.TTY); err != nil {
+				fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the report: %v\n", err)
 			}
 			return cmdutil.VerdictError(verdict, len(cmp.Failures(res.Comparison)))
 		},

@@ -17,7 +17,6 @@ import (
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/progress"
 	"github.com/perfgate/perfgate/internal/report"
-	"github.com/perfgate/perfgate/internal/results"
 	"github.com/perfgate/perfgate/internal/runner"
 )
 
@@ -87,10 +86,17 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		return cmdutil.BadInput(err)
 	}
 
+	if fl.out != "" {
+		if err := cmdutil.CheckWritable("--out", fl.out); err != nil {
+			return err
+		}
+	}
+
 	res, runErr := runner.Run(ctx, cfg, runner.Options{
 		Version:  f.Version,
 		Progress: progress.New(f.IO.ErrOut, f.IO.TTY, 0),
 		Log:      f.IO.ErrOut,
+		StopNow:  f.StopNow,
 	})
 	if res == nil {
 		return cmdutil.RunError(runErr)
@@ -101,21 +107,22 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		opts.BaselinePath = basePath
 	}
 	verdict := compare.Apply(cfg.Gates, base, res, opts)
+	// Save before printing: a closed stdout must not lose the results.
+	if fl.out != "" {
+		where, err := cmdutil.SaveResults(fl.out, res)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(f.IO.ErrOut, "results written to %s\n", where)
+	}
 	if err := report.Terminal(f.IO.Out, res, f.IO.TTY); err != nil {
-		return err
+		fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the report: %v\n", err)
 	}
 	if base == nil {
 		fmt.Fprintf(f.IO.ErrOut, "no baseline at %s yet: create it with `perfgate baseline update -c %s` and commit it\n", basePath, fl.config)
 	}
-	if fl.out != "" {
-		if err := results.Write(fl.out, res); err != nil {
-			return cmdutil.EnvFailed(fmt.Errorf("writing results to %s: %w", fl.out, err))
-		}
-		fmt.Fprintf(f.IO.ErrOut, "results written to %s\n", fl.out)
-	}
 	if fl.publish {
-		path := fl.out
-		if err := publish.Publish(ctx, f, res, path, fl.pub); err != nil {
+		if err := publish.Publish(ctx, f, res, fl.out, fl.pub); err != nil {
 			return err
 		}
 	}

