@@ -111,7 +111,7 @@ func Warnings(h results.Host, conns int, serverLocal bool) []string {
 	}
 	if serverLocal && h.Somaxconn > 0 && conns > h.Somaxconn {
 		w = append(w, fmt.Sprintf("%d concurrent connections exceed net.core.somaxconn (%d): a local server's accept queue "+
-			"overflows on bursts and connections are reset or refused (seed 003); raise it with "+
+			"overflows on bursts and connections are reset or refused; raise it with "+
 			"sysctl -w net.core.somaxconn=%d and net.ipv4.tcp_max_syn_backlog", conns, h.Somaxconn, nextPow2(conns)))
 	}
 	if h.EphemeralPorts > 0 && conns > h.EphemeralPorts/2 {

@@ -253,13 +253,18 @@ func TestStartErrors(t *testing.T) {
 }
 
 func TestEndpoint(t *testing.T) {
+	a, b := freePort(t), freePort(t)
+	for b == a {
+		b = freePort(t)
+	}
 	svc := shSvc("api", "sleep 1000")
-	svc.Process.Ports = []int{18080, 9090}
+	svc.Process.Ports = []int{a, b}
 	s := start(t, New(), svc, stack.Env{})
+	pa, pb := strconv.Itoa(a), strconv.Itoa(b)
 	tests := []struct{ port, want, err string }{
-		{"18080", "127.0.0.1:18080", ""},
-		{"9090/tcp", "127.0.0.1:9090", ""},
-		{"7000", "", "no port 7000 (declared: 18080, 9090)"},
+		{pa, "127.0.0.1:" + pa, ""},
+		{pb + "/tcp", "127.0.0.1:" + pb, ""},
+		{"7", "", "no port 7 (declared: " + pa + ", " + pb + ")"},
 		{"http", "", "not a number"},
 	}
 	for _, tt := range tests {
