@@ -253,6 +253,11 @@ func (b *Baseline) validate() string {
 		}
 		seen[sc.Name] = true
 		n := sc.Samples.Len()
+		if n == 0 {
+			// With no sample, every check of the scenario could only be
+			// "insufficient", which would let any run through.
+			return fmt.Sprintf("scenario %q has no samples (no measured run completed a request), so nothing could be judged against it", sc.Name)
+		}
 		for _, m := range Metrics {
 			vals := sc.Samples.Get(m)
 			if len(vals) != n {

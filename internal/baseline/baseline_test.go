@@ -148,6 +148,11 @@ func TestWriteRefusesInvalid(t *testing.T) {
 	if err := Write(filepath.Join(dir, "y.json"), &Baseline{Name: "y"}); err == nil {
 		t.Error("Write accepted a baseline with no scenario")
 	}
+	dead := sampleResults()
+	dead.Scenarios[1].Figures = results.Figures{} // completed no request: no sample
+	if err := Write(filepath.Join(dir, "z.json"), FromResults(dead)); err == nil || !strings.Contains(err.Error(), `"health" has no samples`) {
+		t.Errorf("Write of a scenario with no sample: %v", err)
+	}
 }
 
 func TestReadErrors(t *testing.T) {
@@ -173,7 +178,9 @@ func TestReadErrors(t *testing.T) {
 		{"uneven samples", `{"schema":"perfgate/baseline/v1","scenarios":[{"name":"a","samples":{"throughput_rps":[1,2],"error_rate":[0,0],"p50":[1],"p90":[1,1],"p95":[1,1],"p99":[1,1]}}]}`, "samples.p50 has 1 values"},
 		{"negative", `{"schema":"perfgate/baseline/v1","scenarios":[{"name":"a","samples":{"throughput_rps":[-1],"error_rate":[0],"p50":[1],"p90":[1],"p95":[1],"p99":[1]}}]}`, "not a valid measurement"},
 		{"error rate above 1", `{"schema":"perfgate/baseline/v1","scenarios":[{"name":"a","samples":{"throughput_rps":[1],"error_rate":[2],"p50":[1],"p90":[1],"p95":[1],"p99":[1]}}]}`, "above 1"},
-		{"duplicate", `{"schema":"perfgate/baseline/v1","scenarios":[{"name":"a"},{"name":"a"}]}`, "appears twice"},
+		{"duplicate", `{"schema":"perfgate/baseline/v1","scenarios":[` + oneRun("a") + `,` + oneRun("a") + `]}`, "appears twice"},
+		{"no samples", `{"schema":"perfgate/baseline/v1","scenarios":[` + oneRun("a") + `,{"name":"b","samples":{}}]}`, `scenario "b" has no samples`},
+		{"empty samples", `{"schema":"perfgate/baseline/v1","scenarios":[{"name":"a","samples":{"throughput_rps":[],"error_rate":[],"p50":[],"p90":[],"p95":[],"p99":[]}}]}`, `scenario "a" has no samples`},
 		{"unnamed", `{"schema":"perfgate/baseline/v1","scenarios":[{}]}`, "has no name"},
 		{"trailing", string(good) + "{}", "data after the JSON object"},
 	}
@@ -202,6 +209,11 @@ func TestReadErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// oneRun is a baseline scenario with one valid sample of every metric.
+func oneRun(name string) string {
+	return `{"name":"` + name + `","samples":{"throughput_rps":[1],"error_rate":[0],"p50":[1],"p90":[1],"p95":[1],"p99":[1]}}`
 }
 
 func TestReadMissing(t *testing.T) {

@@ -99,10 +99,13 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 		}
 		bs := base.Scenario(sc.Name)
 		if bs == nil {
+			// A new scenario: nothing to compare it with yet, which is
+			// not a failure (its ceiling above still applies).
 			c.Checks = append(c.Checks, results.Check{
-				Scenario: sc.Name,
-				Status:   results.CheckMissing,
-				Note:     "not in the baseline, so not compared; add it with `perfgate baseline update`",
+				Scenario:   sc.Name,
+				Status:     results.CheckMissing,
+				Note:       "new scenario, not in the baseline: not compared (no baseline for it yet); add it with `perfgate baseline update`",
+				SamplesCur: len(sc.Runs),
 			})
 			continue
 		}
@@ -111,16 +114,39 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 	if base != nil {
 		for _, bs := range base.Scenarios {
 			if !seen[bs.Name] {
+				// A baselined scenario that was not measured cannot be
+				// let through: renaming or dropping a scenario would
+				// otherwise bypass its gates.
 				c.Checks = append(c.Checks, results.Check{
 					Scenario:    bs.Name,
-					Status:      results.CheckMissing,
-					Note:        "in the baseline but not measured in this run",
+					Status:      results.CheckFail,
+					Note:        "in the baseline but not measured in this run (renamed or removed?), so its gates could not be judged; measure it again, or if the change is intended refresh the baseline with `perfgate baseline update`",
 					SamplesBase: bs.Samples.Len(),
 				})
 			}
 		}
+		if len(Failures(c)) == 0 && judged(c) == 0 {
+			c.Warnings = append(c.Warnings, "no statistical check could be judged against the baseline "+
+				"(too few runs, or no run completed a request), so the verdict is no-baseline, not pass; "+
+				"only the error-rate ceiling was judged")
+		}
 	}
 	return c
+}
+
+// judged counts the statistical checks (not the error-rate ceiling, not a
+// missing scenario) that were actually decided against a baseline.
+func judged(c *results.Comparison) int {
+	n := 0
+	for _, ch := range c.Checks {
+		if ch.Gate == "" || ch.Gate == GateErrorRateMax {
+			continue
+		}
+		if ch.Status == results.CheckPass || ch.Status == results.CheckFail {
+			n++
+		}
+	}
+	return n
 }
 
 // Apply judges and records the outcome in cur: cur.Comparison and
@@ -131,9 +157,13 @@ func Apply(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 	return cur.Verdict
 }
 
-// Verdict is results.VerdictFail when any check failed; otherwise
-// results.VerdictNoBaseline when nothing was compared with a baseline
-// (c is nil, or was judged without one), else results.VerdictPass.
+// Verdict is results.VerdictFail when any check failed (a baselined
+// scenario that was not measured is a failed check); otherwise
+// results.VerdictNoBaseline when nothing was compared with a baseline (c is
+// nil, was judged without one, or not one statistical check could be
+// decided against it: all insufficient or missing), else
+// results.VerdictPass. A pass thus always rests on at least one judged
+// statistical check.
 func Verdict(c *results.Comparison) string {
 	if c == nil {
 		return results.VerdictNoBaseline
@@ -142,6 +172,9 @@ func Verdict(c *results.Comparison) string {
 		return results.VerdictFail
 	}
 	if c.BaselineDate.IsZero() && c.Baseline == "" {
+		return results.VerdictNoBaseline
+	}
+	if judged(c) == 0 {
 		return results.VerdictNoBaseline
 	}
 	return results.VerdictPass

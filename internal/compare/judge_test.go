@@ -208,8 +208,13 @@ func TestJudgeInsufficient(t *testing.T) {
 	if tp.Change > -0.49 || tp.Change < -0.51 {
 		t.Errorf("change still reported: %v", tp.Change)
 	}
-	if v := Verdict(c); v != results.VerdictPass {
-		t.Errorf("verdict %s, want pass (insufficient is not a failure)", v)
+	// Insufficient is not a failure, but not a pass either: nothing was
+	// judged against the baseline.
+	if v := Verdict(c); v != results.VerdictNoBaseline {
+		t.Errorf("verdict %s, want no-baseline (nothing judged against the baseline)", v)
+	}
+	if w := strings.Join(c.Warnings, "\n"); !strings.Contains(w, "no statistical check could be judged") || !strings.Contains(w, "not pass") {
+		t.Errorf("warnings do not say why the verdict is no-baseline: %q", w)
 	}
 	// 3 baseline runs: the run alone can make up for it with 5.
 	c = Judge(config.Gates{}, b, run(scen("s", 0, 50, 51, 52, 53, 54)), Options{})
@@ -351,8 +356,19 @@ func TestJudgeMissingAndWarnings(t *testing.T) {
 			missing = append(missing, ch.Scenario+": "+ch.Note)
 		}
 	}
-	if len(missing) != 2 || !strings.HasPrefix(missing[0], "new: not in the baseline") || !strings.HasPrefix(missing[1], "gone: in the baseline but not") {
+	// A new scenario is noted, not failed; a baselined one that was not
+	// measured fails.
+	if len(missing) != 1 || !strings.HasPrefix(missing[0], "new: new scenario, not in the baseline") {
 		t.Errorf("missing: %v", missing)
+	}
+	var gone []results.Check
+	for _, ch := range Failures(c) {
+		if ch.Scenario == "gone" {
+			gone = append(gone, ch)
+		}
+	}
+	if len(gone) != 1 || !strings.Contains(gone[0].Note, "in the baseline but not measured") || gone[0].SamplesBase != 5 {
+		t.Errorf("gone: %+v", gone)
 	}
 	// The new scenario still gets the ceiling, and fails it.
 	if ch := find(t, c, "new", GateErrorRateMax, "error_rate"); ch.Status != results.CheckFail {
@@ -370,6 +386,31 @@ func TestJudgeMissingAndWarnings(t *testing.T) {
 	same := Judge(config.Gates{}, b, run(scen("a", 0, 1, 2, 3, 4, 5), scen("gone", 0, 1, 2, 3, 4, 5)), Options{})
 	if len(same.Warnings) != 0 {
 		t.Errorf("warnings on a fair comparison: %v", same.Warnings)
+	}
+}
+
+// TestGateBypass: renaming every scenario, or measuring nothing the
+// baseline holds, must not pass the gate.
+func TestGateBypass(t *testing.T) {
+	fast := base(scen("login", 0, 10000, 10010, 10020, 10030, 10040), scen("health", 0, 50000, 50010, 50020, 50030, 50040))
+	tests := []struct {
+		name string
+		cur  *results.Results
+		want string
+	}{
+		{"renamed, 10x slower", run(scen("login2", 0, 1000, 1001, 1002, 1003, 1004), scen("health2", 0, 5000, 5001, 5002, 5003, 5004)), results.VerdictFail},
+		{"nothing measured", run(), results.VerdictFail},
+		{"one of two measured, unchanged", run(scen("login", 0, 10000, 10010, 10020, 10030, 10040)), results.VerdictFail},
+		{"both measured, unchanged", run(scen("login", 0, 10000, 10010, 10020, 10030, 10040), scen("health", 0, 50000, 50010, 50020, 50030, 50040)), results.VerdictPass},
+		{"both measured plus a new one", run(scen("login", 0, 10000, 10010, 10020, 10030, 10040), scen("health", 0, 50000, 50010, 50020, 50030, 50040), scen("new", 0, 1, 2, 3, 4, 5)), results.VerdictPass},
+		{"all insufficient", run(scen("login", 0, 1000, 1001), scen("health", 0, 5000, 5001)), results.VerdictNoBaseline},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if v := Apply(config.Gates{}, fast, tt.cur, Options{BaselinePath: "baselines/auth.json"}); v != tt.want {
+				t.Errorf("verdict %s, want %s; checks %+v", v, tt.want, tt.cur.Comparison.Checks)
+			}
+		})
 	}
 }
 

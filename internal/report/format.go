@@ -68,7 +68,7 @@ func fSigned(v float64, absolute bool) string {
 // "-24.8% [-26.1%, -23.0%]"; "—" where no change applies.
 func fChange(c results.Check) string {
 	switch {
-	case c.Status == results.CheckMissing:
+	case scenarioLevel(c):
 		return "—"
 	case c.Gate == gateErrorRateMax:
 		return "—"
@@ -83,11 +83,17 @@ func fChange(c results.Check) string {
 	return s
 }
 
+// scenarioLevel reports whether c is about a whole scenario (absent from
+// the baseline or from the run) rather than one metric.
+func scenarioLevel(c results.Check) bool {
+	return c.Status == results.CheckMissing || (c.Gate == "" && c.Metric == "")
+}
+
 // fPValue is the p-value when the change is significant, "~ (p)" when it is
 // not, and "—" when no test was run.
 func fPValue(c results.Check) string {
 	switch {
-	case c.Status == results.CheckMissing, c.Status == results.CheckInsufficient, c.Gate == gateErrorRateMax:
+	case scenarioLevel(c), c.Status == results.CheckInsufficient, c.Gate == gateErrorRateMax:
 		return "—"
 	case c.Significant:
 		return fP(c.PValue)
@@ -104,7 +110,7 @@ func fP(p float64) string {
 
 // fRule is what the check holds the metric to.
 func fRule(c results.Check) string {
-	if c.Status == results.CheckMissing {
+	if scenarioLevel(c) || c.Rule == "" {
 		return "—"
 	}
 	return ruleText(c.Rule)

@@ -62,7 +62,8 @@ func resultsOf(scs ...results.Scenario) *results.Results {
 }
 
 // judged is a realistic comparison: login regressed 25%, health is steady,
-// search has too few runs, gone left the run, errors breaks its ceiling.
+// search has too few runs, gone left the run (a failure), new is not in the
+// baseline (noted, not failed), errors breaks its ceiling.
 func judged() *results.Results {
 	old := resultsOf(
 		scenario("login", 0, 1000, 1012, 995, 1006, 990),
@@ -78,6 +79,7 @@ func judged() *results.Results {
 		scenario("health", 0, 5005, 4995, 5015, 4985, 5000),
 		scenario("search", 0, 301, 299, 303),
 		scenario("errors", 0.03, 800, 801, 802, 803, 804),
+		scenario("new", 0, 50, 51, 52, 53, 54),
 	)
 	cur.Host.CPUModel = "EPYC"
 	gates := config.Gates{Scenarios: map[string]config.Gate{"health": {LatencyRise: map[string]*config.Percent{"p90": pct(0.2)}}}}
@@ -173,7 +175,7 @@ func TestMarkdownTables(t *testing.T) {
 
 func TestMarkdownVerdictLine(t *testing.T) {
 	first := func(s string) string { return strings.SplitN(s, "\n", 2)[0] }
-	if got := first(Markdown(judged())); !strings.HasPrefix(got, "**perfgate: ❌ FAIL — 6 regressions in 2 scenarios**") {
+	if got := first(Markdown(judged())); !strings.HasPrefix(got, "**perfgate: ❌ FAIL — 6 regressions in 2 scenarios, 1 baseline scenario not measured**") {
 		t.Errorf("fail line: %q", got)
 	}
 	pass := resultsOf(scenario("s", 0, 1, 2, 3, 4, 5))
@@ -323,7 +325,7 @@ func TestTerminal(t *testing.T) {
 		t.Error("color=false wrote ANSI codes")
 	}
 	stripped := ansi.ReplaceAllString(colored.String(), "")
-	for _, want := range []string{"perfgate: FAIL — 6 regressions in 2 scenarios", "-24.8% [", "INSUFFICIENT", "MISSING", "WARNING", `"EPYC"`} {
+	for _, want := range []string{"perfgate: FAIL — 6 regressions in 2 scenarios, 1 baseline scenario not measured", "-24.8% [", "INSUFFICIENT", "MISSING", "WARNING", `"EPYC"`} {
 		if !strings.Contains(stripped, want) || !strings.Contains(plainOut.String(), want) {
 			t.Errorf("terminal output lacks %q", want)
 		}

@@ -96,16 +96,30 @@ func terminalVerdict(res *results.Results) string {
 	return s
 }
 
-// failCount is e.g. "6 regressions in 2 scenarios".
+// failCount is e.g. "6 regressions in 2 scenarios", with ", 1 baseline
+// scenario not measured" when baselined scenarios were absent from the run.
 func failCount(c *results.Comparison) string {
-	n := tally(c)
+	regressions, unmeasured := 0, 0
 	scen := map[string]bool{}
 	for _, ch := range c.Checks {
-		if ch.Status == results.CheckFail {
-			scen[ch.Scenario] = true
+		if ch.Status != results.CheckFail {
+			continue
 		}
+		if scenarioLevel(ch) {
+			unmeasured++
+			continue
+		}
+		regressions++
+		scen[ch.Scenario] = true
 	}
-	return plural(n.fail, "regression", "regressions") + " in " + plural(len(scen), "scenario", "scenarios")
+	var parts []string
+	if regressions > 0 {
+		parts = append(parts, plural(regressions, "regression", "regressions")+" in "+plural(len(scen), "scenario", "scenarios"))
+	}
+	if unmeasured > 0 {
+		parts = append(parts, plural(unmeasured, "baseline scenario", "baseline scenarios")+" not measured")
+	}
+	return strings.Join(parts, ", ")
 }
 
 func dateSuffix(c *results.Comparison) string {

@@ -131,7 +131,7 @@ func JUnit(w io.Writer, res *results.Results) error {
 			s := suite(ch.Scenario)
 			tc := junitCase{Classname: "perfgate." + singleLine(ch.Scenario)}
 			switch {
-			case ch.Status == results.CheckMissing:
+			case scenarioLevel(ch):
 				tc.Name = "scenario present in baseline and run"
 			default:
 				tc.Name = fMetric(ch) + " " + fRule(ch)
@@ -140,7 +140,11 @@ func JUnit(w io.Writer, res *results.Results) error {
 				fBase(ch), fValue(ch.Metric, ch.Current), fChange(ch), fPValue(ch), ch.SamplesBase, ch.SamplesCur)
 			switch ch.Status {
 			case results.CheckFail:
-				tc.Failure = &junitMessage{Message: singleLine(ch.Note), Type: "regression", Body: detail}
+				typ := "regression"
+				if scenarioLevel(ch) {
+					typ = "missing"
+				}
+				tc.Failure = &junitMessage{Message: singleLine(ch.Note), Type: typ, Body: detail}
 				s.Failures++
 			case results.CheckInsufficient, results.CheckMissing:
 				tc.Skipped = &junitMessage{Message: singleLine(ch.Note)}
