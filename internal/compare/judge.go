@@ -358,9 +358,11 @@ func (j *judge) check(scenario string, g metricGate, xs, ys []float64) results.C
 		ch.Change = ch.Current - ch.Baseline
 		diff = func(x, y float64) float64 { return y - x }
 	} else {
-		if !allPositive(xs) || !allPositive(ys) {
+		// Only the baseline side divides: a current value of 0 against a
+		// positive baseline is a change of -100%, judged like any other.
+		if !allPositive(xs) {
 			ch.Status = results.CheckInsufficient
-			ch.Note = "a value is 0, so a relative change cannot be computed"
+			ch.Note = "a baseline value is 0, so a relative change cannot be computed; re-create the baseline with `perfgate baseline update`"
 			return ch
 		}
 		ch.Change = ch.Current/ch.Baseline - 1

@@ -414,6 +414,36 @@ func TestGateBypass(t *testing.T) {
 	}
 }
 
+// TestCurrentZero: a current throughput of 0 against a positive baseline is
+// a drop of 100%, judged like any other; only a baseline of 0 makes a
+// relative change impossible.
+func TestCurrentZero(t *testing.T) {
+	dead := func(n int) results.Scenario {
+		sc := results.Scenario{Name: "s", Figures: results.Figures{Requests: int64(100 * n), ErrorRate: 0}}
+		for i := range n {
+			sc.Runs = append(sc.Runs, results.Run{Index: i + 1, Figures: results.Figures{
+				Requests: 100, ThroughputRPS: 0, LatencyMS: results.Latency{P50: 1 + float64(i), P90: 2, P95: 3, P99: 4},
+			}})
+		}
+		return sc
+	}
+	b := base(scen("s", 0, 100, 101, 102, 103, 104))
+	c := Judge(config.Gates{}, b, run(dead(5)), Options{BaselinePath: "b"})
+	tp := find(t, c, "s", GateThroughputDrop, "throughput_rps")
+	if tp.Status != results.CheckFail || tp.Change != -1 || !strings.Contains(tp.Note, "dropped by 100%") {
+		t.Errorf("current 0: %+v", tp)
+	}
+	if v := Verdict(c); v != results.VerdictFail {
+		t.Errorf("verdict %s", v)
+	}
+	// The other way round, a relative change has no meaning.
+	zb := baseline.FromResults(run(dead(5)))
+	c = Judge(config.Gates{}, zb, run(scen("s", 0, 100, 101, 102, 103, 104)), Options{BaselinePath: "b"})
+	if tp := find(t, c, "s", GateThroughputDrop, "throughput_rps"); tp.Status != results.CheckInsufficient || !strings.Contains(tp.Note, "baseline") {
+		t.Errorf("baseline 0: %+v", tp)
+	}
+}
+
 func TestApplyAndVerdict(t *testing.T) {
 	if Verdict(nil) != results.VerdictNoBaseline {
 		t.Error("nil comparison")
