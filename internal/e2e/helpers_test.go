@@ -18,6 +18,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/perfgate/perfgate/internal/cli/clitest"
+	"github.com/perfgate/perfgate/internal/loopback"
 	"github.com/perfgate/perfgate/internal/stack/container"
 )
 
@@ -58,7 +59,7 @@ func requireDocker(t *testing.T) {
 func requireLoopbackHost(t *testing.T, ctx context.Context) {
 	t.Helper()
 	if h, ok := os.LookupEnv("TESTCONTAINERS_HOST_OVERRIDE"); ok {
-		if !container.IsLoopback(h) {
+		if !loopback.Host(h) {
 			t.Fatalf("TESTCONTAINERS_HOST_OVERRIDE=%q is not a loopback address: these tests send traffic to 127.0.0.1 only", h)
 		}
 		return
@@ -77,7 +78,7 @@ func requireLoopbackHost(t *testing.T, ctx context.Context) {
 	if err != nil {
 		t.Fatalf("testcontainers: resolving the container host: %v", err)
 	}
-	if !container.IsLoopback(h) {
+	if !loopback.Host(h) {
 		t.Fatalf("testcontainers resolves the container host to %q, not a loopback address; set TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1", h)
 	}
 }

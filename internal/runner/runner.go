@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/url"
 	"path/filepath"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/hostinfo"
 	"github.com/perfgate/perfgate/internal/load"
+	"github.com/perfgate/perfgate/internal/loopback"
 	"github.com/perfgate/perfgate/internal/progress"
 	"github.com/perfgate/perfgate/internal/results"
 	"github.com/perfgate/perfgate/internal/stack"
@@ -261,11 +261,7 @@ func anyLoopback(urls []string) bool {
 		if err != nil {
 			continue
 		}
-		h := u.Hostname()
-		if h == "localhost" {
-			return true
-		}
-		if ip := net.ParseIP(h); ip != nil && ip.IsLoopback() {
+		if loopback.Host(u.Hostname()) {
 			return true
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/loopback"
 	"github.com/perfgate/perfgate/internal/stack"
 )
 
@@ -206,7 +207,7 @@ func start(t testing.TB, p *Provider, env stack.Env, svc config.Service) *Servic
 func get(t testing.TB, addr, path string) (int, string) {
 	t.Helper()
 	host, _, err := net.SplitHostPort(addr)
-	if err != nil || !IsLoopback(host) {
+	if err != nil || !loopback.Host(host) {
 		t.Fatalf("refusing to send traffic to %q: not a loopback address", addr)
 	}
 	c := http.Client{Timeout: 5 * time.Second}

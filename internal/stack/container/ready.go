@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfgate/perfgate/internal/loopback"
 	"github.com/perfgate/perfgate/internal/ready"
 	"github.com/perfgate/perfgate/internal/stack"
 )
@@ -57,7 +58,7 @@ func (s *Service) readyTarget(ctx context.Context) (kind, target string, err err
 		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
 			return "", "", fmt.Errorf("ready.http %q is not an http(s) URL", u)
 		}
-		if !IsLoopback(pu.Hostname()) {
+		if !loopback.Host(pu.Hostname()) {
 			return "", "", fmt.Errorf("ready.http %q must target 127.0.0.1: write the host as {{ endpoint %q \"<port>\" }}", u, s.name)
 		}
 		return "http", u, nil
@@ -75,7 +76,7 @@ func (s *Service) readyTarget(ctx context.Context) (kind, target string, err err
 		if err != nil {
 			return "", "", fmt.Errorf("ready.tcp %q: want host:port", t)
 		}
-		if !IsLoopback(h) {
+		if !loopback.Host(h) {
 			return "", "", fmt.Errorf("ready.tcp %q must target 127.0.0.1: write it as {{ endpoint %q \"<port>\" }}", t, s.name)
 		}
 		return "tcp", t, nil

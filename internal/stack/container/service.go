@@ -24,6 +24,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/loopback"
 	"github.com/perfgate/perfgate/internal/ready"
 	"github.com/perfgate/perfgate/internal/stack"
 )
@@ -256,15 +257,6 @@ func shortID(id string) string {
 	return id
 }
 
-// IsLoopback reports whether host (an IP or "localhost") is a loopback address.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	a, err := netip.ParseAddr(strings.Trim(host, "[]"))
-	return err == nil && a.IsLoopback()
-}
-
 // resolvePorts checks the container host is loopback and records the
 // published port of every declared container port.
 func (s *Service) resolvePorts(ctx context.Context) error {
@@ -275,7 +267,7 @@ func (s *Service) resolvePorts(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("service %q: resolving the container host: %w", s.name, err)
 	}
-	if !IsLoopback(h) {
+	if !loopback.Host(h) {
 		return fmt.Errorf("service %q: testcontainers resolved the container host to %q, not a loopback address; "+
 			"perfgate only sends traffic to 127.0.0.1: set TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1", s.name, h)
 	}

@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/loopback"
 	"github.com/perfgate/perfgate/internal/ready"
 	"github.com/perfgate/perfgate/internal/stack"
 )
@@ -397,7 +398,7 @@ func (s *service) httpTarget(ctx context.Context, v string) (string, error) {
 	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
 		return "", fmt.Errorf("ready.http %q is not an http(s) URL", u)
 	}
-	if !loopback(pu.Hostname()) {
+	if !loopback.Host(pu.Hostname()) {
 		return "", fmt.Errorf("ready.http %q must target 127.0.0.1: write the host as {{ endpoint %q <port> }}", u, s.name)
 	}
 	return u, nil
@@ -415,18 +416,10 @@ func (s *service) tcpTarget(ctx context.Context, v string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("ready.tcp %q: want host:port, a port number, or {{ endpoint %q <port> }}", a, s.name)
 	}
-	if !loopback(h) {
+	if !loopback.Host(h) {
 		return "", fmt.Errorf("ready.tcp %q must target 127.0.0.1: write it as {{ endpoint %q <port> }}", a, s.name)
 	}
 	return a, nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // render expands {{ endpoint }} for this service and those started before it.
