@@ -490,7 +490,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 	for attempt := 0; ; attempt++ {
 		cn := w.conns[ai]
 		w.conns[ai] = nil
-		if cn == nil {
+		if cn == nil && attempt == 0 { // a retry dials: other idle connections may be stale too
 			cn = c.get(ai)
 		}
 		if cn == nil {
