@@ -139,6 +139,40 @@ func TestActionRunStep(t *testing.T) {
 	}
 }
 
+// TestActionRunStepRemovesStaleResults: a results file from an earlier run
+// at the user's results-path must be gone when this run writes none, so the
+// publish step cannot report it as this run's verdict.
+func TestActionRunStepRemovesStaleResults(t *testing.T) {
+	runScript, publishScript := actionScript(t, "run"), actionScript(t, "publish")
+	for _, code := range []int{2, 3} {
+		tmp, work := t.TempDir(), t.TempDir()
+		stale := filepath.Join(work, "results.json")
+		if err := os.WriteFile(stale, []byte(`{"schema":"perfgate/results/v1","verdict":"pass"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fakePerfgate(t, tmp, code, false) // dies before writing results
+		outFile := filepath.Join(tmp, "output")
+		log, rc := runStep(t, runScript, work, map[string]string{
+			"RUNNER_TEMP": tmp, "GITHUB_OUTPUT": outFile, "PERFGATE_CONFIG": "perfgate.yaml", "PERFGATE_RESULTS": "results.json",
+		})
+		if rc != 0 {
+			t.Fatalf("exit %d: run step exited %d:\n%s", code, rc, log)
+		}
+		if _, err := os.Stat(stale); !os.IsNotExist(err) {
+			t.Errorf("exit %d: the stale results file is still there (%v)", code, err)
+		}
+		log, rc = runStep(t, publishScript, work, map[string]string{
+			"RUNNER_TEMP": tmp, "PERFGATE_RESULTS": stale, "PERFGATE_EXIT": string(rune('0' + code)),
+		})
+		if rc != 0 || !strings.Contains(log, "::warning title=perfgate::perfgate run exited "+string(rune('0'+code))+" without writing results") {
+			t.Errorf("exit %d: publish step exited %d:\n%s", code, rc, log)
+		}
+		if _, err := os.Stat(filepath.Join(tmp, "args-publish")); err == nil {
+			t.Errorf("exit %d: publish ran on stale results", code)
+		}
+	}
+}
+
 func TestActionPublishStep(t *testing.T) {
 	script := actionScript(t, "publish")
 	t.Run("publishes with the token in the environment", func(t *testing.T) {
