@@ -187,15 +187,14 @@ func Publish(ctx context.Context, o Options) (*Report, error) {
 	return p.rep, ctx.Err()
 }
 
+// validate applies the same checks as results.Parse, for results that did
+// not come from a file.
 func validate(res *results.Results) error {
 	if res == nil {
 		return errors.New("no results to publish")
 	}
-	switch res.Verdict {
-	case results.VerdictPass, results.VerdictFail, results.VerdictNoBaseline:
-	default:
-		return fmt.Errorf("results verdict %q is not one of %q, %q, %q; is this a perfgate results file?",
-			res.Verdict, results.VerdictPass, results.VerdictFail, results.VerdictNoBaseline)
+	if err := res.Validate(); err != nil {
+		return fmt.Errorf("results: %w", err)
 	}
 	return nil
 }

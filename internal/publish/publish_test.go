@@ -685,7 +685,9 @@ func TestOutsideActionsPrintsMarkdown(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	for name, res := range map[string]*results.Results{"nil": nil, "bad verdict": {Verdict: "maybe"}} {
+	negative := sampleResults(results.VerdictPass)
+	negative.Scenarios[0].Runs = []results.Run{{Index: 1, Figures: results.Figures{ErrorRate: 2}}}
+	for name, res := range map[string]*results.Results{"nil": nil, "bad verdict": {Verdict: "maybe"}, "bad run": negative} {
 		_, err := Publish(context.Background(), Options{Results: res})
 		if !errors.Is(err, ErrBadInput) {
 			t.Errorf("%s: err %v, want ErrBadInput", name, err)

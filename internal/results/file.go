@@ -74,15 +74,72 @@ func Parse(path string, data []byte) (*Results, error) {
 	if err := dec.Decode(&r); err != nil {
 		return nil, &FileError{Path: path, Problem: "does not match the results schema: " + jsonWhere(data, err), Err: err}
 	}
-	for i, s := range r.Scenarios {
-		if s.Name == "" {
-			return nil, &FileError{Path: path, Problem: fmt.Sprintf("scenarios[%d] has no name", i)}
-		}
-		if s.Requests < 0 || s.ErrorRate < 0 || s.ErrorRate > 1 || s.ThroughputRPS < 0 {
-			return nil, &FileError{Path: path, Problem: fmt.Sprintf("scenario %q has impossible figures (negative counts or an error rate outside 0..1)", s.Name)}
-		}
+	if err := r.Validate(); err != nil {
+		return nil, &FileError{Path: path, Problem: err.Error() + "; is this a perfgate results file, written by `perfgate run --out`?", Err: err}
 	}
 	return &r, nil
+}
+
+// Validate reports the first thing in r that no perfgate run can produce:
+// a verdict other than pass, fail or no-baseline, a scenario without a
+// name, or impossible figures (negative counts, throughput, durations or
+// latencies, an error rate outside 0..1) in a scenario, one of its runs or
+// the warm-up. Parse calls it; so does anything that takes results from
+// elsewhere.
+func (r *Results) Validate() error {
+	if r == nil {
+		return errors.New("no results")
+	}
+	switch r.Verdict {
+	case VerdictPass, VerdictFail, VerdictNoBaseline:
+	default:
+		return fmt.Errorf("verdict %q is not one of %q, %q, %q", r.Verdict, VerdictPass, VerdictFail, VerdictNoBaseline)
+	}
+	for _, part := range []struct {
+		what string
+		scs  []Scenario
+	}{{"scenarios", r.Scenarios}, {"warmup", r.Warmup}} {
+		for i, s := range part.scs {
+			if s.Name == "" {
+				return fmt.Errorf("%s[%d] has no name", part.what, i)
+			}
+			if p := figuresProblem(s.Figures); p != "" {
+				return fmt.Errorf("%s: scenario %q has impossible figures: %s", part.what, s.Name, p)
+			}
+			for j, run := range s.Runs {
+				if p := figuresProblem(run.Figures); p != "" {
+					return fmt.Errorf("%s: scenario %q, runs[%d] has impossible figures: %s", part.what, s.Name, j, p)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// figuresProblem says what is impossible in f, or "".
+func figuresProblem(f Figures) string {
+	e := f.Errors
+	l := f.LatencyMS
+	switch {
+	case f.Requests < 0:
+		return fmt.Sprintf("requests %d is negative", f.Requests)
+	case f.DurationS < 0:
+		return fmt.Sprintf("duration_s %v is negative", f.DurationS)
+	case f.ThroughputRPS < 0:
+		return fmt.Sprintf("throughput_rps %v is negative", f.ThroughputRPS)
+	case !(f.ErrorRate >= 0 && f.ErrorRate <= 1):
+		return fmt.Sprintf("error_rate %v is outside 0..1", f.ErrorRate)
+	case e.Timeout < 0 || e.Refused < 0 || e.Reset < 0 || e.Status < 0 || e.Other < 0:
+		return "an error count is negative"
+	case l.P50 < 0 || l.P90 < 0 || l.P95 < 0 || l.P99 < 0 || l.Max < 0 || l.Mean < 0:
+		return "a latency is negative"
+	}
+	for code, n := range f.StatusCounts {
+		if n < 0 {
+			return fmt.Sprintf("status_counts[%q] is negative", code)
+		}
+	}
+	return ""
 }
 
 // jsonWhere turns a JSON error's offset into line:column.

@@ -37,8 +37,16 @@ func TestParseErrors(t *testing.T) {
 		{"future", `{"schema": "perfgate/results/v9"}`, "upgrade perfgate"},
 		{"other", `{"schema": "k6"}`, "another perfgate"},
 		{"wrong type", "{\"schema\": \"perfgate/results/v1\",\n \"scenarios\": 5}", "line 2"},
-		{"no name", `{"schema": "perfgate/results/v1", "scenarios": [{"requests": 1}]}`, "has no name"},
-		{"bad rate", `{"schema": "perfgate/results/v1", "scenarios": [{"name": "a", "error_rate": 2}]}`, "impossible"},
+		{"no name", `{"schema": "perfgate/results/v1", "verdict": "pass", "scenarios": [{"requests": 1}]}`, "has no name"},
+		{"bad rate", `{"schema": "perfgate/results/v1", "verdict": "pass", "scenarios": [{"name": "a", "error_rate": 2}]}`, "impossible"},
+		{"no verdict", `{"schema": "perfgate/results/v1", "scenarios": []}`, `verdict "" is not one of`},
+		{"weird verdict", `{"schema": "perfgate/results/v1", "verdict": "weird", "scenarios": []}`, `verdict "weird" is not one of "pass", "fail", "no-baseline"`},
+		{"run error rate", `{"schema": "perfgate/results/v1", "verdict": "pass", "scenarios": [{"name": "a", "runs": [{"index": 1, "error_rate": 0.1}, {"index": 2, "error_rate": 1.5}]}]}`, `scenario "a", runs[1] has impossible figures: error_rate 1.5 is outside 0..1`},
+		{"run negative rps", `{"schema": "perfgate/results/v1", "verdict": "fail", "scenarios": [{"name": "a", "runs": [{"index": 1, "throughput_rps": -3}]}]}`, "throughput_rps -3 is negative"},
+		{"run negative latency", `{"schema": "perfgate/results/v1", "verdict": "fail", "scenarios": [{"name": "a", "runs": [{"index": 1, "latency_ms": {"p99": -1}}]}]}`, "a latency is negative"},
+		{"run negative requests", `{"schema": "perfgate/results/v1", "verdict": "no-baseline", "scenarios": [{"name": "a", "runs": [{"index": 1, "requests": -1}]}]}`, "requests -1 is negative"},
+		{"negative status count", `{"schema": "perfgate/results/v1", "verdict": "pass", "scenarios": [{"name": "a", "status_counts": {"200": -5}}]}`, `status_counts["200"] is negative`},
+		{"warmup", `{"schema": "perfgate/results/v1", "verdict": "pass", "warmup": [{"name": "a", "error_rate": -1}], "scenarios": []}`, "warmup: scenario \"a\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
