@@ -42,6 +42,7 @@ import (
 
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/report/num"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -247,7 +248,7 @@ func ceilingCheck(sc results.Scenario, th Thresholds, base *baseline.Baseline) r
 		Gate:       GateErrorRateMax,
 		Current:    finite(sc.ErrorRate),
 		Threshold:  th.ErrorRateMax,
-		Rule:       "<= " + Pct(th.ErrorRateMax),
+		Rule:       "<= " + pct(th.ErrorRateMax),
 		SamplesCur: len(sc.Runs),
 	}
 	if base != nil {
@@ -260,7 +261,7 @@ func ceilingCheck(sc results.Scenario, th Thresholds, base *baseline.Baseline) r
 	ch.ChangeLow, ch.ChangeHigh = ch.Change, ch.Change
 	if ch.Current > th.ErrorRateMax {
 		ch.Status = results.CheckFail
-		ch.Note = fmt.Sprintf("error rate %s over %d requests is above the %s ceiling", Pct(ch.Current), sc.Requests, Pct(th.ErrorRateMax))
+		ch.Note = fmt.Sprintf("error rate %s over %d requests is above the %s ceiling", pct(ch.Current), sc.Requests, pct(th.ErrorRateMax))
 	} else {
 		ch.Status = results.CheckPass
 	}
@@ -334,11 +335,11 @@ func (j *judge) check(scenario string, g metricGate, xs, ys []float64) results.C
 	}
 	switch {
 	case g.absolute:
-		ch.Rule = "rise <= " + PP(g.threshold)
+		ch.Rule = "rise <= " + pp(g.threshold)
 	case g.lowerBad:
-		ch.Rule = "drop <= " + Pct(g.threshold)
+		ch.Rule = "drop <= " + pct(g.threshold)
 	default:
-		ch.Rule = "rise <= " + Pct(g.threshold)
+		ch.Rule = "rise <= " + pct(g.threshold)
 	}
 	ch.Baseline = baseline.Median(xs)
 	ch.Current = baseline.Median(ys)
@@ -390,17 +391,17 @@ func (j *judge) check(scenario string, g metricGate, xs, ys []float64) results.C
 	if g.lowerBad {
 		bad = ch.Change < -g.threshold
 	}
-	word, unit := "rose", Pct
+	word, unit := "rose", pct
 	if g.lowerBad {
 		word = "dropped"
 	}
 	if g.absolute {
-		unit = PP
+		unit = pp
 	}
 	switch {
 	case ch.Significant && bad:
 		ch.Status = results.CheckFail
-		ch.Note = fmt.Sprintf("%s %s by %s (p=%s), beyond the %s allowed", g.metric, word, unit(math.Abs(ch.Change)), PValue(ch.PValue), unit(g.threshold))
+		ch.Note = fmt.Sprintf("%s %s by %s (p=%s), beyond the %s allowed", g.metric, word, unit(math.Abs(ch.Change)), num.PValue(ch.PValue), unit(g.threshold))
 	case !ch.Significant:
 		ch.Status = results.CheckPass
 		ch.Note = "no significant change"
@@ -421,7 +422,7 @@ func insufficientNote(n1, n2 int, alpha float64) string {
 		equal++
 	}
 	msg := fmt.Sprintf("%d baseline + %d current runs cannot show a change at alpha %s (best possible p = %s); ",
-		n1, n2, strconv.FormatFloat(alpha, 'g', -1, 64), PValue(minPValue(n1, n2)))
+		n1, n2, strconv.FormatFloat(alpha, 'g', -1, 64), num.PValue(minPValue(n1, n2)))
 	if need > 0 && need <= 20 && need != equal {
 		return msg + fmt.Sprintf("this run needs ≥ %d runs, or use load.repeat ≥ %d for both baseline and run", need, equal)
 	}
@@ -456,25 +457,10 @@ func finite(x float64) float64 {
 	return x
 }
 
-// Pct formats a fraction as a percentage with up to two decimals: 0.05 →
-// "5%", 0.125 → "12.5%".
-func Pct(f float64) string {
-	return strconv.FormatFloat(math.Round(f*1e4)/1e2, 'f', -1, 64) + "%"
-}
-
-// PP formats an absolute difference of rates in percentage points: 0.005 →
-// "0.5pp".
-func PP(f float64) string {
-	return strconv.FormatFloat(math.Round(f*1e4)/1e2, 'f', -1, 64) + "pp"
-}
-
-// PValue formats a p-value with three significant decimals ("0.008").
-func PValue(p float64) string {
-	if p < 0.001 {
-		return "<0.001"
-	}
-	return strconv.FormatFloat(p, 'f', 3, 64)
-}
+// pct and pp are the prose formats of a fraction and of a difference of
+// rates: "12.5%", "0.5pp".
+func pct(f float64) string { return num.Percent(f, -1) }
+func pp(f float64) string  { return num.Points(f, -1) }
 
 // CandidateError says why a run should not become a baseline.
 type CandidateError struct {
@@ -506,7 +492,7 @@ func CheckCandidate(gates config.Gates, cur *results.Results) error {
 			continue
 		}
 		if sc.ErrorRate > th.ErrorRateMax {
-			p = append(p, fmt.Sprintf("scenario %q has error rate %s, above its %s ceiling", sc.Name, Pct(sc.ErrorRate), Pct(th.ErrorRateMax)))
+			p = append(p, fmt.Sprintf("scenario %q has error rate %s, above its %s ceiling", sc.Name, pct(sc.ErrorRate), pct(th.ErrorRateMax)))
 		}
 	}
 	if len(p) == 0 {

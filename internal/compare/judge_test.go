@@ -247,8 +247,8 @@ func TestJudgeErrorRate(t *testing.T) {
 		{"above ceiling with 5 runs", 0, 0.02, 5, config.Gates{}, results.CheckFail, results.CheckFail},
 		{"rise under ceiling", 0.001, 0.008, 5, config.Gates{}, results.CheckPass, results.CheckFail},
 		{"small rise", 0.001, 0.004, 5, config.Gates{}, results.CheckPass, results.CheckPass},
-		{"ceiling raised", 0, 0.02, 5, config.Gates{Default: config.Gate{ErrorRateMax: pct(0.05), ErrorRateRise: pct(0.05)}}, results.CheckPass, results.CheckPass},
-		{"ceiling per scenario", 0, 0.02, 5, config.Gates{Default: config.Gate{ErrorRateMax: pct(0.05)}, Scenarios: map[string]config.Gate{"s": {ErrorRateMax: pct(0.01)}}}, results.CheckFail, results.CheckFail},
+		{"ceiling raised", 0, 0.02, 5, config.Gates{Default: config.Gate{ErrorRateMax: pctOf(0.05), ErrorRateRise: pctOf(0.05)}}, results.CheckPass, results.CheckPass},
+		{"ceiling per scenario", 0, 0.02, 5, config.Gates{Default: config.Gate{ErrorRateMax: pctOf(0.05)}, Scenarios: map[string]config.Gate{"s": {ErrorRateMax: pctOf(0.01)}}}, results.CheckFail, results.CheckFail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -287,13 +287,13 @@ func TestJudgeErrorRate(t *testing.T) {
 	}
 }
 
-func pct(f float64) *config.Percent { p := config.Percent(f); return &p }
+func pctOf(f float64) *config.Percent { p := config.Percent(f); return &p }
 
 func TestResolve(t *testing.T) {
 	g := config.Gates{
-		Default: config.Gate{ThroughputDrop: pct(0.1), LatencyRise: map[string]*config.Percent{"p90": pct(0.2)}},
+		Default: config.Gate{ThroughputDrop: pctOf(0.1), LatencyRise: map[string]*config.Percent{"p90": pctOf(0.2)}},
 		Scenarios: map[string]config.Gate{
-			"slow": {LatencyRise: map[string]*config.Percent{"p99": pct(0.5)}, ErrorRateMax: pct(0.1)},
+			"slow": {LatencyRise: map[string]*config.Percent{"p99": pctOf(0.5)}, ErrorRateMax: pctOf(0.1)},
 		},
 	}
 	d := Resolve(config.Gates{}, "x")
@@ -507,18 +507,7 @@ func TestCheckCandidate(t *testing.T) {
 			t.Errorf("%q lacks %q", err, want)
 		}
 	}
-	if err := CheckCandidate(config.Gates{Default: config.Gate{ErrorRateMax: pct(0.5)}}, run(scen("s", 0.2, 1, 2))); err != nil {
+	if err := CheckCandidate(config.Gates{Default: config.Gate{ErrorRateMax: pctOf(0.5)}}, run(scen("s", 0.2, 1, 2))); err != nil {
 		t.Errorf("raised ceiling: %v", err)
-	}
-}
-
-func TestFormatters(t *testing.T) {
-	for _, tt := range []struct{ got, want string }{
-		{Pct(0.05), "5%"}, {Pct(0.125), "12.5%"}, {Pct(0.07), "7%"}, {Pct(0.2481), "24.81%"},
-		{PP(0.005), "0.5pp"}, {PValue(0.00794), "0.008"}, {PValue(0.0001), "<0.001"}, {PValue(1), "1.000"},
-	} {
-		if tt.got != tt.want {
-			t.Errorf("got %q, want %q", tt.got, tt.want)
-		}
 	}
 }

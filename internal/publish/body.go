@@ -105,51 +105,29 @@ func Body(res *results.Results, o BodyOptions) (body string, truncated bool) {
 	return h + cutMarkdown(m, room) + note + t, true
 }
 
+// writeVerdict writes the heading (report.VerdictHeadline, with the
+// config's name), its notes and the failed checks.
 func writeVerdict(b *strings.Builder, res *results.Results) {
-	name := inline(res.Name, 100)
-	if name == "" {
-		name = "perfgate"
+	name := "perfgate"
+	if n := inline(res.Name, 100); n != "" {
+		name += " " + n
 	}
-	var failed, judged, insufficient int
+	h := report.VerdictHeadline(res)
+	fmt.Fprintf(b, "### %s %s: %s", h.Icon, name, h.Title)
+	if h.Summary != "" {
+		b.WriteString(" — " + h.Summary)
+	}
+	b.WriteString("\n")
+	if len(h.Notes) > 0 {
+		b.WriteString("\n" + strings.Join(h.Notes, " · ") + "\n")
+	}
 	var fails []results.Check
 	if c := res.Comparison; c != nil {
 		for _, ch := range c.Checks {
-			switch ch.Status {
-			case results.CheckFail:
-				failed++
-				judged++
+			if ch.Status == results.CheckFail {
 				fails = append(fails, ch)
-			case results.CheckPass:
-				judged++
-			case results.CheckInsufficient:
-				insufficient++
 			}
 		}
-	}
-	switch res.Verdict {
-	case results.VerdictFail:
-		fmt.Fprintf(b, "### ❌ perfgate: performance regression in %s\n\n", name)
-		if judged > 0 {
-			fmt.Fprintf(b, "**Verdict: fail** — %d of %d checks failed.\n", failed, judged)
-		} else {
-			b.WriteString("**Verdict: fail**\n")
-		}
-	case results.VerdictPass:
-		fmt.Fprintf(b, "### ✅ perfgate: %s passed\n\n", name)
-		if judged > 0 {
-			fmt.Fprintf(b, "**Verdict: pass** — all %d checks passed.\n", judged)
-		} else {
-			b.WriteString("**Verdict: pass**\n")
-		}
-	default:
-		fmt.Fprintf(b, "### ⚪ perfgate: %s has no baseline\n\n", name)
-		b.WriteString("**Verdict: no baseline** — nothing to compare against yet; the figures below were recorded, not judged.\n")
-	}
-	if insufficient > 0 {
-		fmt.Fprintf(b, "%d checks had too few runs to judge (not counted as failures).\n", insufficient)
-	}
-	if res.Interrupted {
-		b.WriteString("\n> [!WARNING]\n> The run was interrupted: figures cover only what was measured before it stopped.\n")
 	}
 	const maxListed = 10
 	if len(fails) > 0 {
@@ -166,32 +144,27 @@ func writeVerdict(b *strings.Builder, res *results.Results) {
 
 // describeCheck says in one line what a failed check saw.
 func describeCheck(ch results.Check) string {
-	s := fmt.Sprintf("%s **%s**: %s", inline(ch.Scenario, 80), inline(ch.Metric, 32), formatChange(ch))
+	if ch.Metric == "" {
+		return inline(ch.Scenario, 80) + ": " + inline(ch.Note, 300)
+	}
+	s := fmt.Sprintf("%s **%s**: %s", inline(ch.Scenario, 80), inline(ch.Metric, 32), changeLine(ch, " → "))
 	if ch.Rule != "" {
 		s += " (gate: " + inline(ch.Rule, 60) + ")"
 	}
 	return s
 }
 
-// FormatChange renders a check's change: percentage points for error_rate,
-// a relative change otherwise.
-func formatChange(ch results.Check) string {
-	if ch.Metric == "error_rate" {
-		return fmt.Sprintf("%s → %s (%+.2f pp)", pct(ch.Baseline), pct(ch.Current), ch.Change*100)
+// changeLine is "baseline → current (change)" in report's formats; arrow
+// separates the two values.
+func changeLine(ch results.Check, arrow string) string {
+	s := report.FormatValue(ch.Metric, ch.Current)
+	if ch.SamplesBase > 0 || ch.Baseline != 0 {
+		s = report.FormatValue(ch.Metric, ch.Baseline) + arrow + s
 	}
-	return fmt.Sprintf("%s → %s (%+.1f%%)", num(ch.Baseline), num(ch.Current), ch.Change*100)
-}
-
-func pct(f float64) string { return strconv.FormatFloat(f*100, 'f', 2, 64) + "%" }
-
-func num(f float64) string {
-	switch {
-	case f >= 100:
-		return strconv.FormatFloat(f, 'f', 0, 64)
-	case f >= 10:
-		return strconv.FormatFloat(f, 'f', 1, 64)
+	if c := report.FormatChange(ch); c != "—" {
+		s += " (" + c + ")"
 	}
-	return strconv.FormatFloat(f, 'f', 2, 64)
+	return s
 }
 
 func writeWarnings(b *strings.Builder, res *results.Results) {

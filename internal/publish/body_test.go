@@ -6,6 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -95,9 +96,9 @@ func TestBodyConfigPathInHint(t *testing.T) {
 
 func TestBodyVerdicts(t *testing.T) {
 	for _, c := range []struct{ verdict, want string }{
-		{results.VerdictPass, "Verdict: pass** — all 2 checks passed"},
-		{results.VerdictFail, "Verdict: fail** — 1 of 2 checks failed"},
-		{results.VerdictNoBaseline, "Verdict: no baseline"},
+		{results.VerdictPass, "\n### ✅ perfgate api: PASS — 2 checks passed\n"},
+		{results.VerdictFail, "\n### ❌ perfgate api: FAIL — 1 regression in 1 scenario\n\n- login **p99**: 12.0 ms → 15.0 ms (+25.0%) (gate: rise \\<= 10%)\n"},
+		{results.VerdictNoBaseline, "\n### ⚪ perfgate api: NO BASELINE — nothing judged\n"},
 	} {
 		body, cut := Body(sampleResults(c.verdict), BodyOptions{})
 		if cut || !strings.Contains(body, c.want) {
@@ -108,6 +109,26 @@ func TestBodyVerdicts(t *testing.T) {
 		if !strings.HasPrefix(lines[1], "### ") {
 			t.Errorf("%s: second line %q is not the verdict heading", c.verdict, lines[1])
 		}
+	}
+	// No baseline, but the error-rate ceiling was judged: said so, as in
+	// the reports.
+	nb := sampleResults(results.VerdictNoBaseline)
+	nb.Comparison = &results.Comparison{Alpha: 0.05, Checks: []results.Check{
+		{Scenario: "login", Metric: "error_rate", Gate: "error_rate_max", Rule: "<= 1%", Status: results.CheckPass, SamplesCur: 5},
+	}}
+	body, _ := Body(nb, BodyOptions{})
+	if want := "### ⚪ perfgate api: NO BASELINE — only the error-rate ceiling was judged\n"; !strings.Contains(body, want) || strings.Contains(body, "not judged") {
+		t.Errorf("no baseline with a judged ceiling: body lacks %q:\n%s", want, body)
+	}
+	if h := report.VerdictHeadline(nb); !strings.Contains(body, h.Title+" — "+h.Summary) {
+		t.Errorf("the comment's heading is not report's headline %+v", h)
+	}
+	// A baselined scenario that was not measured is listed with its note.
+	gone := sampleResults(results.VerdictFail)
+	gone.Comparison.Checks = append(gone.Comparison.Checks, results.Check{Scenario: "gone", Status: results.CheckFail, Note: "in the baseline but not measured in this run", SamplesBase: 5})
+	body, _ = Body(gone, BodyOptions{})
+	if want := "FAIL — 1 regression in 1 scenario, 1 baseline scenario not measured\n"; !strings.Contains(body, want) || !strings.Contains(body, "\n- gone: in the baseline but not measured in this run\n") {
+		t.Errorf("missing scenario:\n%s", body)
 	}
 	res := sampleResults(results.VerdictPass)
 	res.Interrupted = true
@@ -133,7 +154,7 @@ func TestBodyTruncation(t *testing.T) {
 		if !cut || len(body) > max || !utf8.ValidString(body) {
 			t.Fatalf("limit %d: cut=%v len=%d valid=%v", limit, cut, len(body), utf8.ValidString(body))
 		}
-		for _, want := range []string{Marker("api") + "\n", "Verdict: fail", "cut to fit", "actions/runs/1"} {
+		for _, want := range []string{Marker("api") + "\n", "### ❌ perfgate api: FAIL", "cut to fit", "actions/runs/1"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("limit %d: truncated body lacks %q", limit, want)
 			}

@@ -247,9 +247,12 @@ func (p *publisher) annotate(res *results.Results) {
 			if ch.Status != results.CheckFail {
 				continue
 			}
-			msg := fmt.Sprintf("%s %s regressed: %s", ch.Scenario, ch.Metric, plainChange(ch))
-			if ch.Rule != "" {
-				msg += " (gate: " + ch.Rule + ")"
+			msg := ch.Scenario + ": " + ch.Note
+			if ch.Metric != "" {
+				msg = fmt.Sprintf("%s %s regressed: %s", ch.Scenario, ch.Metric, changeLine(ch, " -> "))
+				if ch.Rule != "" {
+					msg += " (gate: " + ch.Rule + ")"
+				}
 			}
 			as = append(as, ghactions.Annotation{Level: ghactions.LevelError, Title: "perfgate " + name + ": regression", Message: msg})
 		}
@@ -277,13 +280,6 @@ func (p *publisher) annotate(res *results.Results) {
 		a.Title, a.Message = p.scrub.s(a.Title), p.scrub.s(a.Message)
 		p.annotation(a)
 	}
-}
-
-func plainChange(ch results.Check) string {
-	if ch.Metric == "error_rate" {
-		return fmt.Sprintf("%.2f%% -> %.2f%% (%+.2f pp)", ch.Baseline*100, ch.Current*100, ch.Change*100)
-	}
-	return fmt.Sprintf("%s -> %s (%+.1f%%)", num(ch.Baseline), num(ch.Current), ch.Change*100)
 }
 
 // comment creates or updates the PR comment; every failure is a warning.

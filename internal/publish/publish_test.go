@@ -32,8 +32,8 @@ func sampleResults(verdict string) *results.Results {
 			st = results.CheckFail
 		}
 		r.Comparison = &results.Comparison{Baseline: "baselines/api.json", Alpha: 0.05, Checks: []results.Check{
-			{Scenario: "login", Metric: "p99", Baseline: 12, Current: 15, Change: 0.25, Rule: "rise <= 10%", Status: st},
-			{Scenario: "login", Metric: "throughput_rps", Baseline: 900, Current: 895, Change: -0.005, Rule: "drop <= 5%", Status: results.CheckPass},
+			{Scenario: "login", Metric: "p99", Gate: "latency_rise", Baseline: 12, Current: 15, Change: 0.25, Rule: "rise <= 10%", Status: st, Significant: true, PValue: 0.008, SamplesBase: 5, SamplesCur: 5},
+			{Scenario: "login", Metric: "throughput_rps", Gate: "throughput_drop", Baseline: 900, Current: 895, Change: -0.005, Rule: "drop <= 5%", Status: results.CheckPass, PValue: 0.4, SamplesBase: 5, SamplesCur: 5},
 		}}
 	}
 	return r
@@ -161,7 +161,7 @@ func TestFirstPublishCreatesSecondEdits(t *testing.T) {
 			if len(cs) != 1 || !strings.HasPrefix(cs[0].Body, "<!-- perfgate:api -->\n") {
 				t.Fatalf("comments after first publish: %+v", cs)
 			}
-			if !strings.Contains(cs[0].Body, "Verdict: fail") || !strings.Contains(cs[0].Body, "https://github.example/acme/shop/actions/runs/777") {
+			if !strings.Contains(cs[0].Body, "perfgate api: FAIL — 1 regression") || !strings.Contains(cs[0].Body, "https://github.example/acme/shop/actions/runs/777") {
 				t.Errorf("body lacks verdict or run link:\n%s", cs[0].Body)
 			}
 
@@ -170,7 +170,7 @@ func TestFirstPublishCreatesSecondEdits(t *testing.T) {
 				t.Fatalf("second publish: %+v (first id %d)", rep2, rep.CommentID)
 			}
 			cs = h.gh.list(42)
-			if len(cs) != 1 || !strings.Contains(cs[0].Body, "Verdict: pass") {
+			if len(cs) != 1 || !strings.Contains(cs[0].Body, "perfgate api: PASS") {
 				t.Fatalf("comments after second publish: %+v", cs)
 			}
 			if n := h.gh.count("POST"); n != 1 {
@@ -339,7 +339,7 @@ func TestPermissionErrorsFallBackToSummary(t *testing.T) {
 			if len(rep.Warnings) == 0 || !strings.Contains(h.stdout.String(), "::warning title=perfgate publish::could not") {
 				t.Errorf("no warning annotation; stdout:\n%s", h.stdout.String())
 			}
-			if !rep.SummaryWritten || !strings.Contains(readFile(t, h.summary), "Verdict: fail") {
+			if !rep.SummaryWritten || !strings.Contains(readFile(t, h.summary), "perfgate api: FAIL — 1 regression") {
 				t.Errorf("summary not written: %+v", rep)
 			}
 			if got := parseOutputs(t, readFile(t, h.outputs))["verdict"]; got != "fail" {
@@ -563,7 +563,7 @@ func TestOutputsAndSummary(t *testing.T) {
 	if strings.Contains(sum, "<!-- perfgate:") {
 		t.Error("the summary carries the comment marker")
 	}
-	for _, want := range []string{"performance regression", "Verdict: fail", "AMD EPYC 7763", "somaxconn", "4096", "1024 soft / 524288 hard", "go1.26.8",
+	for _, want := range []string{"perfgate api: FAIL — 1 regression in 1 scenario", "login **p99**: 12.0 ms → 15.0 ms", "AMD EPYC 7763", "somaxconn", "4096", "1024 soft / 524288 hard", "go1.26.8",
 		"perfgate baseline update -c perfgate.yaml", "git add baselines/", "actions/runs/777"} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum)
@@ -588,7 +588,7 @@ func TestAnnotations(t *testing.T) {
 	h.publish(res)
 	lines := strings.Split(strings.TrimRight(h.stdout.String(), "\n"), "\n")
 	want := []string{
-		"::error title=perfgate api%2Cv2%3A main%3A regression::log%25in%0D%0A::error::injected p99 regressed: 12.0 -> 15.0 (+25.0%25) (gate: rise <= 10%25)",
+		"::error title=perfgate api%2Cv2%3A main%3A regression::log%25in%0D%0A::error::injected p99 regressed: 12.0 ms -> 15.0 ms (+25.0%25) (gate: rise <= 10%25)",
 		"::warning title=perfgate api%2Cv2%3A main::only 2 runs:%0Anot enough",
 	}
 	if fmt.Sprint(lines) != fmt.Sprint(want) {
@@ -673,7 +673,7 @@ func TestOutsideActionsPrintsMarkdown(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 	out := h.stdout.String()
-	if !strings.HasPrefix(out, "<!-- perfgate:api -->\n") || !strings.Contains(out, "Verdict: fail") {
+	if !strings.HasPrefix(out, "<!-- perfgate:api -->\n") || !strings.Contains(out, "perfgate api: FAIL — 1 regression") {
 		t.Errorf("stdout:\n%s", out)
 	}
 	if strings.Contains(out, "::") {

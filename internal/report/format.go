@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/perfgate/perfgate/internal/report/num"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -23,50 +24,36 @@ func isAbsolute(c results.Check) bool {
 	return c.Metric == "error_rate" || c.Gate == gateErrorRateRise || c.Gate == gateErrorRateMax
 }
 
-// fValue formats a metric's value with its unit.
-func fValue(metric string, v float64) string {
+// FormatValue formats a metric's value with its unit: "752.0 req/s",
+// "3.00%" (error rate), "1.33 ms"; "—" for no metric. It is the number
+// format of every report and of the PR comment.
+func FormatValue(metric string, v float64) string {
 	switch metric {
 	case "throughput_rps":
 		return strconv.FormatFloat(v, 'f', 1, 64) + " req/s"
 	case "error_rate":
-		return fPct(v, 2)
+		return num.Percent(v, 2)
 	case "":
 		return "—"
 	}
-	return fMS(v) + " ms"
+	return num.Value(v) + " ms"
 }
 
-// fMS formats milliseconds with three significant-ish digits.
-func fMS(v float64) string {
-	switch {
-	case v >= 100:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case v >= 10:
-		return strconv.FormatFloat(v, 'f', 1, 64)
-	default:
-		return strconv.FormatFloat(v, 'f', 2, 64)
-	}
+// fMS formats milliseconds (num.Value).
+func fMS(v float64) string { return num.Value(v) }
+
+// scenarioLevel reports whether c is about a whole scenario (absent from
+// the baseline or from the run) rather than one metric.
+func scenarioLevel(c results.Check) bool {
+	return c.Status == results.CheckMissing || (c.Gate == "" && c.Metric == "")
 }
 
-// fPct formats a fraction as a percentage with dec decimals.
-func fPct(f float64, dec int) string {
-	return strconv.FormatFloat(f*100, 'f', dec, 64) + "%"
-}
-
-// fSigned formats a change: relative as "+1.2%", absolute as "+0.50pp".
-func fSigned(v float64, absolute bool) string {
-	if v == 0 {
-		v = 0 // no "-0"
-	}
-	if absolute {
-		return fmt.Sprintf("%+.2fpp", v*100)
-	}
-	return fmt.Sprintf("%+.1f%%", v*100)
-}
-
-// fChange is the change with its confidence interval, e.g.
-// "-24.8% [-26.1%, -23.0%]"; "—" where no change applies.
-func fChange(c results.Check) string {
+// FormatChange formats a check's change with its confidence interval, e.g.
+// "-24.8% [-26.1%, -23.0%]", or "+2.90pp [...]" for the error rate (an
+// absolute change); "—" where no change applies (a missing scenario, the
+// error-rate ceiling, no runs on one side). It is the change format of
+// every report and of the PR comment.
+func FormatChange(c results.Check) string {
 	switch {
 	case scenarioLevel(c):
 		return "—"
@@ -76,17 +63,11 @@ func fChange(c results.Check) string {
 		return "—"
 	}
 	abs := isAbsolute(c)
-	s := fSigned(c.Change, abs)
+	s := num.Signed(c.Change, abs)
 	if c.Confidence > 0 {
-		s += " [" + fSigned(c.ChangeLow, abs) + ", " + fSigned(c.ChangeHigh, abs) + "]"
+		s += " [" + num.Signed(c.ChangeLow, abs) + ", " + num.Signed(c.ChangeHigh, abs) + "]"
 	}
 	return s
-}
-
-// scenarioLevel reports whether c is about a whole scenario (absent from
-// the baseline or from the run) rather than one metric.
-func scenarioLevel(c results.Check) bool {
-	return c.Status == results.CheckMissing || (c.Gate == "" && c.Metric == "")
 }
 
 // fPValue is the p-value when the change is significant, "~ (p)" when it is
@@ -96,16 +77,9 @@ func fPValue(c results.Check) string {
 	case scenarioLevel(c), c.Status == results.CheckInsufficient, c.Gate == gateErrorRateMax:
 		return "—"
 	case c.Significant:
-		return fP(c.PValue)
+		return num.PValue(c.PValue)
 	}
-	return "~ (" + fP(c.PValue) + ")"
-}
-
-func fP(p float64) string {
-	if p < 0.001 {
-		return "<0.001"
-	}
-	return strconv.FormatFloat(p, 'f', 3, 64)
+	return "~ (" + num.PValue(c.PValue) + ")"
 }
 
 // fRule is what the check holds the metric to.

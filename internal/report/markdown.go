@@ -10,11 +10,13 @@ import (
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
 
+	"github.com/perfgate/perfgate/internal/report/num"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
 // Markdown renders res as GitHub-flavoured Markdown: the verdict line first
-// ("**perfgate: ✅ PASS**", "**perfgate: ❌ FAIL — 2 regressions**"), then
+// (VerdictHeadline: "**perfgate: ✅ PASS — 14 checks passed**",
+// "**perfgate: ❌ FAIL — 2 regressions in 1 scenario**"), then
 // the table of checks when res.Comparison is set, notes and warnings, and
 // the measured figures per scenario (folded away under a verdict, shown
 // plainly without one). Every text from a config or a host (scenario names,
@@ -61,8 +63,8 @@ func markdownTables(res *results.Results, warnings bool) string {
 		t.AppendRow(table.Row{
 			// Only the scenario name comes from outside; the other cells
 			// are numbers and fixed words, safe as they are.
-			mdCell(ch.Scenario), fMetric(ch), fBase(ch), fValue(ch.Metric, ch.Current),
-			fChange(ch), fPValue(ch), fRule(ch), markdownStatus(ch.Status),
+			mdCell(ch.Scenario), fMetric(ch), fBase(ch), FormatValue(ch.Metric, ch.Current),
+			FormatChange(ch), fPValue(ch), fRule(ch), markdownStatus(ch.Status),
 		})
 	}
 	t.SetColumnConfigs([]table.ColumnConfig{
@@ -92,33 +94,7 @@ func markdownTables(res *results.Results, warnings bool) string {
 }
 
 // markdownVerdict is the first line.
-func markdownVerdict(res *results.Results) string {
-	n := tally(res.Comparison)
-	var s string
-	switch verdictOf(res) {
-	case results.VerdictPass:
-		s = "**perfgate: ✅ PASS**"
-	case results.VerdictFail:
-		if n.fail > 0 {
-			s = "**perfgate: ❌ FAIL — " + failCount(res.Comparison) + "**"
-		} else {
-			s = "**perfgate: ❌ FAIL**"
-		}
-	default:
-		if res.Comparison != nil {
-			s = "**perfgate: ⚪ NO BASELINE** — only the error-rate ceiling was judged"
-		} else {
-			s = "**perfgate: ⚪ NO BASELINE** — nothing judged"
-		}
-	}
-	if n.insufficient > 0 {
-		s += " · " + plural(n.insufficient, "check", "checks") + " could not be judged (too few runs)"
-	}
-	if res.Interrupted {
-		s += " · ⚠️ interrupted run"
-	}
-	return s
-}
+func markdownVerdict(res *results.Results) string { return VerdictHeadline(res).Markdown() }
 
 // markdownContext says what was compared: config name, baseline, runs.
 func markdownContext(res *results.Results) string {
@@ -161,7 +137,7 @@ func markdownScenarios(res *results.Results) string {
 	t.AppendHeader(table.Row{"Scenario", "Requests", "Req/s", "Error rate", "p50 ms", "p95 ms", "p99 ms"})
 	for _, s := range res.Scenarios {
 		t.AppendRow(table.Row{
-			mdCell(s.Name), s.Requests, strconv.FormatFloat(s.ThroughputRPS, 'f', 1, 64), fPct(s.ErrorRate, 2),
+			mdCell(s.Name), s.Requests, strconv.FormatFloat(s.ThroughputRPS, 'f', 1, 64), num.Percent(s.ErrorRate, 2),
 			fMS(s.LatencyMS.P50), fMS(s.LatencyMS.P95), fMS(s.LatencyMS.P99),
 		})
 	}

@@ -180,10 +180,10 @@ func TestMarkdownVerdictLine(t *testing.T) {
 	}
 	pass := resultsOf(scenario("s", 0, 1, 2, 3, 4, 5))
 	compare.Apply(config.Gates{}, baseline.FromResults(pass), pass, compare.Options{BaselinePath: "b.json"})
-	if got := first(Markdown(pass)); got != "**perfgate: ✅ PASS**" {
+	if got := first(Markdown(pass)); got != "**perfgate: ✅ PASS — 6 checks passed**" {
 		t.Errorf("pass line: %q", got)
 	}
-	if got := first(Markdown(plain())); !strings.HasPrefix(got, "**perfgate: ⚪ NO BASELINE**") {
+	if got := first(Markdown(plain())); got != "**perfgate: ⚪ NO BASELINE — nothing judged**" {
 		t.Errorf("no-baseline line: %q", got)
 	}
 	if got := Markdown(nil); !strings.Contains(got, "no results") {
@@ -339,7 +339,7 @@ func TestTerminal(t *testing.T) {
 		t.Errorf("newline in a name broke the table:\n%s", ev.String())
 	}
 	var nb bytes.Buffer
-	if err := Checks(&nb, plain(), false); err != nil || !strings.Contains(nb.String(), "no baseline") {
+	if err := Checks(&nb, plain(), false); err != nil || nb.String() != "perfgate: NO BASELINE — nothing judged\n" {
 		t.Errorf("no comparison: %v %q", err, nb.String())
 	}
 }

@@ -42,7 +42,7 @@ func Checks(w io.Writer, res *results.Results, color bool) error {
 	ew := &errWriter{w: w}
 	c := res.Comparison
 	if c == nil {
-		ew.printf("%s\n", paint(color, "perfgate: no baseline — nothing judged", text.FgYellow))
+		ew.printf("%s\n", paint(color, terminalVerdict(res), text.FgYellow))
 		return ew.err
 	}
 	ew.printf("%s\n", paint(color, terminalVerdict(res), verdictColor(verdictOf(res))...))
@@ -59,8 +59,8 @@ func Checks(w io.Writer, res *results.Results, color bool) error {
 	t.AppendHeader(table.Row{"Scenario", "Metric", "Baseline", "Current", "Change [" + confidenceLabel(c.Alpha) + "]", "p", "Rule", "Result"})
 	for _, ch := range c.Checks {
 		t.AppendRow(table.Row{
-			singleLine(ch.Scenario), fMetric(ch), fBase(ch), fValue(ch.Metric, ch.Current),
-			fChange(ch), fPValue(ch), fRule(ch), paint(color, statusWord(ch.Status), statusColor(ch.Status)...),
+			singleLine(ch.Scenario), fMetric(ch), fBase(ch), FormatValue(ch.Metric, ch.Current),
+			FormatChange(ch), fPValue(ch), fRule(ch), paint(color, statusWord(ch.Status), statusColor(ch.Status)...),
 		})
 	}
 	t.SetColumnConfigs([]table.ColumnConfig{
@@ -78,23 +78,8 @@ func Checks(w io.Writer, res *results.Results, color bool) error {
 	return ew.err
 }
 
-// terminalVerdict is e.g. "perfgate: FAIL — 2 regressions".
-func terminalVerdict(res *results.Results) string {
-	n := tally(res.Comparison)
-	var s string
-	switch verdictOf(res) {
-	case results.VerdictFail:
-		s = "perfgate: FAIL — " + failCount(res.Comparison)
-	case results.VerdictPass:
-		s = "perfgate: PASS"
-	default:
-		s = "perfgate: no baseline — only the error-rate ceiling was judged"
-	}
-	if n.insufficient > 0 {
-		s += " (" + plural(n.insufficient, "check", "checks") + " could not be judged: too few runs)"
-	}
-	return s
-}
+// terminalVerdict is e.g. "perfgate: FAIL — 2 regressions in 1 scenario".
+func terminalVerdict(res *results.Results) string { return VerdictHeadline(res).Text() }
 
 // failCount is e.g. "6 regressions in 2 scenarios", with ", 1 baseline
 // scenario not measured" when baselined scenarios were absent from the run.
@@ -134,7 +119,7 @@ func fBase(ch results.Check) string {
 	if ch.SamplesBase == 0 && ch.Baseline == 0 {
 		return "—"
 	}
-	return fValue(ch.Metric, ch.Baseline)
+	return FormatValue(ch.Metric, ch.Baseline)
 }
 
 // note is the explanation of one check that did not pass.

@@ -14,6 +14,7 @@ import (
 	"github.com/jedib0t/go-pretty/v6/text"
 
 	"github.com/perfgate/perfgate/internal/baseline"
+	"github.com/perfgate/perfgate/internal/report/num"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -137,7 +138,7 @@ func JUnit(w io.Writer, res *results.Results) error {
 				tc.Name = fMetric(ch) + " " + fRule(ch)
 			}
 			detail := fmt.Sprintf("baseline %s, current %s, change %s, p %s, %d+%d runs",
-				fBase(ch), fValue(ch.Metric, ch.Current), fChange(ch), fPValue(ch), ch.SamplesBase, ch.SamplesCur)
+				fBase(ch), FormatValue(ch.Metric, ch.Current), FormatChange(ch), fPValue(ch), ch.SamplesBase, ch.SamplesCur)
 			switch ch.Status {
 			case results.CheckFail:
 				typ := "regression"
@@ -204,14 +205,14 @@ func BaselineDiff(w io.Writer, rows []baseline.DiffRow, color bool) error {
 	for _, r := range rows {
 		old, cur, change := "—", "—", "—"
 		if r.HasOld {
-			old = fValue(r.Metric, r.Old)
+			old = FormatValue(r.Metric, r.Old)
 		}
 		if r.HasNew {
-			cur = fValue(r.Metric, r.New)
+			cur = FormatValue(r.Metric, r.New)
 		}
 		switch {
 		case r.ChangeOK:
-			change = fSigned(r.Change, r.Metric == baseline.MetricErrorRate)
+			change = num.Signed(r.Change, r.Metric == baseline.MetricErrorRate)
 		case r.HasOld && !r.HasNew:
 			change = paint(color, "removed", text.FgYellow)
 		case !r.HasOld && r.HasNew:

@@ -1,0 +1,91 @@
+package report
+
+import (
+	"strings"
+
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// Headline is a run's verdict in words: the first line of the terminal
+// report, of the Markdown report and of the PR comment, worded the same in
+// all of them.
+type Headline struct {
+	// Verdict is the verdict shown: the stored one, or derived from the
+	// comparison when the results carry none.
+	Verdict string
+	// Icon is "✅" (pass), "❌" (fail), "⚪" (no baseline).
+	Icon string
+	// Title is "PASS", "FAIL" or "NO BASELINE".
+	Title string
+	// Summary says what the verdict rests on, e.g. "6 regressions in 2
+	// scenarios", "14 checks passed", "only the error-rate ceiling was
+	// judged"; it may be empty.
+	Summary string
+	// Notes qualify it, e.g. "5 checks could not be judged (too few runs)".
+	Notes []string
+}
+
+// VerdictHeadline is the headline of res (which must not be nil).
+func VerdictHeadline(res *results.Results) Headline {
+	n := tally(res.Comparison)
+	h := Headline{Verdict: verdictOf(res)}
+	switch h.Verdict {
+	case results.VerdictPass:
+		h.Icon, h.Title = "✅", "PASS"
+		if n.pass > 0 {
+			h.Summary = plural(n.pass, "check passed", "checks passed")
+		}
+	case results.VerdictFail:
+		h.Icon, h.Title = "❌", "FAIL"
+		if n.fail > 0 {
+			h.Summary = failCount(res.Comparison)
+		}
+	default:
+		h.Icon, h.Title = "⚪", "NO BASELINE"
+		c := res.Comparison
+		switch {
+		case c == nil:
+			h.Summary = "nothing judged"
+		case c.Baseline != "" || !c.BaselineDate.IsZero():
+			h.Summary = "no check could be judged against the baseline; only the error-rate ceiling was judged"
+		default:
+			h.Summary = "only the error-rate ceiling was judged"
+		}
+	}
+	if n.insufficient > 0 {
+		h.Notes = append(h.Notes, plural(n.insufficient, "check", "checks")+" could not be judged (too few runs)")
+	}
+	if res.Interrupted {
+		h.Notes = append(h.Notes, "⚠️ interrupted run")
+	}
+	return h
+}
+
+// Text is the headline as plain text: "perfgate: FAIL — 6 regressions in
+// 2 scenarios · 5 checks could not be judged (too few runs)". Names from
+// configs do not appear in it.
+func (h Headline) Text() string {
+	s := "perfgate: " + h.Title
+	if h.Summary != "" {
+		s += " — " + h.Summary
+	}
+	return s + notesSuffix(h.Notes)
+}
+
+// Markdown is the headline as one line of Markdown: "**perfgate: ❌ FAIL —
+// 6 regressions in 2 scenarios** · 5 checks could not be judged (too few
+// runs)".
+func (h Headline) Markdown() string {
+	s := "**perfgate: " + h.Icon + " " + h.Title
+	if h.Summary != "" {
+		s += " — " + h.Summary
+	}
+	return s + "**" + notesSuffix(h.Notes)
+}
+
+func notesSuffix(notes []string) string {
+	if len(notes) == 0 {
+		return ""
+	}
+	return " · " + strings.Join(notes, " · ")
+}
