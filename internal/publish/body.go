@@ -115,11 +115,15 @@ func writeVerdict(b *strings.Builder, res *results.Results) {
 	h := report.VerdictHeadline(res)
 	fmt.Fprintf(b, "### %s %s: %s", h.Icon, name, h.Title)
 	if h.Summary != "" {
-		b.WriteString(" — " + h.Summary)
+		b.WriteString(" — " + inline(h.Summary, 500))
 	}
 	b.WriteString("\n")
 	if len(h.Notes) > 0 {
-		b.WriteString("\n" + strings.Join(h.Notes, " · ") + "\n")
+		notes := make([]string, len(h.Notes))
+		for i, n := range h.Notes {
+			notes[i] = inline(n, 300)
+		}
+		b.WriteString("\n" + strings.Join(notes, " · ") + "\n")
 	}
 	var fails []results.Check
 	if c := res.Comparison; c != nil {
@@ -267,6 +271,10 @@ func writeNext(b *strings.Builder, res *results.Results, o BodyOptions) {
 		dir = filepath.ToSlash(filepath.Join(d, "baselines")) + "/"
 	}
 	b.WriteString("\n**What to do next**\n\n")
+	if res.Interrupted {
+		b.WriteString("- The run did not finish, so there is no verdict to trust: see the warnings above and the job's log, fix the cause and re-run the job.\n")
+		return
+	}
 	switch res.Verdict {
 	case results.VerdictFail:
 		b.WriteString("- Unexpected? Look at the failed checks above and at the run's log; re-run the job to rule out a noisy runner.\n")

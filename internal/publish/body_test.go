@@ -130,10 +130,25 @@ func TestBodyVerdicts(t *testing.T) {
 	if want := "FAIL — 1 regression in 1 scenario, 1 baseline scenario not measured\n"; !strings.Contains(body, want) || !strings.Contains(body, "\n- gone: in the baseline but not measured in this run\n") {
 		t.Errorf("missing scenario:\n%s", body)
 	}
+	// An interrupted run never reads as passed, and says why it stopped.
 	res := sampleResults(results.VerdictPass)
 	res.Interrupted = true
-	if body, _ := Body(res, BodyOptions{}); !strings.Contains(body, "interrupted") {
-		t.Error("an interrupted run is not said so")
+	res.Note = "service auth died (exit status 137)"
+	body, _ = Body(res, BodyOptions{})
+	if want := "\n### ⚠️ perfgate api: INTERRUPTED — the run did not finish: service auth died \\(exit status 137\\)\n"; !strings.Contains(body, want) {
+		t.Errorf("interrupted: body lacks %q:\n%s", want, body)
+	}
+	head := strings.SplitN(body, "| Scenario |", 2)[0] // the table's result column may say PASS
+	for _, bad := range []string{"PASS", "passed", "✅"} {
+		if strings.Contains(head, bad) {
+			t.Errorf("interrupted run reads as passed (%q):\n%s", bad, head)
+		}
+	}
+	if strings.Contains(body, "Nothing to do") {
+		t.Errorf("interrupted run says there is nothing to do:\n%s", body)
+	}
+	if !strings.Contains(body, "not a pass") || !strings.Contains(body, "re-run the job") {
+		t.Errorf("interrupted: no note or next step:\n%s", body)
 	}
 }
 

@@ -13,13 +13,16 @@ type Headline struct {
 	// Verdict is the verdict shown: the stored one, or derived from the
 	// comparison when the results carry none.
 	Verdict string
-	// Icon is "✅" (pass), "❌" (fail), "⚪" (no baseline).
+	// Icon is "✅" (pass), "❌" (fail), "⚪" (no baseline), "⚠️"
+	// (interrupted).
 	Icon string
-	// Title is "PASS", "FAIL" or "NO BASELINE".
+	// Title is "PASS", "FAIL", "NO BASELINE", or "INTERRUPTED" whenever
+	// the run was interrupted (res.Interrupted), whatever its verdict.
 	Title string
 	// Summary says what the verdict rests on, e.g. "6 regressions in 2
 	// scenarios", "14 checks passed", "only the error-rate ceiling was
-	// judged"; it may be empty.
+	// judged", "the run did not finish: <res.Note>"; it may be empty. It
+	// is plain text: Markdown escapes it.
 	Summary string
 	// Notes qualify it, e.g. "5 checks could not be judged (too few runs)".
 	Notes []string
@@ -52,11 +55,23 @@ func VerdictHeadline(res *results.Results) Headline {
 			h.Summary = "only the error-rate ceiling was judged"
 		}
 	}
+	if res.Interrupted {
+		// An incomplete run never reads as passed: what it measured is
+		// shown, but the headline is the interruption.
+		judged := h.Summary
+		h.Icon, h.Title = "⚠️", "INTERRUPTED"
+		h.Summary = "the run did not finish"
+		if note := strings.TrimSpace(res.Note); note != "" {
+			h.Summary += ": " + note
+		}
+		if h.Verdict == results.VerdictFail && judged != "" {
+			h.Notes = append(h.Notes, "the runs that finished already show "+judged)
+		} else {
+			h.Notes = append(h.Notes, "figures cover only the runs that finished; this is not a pass")
+		}
+	}
 	if n.insufficient > 0 {
 		h.Notes = append(h.Notes, plural(n.insufficient, "check", "checks")+" could not be judged (too few runs)")
-	}
-	if res.Interrupted {
-		h.Notes = append(h.Notes, "⚠️ interrupted run")
 	}
 	return h
 }
@@ -69,8 +84,11 @@ func (h Headline) Text() string {
 	if h.Summary != "" {
 		s += " — " + h.Summary
 	}
-	return s + notesSuffix(h.Notes)
+	return singleLine(s + notesSuffix(h.Notes))
 }
+
+// Interrupted reports whether the headline is about an interrupted run.
+func (h Headline) Interrupted() bool { return h.Title == "INTERRUPTED" }
 
 // Markdown is the headline as one line of Markdown: "**perfgate: ❌ FAIL —
 // 6 regressions in 2 scenarios** · 5 checks could not be judged (too few
@@ -78,9 +96,13 @@ func (h Headline) Text() string {
 func (h Headline) Markdown() string {
 	s := "**perfgate: " + h.Icon + " " + h.Title
 	if h.Summary != "" {
-		s += " — " + h.Summary
+		s += " — " + mdText(h.Summary)
 	}
-	return s + "**" + notesSuffix(h.Notes)
+	notes := make([]string, len(h.Notes))
+	for i, n := range h.Notes {
+		notes[i] = mdText(n)
+	}
+	return s + "**" + notesSuffix(notes)
 }
 
 func notesSuffix(notes []string) string {

@@ -191,6 +191,36 @@ func TestMarkdownVerdictLine(t *testing.T) {
 	}
 }
 
+// TestInterruptedHeadline: an interrupted run's headline is the
+// interruption with its note, never a pass, in every format.
+func TestInterruptedHeadline(t *testing.T) {
+	pass := resultsOf(scenario("s", 0, 1, 2, 3, 4, 5))
+	compare.Apply(config.Gates{}, baseline.FromResults(pass), pass, compare.Options{BaselinePath: "b.json"})
+	if pass.Verdict != results.VerdictPass {
+		t.Fatalf("fixture verdict %s", pass.Verdict)
+	}
+	pass.Interrupted = true
+	pass.Note = "service <auth> died"
+	first := func(s string) string { return strings.SplitN(s, "\n", 2)[0] }
+	if got, want := first(Markdown(pass)), "**perfgate: ⚠️ INTERRUPTED — the run did not finish: service &lt;auth&gt; died** · figures cover only the runs that finished; this is not a pass"; got != want {
+		t.Errorf("markdown:\n got %q\nwant %q", got, want)
+	}
+	var out bytes.Buffer
+	if err := Checks(&out, pass, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := first(out.String()), "perfgate: INTERRUPTED — the run did not finish: service <auth> died · figures cover only the runs that finished; this is not a pass"; got != want {
+		t.Errorf("terminal:\n got %q\nwant %q", got, want)
+	}
+	fail := judged()
+	fail.Interrupted = true
+	h := VerdictHeadline(fail)
+	if h.Title != "INTERRUPTED" || h.Verdict != results.VerdictFail || h.Summary != "the run did not finish" ||
+		h.Notes[0] != "the runs that finished already show 6 regressions in 2 scenarios, 1 baseline scenario not measured" {
+		t.Errorf("interrupted failure: %+v", h)
+	}
+}
+
 // unescapedPipes counts "|" not preceded by an odd number of backslashes.
 func unescapedPipes(line string) int {
 	n, bs := 0, 0

@@ -45,7 +45,12 @@ func Checks(w io.Writer, res *results.Results, color bool) error {
 		ew.printf("%s\n", paint(color, terminalVerdict(res), text.FgYellow))
 		return ew.err
 	}
-	ew.printf("%s\n", paint(color, terminalVerdict(res), verdictColor(verdictOf(res))...))
+	h := VerdictHeadline(res)
+	vc := verdictColor(h.Verdict)
+	if h.Interrupted() {
+		vc = text.Colors{text.FgYellow, text.Bold}
+	}
+	ew.printf("%s\n", paint(color, h.Text(), vc...))
 	if c.Baseline != "" || !c.BaselineDate.IsZero() {
 		ew.printf("baseline %s%s, alpha %g\n", singleLine(c.Baseline), dateSuffix(c), c.Alpha)
 	}
