@@ -38,6 +38,9 @@ type Service struct {
 	Process   *ProcessSpec   `yaml:"process"`
 	Container *ContainerSpec `yaml:"container"`
 	Ready     *Ready         `yaml:"ready"`
+	// StopTimeout is how long a stop waits after SIGTERM before SIGKILL
+	// (default 5s); a second Ctrl-C skips it.
+	StopTimeout Duration `yaml:"stop_timeout"`
 
 	Line int `yaml:"-"` // line of the service in the file, for errors
 }

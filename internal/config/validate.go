@@ -234,6 +234,9 @@ func (v *validator) service(i int, s Service, seen map[string]int) {
 			}
 		}
 	}
+	if s.StopTimeout.D() > 10*time.Minute {
+		v.at(p+".stop_timeout", "%s is longer than the limit of 10m", s.StopTimeout)
+	}
 	if r := s.Ready; r != nil {
 		n := 0
 		for _, set := range []bool{r.HTTP != "", r.TCP != "", r.Log != ""} {

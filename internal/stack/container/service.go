@@ -36,12 +36,15 @@ type Service struct {
 	ready *config.Ready
 	c     testcontainers.Container
 	id    string
-	host  bool              // host networking
-	ports map[string]string // "8080/tcp" → host port on 127.0.0.1 (bridge)
-	order []string          // declared ports, normalized, in config order
-	logs  *ready.LogBuffer
-	env   stack.Env
-	info  stack.ServiceInfo
+	host  bool // host networking
+	// stopTimeout is how long Stop lets the container shut down (SIGTERM)
+	// before it is killed.
+	stopTimeout time.Duration
+	ports       map[string]string // "8080/tcp" → host port on 127.0.0.1 (bridge)
+	order       []string          // declared ports, normalized, in config order
+	logs        *ready.LogBuffer
+	env         stack.Env
+	info        stack.ServiceInfo
 
 	bgCancel context.CancelFunc
 	logDone  chan struct{}
@@ -215,7 +218,7 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 
 	s := &Service{
 		p: p, name: svc.Name, ready: svc.Ready, c: c, id: c.GetContainerID(), host: hostNet,
-		ports: map[string]string{}, order: order, logs: ready.NewLogBuffer(p.opts.LogLines, nil), env: env,
+		stopTimeout: stopTimeout(svc), ports: map[string]string{}, order: order, logs: ready.NewLogBuffer(p.opts.LogLines, nil), env: env,
 		logDone: make(chan struct{}), exited: make(chan struct{}),
 		info: stack.ServiceInfo{Name: svc.Name, Provider: "container", Image: img.Ref, CPUs: spec.CPUs, Memory: spec.Memory},
 	}
@@ -414,13 +417,20 @@ func (s *Service) watchExit(ctx context.Context) {
 	close(s.exited)
 }
 
+func stopTimeout(svc config.Service) time.Duration {
+	if svc.StopTimeout > 0 {
+		return svc.StopTimeout.D()
+	}
+	return 5 * time.Second
+}
+
 // Stop stops and removes the container. Safe to call twice.
 func (s *Service) Stop(ctx context.Context) error {
 	s.stopOnce.Do(func() {
 		s.mu.Lock()
 		s.stopping = true
 		s.mu.Unlock()
-		err := s.c.Terminate(ctx, testcontainers.StopTimeout(5*time.Second))
+		err := s.c.Terminate(ctx, testcontainers.StopTimeout(s.stopTimeout))
 		s.bgCancel()
 		<-s.logDone
 		if err != nil && !isNotFound(err) {

@@ -104,6 +104,9 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 	}
 
 	grace := p.Grace
+	if svc.StopTimeout > 0 {
+		grace = svc.StopTimeout.D()
+	}
 	if grace <= 0 {
 		grace = DefaultGrace
 	}
