@@ -10,6 +10,7 @@ const (
 	DefaultThroughputDrop = 0.05  // relative
 	DefaultErrorRateMax   = 0.01  // absolute ceiling
 	DefaultErrorRateRise  = 0.005 // absolute: 0.5 percentage points
+	DefaultLatencyFloorMS = 1.0   // a latency rise below 1 ms never fails
 )
 
 // DefaultLatencyRise are the built-in latency gates (relative rise of each
@@ -25,6 +26,7 @@ type Thresholds struct {
 	LatencyRise    map[string]float64 // percentile → max relative rise
 	ErrorRateMax   float64            // absolute ceiling on the run's error rate
 	ErrorRateRise  float64            // max absolute rise over the baseline
+	LatencyFloorMS float64            // latency rises below this (ms) never fail
 }
 
 // Defaults returns the built-in thresholds.
@@ -34,6 +36,7 @@ func Defaults() Thresholds {
 		LatencyRise:    DefaultLatencyRise(),
 		ErrorRateMax:   DefaultErrorRateMax,
 		ErrorRateRise:  DefaultErrorRateRise,
+		LatencyFloorMS: DefaultLatencyFloorMS,
 	}
 }
 
@@ -58,6 +61,9 @@ func (t *Thresholds) apply(g config.Gate) {
 	}
 	if g.ErrorRateRise != nil {
 		t.ErrorRateRise = float64(*g.ErrorRateRise)
+	}
+	if g.LatencyFloor != nil {
+		t.LatencyFloorMS = float64(g.LatencyFloor.D()) / 1e6
 	}
 	for k, p := range g.LatencyRise {
 		if p != nil {

@@ -26,7 +26,7 @@ func scen(name string, er float64, rps ...float64) results.Scenario {
 	sc := results.Scenario{Name: name}
 	var total float64
 	for i, r := range rps {
-		p50 := 1000 / r
+		p50 := 10000 / r // ~10 ms: above the 1 ms latency floor
 		sc.Runs = append(sc.Runs, results.Run{Index: i + 1, Figures: results.Figures{
 			Requests: 1000, ThroughputRPS: r, ErrorRate: er,
 			LatencyMS: results.Latency{P50: p50, P90: p50 * 1.5, P95: p50 * 2, P99: p50 * 3},
@@ -509,5 +509,52 @@ func TestCheckCandidate(t *testing.T) {
 	}
 	if err := CheckCandidate(config.Gates{Default: config.Gate{ErrorRateMax: pctOf(0.5)}}, run(scen("s", 0.2, 1, 2))); err != nil {
 		t.Errorf("raised ceiling: %v", err)
+	}
+}
+
+func TestLatencyFloor(t *testing.T) {
+	// A sub-millisecond endpoint: p50 0.16 ms → 0.21 ms is +31%, clearly
+	// significant, and only 0.05 ms: scheduler jitter, not a regression.
+	mk := func(name string, p50s ...float64) results.Scenario {
+		sc := results.Scenario{Name: name}
+		for i, p := range p50s {
+			sc.Runs = append(sc.Runs, results.Run{Index: i + 1, Figures: results.Figures{Requests: 1000, ThroughputRPS: 5000,
+				LatencyMS: results.Latency{P50: p, P90: p, P95: p, P99: p}}})
+		}
+		sc.Requests = int64(1000 * len(p50s))
+		return sc
+	}
+	b := base(mk("health", 0.160, 0.158, 0.162, 0.161, 0.159))
+	cur := run(mk("health", 0.210, 0.212, 0.208, 0.211, 0.209))
+	c := Judge(config.Gates{}, b, cur, Options{BaselinePath: "b.json"})
+	p50 := find(t, c, "health", GateLatencyRise, "p50")
+	if p50.Status != results.CheckPass || !strings.Contains(p50.Note, "below the 1 ms floor") || !strings.Contains(p50.Rule, "or <= 1 ms") {
+		t.Errorf("default floor: %s %q rule %q", p50.Status, p50.Note, p50.Rule)
+	}
+	zero := config.Duration(0)
+	c = Judge(config.Gates{Default: config.Gate{LatencyFloor: &zero}}, b, cur, Options{BaselinePath: "b.json"})
+	if p50 := find(t, c, "health", GateLatencyRise, "p50"); p50.Status != results.CheckFail {
+		t.Errorf("floor 0: %s %q, want fail", p50.Status, p50.Note)
+	}
+}
+
+func TestFailNeedsWholeIntervalBeyondThreshold(t *testing.T) {
+	baseRPS := []float64{1000, 1012, 995, 1006, 990}
+	// Every current run is below every baseline run (p = 0.008) and the
+	// median drop is 6%, but the interval reaches within the 5% allowed.
+	near := []float64{915, 935, 940, 945, 982}
+	c := Judge(config.Gates{}, base(scen("login", 0, baseRPS...)), run(scen("login", 0, near...)), Options{BaselinePath: "b.json"})
+	tp := find(t, c, "login", GateThroughputDrop, "throughput_rps")
+	if !tp.Significant || tp.Change > -0.05 || tp.ChangeHigh < -0.05 {
+		t.Fatalf("fixture is not what the test needs: %+v", tp)
+	}
+	if tp.Status != results.CheckPass || !strings.Contains(tp.Note, "reaches within") {
+		t.Errorf("status %s note %q, want pass with the interval note", tp.Status, tp.Note)
+	}
+	// A clear 25% drop still fails.
+	far := []float64{752, 748, 760, 745, 755}
+	c = Judge(config.Gates{}, base(scen("login", 0, baseRPS...)), run(scen("login", 0, far...)), Options{BaselinePath: "b.json"})
+	if tp := find(t, c, "login", GateThroughputDrop, "throughput_rps"); tp.Status != results.CheckFail {
+		t.Errorf("25%% drop: %s %q", tp.Status, tp.Note)
 	}
 }

@@ -170,6 +170,10 @@ type Gate struct {
 	LatencyRise    map[string]*Percent `yaml:"latency_rise"`    // p50/p90/p95/p99 → max relative rise
 	ErrorRateMax   *Percent            `yaml:"error_rate_max"`  // absolute ceiling, 0..1
 	ErrorRateRise  *Percent            `yaml:"error_rate_rise"` // max absolute rise over baseline
+	// LatencyFloor: a latency rise smaller than this (in absolute time)
+	// never fails, however large in percent: sub-millisecond endpoints move
+	// by tens of percent with scheduler jitter alone. Default 1ms.
+	LatencyFloor *Duration `yaml:"latency_floor"`
 }
 
 // Duration is a time.Duration written as "10s", "1m30s".
