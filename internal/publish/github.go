@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/perfgate/perfgate/internal/loopback"
 )
 
 // RetryPolicy bounds the retries of GitHub calls that were rate limited
@@ -207,7 +209,7 @@ func newClient(apiURL, token string, hc *http.Client, rt *retryTransport) (*gith
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return nil, fmt.Errorf("GITHUB_API_URL %q is not an http(s) URL", apiURL)
 	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+	if u.Scheme == "http" && !loopback.Host(u.Hostname()) {
 		return nil, fmt.Errorf("GITHUB_API_URL %q is plain http to a remote host; refusing to send the token", apiURL)
 	}
 	c := &http.Client{Timeout: 30 * time.Second}
@@ -237,14 +239,6 @@ func newClient(apiURL, token string, hc *http.Client, rt *retryTransport) (*gith
 	gh.BaseURL = &base
 	gh.UploadURL = &up
 	return gh, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // maxCommentPages bounds the listing (100 per page: 20,000 comments).
