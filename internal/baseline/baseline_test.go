@@ -168,7 +168,7 @@ func TestReadErrors(t *testing.T) {
 		{"empty", "", "is empty"},
 		{"truncated", string(good[:len(good)/2]), "truncated"},
 		{"not json", "hello: world\n", "not valid JSON at line 1, column 1"},
-		{"array", "[1,2]", "expected a JSON object"},
+		{"array", "[1,2]", "is not a JSON object"},
 		{"no schema", `{"name":"x"}`, `no "schema" field`},
 		{"other schema", `{"schema":"perfgate/results/v1"}`, "not a perfgate baseline"},
 		{"future schema", `{"schema":"perfgate/baseline/v2","whatever":[]}`, "newer perfgate"},

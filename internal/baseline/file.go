@@ -5,13 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/perfgate/perfgate/internal/atomicfile"
+	"github.com/perfgate/perfgate/internal/jsonfile"
 )
 
 // MaxFileSize bounds what Read accepts; a baseline with histograms is a few
@@ -48,20 +47,14 @@ func (e *Error) Unwrap() error { return e.Err }
 // Read reads and checks the baseline at path. Every error is an *Error; a
 // missing file also matches fs.ErrNotExist.
 func Read(path string) (*Baseline, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, &Error{Path: path, Problem: "does not exist", Hint: "create it with `perfgate baseline update`", Err: fs.ErrNotExist}
-		}
-		return nil, &Error{Path: path, Problem: "cannot be read", Hint: "check the path and its permissions", Err: err}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, &Error{Path: path, Problem: "cannot be read", Hint: "check the path and its permissions", Err: err}
-	}
-	if len(data) > MaxFileSize {
+	data, err := jsonfile.Read(path, MaxFileSize)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &Error{Path: path, Problem: "does not exist", Hint: "create it with `perfgate baseline update`", Err: fs.ErrNotExist}
+	case errors.Is(err, jsonfile.ErrTooLarge):
 		return nil, &Error{Path: path, Problem: fmt.Sprintf("is larger than %d MiB, too large for a baseline", MaxFileSize>>20), Hint: recreateHint}
+	case err != nil:
+		return nil, &Error{Path: path, Problem: "cannot be read", Hint: "check the path and its permissions", Err: err}
 	}
 	return parse(path, data)
 }
@@ -111,44 +104,7 @@ func parse(path string, data []byte) (*Baseline, error) {
 }
 
 func jsonError(path string, data []byte, err error) error {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF) || err.Error() == "unexpected end of JSON input":
-		return &Error{Path: path, Problem: "is truncated (the JSON ends early)", Hint: recreateHint}
-	case errors.As(err, &syn) && strings.Contains(syn.Error(), "after top-level value"):
-		return &Error{Path: path, Problem: "has data after the JSON object", Hint: recreateHint}
-	case errors.As(err, &syn):
-		line, col := lineCol(data, syn.Offset-1)
-		return &Error{Path: path, Problem: fmt.Sprintf("is not valid JSON at line %d, column %d", line, col), Hint: recreateHint, Err: err}
-	case errors.As(err, &typ):
-		field := typ.Field
-		if field == "" {
-			return &Error{Path: path, Problem: "is not a perfgate baseline (expected a JSON object)", Hint: recreateHint, Err: err}
-		}
-		return &Error{Path: path, Problem: fmt.Sprintf("field %s holds a %s where a %s is expected", field, typ.Value, typ.Type), Hint: recreateHint}
-	}
-	return &Error{Path: path, Problem: "cannot be decoded", Hint: recreateHint, Err: err}
-}
-
-// lineCol locates byte offset off in data (1-based line and column).
-func lineCol(data []byte, off int64) (line, col int) {
-	if off < 0 {
-		off = 0
-	}
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	line, col = 1, 1
-	for _, c := range data[:off] {
-		if c == '\n' {
-			line++
-			col = 1
-		} else {
-			col++
-		}
-	}
-	return line, col
+	return &Error{Path: path, Problem: jsonfile.Problem(data, err), Hint: recreateHint, Err: err}
 }
 
 // Marshal encodes b as the indented JSON that Write stores.

@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/perfgate/perfgate/internal/atomicfile"
+	"github.com/perfgate/perfgate/internal/jsonfile"
 )
 
 // MaxFileSize bounds what Read accepts.
@@ -30,20 +30,14 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 // Read loads a results file written by `perfgate run --out`.
 func Read(path string) (*Results, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, &FileError{Path: path, Problem: "not found; write one with `perfgate run --out " + path + "`", Err: err}
-		}
-		return nil, &FileError{Path: path, Problem: err.Error(), Err: err}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, &FileError{Path: path, Problem: err.Error(), Err: err}
-	}
-	if len(data) > MaxFileSize {
+	data, err := jsonfile.Read(path, MaxFileSize)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, &FileError{Path: path, Problem: "not found; write one with `perfgate run --out " + path + "`", Err: err}
+	case errors.Is(err, jsonfile.ErrTooLarge):
 		return nil, &FileError{Path: path, Problem: fmt.Sprintf("larger than %d bytes; is it a results file?", MaxFileSize)}
+	case err != nil:
+		return nil, &FileError{Path: path, Problem: err.Error(), Err: err}
 	}
 	return Parse(path, data)
 }
@@ -57,7 +51,7 @@ func Parse(path string, data []byte) (*Results, error) {
 		Schema *string `json:"schema"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, &FileError{Path: path, Problem: "not valid JSON: " + jsonWhere(data, err), Err: err}
+		return nil, &FileError{Path: path, Problem: jsonfile.Problem(data, err), Err: err}
 	}
 	switch {
 	case head.Schema == nil:
@@ -72,7 +66,7 @@ func Parse(path string, data []byte) (*Results, error) {
 	var r Results
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&r); err != nil {
-		return nil, &FileError{Path: path, Problem: "does not match the results schema: " + jsonWhere(data, err), Err: err}
+		return nil, &FileError{Path: path, Problem: "does not match the results schema: " + jsonfile.Problem(data, err), Err: err}
 	}
 	if err := r.Validate(); err != nil {
 		return nil, &FileError{Path: path, Problem: err.Error() + "; is this a perfgate results file, written by `perfgate run --out`?", Err: err}
@@ -140,25 +134,6 @@ func figuresProblem(f Figures) string {
 		}
 	}
 	return ""
-}
-
-// jsonWhere turns a JSON error's offset into line:column.
-func jsonWhere(data []byte, err error) string {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return err.Error()
-	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := max(1, int(off)-bytes.LastIndexByte(data[:off], '\n')-1)
-	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
 }
 
 // Write stores r at path atomically: a temporary file in the same folder,

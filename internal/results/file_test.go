@@ -31,7 +31,7 @@ func TestWriteRead(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	tests := []struct{ name, data, want string }{
 		{"empty", "", "empty"},
-		{"truncated", `{"schema": "perfgate/results/v1", "scen`, "not valid JSON"},
+		{"truncated", `{"schema": "perfgate/results/v1", "scen`, "is truncated"},
 		{"not json", "hello", "line 1, column 1"},
 		{"no schema", `{"name": "x"}`, `no "schema" field`},
 		{"future", `{"schema": "perfgate/results/v9"}`, "upgrade perfgate"},

@@ -1,0 +1,73 @@
+// Package jsonfile reads the JSON files perfgate keeps (results,
+// baselines) with a size limit, and turns decoding errors into problems a
+// person can act on: where in the file, and what was wrong.
+package jsonfile
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// ErrTooLarge is returned by Read for a file above the limit.
+var ErrTooLarge = errors.New("file too large")
+
+// Read returns the content of path, at most max bytes; a larger file is
+// ErrTooLarge. Errors opening the file are returned as they are (so
+// errors.Is(err, fs.ErrNotExist) works).
+func Read(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrTooLarge, max)
+	}
+	return data, nil
+}
+
+// Problem describes a JSON decoding error of data in words: truncated, not
+// JSON at line:column, trailing data, or a field holding the wrong type.
+func Problem(data []byte, err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.ErrUnexpectedEOF) || err.Error() == "unexpected end of JSON input":
+		return "is truncated (the JSON ends early)"
+	case errors.As(err, &syn) && strings.Contains(syn.Error(), "after top-level value"):
+		return "has data after the JSON object"
+	case errors.As(err, &syn):
+		line, col := LineCol(data, syn.Offset-1)
+		return fmt.Sprintf("is not valid JSON at line %d, column %d: %v", line, col, err)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return "is not a JSON object"
+		}
+		line, col := LineCol(data, typ.Offset)
+		return fmt.Sprintf("field %s holds a %s where a %s is expected (line %d, column %d)", typ.Field, typ.Value, typ.Type, line, col)
+	}
+	return "cannot be decoded: " + err.Error()
+}
+
+// LineCol locates byte offset off in data (1-based line and column).
+func LineCol(data []byte, off int64) (line, col int) {
+	off = max(0, min(off, int64(len(data))))
+	line, col = 1, 1
+	for _, c := range data[:off] {
+		if c == '\n' {
+			line++
+			col = 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
