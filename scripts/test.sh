@@ -18,4 +18,6 @@ go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 10s ./internal/config
 go test -run '^$' -fuzz '^FuzzCompileRender$' -fuzztime 10s ./internal/tmpl
 echo "== engine benchmark smoke"
 go test -run '^$' -bench Engine -benchtime 2000x ./internal/load
+echo "== engine vs wrk smoke (bench/engine.sh --smoke)"
+bash bench/engine.sh --smoke
 echo "all tests passed"

@@ -149,6 +149,9 @@ func TestParseErrors(t *testing.T) {
 		{"ready tcp bad", base + "services:\n  - name: s\n    process: {command: [x]}\n    ready: {tcp: nohost}\n", []string{"expected host:port"}},
 		{"workers on open", strings.Replace(base, "load:\n", "load:\n  model: open\n  rate: 5\n  workers: 3\n", 1), []string{"workers is for the closed model"}},
 		{"in flight on closed", strings.Replace(base, "load:\n", "load:\n  max_in_flight: 3\n", 1), []string{"max_in_flight is for the open model"}},
+		{"bad client impl", base + "client: {impl: fasthttp}\n", []string{"client.impl", "expected auto, perfgate-h1 or net/http"}},
+		{"h1 with http2", base + "client: {impl: perfgate-h1, http2: true}\n", []string{"HTTP/1.1 only"}},
+		{"h1 with https", strings.Replace(base, "http://127.0.0.1:1/", "https://127.0.0.1:1/", 1) + "client: {impl: perfgate-h1}\n", []string{"plain http only"}},
 		{"two documents", base + "---\nname: b\n", []string{"more than one YAML document"}},
 	}
 	for _, tt := range tests {

@@ -141,6 +141,10 @@ type Pass struct {
 
 // Client tunes the HTTP client.
 type Client struct {
+	// Impl picks the HTTP client: "auto" (default: perfgate's own
+	// HTTP/1.1 client for plain http, net/http for https and HTTP/2),
+	// "perfgate-h1" or "net/http". The one used is in the results.
+	Impl                string   `yaml:"impl"`
 	Timeout             Duration `yaml:"timeout"`      // whole request (default 10s)
 	DialTimeout         Duration `yaml:"dial_timeout"` // default 3s
 	KeepAlive           *bool    `yaml:"keepalive"`    // default true

@@ -477,6 +477,20 @@ func (v *validator) client() {
 	if c.Timeout.D() > maxDuration {
 		v.at("client.timeout", "%s is longer than the limit of %s", c.Timeout, maxDuration)
 	}
+	switch c.Impl {
+	case "", "auto", "net/http":
+	case "perfgate-h1":
+		if c.HTTP2 {
+			v.at("client.impl", "perfgate-h1 speaks HTTP/1.1 only; with http2: true use auto or net/http")
+		}
+		for i, sc := range v.cfg.Scenarios {
+			if strings.HasPrefix(strings.ToLower(sc.URL), "https:") {
+				v.at(fmt.Sprintf("scenarios[%d].url", i), "perfgate-h1 (client.impl) speaks plain http only; use auto or net/http for https")
+			}
+		}
+	default:
+		v.at("client.impl", "%q: expected auto, perfgate-h1 or net/http", c.Impl)
+	}
 }
 
 // LatencyMetrics are the percentiles a latency gate may name.

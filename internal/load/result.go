@@ -269,6 +269,7 @@ func FromConfig(cfg *config.Config, urls []string) ([]Scenario, Options, Plan, e
 		opt.Model = Closed
 	}
 	opt.Client = cfg.Client
+	opt.HTTPClient = cfg.Client.Impl
 	plan := Plan{
 		Warmup:  PassSpec{Requests: l.Warmup.Requests, Duration: l.Warmup.Duration.D()},
 		Measure: PassSpec{Requests: l.Measure.Requests, Duration: l.Measure.Duration.D()},

@@ -76,6 +76,26 @@ load:
 	}
 }
 
+func TestClientImplRecorded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	for _, impl := range []string{"auto", "perfgate-h1", "net/http"} {
+		cfg := parse(t, "name: c\nscenarios:\n  - name: a\n    url: "+srv.URL+"/\nload:\n  workers: 2\n  measure: {requests: 50}\n  repeat: 1\nclient: {impl: "+impl+"}\n")
+		host := results.Host{}
+		res, err := Run(context.Background(), cfg, Options{Host: &host})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := impl
+		if impl == "auto" {
+			want = "perfgate-h1"
+		}
+		if res.Client != want || res.Scenarios[0].Requests != 50 || res.Scenarios[0].StatusCounts["200"] != 50 {
+			t.Errorf("impl %s: client %q requests %d", impl, res.Client, res.Scenarios[0].Requests)
+		}
+	}
+}
+
 func TestRunCancelledKeepsPartialResults(t *testing.T) {
 	var served atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { served.Add(1) }))

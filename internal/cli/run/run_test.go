@@ -47,7 +47,7 @@ func TestRunQuickstartLike(t *testing.T) {
 	if total != 3*600 {
 		t.Errorf("measured %d requests, want %d (3 runs × 600)", total, 3*600)
 	}
-	if res.Host.CPUCount < 1 || res.Host.GoVersion == "" || res.Client == "" || len(res.Services) != 1 {
+	if res.Host.CPUCount < 1 || res.Host.GoVersion == "" || res.Client != "perfgate-h1" || len(res.Services) != 1 {
 		t.Errorf("host %+v client %q services %+v", res.Host, res.Client, res.Services)
 	}
 	for _, want := range []string{"signup", "health", "200×"} {
