@@ -14,7 +14,6 @@ import (
 	"github.com/perfgate/perfgate/internal/cli/run"
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
-	"github.com/perfgate/perfgate/internal/progress"
 	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/runner"
 )
@@ -70,12 +69,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			if err := cmdutil.CheckWritable("baseline", path); err != nil {
 				return err
 			}
-			res, runErr := runner.Run(cmd.Context(), cfg, runner.Options{
-				Version:  f.Version,
-				Progress: progress.New(f.IO.ErrOut, f.IO.TTY, 0),
-				Log:      f.IO.ErrOut,
-				StopNow:  f.StopNow,
-			})
+			res, runErr := runner.Run(cmd.Context(), cfg, cmdutil.RunnerOptions(f))
 			if res == nil {
 				return cmdutil.RunError(runErr)
 			}

@@ -3,8 +3,20 @@ package cmdutil
 import (
 	"errors"
 
+	"github.com/perfgate/perfgate/internal/progress"
 	"github.com/perfgate/perfgate/internal/runner"
 )
+
+// RunnerOptions are the runner options every measuring command uses:
+// progress and status lines on stderr, the second-Ctrl-C context.
+func RunnerOptions(f *Factory) runner.Options {
+	return runner.Options{
+		Version:  f.Version,
+		Progress: progress.New(f.IO.ErrOut, f.IO.TTY, 0),
+		Log:      f.IO.ErrOut,
+		StopNow:  f.StopNow,
+	}
+}
 
 // RunError maps a runner error to the exit code the contract gives it.
 func RunError(err error) error {

@@ -15,7 +15,6 @@ import (
 	"github.com/perfgate/perfgate/internal/cli/publish"
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
-	"github.com/perfgate/perfgate/internal/progress"
 	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/runner"
 )
@@ -92,12 +91,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		}
 	}
 
-	res, runErr := runner.Run(ctx, cfg, runner.Options{
-		Version:  f.Version,
-		Progress: progress.New(f.IO.ErrOut, f.IO.TTY, 0),
-		Log:      f.IO.ErrOut,
-		StopNow:  f.StopNow,
-	})
+	res, runErr := runner.Run(ctx, cfg, cmdutil.RunnerOptions(f))
 	if res == nil {
 		return cmdutil.RunError(runErr)
 	}
