@@ -397,3 +397,36 @@ func TestPublishedTCP(t *testing.T) {
 		t.Errorf("GET /health right after TCP readiness = %d %q", st, body)
 	}
 }
+
+// TestStopWithCancelledContext: a second Ctrl-C cancels the stop context;
+// that must skip the grace period, not the removal (no reaper runs here).
+func TestStopWithCancelledContext(t *testing.T) {
+	p, env := newProvider(t)
+	svc := webService(t, "cancelled")
+	svc.StopTimeout = config.Duration(time.Minute)
+	s := start(t, p, env, svc)
+	id := s.ID()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	start := time.Now()
+	if err := s.Stop(ctx); err != nil {
+		t.Errorf("Stop: %v", err)
+	}
+	if err := p.Close(ctx); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if waited := time.Since(start); waited > 30*time.Second {
+		t.Errorf("Stop waited %s: the cancelled context did not skip the 1 min grace period", waited)
+	}
+	bg := context.Background()
+	if _, err := p.tc.Client().ContainerInspect(bg, id, client.ContainerInspectOptions{}); err == nil {
+		t.Errorf("container %s still exists after Stop with a cancelled context", id)
+	}
+	left, err := p.tc.Client().NetworkList(bg, client.NetworkListOptions{Filters: make(client.Filters).Add("label", LabelRun+"="+env.RunID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left.Items) != 0 {
+		t.Errorf("network of the run still exists: %+v", left)
+	}
+}

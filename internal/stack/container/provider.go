@@ -164,7 +164,13 @@ func (p *Provider) Close(ctx context.Context) error {
 		}
 	}
 	if n != nil {
-		if err := n.Remove(ctx); err != nil && !isNotFound(err) {
+		rctx := ctx
+		if ctx.Err() != nil {
+			var cancel context.CancelFunc
+			rctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
+			defer cancel()
+		}
+		if err := n.Remove(rctx); err != nil && !isNotFound(err) {
 			errs = append(errs, fmt.Errorf("container provider: removing network %s: %w", n.Name, err))
 		}
 	}

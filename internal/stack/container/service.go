@@ -424,13 +424,27 @@ func stopTimeout(svc config.Service) time.Duration {
 	return 5 * time.Second
 }
 
-// Stop stops and removes the container. Safe to call twice.
+// removeTimeout bounds removing a container or network once the caller's
+// context is already cancelled.
+const removeTimeout = 20 * time.Second
+
+// Stop stops and removes the container: SIGTERM, the stop timeout, then
+// SIGKILL. A cancelled ctx skips the grace period but still removes it.
+// Safe to call twice.
 func (s *Service) Stop(ctx context.Context) error {
 	s.stopOnce.Do(func() {
 		s.mu.Lock()
 		s.stopping = true
 		s.mu.Unlock()
 		err := s.c.Terminate(ctx, testcontainers.StopTimeout(s.stopTimeout))
+		if err != nil && ctx.Err() != nil {
+			// Cancelled (a second Ctrl-C, or the stop budget ran out): that
+			// ends the grace period, not the removal. Without a reaper
+			// nothing else would remove the container.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
+			err = s.c.Terminate(rctx, testcontainers.StopTimeout(0))
+			cancel()
+		}
 		s.bgCancel()
 		<-s.logDone
 		if err != nil && !isNotFound(err) {
