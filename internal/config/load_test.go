@@ -152,6 +152,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad client impl", base + "client: {impl: fasthttp}\n", []string{"client.impl", "expected auto, perfgate-h1 or net/http"}},
 		{"h1 with http2", base + "client: {impl: perfgate-h1, http2: true}\n", []string{"HTTP/1.1 only"}},
 		{"h1 with https", strings.Replace(base, "http://127.0.0.1:1/", "https://127.0.0.1:1/", 1) + "client: {impl: perfgate-h1}\n", []string{"plain http only"}},
+		{"content-length header", strings.Replace(base, "url:", "headers: {content-length: '{{ int 1 1 }}'}\n    url:", 1), []string{"sets content-length from the body"}},
+		{"connection header", strings.Replace(base, "url:", "headers: {Connection: close}\n    url:", 1), []string{"client.keepalive"}},
 		{"two documents", base + "---\nname: b\n", []string{"more than one YAML document"}},
 	}
 	for _, tt := range tests {

@@ -160,6 +160,12 @@ func (v *validator) validate() {
 			if k == "" || strings.ContainsAny(k, " :\r\n") {
 				v.at(p+".headers."+k, "%q is not a valid header name", k)
 			}
+			switch strings.ToLower(k) {
+			case "content-length", "transfer-encoding":
+				v.at(p+".headers."+k, "perfgate sets %s from the body it sends; remove this header", k)
+			case "connection":
+				v.at(p+".headers."+k, "connection handling is client.keepalive (false opens a connection per request); remove this header")
+			}
 			if _, err := tmpl.Compile(k, val); err != nil {
 				v.at(p+".headers."+k, "template: %v", err)
 			}

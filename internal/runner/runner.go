@@ -25,8 +25,28 @@ import (
 	"github.com/perfgate/perfgate/internal/stack/process"
 )
 
-// StopTimeout bounds how long stopping the stack may take.
-const StopTimeout = 60 * time.Second
+// Stopping the stack may take each service's stop_timeout (default
+// DefaultGrace) plus StopSlack to remove it; the budget never drops below
+// MinStopBudget.
+const (
+	DefaultGrace  = 5 * time.Second
+	StopSlack     = 15 * time.Second
+	MinStopBudget = 60 * time.Second
+)
+
+// stopBudget is how long stopping every service of cfg may take: services
+// stop one after another, each with its own grace period.
+func stopBudget(cfg *config.Config) time.Duration {
+	var total time.Duration
+	for _, s := range cfg.Services {
+		grace := s.StopTimeout.D()
+		if grace <= 0 {
+			grace = DefaultGrace
+		}
+		total += grace + StopSlack
+	}
+	return max(total, MinStopBudget)
+}
 
 // Options configure one run.
 type Options struct {
@@ -99,7 +119,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		if base == nil {
 			base = context.WithoutCancel(ctx)
 		}
-		sctx, cancel := context.WithTimeout(base, StopTimeout)
+		sctx, cancel := context.WithTimeout(base, stopBudget(cfg))
 		defer cancel()
 		if serr := st.Stop(sctx); serr != nil {
 			fmt.Fprintf(logw, "perfgate: stopping services: %v\n", serr)

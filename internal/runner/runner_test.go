@@ -123,6 +123,28 @@ func TestRunCancelledKeepsPartialResults(t *testing.T) {
 	<-done
 }
 
+func TestStopBudget(t *testing.T) {
+	mk := func(graces ...time.Duration) *config.Config {
+		c := &config.Config{}
+		for _, g := range graces {
+			c.Services = append(c.Services, config.Service{StopTimeout: config.Duration(g)})
+		}
+		return c
+	}
+	for _, tt := range []struct {
+		cfg  *config.Config
+		want time.Duration
+	}{
+		{mk(), MinStopBudget},
+		{mk(0, 0), MinStopBudget},
+		{mk(5*time.Minute, 0, 10*time.Second), 5*time.Minute + 5*time.Second + 10*time.Second + 3*StopSlack},
+	} {
+		if got := stopBudget(tt.cfg); got != tt.want {
+			t.Errorf("stopBudget = %s, want %s", got, tt.want)
+		}
+	}
+}
+
 func TestAnyLoopback(t *testing.T) {
 	for _, tt := range []struct {
 		urls []string
