@@ -254,6 +254,12 @@ func (cn *h1Conn) roundTrip(req []byte, head bool) (int, error) {
 		return status, err
 	}
 	cn.reqs++
+	if cn.br.Buffered() > 0 {
+		// Bytes past the end of the response (a body longer than its
+		// Content-Length, an unsolicited response): they would be taken
+		// for the next request's response, so the connection is unusable.
+		cn.close = true
+	}
 	return status, nil
 }
 
@@ -341,6 +347,11 @@ func (cn *h1Conn) readHeader() (clen int64, chunked, connClose, keepAlive bool, 
 				n, perr := strconv.ParseInt(string(val), 10, 64)
 				if perr != nil || n < 0 {
 					return 0, false, false, false, &h1ProtocolError{fmt.Sprintf("Content-Length %q", val)}
+				}
+				if clen >= 0 && n != clen {
+					// Which one frames the body is ambiguous: reading by
+					// either may desynchronize the connection.
+					return 0, false, false, false, &h1ProtocolError{fmt.Sprintf("conflicting Content-Length %d and %d", clen, n)}
 				}
 				clen = n
 			case len(name) == 17 && bytes.EqualFold(name, []byte("Transfer-Encoding")):

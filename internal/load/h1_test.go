@@ -121,6 +121,12 @@ func TestH1Responses(t *testing.T) {
 		{"not http", "SSH-2.0-OpenSSH\r\n\r\n", true, "", 0, metrics.ClassOther, false},
 		{"truncated body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nok", true, "", 200, metrics.ClassReset, false},
 		{"bad content-length", "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n", true, "", 200, metrics.ClassOther, false},
+		// Bytes after the response are not the next request's response:
+		// the connection is closed, not parsed further.
+		{"body longer than content-length", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", false, "", 200, metrics.ClassNone, false},
+		{"unsolicited response after the response", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", false, "", 200, metrics.ClassNone, false},
+		{"conflicting content-lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 7\r\n\r\nokEXTRA", false, "", 200, metrics.ClassOther, false},
+		{"repeated equal content-lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok", false, "", 200, metrics.ClassNone, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
