@@ -42,10 +42,13 @@ type h1Target struct {
 	addr int    // index into h1Client.addrs
 	head []byte // request line, Host (unless templated), constant headers, Connection
 	// full is the whole request when nothing in it varies; nil otherwise.
-	full     []byte
-	head2    bool // method wants Content-Length: 0 without a body (POST, PUT, PATCH)
-	noBody   bool // HEAD: the response has no body
-	hostTmpl bool // the Host header is a template
+	full   []byte
+	head2  bool // method wants Content-Length: 0 without a body (POST, PUT, PATCH)
+	noBody bool // HEAD: the response has no body
+	// replayable: the method is safe to send again after the server may
+	// have received it (GET, HEAD, OPTIONS, TRACE, as net/http).
+	replayable bool
+	hostTmpl   bool // the Host header is a template
 }
 
 // h1Client holds the dialer, the addresses and the idle connections
@@ -59,11 +62,17 @@ type h1Client struct {
 }
 
 type h1Conn struct {
-	nc    net.Conn
-	br    *bufio.Reader
-	addr  int
-	reqs  int // requests completed on it
-	close bool
+	nc net.Conn
+	rc syscall.RawConn // for the liveness check; nil if unavailable
+	// peek runs the liveness check on the socket; made once per connection
+	// so the check allocates nothing.
+	peek   func(fd uintptr) bool
+	peekOK bool
+	peekB  [1]byte
+	br     *bufio.Reader
+	addr   int
+	reqs   int // requests completed on it
+	close  bool
 }
 
 func newH1Client(dial time.Duration, keepAlive bool) *h1Client {
@@ -90,6 +99,10 @@ func (c *h1Client) addTarget(sc *scenario) (*h1Target, error) {
 		c.idle = append(c.idle, nil)
 	}
 	t := &h1Target{addr: ai, noBody: sc.method == http.MethodHead}
+	switch sc.method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		t.replayable = true
+	}
 	switch sc.method {
 	case http.MethodPost, http.MethodPut, http.MethodPatch:
 		t.head2 = true
@@ -223,7 +236,32 @@ func (c *h1Client) dial(ctx context.Context, ai int, deadline time.Time) (*h1Con
 	if err != nil {
 		return nil, err
 	}
-	return &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, h1ReadBuf), addr: ai}, nil
+	cn := &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, h1ReadBuf), addr: ai}
+	if sc, ok := nc.(syscall.Conn); ok {
+		cn.rc, _ = sc.SyscallConn()
+		cn.peek = func(fd uintptr) bool {
+			cn.peekOK = peekIdle(fd, cn.peekB[:])
+			return true
+		}
+	}
+	return cn, nil
+}
+
+// usable reports whether a reused idle connection can carry a request
+// that must not be sent twice: the server has not closed it (EOF, reset)
+// and has sent nothing unsolicited. It costs one non-blocking peek.
+func (cn *h1Conn) usable() bool {
+	if cn.br.Buffered() > 0 {
+		return false
+	}
+	if cn.rc == nil {
+		return true
+	}
+	cn.peekOK = false
+	if err := cn.rc.Read(cn.peek); err != nil {
+		return false
+	}
+	return cn.peekOK
 }
 
 // errH1Protocol is a response perfgate's client cannot parse.
@@ -231,8 +269,10 @@ type h1ProtocolError struct{ msg string }
 
 func (e *h1ProtocolError) Error() string { return "malformed HTTP response: " + e.msg }
 
-// errRetry marks a failure on a reused connection before any response byte:
-// the server had closed it while idle; the request is sent again on a new one.
+// retryable marks a failure on a reused connection before any response
+// byte where sending the request again on a new connection is safe: nothing
+// was written, or the method is replayable. The server had likely closed
+// the connection while idle.
 type retryable struct{ err error }
 
 func (e *retryable) Error() string { return e.err.Error() }
@@ -240,10 +280,10 @@ func (e *retryable) Unwrap() error { return e.err }
 
 // roundTrip writes req on cn and reads the response. It reports the status
 // and whether cn must be closed afterwards.
-func (cn *h1Conn) roundTrip(req []byte, head bool) (int, error) {
-	if _, err := cn.nc.Write(req); err != nil {
+func (cn *h1Conn) roundTrip(req []byte, head, replayable bool) (int, error) {
+	if n, err := cn.nc.Write(req); err != nil {
 		cn.close = true
-		if cn.reqs > 0 {
+		if cn.reqs > 0 && (n == 0 || replayable) {
 			return 0, &retryable{err}
 		}
 		return 0, err
@@ -251,6 +291,12 @@ func (cn *h1Conn) roundTrip(req []byte, head bool) (int, error) {
 	status, err := cn.readResponse(head)
 	if err != nil {
 		cn.close = true
+		var r *retryable
+		if !replayable && errors.As(err, &r) {
+			// The server may have received and acted on it: sending it
+			// again would hide the failure and double its work.
+			err = r.err
+		}
 		return status, err
 	}
 	cn.reqs++
@@ -504,6 +550,12 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 		if cn == nil && attempt == 0 { // a retry dials: other idle connections may be stale too
 			cn = c.get(ai)
 		}
+		for cn != nil && cn.reqs > 0 && !t.replayable && !cn.usable() {
+			// Closed while idle: find out before sending a request that
+			// cannot be sent twice.
+			cn.nc.Close()
+			cn = c.get(ai)
+		}
 		if cn == nil {
 			if cn, err = c.dial(ctx, ai, deadline); err != nil {
 				break
@@ -516,7 +568,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 			w.p.canceled.Add(1)
 			return
 		}
-		status, err = cn.roundTrip(req, t.noBody)
+		status, err = cn.roundTrip(req, t.noBody, t.replayable)
 		if err != nil {
 			cn.nc.Close()
 			var r *retryable

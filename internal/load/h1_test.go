@@ -172,21 +172,104 @@ func TestH1Responses(t *testing.T) {
 }
 
 // A server that closes a keep-alive connection between requests (idle
-// timeout, request limit) without saying so: the request is sent again on a
-// new connection, not counted as an error.
+// timeout, request limit) without saying so: the request is sent on a new
+// connection, not counted as an error. GET may simply be sent again; POST
+// is not sent on a connection the server has closed (checked before
+// writing; the open model leaves the close time to arrive).
 func TestH1RetriesIdleClosed(t *testing.T) {
-	srv := startCanned(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true)
-	e := newEngine(t, []Scenario{{Name: "a", Method: "POST", URL: srv.url(), Body: tmpl.MustCompile("b", `{{ seq }}`)}},
-		Options{Workers: 1, HTTPClient: ClientH1})
-	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 20})
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		sc   Scenario
+		opt  Options
+	}{
+		{"get, sent again", Scenario{Method: "GET"}, Options{Workers: 1}},
+		{"post, checked before sending", Scenario{Method: "POST", Body: tmpl.MustCompile("b", `{{ seq }}`)},
+			Options{Model: Open, Rate: 200, MaxInFlight: 1}},
 	}
-	if res.Errors != 0 || res.Requests != 20 {
-		t.Fatalf("%d requests, errors %+v %q", res.Requests, res.Scenarios[0].Metrics.Errors(), res.Scenarios[0].Metrics.SampleErrors())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startCanned(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true)
+			sc, opt := tt.sc, tt.opt
+			sc.Name, sc.URL, opt.HTTPClient = "a", srv.url(), ClientH1
+			e := newEngine(t, []Scenario{sc}, opt)
+			res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 20})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Errors != 0 || res.Requests != 20 {
+				t.Fatalf("%d requests, errors %+v %q", res.Requests, res.Scenarios[0].Metrics.Errors(), res.Scenarios[0].Metrics.SampleErrors())
+			}
+			if n := srv.conns.Load(); n != 20 {
+				t.Fatalf("%d connections, want 20", n)
+			}
+		})
 	}
-	if n := srv.conns.Load(); n != 20 {
-		t.Fatalf("%d connections, want 20", n)
+}
+
+// A server that reads the second request on each connection and closes
+// without answering it: a POST it received is not sent again (that would
+// hide the failure and double the server's work); it is recorded as a
+// reset, as net/http does. A GET may be sent again.
+func TestH1NoReplayOfNonIdempotent(t *testing.T) {
+	tests := []struct {
+		method   string
+		wantErrs int64
+		wantRecv int64
+	}{
+		{"POST", 5, 10}, // connections: ok, lost; ok, lost; ...
+		{"GET", 0, 19},  // ok, lost then sent again on a new connection, ...
+	}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var recv atomic.Int64
+			var wg sync.WaitGroup
+			t.Cleanup(func() { ln.Close(); wg.Wait() })
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					c, err := ln.Accept()
+					if err != nil {
+						return
+					}
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						defer c.Close()
+						_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+						r := bufio.NewReader(c)
+						for i := 0; i < 2; i++ {
+							req, err := http.ReadRequest(r)
+							if err != nil {
+								return
+							}
+							_, _ = io.Copy(io.Discard, req.Body)
+							recv.Add(1)
+							if i == 0 {
+								_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+							}
+						}
+					}()
+				}
+			}()
+			e := newEngine(t, []Scenario{{Name: "a", Method: tt.method, URL: "http://" + ln.Addr().String() + "/"}},
+				Options{Workers: 1, HTTPClient: ClientH1})
+			res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := res.Scenarios[0].Metrics
+			if res.Requests != 10 || res.Errors != tt.wantErrs || m.Errors().Reset != tt.wantErrs || m.Status(200) != 10-tt.wantErrs {
+				t.Fatalf("%d requests, %d with 200, errors %+v %q; want %d resets", res.Requests, m.Status(200), m.Errors(), m.SampleErrors(), tt.wantErrs)
+			}
+			if n := recv.Load(); n != tt.wantRecv {
+				t.Fatalf("server received %d requests, want %d", n, tt.wantRecv)
+			}
+		})
 	}
 }
 
