@@ -7,10 +7,12 @@
 //   - closed: Workers goroutines each loop send → wait for the response;
 //   - open: requests are due at a constant Rate (the i-th at t0 + i/Rate)
 //     whether or not earlier ones have answered, at most MaxInFlight at
-//     once. Latency counts from the time a request was due, not from when
-//     it could be sent, so a server stall shows in full (no coordinated
-//     omission). A request that waits for the in-flight cap still counts
-//     from its due time; none is dropped.
+//     once. A request that had to wait for a free worker (a server stall,
+//     the in-flight cap) counts its latency from the time it was due, not
+//     from when it could be sent, so a stall shows in full (no coordinated
+//     omission); none is dropped. A request whose worker was ready and
+//     waited for its due time counts from its send: the timer's lateness
+//     is the client's, reported as ScheduleLag, not the server's latency.
 //
 // Every request gets a fresh body rendered from its template; responses are
 // read to the end so connections are reused. Measurements go to per-worker
@@ -140,6 +142,9 @@ type Engine struct {
 	seq     atomic.Int64 // template seq: unique over the Engine's whole life
 	passes  atomic.Int64
 	mu      sync.Mutex // one pass at a time
+	// lateTimer (tests only) makes the client late after a timer wait by
+	// this much, as a busy scheduler would.
+	lateTimer time.Duration
 }
 
 type scenario struct {
@@ -741,6 +746,12 @@ func (w *worker) runOpen(ctx context.Context) (cancelled bool) {
 			return
 		}
 		due := p.start.Add(offset)
+		// Latency counts from the due time when the slot was claimed late
+		// (every worker busy: the request queued behind slow responses or
+		// the in-flight cap, which is the server's doing: coordinated
+		// omission corrected); from the send when the worker was ready and
+		// waited, since the timer's lateness is the client's own.
+		start := due
 		if d := time.Until(due); d > 0 {
 			timer.Reset(d)
 			select {
@@ -748,11 +759,15 @@ func (w *worker) runOpen(ctx context.Context) (cancelled bool) {
 				return true
 			case <-timer.C:
 			}
+			if w.e.lateTimer > 0 {
+				time.Sleep(w.e.lateTimer)
+			}
+			start = time.Now()
 		} else if d < -capLateness {
 			// Claimed late: every worker was busy, max_in_flight reached.
 			p.capDelayed.Add(1)
 		}
-		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), due, time.Since(due))
+		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), start, time.Since(due))
 	}
 	return true
 }

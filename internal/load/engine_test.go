@@ -248,6 +248,33 @@ func testOpenModelCapQueues(t *testing.T, client string) {
 	}
 }
 
+// At a low rate against a fast server, workers are ready before each due
+// time and wait on a timer: the client's own lateness after the timer (here
+// made large on purpose) is schedule lag, not the server's latency.
+func TestOpenModelTimerLatenessNotLatency(t *testing.T) {
+	forClients(t, func(t *testing.T, client string) {
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
+		e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL}}, Options{HTTPClient: client, Model: Open, Rate: 20, MaxInFlight: 4})
+		e.lateTimer = 20 * time.Millisecond
+		res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Requests != 10 || res.Errors != 0 {
+			t.Fatalf("%d requests, %d errors; want 10, 0", res.Requests, res.Errors)
+		}
+		l := metrics.LatencyMS(res.Scenarios[0].Metrics.Histogram())
+		t.Logf("latency %+v, schedule lag %+v", l, res.ScheduleLag)
+		// The lag is still reported; the latency no longer contains it.
+		if res.ScheduleLag.P50 < 19 {
+			t.Fatalf("schedule lag p50 %.3f ms, want the client's 20 ms lateness", res.ScheduleLag.P50)
+		}
+		if l.P50 >= res.ScheduleLag.P50/2 {
+			t.Fatalf("latency p50 %.3f ms includes the client's schedule lag (p50 %.3f ms)", l.P50, res.ScheduleLag.P50)
+		}
+	})
+}
+
 // stallServer answers at once, except during one 1 s stall that starts
 // with the first request after 300 ms: every request arriving during the
 // stall waits for its end (a GC pause, a full queue).
