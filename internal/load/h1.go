@@ -325,7 +325,8 @@ func (cn *h1Conn) readResponse(head bool) (int, error) {
 			}
 			return 0, err
 		}
-		if len(line) < 14 || string(line[:7]) != "HTTP/1." || line[8] != ' ' {
+		// The shortest is "HTTP/1.1 200\n": a bare LF ends a line too.
+		if len(line) < 13 || string(line[:7]) != "HTTP/1." || line[8] != ' ' {
 			return 0, &h1ProtocolError{fmt.Sprintf("status line %q", trimCRLF(line))}
 		}
 		http10 := line[7] == '0'

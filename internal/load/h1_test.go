@@ -126,6 +126,8 @@ func TestH1Responses(t *testing.T) {
 		{"body longer than content-length", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA", false, "", 200, metrics.ClassNone, false},
 		{"unsolicited response after the response", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n", false, "", 200, metrics.ClassNone, false},
 		{"conflicting content-lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 7\r\n\r\nokEXTRA", false, "", 200, metrics.ClassOther, false},
+		{"bare LF, no reason phrase", "HTTP/1.1 200\nContent-Length: 2\n\nok", false, "", 200, metrics.ClassNone, true},
+		{"bare LF with reason phrase", "HTTP/1.1 201 Created\nContent-Length: 0\n\n", false, "", 201, metrics.ClassNone, true},
 		{"repeated equal content-lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok", false, "", 200, metrics.ClassNone, true},
 	}
 	for _, tt := range tests {
