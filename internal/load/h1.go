@@ -49,6 +49,9 @@ type h1Target struct {
 	// have received it (GET, HEAD, OPTIONS, TRACE, as net/http).
 	replayable bool
 	hostTmpl   bool // the Host header is a template
+	// closeAfter: the user's Connection header says close: the connection
+	// is closed after each response, as net/http does.
+	closeAfter bool
 }
 
 // h1Client holds the dialer, the addresses and the idle connections
@@ -135,12 +138,15 @@ func (c *h1Client) addTarget(sc *scenario) (*h1Target, error) {
 	}
 	sortStrings(keys)
 	for _, k := range keys {
-		if k == "Content-Length" || k == "Connection" || k == "Transfer-Encoding" {
+		if k == "Content-Length" || k == "Transfer-Encoding" {
 			continue // perfgate frames the request itself
 		}
 		for _, v := range sc.header[k] {
 			if !validHeaderValue(v) {
 				return nil, fmt.Errorf("scenario %q: header %s: invalid value %q", sc.name, k, v)
+			}
+			if k == "Connection" && hasToken([]byte(v), "close") {
+				t.closeAfter = true
 			}
 			b = append(b, k...)
 			b = append(b, ": "...)
@@ -148,7 +154,7 @@ func (c *h1Client) addTarget(sc *scenario) (*h1Target, error) {
 			b = append(b, "\r\n"...)
 		}
 	}
-	if !c.keepAlive {
+	if !c.keepAlive && !t.closeAfter {
 		b = append(b, "Connection: close\r\n"...)
 	}
 	t.head = b
@@ -582,7 +588,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 			break
 		}
 		switch {
-		case cn.close || !c.keepAlive:
+		case cn.close || !c.keepAlive || t.closeAfter:
 			cn.nc.Close()
 		case w.e.opt.Model == Open:
 			c.put(cn) // open model: workers share connections, as in-flight requests come and go

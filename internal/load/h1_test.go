@@ -275,6 +275,47 @@ func TestH1NoReplayOfNonIdempotent(t *testing.T) {
 	}
 }
 
+// A user's Connection header is sent as given; with close, each
+// connection carries one request (net/http does the same).
+func TestH1ConnectionHeader(t *testing.T) {
+	off := false
+	tests := []struct {
+		name   string
+		header string
+		client config.Client
+		want   string // the request's Connection lines
+		conns  int64  // for 5 requests on one worker
+	}{
+		{"close", "close", config.Client{}, "Connection: close\r\n", 5},
+		{"close, keep-alive off", "close", config.Client{KeepAlive: &off}, "Connection: close\r\n", 5},
+		{"keep-alive", "keep-alive", config.Client{}, "Connection: keep-alive\r\n", 1},
+		{"keep-alive, keep-alive off", "keep-alive", config.Client{KeepAlive: &off}, "Connection: keep-alive\r\nConnection: close\r\n", 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startCanned(t, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false)
+			e := newEngine(t, []Scenario{{Name: "a", URL: srv.url(), Headers: map[string]string{"connection": tt.header}}},
+				Options{Workers: 1, HTTPClient: ClientH1, Client: tt.client})
+			res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 5})
+			if err != nil || res.Errors != 0 || res.Requests != 5 {
+				t.Fatalf("%v, %d requests, %d errors %q", err, res.Requests, res.Errors, res.Scenarios[0].Metrics.SampleErrors())
+			}
+			var got strings.Builder
+			for _, l := range strings.SplitAfter(srv.lastRequest(), "\r\n") {
+				if strings.HasPrefix(strings.ToLower(l), "connection:") {
+					got.WriteString(l)
+				}
+			}
+			if got.String() != tt.want {
+				t.Errorf("Connection lines %q, want %q", got.String(), tt.want)
+			}
+			if n := srv.conns.Load(); n != tt.conns {
+				t.Errorf("%d connections for 5 requests, want %d", n, tt.conns)
+			}
+		})
+	}
+}
+
 // The serialized request: method, target with query, Host (or its
 // override), headers, framing, body; Connection: close without keep-alive.
 func TestH1RequestBytes(t *testing.T) {
