@@ -308,12 +308,16 @@ type metricGate struct {
 }
 
 func (j *judge) scenario(bs *baseline.Scenario, sc results.Scenario, th Thresholds) []results.Check {
-	gates := []metricGate{
-		{metric: baseline.MetricThroughput, gate: GateThroughputDrop, threshold: th.ThroughputDrop, lowerBad: true},
-		{metric: baseline.MetricErrorRate, gate: GateErrorRateRise, threshold: th.ErrorRateRise, absolute: true},
+	// A negative threshold is a gate switched off ("off" in the config).
+	var gates []metricGate
+	if th.ThroughputDrop >= 0 {
+		gates = append(gates, metricGate{metric: baseline.MetricThroughput, gate: GateThroughputDrop, threshold: th.ThroughputDrop, lowerBad: true})
+	}
+	if th.ErrorRateRise >= 0 {
+		gates = append(gates, metricGate{metric: baseline.MetricErrorRate, gate: GateErrorRateRise, threshold: th.ErrorRateRise, absolute: true})
 	}
 	for _, p := range []string{baseline.MetricP50, baseline.MetricP90, baseline.MetricP95, baseline.MetricP99} {
-		if t, ok := th.LatencyRise[p]; ok {
+		if t, ok := th.LatencyRise[p]; ok && t >= 0 {
 			gates = append(gates, metricGate{metric: p, gate: GateLatencyRise, threshold: t, floor: th.LatencyFloorMS})
 		}
 	}

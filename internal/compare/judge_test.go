@@ -512,6 +512,22 @@ func TestCheckCandidate(t *testing.T) {
 	}
 }
 
+func TestGateOff(t *testing.T) {
+	baseRPS := []float64{1000, 1012, 995, 1006, 990}
+	slow := []float64{752, 748, 760, 745, 755}
+	off := config.PercentOff
+	g := config.Gates{Default: config.Gate{ThroughputDrop: &off, LatencyRise: map[string]*config.Percent{"p50": &off, "p95": &off, "p99": &off}}}
+	c := Judge(g, base(scen("login", 0, baseRPS...)), run(scen("login", 0, slow...)), Options{BaselinePath: "b.json"})
+	for _, ch := range c.Checks {
+		if ch.Metric == "throughput_rps" || ch.Gate == GateLatencyRise {
+			t.Errorf("gate switched off but judged: %+v", ch)
+		}
+	}
+	if v := Verdict(c); v != results.VerdictPass {
+		t.Errorf("verdict %s, want pass (the error-rate rise is still judged)", v)
+	}
+}
+
 func TestLatencyFloor(t *testing.T) {
 	// A sub-millisecond endpoint: p50 0.16 ms → 0.21 ms is +31%, clearly
 	// significant, and only 0.05 ms: scheduler jitter, not a regression.

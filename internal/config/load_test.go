@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 const validYAML = `name: demo
@@ -154,6 +156,7 @@ func TestParseErrors(t *testing.T) {
 		{"h1 with https", strings.Replace(base, "http://127.0.0.1:1/", "https://127.0.0.1:1/", 1) + "client: {impl: perfgate-h1}\n", []string{"plain http only"}},
 		{"content-length header", strings.Replace(base, "url:", "headers: {content-length: '{{ int 1 1 }}'}\n    url:", 1), []string{"sets content-length from the body"}},
 		{"connection header", strings.Replace(base, "url:", "headers: {Connection: close}\n    url:", 1), []string{"client.keepalive"}},
+		{"ceiling off", base + "gates:\n  default:\n    error_rate_max: off\n", []string{"always on"}},
 		{"two documents", base + "---\nname: b\n", []string{"more than one YAML document"}},
 	}
 	for _, tt := range tests {
@@ -216,6 +219,10 @@ func TestReadFile(t *testing.T) {
 }
 
 func TestPercent(t *testing.T) {
+	var p Percent
+	if err := yaml.Unmarshal([]byte("off"), &p); err != nil || !p.Off() || p.String() != "off" {
+		t.Errorf("off: %v %v", p, err)
+	}
 	for _, tt := range []struct {
 		in   string
 		want float64

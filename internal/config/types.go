@@ -167,8 +167,9 @@ type Gates struct {
 	Scenarios map[string]Gate `yaml:"scenarios"`
 }
 
-// Gate thresholds. Percentages are written "5%" or 0.05; nil means "use the
-// default" (and the built-in defaults apply when nothing is set).
+// Gate thresholds. Percentages are written "5%" or 0.05, or "off" to switch
+// that gate off; nil means "use the default" (and the built-in defaults
+// apply when nothing is set). error_rate_max cannot be switched off.
 type Gate struct {
 	ThroughputDrop *Percent            `yaml:"throughput_drop"` // max relative drop
 	LatencyRise    map[string]*Percent `yaml:"latency_rise"`    // p50/p90/p95/p99 → max relative rise

@@ -536,6 +536,9 @@ func (v *validator) gate(path string, g Gate) {
 		if f.p != nil && *f.p > 1 {
 			v.at(path+"."+f.name, "%s is above 100%%", *f.p)
 		}
+		if f.p != nil && f.p.Off() && f.name == "error_rate_max" {
+			v.at(path+"."+f.name, "the error-rate ceiling is always on; set a higher ceiling (e.g. 100%%) instead of off")
+		}
 	}
 }
 

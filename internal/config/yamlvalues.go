@@ -45,6 +45,10 @@ func (p *Percent) UnmarshalYAML(n *yaml.Node) error {
 		return lineErr(n, "expected a percentage like 5% or a fraction like 0.05")
 	}
 	v := strings.TrimSpace(n.Value)
+	if strings.EqualFold(v, "off") {
+		*p = PercentOff
+		return nil
+	}
 	f, err := ParsePercent(v)
 	if err != nil {
 		return lineErr(n, err.Error())
@@ -69,8 +73,17 @@ func ParsePercent(v string) (float64, error) {
 	return f, nil
 }
 
+// PercentOff is a gate switched off ("off" in YAML).
+const PercentOff Percent = -1
+
+// Off reports whether the gate is switched off.
+func (p Percent) Off() bool { return p < 0 }
+
 // String prints the fraction as a percentage.
 func (p Percent) String() string {
+	if p.Off() {
+		return "off"
+	}
 	return strconv.FormatFloat(float64(p)*100, 'f', -1, 64) + "%"
 }
 
