@@ -63,6 +63,17 @@ func newEngine(t *testing.T, scs []Scenario, opt Options) *Engine {
 }
 
 // ctxFor bounds every load in a test in time as well as count.
+// runPass runs one pass of a new engine, bounded by 30 s, and fails the
+// test on an error.
+func runPass(t *testing.T, scs []Scenario, opt Options, spec PassSpec) *Result {
+	t.Helper()
+	res, err := newEngine(t, scs, opt).Run(ctxFor(t, 30*time.Second), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 func ctxFor(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
@@ -92,15 +103,11 @@ func TestClosedExactCountAndMix(t *testing.T) { forClients(t, testClosedExactCou
 func testClosedExactCountAndMix(t *testing.T, client string) {
 	var c counter
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { c.add(r.URL.Path) })
-	e := newEngine(t, []Scenario{
+	res := runPass(t, []Scenario{
 		{Name: "a", URL: srv.URL + "/a", Weight: 5},
 		{Name: "b", URL: srv.URL + "/b", Weight: 3},
 		{Name: "c", URL: srv.URL + "/c", Weight: 2},
-	}, Options{HTTPClient: client, Workers: 8})
-	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}, Options{HTTPClient: client, Workers: 8}, PassSpec{Requests: 1000})
 	if res.Requests != 1000 || sumRequests(res) != 1000 || res.Errors != 0 {
 		t.Fatalf("requests %d (recorded %d), errors %d; want 1000, 0", res.Requests, sumRequests(res), res.Errors)
 	}
@@ -400,15 +407,11 @@ func testFreshBodies(t *testing.T, client string) {
 		ids[v.ID], reqIDs[hdr] = true, true
 	})
 	body := tmpl.MustCompile("signup", `{"id":"{{ uuid }}","seq":{{ seq }},"name":"{{ koreanName }}","email":"{{ email }}"}`)
-	e := newEngine(t, []Scenario{{
+	res := runPass(t, []Scenario{{
 		Name: "signup", Method: "post", URL: srv.URL,
 		Headers: map[string]string{"Content-Type": "application/json", "X-Request-Id": "req-{{ seq }}"},
 		Body:    body,
-	}}, Options{HTTPClient: client, Workers: 10})
-	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 500})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}}, Options{HTTPClient: client, Workers: 10}, PassSpec{Requests: 500})
 	m := res.Scenarios[0].Metrics
 	if m.Status(200) != 500 || res.Errors != 0 {
 		t.Fatalf("200: %d, 400: %d, 409: %d, errors %d %v", m.Status(200), m.Status(400), m.Status(409), res.Errors, m.SampleErrors())
@@ -522,12 +525,8 @@ func testClientTimeout(t *testing.T, client string) {
 		}
 	})
 	defer close(release)
-	e := newEngine(t, []Scenario{{Name: "slow", URL: srv.URL}},
-		Options{HTTPClient: client, Workers: 2, Client: config.Client{Timeout: config.Duration(50 * time.Millisecond)}})
-	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := runPass(t, []Scenario{{Name: "slow", URL: srv.URL}},
+		Options{HTTPClient: client, Workers: 2, Client: config.Client{Timeout: config.Duration(50 * time.Millisecond)}}, PassSpec{Requests: 4})
 	if m := res.Scenarios[0].Metrics; m.Errors().Timeout != 4 {
 		t.Fatalf("timeouts %+v %q", m.Errors(), m.SampleErrors())
 	}

@@ -133,12 +133,8 @@ func TestH1Responses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := startCanned(t, tt.resp, tt.closeAfter)
-			e := newEngine(t, []Scenario{{Name: "a", Method: tt.method, URL: srv.url() + "/x"}},
-				Options{Workers: 2, HTTPClient: ClientH1, Client: config.Client{Timeout: config.Duration(5 * time.Second)}})
-			res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 20})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := runPass(t, []Scenario{{Name: "a", Method: tt.method, URL: srv.url() + "/x"}},
+				Options{Workers: 2, HTTPClient: ClientH1, Client: config.Client{Timeout: config.Duration(5 * time.Second)}}, PassSpec{Requests: 20})
 			m := res.Scenarios[0].Metrics
 			if res.Requests != 20 {
 				t.Fatalf("%d requests, want 20", res.Requests)
@@ -193,11 +189,7 @@ func TestH1RetriesIdleClosed(t *testing.T) {
 			srv := startCanned(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", true)
 			sc, opt := tt.sc, tt.opt
 			sc.Name, sc.URL, opt.HTTPClient = "a", srv.url(), ClientH1
-			e := newEngine(t, []Scenario{sc}, opt)
-			res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 20})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := runPass(t, []Scenario{sc}, opt, PassSpec{Requests: 20})
 			if res.Errors != 0 || res.Requests != 20 {
 				t.Fatalf("%d requests, errors %+v %q", res.Requests, res.Scenarios[0].Metrics.Errors(), res.Scenarios[0].Metrics.SampleErrors())
 			}
@@ -258,12 +250,8 @@ func TestH1NoReplayOfNonIdempotent(t *testing.T) {
 					}()
 				}
 			}()
-			e := newEngine(t, []Scenario{{Name: "a", Method: tt.method, URL: "http://" + ln.Addr().String() + "/"}},
-				Options{Workers: 1, HTTPClient: ClientH1})
-			res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Requests: 10})
-			if err != nil {
-				t.Fatal(err)
-			}
+			res := runPass(t, []Scenario{{Name: "a", Method: tt.method, URL: "http://" + ln.Addr().String() + "/"}},
+				Options{Workers: 1, HTTPClient: ClientH1}, PassSpec{Requests: 10})
 			m := res.Scenarios[0].Metrics
 			if res.Requests != 10 || res.Errors != tt.wantErrs || m.Errors().Reset != tt.wantErrs || m.Status(200) != 10-tt.wantErrs {
 				t.Fatalf("%d requests, %d with 200, errors %+v %q; want %d resets", res.Requests, m.Status(200), m.Errors(), m.SampleErrors(), tt.wantErrs)
