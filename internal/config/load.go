@@ -100,7 +100,7 @@ func ReadFile(path string) (*Config, error) {
 // Parse checks and defaults a config held in memory; path is used for
 // messages and to resolve relative paths.
 func Parse(path string, data []byte) (*Config, error) {
-	d := &decoder{file: path, lines: map[string]pos{}}
+	d := &decoder{file: path, lines: map[string]pos{}, nulls: map[string]bool{}}
 	cfg := &Config{}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -150,8 +150,9 @@ func Parse(path string, data []byte) (*Config, error) {
 	for i := range cfg.Scenarios {
 		cfg.Scenarios[i].Line = d.lines[fmt.Sprintf("scenarios[%d]", i)].line
 	}
-	applyDefaults(cfg)
 	cfg.lines = d.lines
+	cfg.nulls = d.nulls
+	applyDefaults(cfg)
 	v := &validator{d: d, cfg: cfg}
 	v.validate()
 	if len(d.problems) > 0 {
@@ -168,6 +169,7 @@ type pos struct{ line, col int }
 type decoder struct {
 	file     string
 	lines    map[string]pos
+	nulls    map[string]bool // fields written with a null value (key: ~), which count as absent
 	problems []Problem
 }
 
@@ -193,6 +195,9 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 		if n == nil {
 			return
 		}
+	}
+	if path != "" && n.Kind == yaml.ScalarNode && n.Tag == "!!null" && d.nulls != nil {
+		d.nulls[path] = true
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()

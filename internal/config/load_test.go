@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,8 +137,9 @@ func TestParseErrors(t *testing.T) {
 		{"gate unknown scenario", base + "gates:\n  scenarios:\n    zzz: {throughput_drop: 5%}\n", []string{`no scenario named "zzz"`}},
 		{"gate unknown percentile", base + "gates:\n  default:\n    latency_rise: {p42: 5%}\n", []string{"unknown percentile"}},
 		{"gate alpha", base + "gates:\n  alpha: 0.9\n", []string{"gates.alpha"}},
-		{"all weights zero", strings.Replace(base, "url:", "weight: 0\n    url:", 1), []string{}}, // 0 means default 1: valid
-		{"negative weight", strings.Replace(base, "url:", "weight: -1\n    url:", 1), []string{"must be 0 or more"}},
+		{"all weights zero", strings.Replace(base, "url:", "weight: 0\n    url:", 1), []string{":2:1: scenarios: every scenario has weight 0: nothing would be sent"}},
+		{"all weights zero of two", strings.Replace(base, "load:", "    weight: 0\n  - name: b\n    weight: 0\n    url: http://x/\nload:", 1), []string{":2:1:", "every scenario has weight 0"}},
+		{"negative weight", strings.Replace(base, "url:", "weight: -1\n    url:", 1), []string{":4:5: scenarios[0].weight: must be 0 (no traffic) or more, got -1"}},
 		{"merge key", "x: &a {name: d}\n<<: *a\n", []string{}},
 		{"bad body template", strings.Replace(base, "url:", "body: '{{ lettres 8 }}'\n    url:", 1), []string{"scenarios[0].body: template:", "lettres"}},
 		{"bad header template", strings.Replace(base, "url:", "headers: {X-Id: '{{ uuid'}\n    url:", 1), []string{"scenarios[0].headers.X-Id: template:"}},
@@ -168,12 +170,6 @@ func TestParseErrors(t *testing.T) {
 				}
 				return
 			}
-			if tt.name == "all weights zero" {
-				if err != nil {
-					t.Fatalf("weight 0 should default to 1: %v", err)
-				}
-				return
-			}
 			if err == nil {
 				t.Fatalf("expected an error")
 			}
@@ -189,6 +185,36 @@ func TestParseErrors(t *testing.T) {
 			var ce *Error
 			if !errors.As(err, &ce) {
 				t.Errorf("want *config.Error, got %T", err)
+			}
+		})
+	}
+}
+
+func TestWeight(t *testing.T) {
+	const head = "name: w\nload:\n  measure: {duration: 1s}\nscenarios:\n"
+	tests := []struct {
+		name string
+		yaml string
+		want []int
+	}{
+		{"absent is 1", "  - {name: a, url: 'http://x/'}\n", []int{1}},
+		{"null is 1", "  - {name: a, url: 'http://x/', weight: ~}\n", []int{1}},
+		{"explicit", "  - {name: a, url: 'http://x/', weight: 3}\n", []int{3}},
+		{"zero kept", "  - {name: a, url: 'http://x/', weight: 0}\n  - {name: b, url: 'http://x/'}\n", []int{0, 1}},
+		{"zero kept block", "  - name: a\n    url: http://x/\n    weight: 2\n  - name: b\n    weight: 0\n    url: http://x/\n", []int{2, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("perfgate.yaml", []byte(head+tt.yaml))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []int
+			for _, sc := range cfg.Scenarios {
+				got = append(got, sc.Weight)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("weights %v, want %v", got, tt.want)
 			}
 		})
 	}

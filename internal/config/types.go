@@ -28,7 +28,8 @@ type Config struct {
 	// baselines so a comparison can tell when the config changed.
 	Hash string `yaml:"-"`
 
-	lines map[string]pos // where each field is, for later checks
+	lines map[string]pos  // where each field is, for later checks
+	nulls map[string]bool // fields written as null (absent for defaults)
 }
 
 // Service is one service under test. Exactly one of Process or Container is set.
@@ -114,7 +115,8 @@ type Scenario struct {
 	Body string `yaml:"body"`
 	// Expect lists the statuses that count as success (default: 200-399).
 	Expect []int `yaml:"expect"`
-	// Weight in the mix of scenarios (default 1).
+	// Weight in the mix of scenarios: 1 when absent, 0 sends nothing (the
+	// scenario is switched off). After Parse it is the effective weight.
 	Weight int `yaml:"weight"`
 
 	Line int `yaml:"-"`

@@ -26,6 +26,7 @@ const (
 	DefaultTimeout      = 10 * time.Second
 	DefaultDialTimeout  = 3 * time.Second
 	DefaultBaselines    = "baselines"
+	DefaultWeight       = 1
 
 	maxWorkers  = 100000
 	maxRepeat   = 100
@@ -57,8 +58,10 @@ func applyDefaults(c *Config) {
 		} else {
 			sc.Method = strings.ToUpper(sc.Method)
 		}
-		if sc.Weight == 0 {
-			sc.Weight = 1
+		// An absent weight is 1; an explicit weight: 0 switches the
+		// scenario off (it stays in the results, sends nothing).
+		if _, set := c.lines[fmt.Sprintf("scenarios[%d].weight", i)]; !set || c.nulls[fmt.Sprintf("scenarios[%d].weight", i)] {
+			sc.Weight = DefaultWeight
 		}
 	}
 	l := &c.Load
@@ -153,7 +156,7 @@ func (v *validator) validate() {
 			}
 		}
 		if sc.Weight < 0 {
-			v.at(p+".weight", "must be 0 or more, got %d", sc.Weight)
+			v.at(p+".weight", "must be 0 (no traffic) or more, got %d", sc.Weight)
 		}
 		totalWeight += sc.Weight
 		for k, val := range sc.Headers {
@@ -177,7 +180,7 @@ func (v *validator) validate() {
 		}
 	}
 	if len(c.Scenarios) > 0 && totalWeight == 0 {
-		v.at("scenarios", "every scenario has weight 0; give at least one a weight above 0")
+		v.at("scenarios", "every scenario has weight 0: nothing would be sent; give at least one a weight above 0 (an absent weight is 1)")
 	}
 	v.load()
 	v.client()
