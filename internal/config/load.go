@@ -156,7 +156,10 @@ func Parse(path string, data []byte) (*Config, error) {
 	v := &validator{d: d, cfg: cfg}
 	v.validate()
 	if len(d.problems) > 0 {
-		sort.SliceStable(d.problems, func(i, j int) bool { return d.problems[i].Line < d.problems[j].Line })
+		sort.SliceStable(d.problems, func(i, j int) bool {
+			a, b := d.problems[i], d.problems[j]
+			return a.Line < b.Line || (a.Line == b.Line && a.Col < b.Col)
+		})
 		return nil, &Error{Problems: d.problems}
 	}
 	return cfg, nil
@@ -203,7 +206,8 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 		t = t.Elem()
 	}
 	if reflect.PointerTo(t).Implements(unmarshalerType) {
-		return // leaf with its own parser
+		d.leaf(n, t, path) // a leaf with its own parser
+		return
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -270,7 +274,35 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 	default:
 		if n.Kind != yaml.ScalarNode {
 			d.add(n, path, "expected a single value (%s), got a %s", kindName(t), nodeKind(n))
+			return
 		}
+		d.leaf(n, t, path)
+	}
+}
+
+// leaf decodes one value node into a fresh t, so a value of the wrong type
+// is reported here with its field path and line:col. (The YAML decoder's
+// own type errors carry only a line, which is ambiguous in flow style.)
+func (d *decoder) leaf(n *yaml.Node, t reflect.Type, path string) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return
+	}
+	err := n.Decode(reflect.New(t).Interface())
+	if err == nil {
+		return
+	}
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		d.add(n, path, "%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return
+	}
+	for _, msg := range te.Errors {
+		p := d.typeMsg(msg)
+		line, col := p.Line, 0
+		if line == 0 || line == n.Line {
+			line, col = n.Line, n.Column
+		}
+		d.problems = append(d.problems, Problem{File: d.file, Line: line, Col: col, Field: path, Msg: p.Msg})
 	}
 }
 
@@ -376,7 +408,22 @@ func (d *decoder) syntaxProblem(err error) Problem {
 
 var unmarshalRe = regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (.*)$")
 
+// typeProblem turns one of the YAML decoder's type errors into a Problem,
+// naming the field from the line (a guess when a line holds several
+// fields; walk's leaf checks find those first, with their exact place).
 func (d *decoder) typeProblem(msg string) Problem {
+	p := d.typeMsg(msg)
+	// Name the field from the line when we know it.
+	for path, ps := range d.lines {
+		if ps.line == p.Line && (p.Field == "" || len(path) > len(p.Field) || (len(path) == len(p.Field) && path < p.Field)) {
+			p.Field = path
+		}
+	}
+	return p
+}
+
+// typeMsg reads the line and a readable message from a YAML type error.
+func (d *decoder) typeMsg(msg string) Problem {
 	p := Problem{File: d.file, Msg: msg}
 	if m := lineRe.FindStringSubmatch(msg); m != nil {
 		p.Line, _ = strconv.Atoi(m[1])
@@ -395,12 +442,6 @@ func (d *decoder) typeProblem(msg string) Problem {
 			want = "text"
 		}
 		p.Msg = fmt.Sprintf("expected %s, got %q", want, m[2])
-	}
-	// Name the field from the line when we know it.
-	for path, ps := range d.lines {
-		if ps.line == p.Line && (p.Field == "" || len(path) > len(p.Field) || (len(path) == len(p.Field) && path < p.Field)) {
-			p.Field = path
-		}
 	}
 	return p
 }

@@ -190,6 +190,51 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// TestPositions checks that an error names the right field and its
+// line:col, in block and in flow style (where one line holds many fields).
+func TestPositions(t *testing.T) {
+	const head = "name: d\nscenarios: [{name: s, url: 'http://x/'}]\nload: {measure: {duration: 1s}}\n"
+	tests := []struct {
+		name string
+		yaml string
+		want string
+	}{
+		{"flow percent, sibling map after", head + "gates: {default: {throughput_drop: 'abc%'}, scenarios: {s: {throughput_drop: 5%}}}\n",
+			"p.yaml:4:36: gates.default.throughput_drop: expected a percentage"},
+		{"flow percent in scenarios", head + "gates: {default: {throughput_drop: 5%}, scenarios: {s: {throughput_drop: 'abc%'}}}\n",
+			"p.yaml:4:74: gates.scenarios.s.throughput_drop: expected a percentage"},
+		{"block percent", head + "gates:\n  default:\n    throughput_drop: 'abc%'\n  scenarios:\n    s: {throughput_drop: 5%}\n",
+			"p.yaml:6:22: gates.default.throughput_drop: expected a percentage"},
+		{"flow int after a nested map", "name: d\nscenarios: [{name: s, url: 'http://x/'}]\nload: {measure: {duration: 1s}, workers: many}\n",
+			"p.yaml:3:42: load.workers: expected a whole number, got \"many\""},
+		{"block int", "name: d\nscenarios: [{name: s, url: 'http://x/'}]\nload:\n  measure: {duration: 1s}\n  workers: many\n",
+			"p.yaml:5:12: load.workers: expected a whole number"},
+		{"flow duration", "name: d\nscenarios: [{name: s, url: 'http://x/'}]\nload: {warmup: {duration: 1s}, measure: {duration: 5}}\n",
+			"p.yaml:3:52: load.measure.duration: duration \"5\" has no unit"},
+		{"flow second scenario", "name: d\nscenarios: [{name: s, url: 'http://x/'}, {name: t, url: 'http://x/', weight: x}]\nload: {measure: {duration: 1s}}\n",
+			"p.yaml:2:78: scenarios[1].weight: expected a whole number"},
+		{"flow latency percentile", head + "gates: {default: {latency_rise: {p50: 5%, p99: lots}}}\n",
+			"p.yaml:4:48: gates.default.latency_rise.p99: expected a percentage"},
+		{"flow bool", head + "client: {http2: false, keepalive: maybe}\n",
+			"p.yaml:4:35: client.keepalive: expected true or false"},
+		{"flow validation error", "name: d\nscenarios: [{name: s, url: 'http://x/', weight: -2}]\nload: {measure: {duration: 1s}}\n",
+			"p.yaml:2:41: scenarios[0].weight: must be 0"},
+		{"flow list where value", head + "client: {timeout: 1s, impl: [a]}\n",
+			"p.yaml:4:29: client.impl: expected a single value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("p.yaml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("got  %q\nwant %q...", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestWeight(t *testing.T) {
 	const head = "name: w\nload:\n  measure: {duration: 1s}\nscenarios:\n"
 	tests := []struct {
