@@ -1,13 +1,17 @@
 package cmdutil
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
+	"github.com/perfgate/perfgate/internal/atomicfile"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -19,22 +23,45 @@ func ConfigFlag(cmd *cobra.Command, p *string) {
 	cmd.Flags().StringVarP(p, "config", "c", DefaultConfig, "config file")
 }
 
-// CheckWritable makes sure a file can be written at path before a long run
-// (creating its folder), so a typo costs a second, not a whole run.
+// CheckWritable makes sure a file can be written at path before a long run,
+// so a typo costs a second, not a whole run. It accepts what
+// atomicfile.Write can write: a regular file or a new one (its folder is
+// created, and must let a file be created there: the write is a rename), a
+// symbolic link (its target is checked), a device node or FIFO (it must be
+// writable; it is not opened, since closing a FIFO would give its reader an
+// end of file). A folder, or a folder that cannot be created (a file in
+// the way), is exit 2.
 func CheckWritable(flag, path string) error {
-	dir := filepath.Dir(path)
+	target, err := atomicfile.Resolve(path)
+	if err != nil {
+		return BadInput(fmt.Errorf("%s %s: %w", flag, path, err))
+	}
+	shown := path
+	if target != path {
+		shown = fmt.Sprintf("%s (a link to %s)", path, target)
+	}
+	st, err := os.Stat(target)
+	switch {
+	case err == nil && st.IsDir():
+		return BadInput(fmt.Errorf("%s %s is a folder; give a file name", flag, shown))
+	case err == nil && atomicfile.InPlace(st.Mode()):
+		if err := unix.Access(target, unix.W_OK); err != nil {
+			return BadInput(fmt.Errorf("%s %s: cannot write there: %w", flag, shown, err))
+		}
+		return nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
+		return BadInput(fmt.Errorf("%s %s: %w", flag, shown, err))
+	}
+	dir := filepath.Dir(target)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return BadInput(fmt.Errorf("%s %s: cannot create its folder: %w", flag, path, err))
+		return BadInput(fmt.Errorf("%s %s: cannot create its folder: %w", flag, shown, err))
 	}
 	probe, err := os.CreateTemp(dir, ".perfgate-probe-*")
 	if err != nil {
-		return BadInput(fmt.Errorf("%s %s: cannot write there: %w", flag, path, err))
+		return BadInput(fmt.Errorf("%s %s: cannot write there: %w", flag, shown, err))
 	}
 	probe.Close()
 	os.Remove(probe.Name())
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return BadInput(fmt.Errorf("%s %s is a folder; give a file name", flag, path))
-	}
 	return nil
 }
 
