@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -82,9 +83,10 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			if cerr := compare.CheckCandidate(cfg.Gates, res); cerr != nil {
 				if !force {
-					return cmdutil.Regression(fmt.Errorf("baseline not written: %v (fix the service, or pass --force to keep it anyway)", cerr))
+					// cerr already says what to do (fix the cause, or --force).
+					return cmdutil.Regression(fmt.Errorf("baseline not written: %w", cerr))
 				}
-				fmt.Fprintf(f.IO.ErrOut, "warning: %v; written anyway (--force)\n", cerr)
+				fmt.Fprintf(f.IO.ErrOut, "warning: %s; written anyway (--force)\n", candidateProblems(cerr))
 			}
 			nb := bl.FromResults(res)
 			if err := bl.Write(path, nb); err != nil {
@@ -101,4 +103,14 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().StringVar(&out, "baseline", "", "baseline file to write (default: <baselines>/<name>.json next to the config)")
 	cmd.Flags().BoolVar(&force, "force", false, "write the baseline even if the run breaks its own error-rate gate or a file exists that cannot be read")
 	return cmd
+}
+
+// candidateProblems is what CheckCandidate found, without its advice to
+// pass --force (given when --force was passed).
+func candidateProblems(err error) string {
+	var ce *compare.CandidateError
+	if errors.As(err, &ce) {
+		return "this run should not become a baseline: " + strings.Join(ce.Problems, "; ")
+	}
+	return err.Error()
 }

@@ -2,6 +2,7 @@ package baseline_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	bl "github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/clitest"
+	"github.com/perfgate/perfgate/internal/compare"
 )
 
 func TestBaselineUpdateThenRunJudges(t *testing.T) {
@@ -60,8 +62,18 @@ func TestBaselineUpdateRefusesBrokenRun(t *testing.T) {
 	data, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg, []byte(strings.Replace(string(data), `{{ letters 8 }}{{ seq }}`, `same-user`, 1)), 0o644)
 	r := clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg)
-	if r.Code != 1 || !strings.Contains(r.Err.Error(), "--force") {
+	if r.Code != 1 {
 		t.Fatalf("exit %d err %v", r.Code, r.Err)
+	}
+	// The advice is given once: exactly the candidate's reasons and what to do.
+	var ce *compare.CandidateError
+	if !errors.As(r.Err, &ce) || len(ce.Problems) == 0 {
+		t.Fatalf("error does not carry the candidate's problems: %v", r.Err)
+	}
+	want := "baseline not written: this run should not become a baseline: " + strings.Join(ce.Problems, "; ") +
+		"; fix the cause and run again, or pass --force to keep it anyway"
+	if got := r.Err.Error(); got != want || strings.Count(got, "--force") != 1 {
+		t.Errorf("message:\n got %q\nwant %q", got, want)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "baselines", "e2e.json")); err == nil {
 		t.Fatal("a broken run became the baseline")
@@ -69,6 +81,15 @@ func TestBaselineUpdateRefusesBrokenRun(t *testing.T) {
 	r = clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg, "--force")
 	if r.Code != 0 {
 		t.Fatalf("--force: exit %d: %v", r.Code, r.Err)
+	}
+	warn := "warning: this run should not become a baseline: "
+	i := strings.Index(r.ErrOut, warn)
+	if i < 0 {
+		t.Fatalf("--force: no warning:\n%s", r.ErrOut)
+	}
+	line, _, _ := strings.Cut(r.ErrOut[i:], "\n")
+	if !strings.HasSuffix(line, "; written anyway (--force)") || strings.Count(line, "--force") != 1 {
+		t.Errorf("--force warning: %q", line)
 	}
 }
 
