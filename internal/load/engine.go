@@ -10,9 +10,17 @@
 //     once. A request that had to wait for a free worker (a server stall,
 //     the in-flight cap) counts its latency from the time it was due, not
 //     from when it could be sent, so a stall shows in full (no coordinated
-//     omission); none is dropped. A request whose worker was ready and
-//     waited for its due time counts from its send: the timer's lateness
-//     is the client's, reported as ScheduleLag, not the server's latency.
+//     omission). A request whose worker was ready and waited for its due
+//     time counts from its send: the timer's lateness is the client's,
+//     reported as ScheduleLag, not the server's latency. A pass ends on
+//     time: the window is Duration (or Requests/Rate); a request due in it
+//     that could not be sent by its end (every slot still busy) is dropped
+//     (counted, class dropped, never sent), and requests in flight at the
+//     end get their client timeout, so a stalled service holds a pass for
+//     at most its window plus the timeout.
+//
+// Throughput is goodput (see internal/metrics): only successful responses
+// count in it and in the latency percentiles.
 //
 // Every request gets a fresh body rendered from its template; responses are
 // read to the end so connections are reused. Measurements go to per-worker
@@ -39,9 +47,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -81,7 +91,10 @@ type Scenario struct {
 	Body    *tmpl.Template // nil: no body
 	// Expect lists the statuses that count as success (default 200-399).
 	Expect []int
-	Weight int // share in the mix (default 1)
+	Weight int // share in the mix (0: default 1; see Off)
+	// Off: the scenario sends nothing (weight 0 in the config). It keeps
+	// its place in the results, with no requests.
+	Off bool
 }
 
 // Options configure an Engine.
@@ -227,6 +240,12 @@ func New(scs []Scenario, opt Options) (*Engine, error) {
 		if weights[i] == 0 {
 			weights[i] = 1
 		}
+		if sc.Off {
+			weights[i] = 0
+		}
+	}
+	if slices.Max(weights) == 0 {
+		return nil, errors.New("every scenario is switched off (weight 0): nothing would be sent")
 	}
 	e.wheel = buildWheel(weights)
 	if err := e.pickClient(); err != nil {
@@ -392,7 +411,9 @@ func buildWheel(weights []int) []int32 {
 			sum += x
 		}
 		for i, x := range w {
-			w[i] = max(1, int(float64(x)*maxWheel/float64(sum)+0.5))
+			if x > 0 {
+				w[i] = max(1, int(float64(x)*maxWheel/float64(sum)+0.5))
+			}
 			total += w[i]
 		}
 	}
@@ -456,6 +477,7 @@ type Pass struct {
 	claimed     atomic.Int64 // slots / request numbers handed out
 	_           [56]byte
 	errs        atomic.Int64
+	dropped     atomic.Int64 // open model: due in the window, never sent
 	canceled    atomic.Int64
 	capDelayed  atomic.Int64
 	interrupted atomic.Bool  // a worker stopped on cancellation, before the bound
@@ -468,9 +490,10 @@ type Pass struct {
 }
 
 type shard struct {
-	mu   sync.Mutex
-	recs []*metrics.Recorder // per scenario
-	lag  *hdrhistogram.Histogram
+	mu    sync.Mutex
+	recs  []*metrics.Recorder // per scenario
+	lag   *hdrhistogram.Histogram
+	proto string // the protocol of a response ("HTTP/1.1", "HTTP/2.0")
 }
 
 // Progress reads the pass's counters (safe from any goroutine).
@@ -672,6 +695,7 @@ type worker struct {
 	// ClientH1
 	conns  []*h1Conn // per address: the connection this worker holds
 	active atomic.Pointer[h1Conn]
+	proto  string // net/http: the protocol of the last response
 	wbuf   []byte // the request being sent
 	bbuf   []byte // its rendered body
 }
@@ -683,10 +707,17 @@ func (w *worker) flush() {
 	w.shard.mu.Lock()
 	for i := range w.batch {
 		s := &w.batch[i]
+		if s.class == metrics.ClassDropped {
+			w.shard.recs[s.scn].RecordDropped(1)
+			continue
+		}
 		w.shard.recs[s.scn].Record(s.lat, int(s.status), s.class, s.err)
 		if s.lag >= 0 {
 			metrics.RecordLatency(w.shard.lag, s.lag)
 		}
+	}
+	if w.proto != "" {
+		w.shard.proto = w.proto
 	}
 	w.shard.mu.Unlock()
 	clear(w.batch) // drop error references
@@ -733,19 +764,25 @@ func (w *worker) runOpen(ctx context.Context) (cancelled bool) {
 	p := w.p
 	spec := p.spec
 	interval := float64(time.Second) / w.e.opt.Rate
+	slots, window := openWindow(spec, w.e.opt.Rate)
+	end := p.start.Add(window)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
 	for ctx.Err() == nil {
 		i := p.claimed.Add(1) - 1
-		if spec.Requests > 0 && i >= spec.Requests {
+		if i >= slots {
 			return
 		}
 		offset := time.Duration(float64(i) * interval)
-		if spec.Duration > 0 && offset >= spec.Duration {
+		due := p.start.Add(offset)
+		if time.Since(end) > capLateness {
+			// The window is over and this request was never sent: every
+			// slot was busy (a stalled service). It and every request not
+			// yet claimed are dropped; the pass ends on time.
+			w.dropped(int(w.e.wheel[i%int64(len(w.e.wheel))]))
 			return
 		}
-		due := p.start.Add(offset)
 		// Latency counts from the due time when the slot was claimed late
 		// (every worker busy: the request queued behind slow responses or
 		// the in-flight cap, which is the server's doing: coordinated
@@ -770,6 +807,54 @@ func (w *worker) runOpen(ctx context.Context) (cancelled bool) {
 		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), start, time.Since(due))
 	}
 	return true
+}
+
+// openWindow is an open-model pass's number of request slots and the span
+// they are due in: Duration (or Requests/Rate), at most Requests slots.
+func openWindow(spec PassSpec, rate float64) (slots int64, window time.Duration) {
+	interval := float64(time.Second) / rate
+	slots = math.MaxInt64
+	if spec.Duration > 0 {
+		slots = int64(math.Ceil(float64(spec.Duration) / interval))
+	}
+	if spec.Requests > 0 {
+		slots = min(slots, spec.Requests)
+	}
+	window = spec.Duration
+	if w := time.Duration(float64(slots) * interval); window == 0 || w < window {
+		window = w
+	}
+	return slots, window
+}
+
+// dropped counts one open-model request of scenario si as dropped.
+func (w *worker) dropped(si int) {
+	w.p.dropped.Add(1)
+	w.p.errs.Add(1)
+	w.batch = append(w.batch, sample{lag: -1, scn: int32(si), class: metrics.ClassDropped})
+	if len(w.batch) == cap(w.batch) {
+		w.flush()
+	}
+}
+
+// droppedTail counts, per scenario, the open-model slots of [from, slots)
+// that no worker claimed before the pass ended.
+func (e *Engine) droppedTail(from, slots int64) []int64 {
+	out := make([]int64, len(e.scs))
+	if from >= slots {
+		return out
+	}
+	n := slots - from
+	l := int64(len(e.wheel))
+	if full := n / l; full > 0 {
+		for _, si := range e.wheel {
+			out[si] += full
+		}
+	}
+	for i := from + (n/l)*l; i < slots; i++ {
+		out[e.wheel[i%l]]++
+	}
+	return out
 }
 
 // do sends one request of scenario si and records it, its latency counted
@@ -829,6 +914,9 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 	status := 0
 	if err == nil {
 		status = resp.StatusCode
+		if w.proto != resp.Proto {
+			w.proto = resp.Proto
+		}
 		_, err = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}

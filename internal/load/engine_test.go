@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -228,8 +229,9 @@ func testOpenModelRate(t *testing.T, client string) {
 }
 
 // With max_in_flight 1 and a server slower than the schedule, requests
-// queue at the client: none is dropped, and each one's latency counts from
-// its due time, so it grows along the queue.
+// queue at the client within the pass's window, each one's latency counted
+// from its due time, so it grows along the queue; those still queued when
+// the window (20 requests at 100/s: 200 ms) ends are dropped, not sent late.
 func TestOpenModelCapQueues(t *testing.T) { forClients(t, testOpenModelCapQueues) }
 
 func testOpenModelCapQueues(t *testing.T, client string) {
@@ -239,15 +241,19 @@ func testOpenModelCapQueues(t *testing.T, client string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Requests != 20 || res.Errors != 0 {
-		t.Fatalf("%d requests, %d errors; want 20, 0", res.Requests, res.Errors)
+	m := res.Scenarios[0].Metrics
+	// At most one request per 20 ms fits in the 200 ms window.
+	if res.Requests > 11 || res.Requests < 3 || res.Dropped != 20-res.Requests || res.Errors != res.Dropped ||
+		m.Errors().Dropped != res.Dropped || m.OK() != res.Requests {
+		t.Fatalf("%d requests, %d dropped, %d errors, recorder %+v; want ≤ 11 sent and the rest of 20 dropped",
+			res.Requests, res.Dropped, res.Errors, m.Errors())
 	}
 	// Request i is due at 10ms*i but served no earlier than 20ms*(i+1).
-	l := metrics.LatencyMS(res.Scenarios[0].Metrics.Histogram())
-	if l.Max < 200 {
-		t.Fatalf("max latency %.1f ms: queueing behind the cap was not counted from due times", l.Max)
+	l := metrics.LatencyMS(m.Histogram())
+	if l.Max < 10*float64(res.Requests-1) {
+		t.Fatalf("max latency %.1f ms over %d requests: queueing behind the cap was not counted from due times", l.Max, res.Requests)
 	}
-	if res.CapDelayed < 10 || res.ScheduleLag.Max < 150 {
+	if res.CapDelayed < res.Requests/2 || res.ScheduleLag.Max < 5*float64(res.Requests-1) {
 		t.Fatalf("cap-delayed %d, schedule lag %+v", res.CapDelayed, res.ScheduleLag)
 	}
 	if w := res.Warnings(); len(w) == 0 || !strings.Contains(w[0], "max_in_flight") {
@@ -785,7 +791,7 @@ func TestFromConfig(t *testing.T) {
 		Path: "perfgate.yaml",
 		Scenarios: []config.Scenario{
 			{Name: "login", Method: "POST", URL: "http://{{ endpoint }}/login", Body: `{"u":"{{ letters 8 }}"}`, Weight: 3, Line: 10},
-			{Name: "health", URL: "http://x/health"},
+			{Name: "health", URL: "http://x/health", Weight: 1},
 		},
 		Load: config.Load{Model: "open", Rate: 50, MaxInFlight: 20,
 			Warmup:  config.Pass{Requests: 10},
@@ -819,5 +825,65 @@ func TestFromConfig(t *testing.T) {
 	}
 	if _, _, _, err := FromConfig(cfg, []string{"a"}); err == nil {
 		t.Fatal("URL count mismatch accepted")
+	}
+}
+
+// A stalled service cannot hold an open-model pass beyond its window plus
+// the client timeout: requests due later than the window's end are dropped
+// (issue 10: rate 200, max_in_flight 50, 2 s took 32.5 s).
+func TestOpenModelStalledEndsOnTime(t *testing.T) { forClients(t, testOpenModelStalledEndsOnTime) }
+
+func testOpenModelStalledEndsOnTime(t *testing.T, client string) {
+	release := make(chan struct{})
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	t.Cleanup(func() { close(release) })
+	e := newEngine(t, []Scenario{{Name: "a", URL: srv.URL, Weight: 3}, {Name: "b", URL: srv.URL}}, Options{
+		HTTPClient: client, Model: Open, Rate: 200, MaxInFlight: 10,
+		Client: config.Client{Timeout: config.Duration(700 * time.Millisecond)},
+	})
+	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Duration: 400 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 80 slots are due in 400 ms; the 10 sent first time out after 700 ms,
+	// when the window is over: every other slot is dropped, none sent late.
+	var dropped int64
+	for _, sc := range res.Scenarios {
+		f := sc.Metrics.Figures(res.Duration)
+		dropped += f.Errors.Dropped
+		if f.OK != 0 || f.Errors.Timeout != f.Requests {
+			t.Fatalf("scenario %s: %+v", sc.Name, f)
+		}
+	}
+	if res.Requests != 10 || res.Dropped != 70 || dropped != 70 || res.Errors != 80 {
+		t.Fatalf("%d requests, %d dropped (%d in scenarios), %d errors; want 10 sent, 70 dropped", res.Requests, res.Dropped, dropped, res.Errors)
+	}
+	// The mix holds for dropped requests too: 3:1 over the 80 slots.
+	a := res.Scenarios[0].Metrics
+	if got := a.Requests() + a.Errors().Dropped; got != 60 {
+		t.Fatalf("scenario a: %d slots, want 60 of 80", got)
+	}
+	if w := res.Warnings(); len(w) == 0 || !strings.Contains(strings.Join(w, " "), "70 requests due within the pass could not be sent") {
+		t.Fatalf("warnings %q", w)
+	}
+}
+
+// weight 0 (Off) sends nothing to that scenario; all off is an error.
+func TestScenarioOff(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	res := runPass(t, []Scenario{{Name: "on", URL: srv.URL}, {Name: "off", URL: srv.URL, Off: true}}, Options{Workers: 2}, PassSpec{Requests: 50})
+	if res.Scenarios[0].Metrics.Requests() != 50 || res.Scenarios[1].Metrics.Requests() != 0 {
+		t.Fatalf("on %d, off %d requests", res.Scenarios[0].Metrics.Requests(), res.Scenarios[1].Metrics.Requests())
+	}
+	if _, err := New([]Scenario{{Name: "off", URL: srv.URL, Off: true}}, Options{}); err == nil || !strings.Contains(err.Error(), "switched off") {
+		t.Fatalf("all off: %v", err)
+	}
+	if w := buildWheel([]int{0, 20000, 1}); slices.Contains(w, 0) {
+		t.Fatal("a long wheel gave a weight-0 scenario a slot")
 	}
 }

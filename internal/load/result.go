@@ -34,7 +34,13 @@ type Result struct {
 	ScheduleLag results.Latency
 	// Open model: requests that waited for a free slot under max_in_flight.
 	CapDelayed int64
-	Client     string // the HTTP client used: ClientH1 or ClientNetHTTP
+	// Open model: requests due in the window that could not be sent
+	// before it ended (counted per scenario as errors of class dropped).
+	Dropped int64
+	Client  string // the HTTP client used: ClientH1 or ClientNetHTTP
+	// Protocol is the HTTP version spoken ("HTTP/1.1", "HTTP/2.0"); ""
+	// when no response arrived.
+	Protocol string
 }
 
 // ScenarioResult is one scenario's measurements in a pass.
@@ -58,14 +64,31 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 	lag := metrics.NewHistogram()
 	for _, s := range p.shards {
 		lag.Merge(s.lag)
+		if s.proto != "" {
+			r.Protocol = s.proto
+		}
+	}
+	if e.h1 != nil && r.Requests > r.Errors {
+		r.Protocol = "HTTP/1.1"
+	}
+	var tail []int64
+	if e.opt.Model == Open && !interrupted {
+		slots, _ := openWindow(p.spec, e.opt.Rate)
+		tail = e.droppedTail(min(p.claimed.Load(), slots), slots)
 	}
 	for i, sc := range e.scs {
 		m := metrics.NewRecorder()
 		for _, s := range p.shards {
 			m.Merge(s.recs[i])
 		}
+		if tail != nil {
+			m.RecordDropped(tail[i])
+			p.dropped.Add(tail[i])
+			r.Errors += tail[i]
+		}
 		r.Scenarios = append(r.Scenarios, ScenarioResult{Name: sc.name, Metrics: m})
 	}
+	r.Dropped = p.dropped.Load()
 	p.shards = nil
 	if elapsed > 0 {
 		r.AchievedRate = float64(r.Requests) / elapsed.Seconds()
@@ -83,6 +106,11 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 // behind its schedule, latencies beyond the histogram's range.
 func (r *Result) Warnings() []string {
 	var w []string
+	if r.Dropped > 0 {
+		w = append(w, fmt.Sprintf("open model: %d requests due within the pass could not be sent before it ended "+
+			"(every one of max_in_flight slots was busy: the service stalled or did not keep up with %g requests/s); "+
+			"they count as errors (dropped)", r.Dropped, r.IntendedRate))
+	}
 	if r.CapDelayed > 0 {
 		w = append(w, fmt.Sprintf("open model: %d of %d requests waited for a free slot under max_in_flight: "+
 			"the service did not keep up with %g requests/s (their latency counts the wait)", r.CapDelayed, r.Requests, r.IntendedRate))
@@ -136,7 +164,7 @@ func Summarize(passes []*Result) ([]results.Scenario, error) {
 		total += p.Duration
 		for i, s := range p.Scenarios {
 			merged[i].Merge(s.Metrics)
-			out[i].Runs = append(out[i].Runs, results.Run{Index: pi + 1, Figures: s.Metrics.Figures(p.Duration)})
+			out[i].Runs = append(out[i].Runs, results.Run{Index: pi + 1, Incomplete: p.Interrupted, Figures: s.Metrics.Figures(p.Duration)})
 		}
 	}
 	for i, m := range merged {
@@ -253,7 +281,9 @@ func FromConfig(cfg *config.Config, urls []string) ([]Scenario, Options, Plan, e
 	}
 	scs := make([]Scenario, 0, len(cfg.Scenarios))
 	for i, c := range cfg.Scenarios {
-		s := Scenario{Name: c.Name, Method: c.Method, URL: urls[i], Headers: c.Headers, Expect: c.Expect, Weight: c.Weight}
+		// The loaded config's weight is the effective one: 0 was written
+		// as 0 and switches the scenario off (an absent weight is 1).
+		s := Scenario{Name: c.Name, Method: c.Method, URL: urls[i], Headers: c.Headers, Expect: c.Expect, Weight: c.Weight, Off: c.Weight == 0}
 		if c.Body != "" {
 			t, err := tmpl.Compile(c.Name, c.Body)
 			if err != nil {

@@ -2,6 +2,13 @@
 // (HDR, microseconds), status counts and classified errors, in memory that
 // stays flat however long the run.
 //
+// Throughput and latency are those of successful responses (goodput): a
+// request that failed (refused, reset, timed out, an unexpected status)
+// counts in Requests and in its error class, and its latency goes to a
+// histogram of its own (Figures.FailedLatencyMS), never into the
+// percentiles the gate judges. A status is counted only for a response that
+// completed (read to its end), success or unexpected status alike.
+//
 // A Recorder is owned by one goroutine at a time (no locks inside); merge
 // recorders into one (Merge) to get a scenario's figures (Figures) and its
 // histogram for the results file (EncodeHistogram).
@@ -50,6 +57,13 @@ const (
 	ClassReset         // the peer reset or closed the connection mid-request
 	ClassStatus        // a response whose status was not expected
 	ClassOther         // anything else
+	// ClassClient: the load client itself could not send (out of file
+	// descriptors, of ephemeral ports, of buffers): a limit of the
+	// machine that measures, not of the service.
+	ClassClient
+	// ClassDropped: an open-model request that could not be sent before
+	// the end of its pass's window (every slot busy): counted, never sent.
+	ClassDropped
 )
 
 func (c Class) String() string {
@@ -66,6 +80,10 @@ func (c Class) String() string {
 		return "status"
 	case ClassOther:
 		return "other"
+	case ClassClient:
+		return "client"
+	case ClassDropped:
+		return "dropped"
 	}
 	return "class(" + strconv.Itoa(int(c)) + ")"
 }
@@ -86,6 +104,9 @@ func Classify(err error) Class {
 		return ClassTimeout
 	}
 	switch {
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE),
+		errors.Is(err, syscall.EADDRNOTAVAIL), errors.Is(err, syscall.ENOBUFS):
+		return ClassClient
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return ClassRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
@@ -95,6 +116,8 @@ func Classify(err error) Class {
 	}
 	msg := err.Error()
 	switch {
+	case strings.Contains(msg, "too many open files"), strings.Contains(msg, "cannot assign requested address"):
+		return ClassClient
 	case strings.Contains(msg, "connection refused"):
 		return ClassRefused
 	case strings.Contains(msg, "connection reset"), strings.Contains(msg, "broken pipe"),
@@ -109,8 +132,10 @@ func Classify(err error) Class {
 // Recorder accumulates requests' outcomes. It is not safe for concurrent
 // use; give each goroutine its own, or guard it.
 type Recorder struct {
-	hist        *hdrhistogram.Histogram
+	hist        *hdrhistogram.Histogram // successful responses
+	failHist    *hdrhistogram.Histogram // failed requests; nil until one fails
 	requests    int64
+	ok          int64
 	status      [500]int64 // index: code-100, for codes 100..599
 	statusOther int64      // a response with a code outside 100..599
 	errs        results.Errors
@@ -140,7 +165,9 @@ func NewRecorder() *Recorder {
 // time in an open model); status is the response's code, 0 when there was no
 // response; class says whether and how it failed; err, if any, is kept among
 // the sample messages. A ClassStatus without err gets a message naming the
-// status.
+// status. The status is counted only when the response completed (class
+// ClassNone or ClassStatus): a response cut short after its status line is
+// an error, not a status.
 func (r *Recorder) Record(latency time.Duration, status int, class Class, err error) {
 	r.requests++
 	us := int64(latency / time.Microsecond)
@@ -151,16 +178,24 @@ func (r *Recorder) Record(latency time.Duration, status int, class Class, err er
 		us = HighestMicros
 		r.clamped++
 	}
-	_ = r.hist.RecordValue(us) // in range by construction
-	switch {
-	case status >= 100 && status <= 599:
-		r.status[status-100]++
-	case status != 0:
-		r.statusOther++
+	if class == ClassNone || class == ClassStatus {
+		switch {
+		case status >= 100 && status <= 599:
+			r.status[status-100]++
+		case status != 0:
+			r.statusOther++
+		}
 	}
-	switch class {
-	case ClassNone:
+	if class == ClassNone {
+		r.ok++
+		_ = r.hist.RecordValue(us) // in range by construction
 		return
+	}
+	if r.failHist == nil {
+		r.failHist = NewHistogram()
+	}
+	_ = r.failHist.RecordValue(us)
+	switch class {
 	case ClassTimeout:
 		r.errs.Timeout++
 	case ClassRefused:
@@ -169,6 +204,8 @@ func (r *Recorder) Record(latency time.Duration, status int, class Class, err er
 		r.errs.Reset++
 	case ClassStatus:
 		r.errs.Status++
+	case ClassClient:
+		r.errs.Client++
 	default:
 		r.errs.Other++
 	}
@@ -199,10 +236,30 @@ func (r *Recorder) addSample(msg string) {
 	}
 }
 
+// RecordDropped counts n open-model requests that were due in the pass's
+// window but could not be sent before it ended. They are errors (class
+// dropped) but not requests: nothing was sent, and no latency is recorded.
+func (r *Recorder) RecordDropped(n int64) {
+	if n <= 0 {
+		return
+	}
+	r.errs.Dropped += n
+	if len(r.samples) < MaxSampleErrors {
+		r.addSample("dropped: due before the end of the pass but not sent: every in-flight slot was busy (the service did not keep up)")
+	}
+}
+
 // Merge adds everything from into r. from is not changed.
 func (r *Recorder) Merge(from *Recorder) {
 	r.requests += from.requests
+	r.ok += from.ok
 	r.hist.Merge(from.hist) // same geometry: nothing is dropped
+	if from.failHist != nil {
+		if r.failHist == nil {
+			r.failHist = NewHistogram()
+		}
+		r.failHist.Merge(from.failHist)
+	}
 	for i, n := range from.status {
 		r.status[i] += n
 	}
@@ -212,6 +269,8 @@ func (r *Recorder) Merge(from *Recorder) {
 	r.errs.Reset += from.errs.Reset
 	r.errs.Status += from.errs.Status
 	r.errs.Other += from.errs.Other
+	r.errs.Client += from.errs.Client
+	r.errs.Dropped += from.errs.Dropped
 	r.clamped += from.clamped
 	for _, s := range from.samples {
 		r.addSample(s)
@@ -220,13 +279,19 @@ func (r *Recorder) Merge(from *Recorder) {
 
 // Reset empties r for reuse.
 func (r *Recorder) Reset() {
-	h := r.hist
+	h, fh := r.hist, r.failHist
 	h.Reset()
-	*r = Recorder{hist: h, samples: r.samples[:0]}
+	if fh != nil {
+		fh.Reset()
+	}
+	*r = Recorder{hist: h, failHist: fh, samples: r.samples[:0]}
 }
 
-// Requests is the number of requests recorded.
+// Requests is the number of requests recorded (sent), failed or not.
 func (r *Recorder) Requests() int64 { return r.requests }
+
+// OK is the number of requests that succeeded.
+func (r *Recorder) OK() int64 { return r.ok }
 
 // Errors counts failed requests by class.
 func (r *Recorder) Errors() results.Errors { return r.errs }
@@ -246,25 +311,37 @@ func (r *Recorder) Clamped() int64 { return r.clamped }
 // SampleErrors returns up to MaxSampleErrors distinct error messages.
 func (r *Recorder) SampleErrors() []string { return append([]string(nil), r.samples...) }
 
-// Histogram returns the latency histogram (microseconds). Do not modify it.
+// Histogram returns the latency histogram of successful responses
+// (microseconds). Do not modify it.
 func (r *Recorder) Histogram() *hdrhistogram.Histogram { return r.hist }
 
-// Figures converts r to results.Figures over a span of d (throughput is
-// requests/d).
+// FailedHistogram returns the latency histogram of failed requests, nil
+// when none failed. Do not modify it.
+func (r *Recorder) FailedHistogram() *hdrhistogram.Histogram { return r.failHist }
+
+// Figures converts r to results.Figures over a span of d: throughput is
+// goodput (successful responses / d), AttemptRPS every request sent / d;
+// the error rate counts dropped requests as failed ones.
 func (r *Recorder) Figures(d time.Duration) results.Figures {
 	f := results.Figures{
 		Requests:     r.requests,
+		OK:           r.ok,
 		DurationS:    d.Seconds(),
 		StatusCounts: map[string]int64{},
 		Errors:       r.errs,
 		LatencyMS:    LatencyMS(r.hist),
 		SampleErrors: r.SampleErrors(),
 	}
-	if d > 0 {
-		f.ThroughputRPS = float64(r.requests) / d.Seconds()
+	if r.failHist != nil && r.failHist.TotalCount() > 0 {
+		l := LatencyMS(r.failHist)
+		f.FailedLatencyMS = &l
 	}
-	if r.requests > 0 {
-		f.ErrorRate = float64(r.errs.Total()) / float64(r.requests)
+	if d > 0 {
+		f.ThroughputRPS = float64(r.ok) / d.Seconds()
+		f.AttemptRPS = float64(r.requests) / d.Seconds()
+	}
+	if n := r.requests + r.errs.Dropped; n > 0 {
+		f.ErrorRate = float64(r.errs.Total()) / float64(n)
 	}
 	for i, n := range r.status {
 		if n > 0 {

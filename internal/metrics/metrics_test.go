@@ -33,14 +33,22 @@ func TestFiguresExact(t *testing.T) {
 		r.Record(time.Duration(i)*time.Microsecond, status, class, nil)
 	}
 	got := r.Figures(2 * time.Second)
+	// Goodput: 986 successes over 2 s; the percentiles are theirs only, and
+	// the 14 failures (4 timeouts, 10 unexpected statuses) have their own.
+	if got.FailedLatencyMS == nil || got.FailedLatencyMS.Max != 1 || got.FailedLatencyMS.P50 != 0.5 {
+		t.Fatalf("failed latency %+v", got.FailedLatencyMS)
+	}
+	got.FailedLatencyMS = nil
 	want := results.Figures{
 		Requests:      1000,
+		OK:            986,
 		DurationS:     2,
-		ThroughputRPS: 500,
+		ThroughputRPS: 493,
+		AttemptRPS:    500,
 		ErrorRate:     0.014,
 		StatusCounts:  map[string]int64{"200": 986, "409": 10},
 		Errors:        results.Errors{Timeout: 4, Status: 10},
-		LatencyMS:     results.Latency{P50: 0.5, P90: 0.9, P95: 0.95, P99: 0.99, Max: 1, Mean: 0.5005},
+		LatencyMS:     results.Latency{P50: 0.499, P90: 0.899, P95: 0.95, P99: 0.989, Max: 0.999, Mean: 0.5005030425963488},
 		SampleErrors:  []string{"timeout", "status: unexpected status 409 Conflict"},
 	}
 	if !reflect.DeepEqual(got, want) {
@@ -86,9 +94,14 @@ func TestMerge(t *testing.T) {
 		f.Errors != (results.Errors{Status: 10, Refused: 1}) {
 		t.Fatalf("merged figures %+v", f)
 	}
-	// 3000 µs lies in a bucket of width 2 (ends 3001); 1 s in one of width 1024 (ends 1000447).
-	if f.LatencyMS.P50 != 3.001 || f.LatencyMS.Max != 1000.447 {
-		t.Fatalf("merged latency %+v", f.LatencyMS)
+	// Only the 10 successes (1 ms) are in the percentiles; the 11
+	// failures (3 ms statuses, a 1 s refusal: a bucket of width 1024,
+	// ending 1000447 µs) are in the failed histogram.
+	if f.OK != 10 || f.LatencyMS.P50 != 1 || f.LatencyMS.Max != 1 {
+		t.Fatalf("merged latency %+v (ok %d)", f.LatencyMS, f.OK)
+	}
+	if f.FailedLatencyMS == nil || f.FailedLatencyMS.P50 != 3.001 || f.FailedLatencyMS.Max != 1000.447 {
+		t.Fatalf("merged failed latency %+v", f.FailedLatencyMS)
 	}
 	if want := []string{"status: unexpected status 503 Service Unavailable", "refused: dial: connection refused"}; !reflect.DeepEqual(f.SampleErrors, want) {
 		t.Fatalf("samples %q, want %q", f.SampleErrors, want)
@@ -287,4 +300,42 @@ func TestRecorderSize(t *testing.T) {
 	// Memory per recorder is what bounds the number of recorders the engine
 	// may keep; keep it in view.
 	t.Logf("histogram %d bytes", NewRecorder().Histogram().ByteSize())
+}
+
+// A status is counted only for a response that completed; goodput and the
+// percentiles only for successes; dropped requests are errors, not requests.
+func TestGoodputAndCompletedStatus(t *testing.T) {
+	r := NewRecorder()
+	r.Record(time.Millisecond, 200, ClassNone, nil)
+	r.Record(2*time.Millisecond, 503, ClassStatus, nil)                   // completed: counted
+	r.Record(5*time.Millisecond, 200, ClassReset, errors.New("body cut")) // status line, then cut: not counted
+	r.Record(time.Microsecond, 0, ClassRefused, errors.New("connection refused"))
+	r.Record(time.Microsecond, 0, ClassClient, errors.New("socket: too many open files"))
+	r.RecordDropped(5)
+	f := r.Figures(time.Second)
+	if f.StatusCounts["200"] != 1 || f.StatusCounts["503"] != 1 || len(f.StatusCounts) != 2 {
+		t.Fatalf("status counts %v, want 200=1 503=1", f.StatusCounts)
+	}
+	if f.Requests != 5 || f.OK != 1 || f.ThroughputRPS != 1 || f.AttemptRPS != 5 {
+		t.Fatalf("requests %d ok %d goodput %g attempts %g", f.Requests, f.OK, f.ThroughputRPS, f.AttemptRPS)
+	}
+	if f.Errors != (results.Errors{Status: 1, Reset: 1, Refused: 1, Client: 1, Dropped: 5}) {
+		t.Fatalf("errors %+v", f.Errors)
+	}
+	if f.ErrorRate != 0.9 { // 9 failed of 5 sent + 5 dropped
+		t.Fatalf("error rate %g, want 0.9", f.ErrorRate)
+	}
+	if f.LatencyMS.Max != 1 {
+		t.Fatalf("success latency %+v includes failures", f.LatencyMS)
+	}
+}
+
+func TestClassifyClientLimits(t *testing.T) {
+	for _, err := range []error{syscall.EMFILE, syscall.ENFILE, syscall.EADDRNOTAVAIL,
+		&net.OpError{Op: "dial", Err: os.NewSyscallError("socket", syscall.EMFILE)},
+		errors.New("dial tcp: socket: too many open files")} {
+		if c := Classify(err); c != ClassClient {
+			t.Errorf("Classify(%v) = %s, want client", err, c)
+		}
+	}
 }

@@ -93,10 +93,20 @@ type Errors struct {
 	// Status counts responses whose status was not expected.
 	Status int64 `json:"status"`
 	Other  int64 `json:"other"`
+	// Client counts requests the load client could not send: it ran out
+	// of file descriptors or ephemeral ports (a limit of the measuring
+	// machine, not of the service).
+	Client int64 `json:"client,omitempty"`
+	// Dropped counts open-model requests that were due within the pass
+	// but could not be sent before it ended (every in-flight slot busy):
+	// never sent, counted as failed.
+	Dropped int64 `json:"dropped,omitempty"`
 }
 
 // Total is the sum of all classes.
-func (e Errors) Total() int64 { return e.Timeout + e.Refused + e.Reset + e.Status + e.Other }
+func (e Errors) Total() int64 {
+	return e.Timeout + e.Refused + e.Reset + e.Status + e.Other + e.Client + e.Dropped
+}
 
 // Latency percentiles in milliseconds.
 type Latency struct {
@@ -110,13 +120,26 @@ type Latency struct {
 
 // Figures are the measured numbers of one scenario over some span.
 type Figures struct {
-	Requests      int64            `json:"requests"`
-	DurationS     float64          `json:"duration_s"`
-	ThroughputRPS float64          `json:"throughput_rps"`
-	ErrorRate     float64          `json:"error_rate"`
-	StatusCounts  map[string]int64 `json:"status_counts"`
-	Errors        Errors           `json:"errors"`
-	LatencyMS     Latency          `json:"latency_ms"`
+	// Requests counts the requests sent, failed or not (dropped ones were
+	// never sent and are not among them); OK those that succeeded.
+	Requests  int64   `json:"requests"`
+	OK        int64   `json:"ok"`
+	DurationS float64 `json:"duration_s"`
+	// ThroughputRPS is goodput: successful responses per second. This is
+	// what the throughput gate judges.
+	ThroughputRPS float64 `json:"throughput_rps"`
+	// AttemptRPS is every request sent per second, failed ones included.
+	AttemptRPS float64 `json:"attempt_rps"`
+	// ErrorRate is failed requests (dropped ones included) over requests
+	// plus dropped.
+	ErrorRate    float64          `json:"error_rate"`
+	StatusCounts map[string]int64 `json:"status_counts"`
+	Errors       Errors           `json:"errors"`
+	// LatencyMS are the percentiles of successful responses only.
+	LatencyMS Latency `json:"latency_ms"`
+	// FailedLatencyMS are those of failed requests (how long a failure
+	// took to show: a refusal in microseconds, a timeout in seconds).
+	FailedLatencyMS *Latency `json:"failed_latency_ms,omitempty"`
 	// SampleErrors keeps a few distinct error messages, for diagnosis.
 	SampleErrors []string `json:"sample_errors,omitempty"`
 }
@@ -124,6 +147,10 @@ type Figures struct {
 // Run is one measured repetition.
 type Run struct {
 	Index int `json:"index"`
+	// Incomplete: the run was cut short (Ctrl-C, a service that died)
+	// before its bound. It is reported but never judged, and never stored
+	// as a baseline sample.
+	Incomplete bool `json:"incomplete,omitempty"`
 	Figures
 }
 
