@@ -36,7 +36,7 @@ func sampleResults() *results.Results {
 		Scenarios: []results.Scenario{{
 			Name:      "login",
 			Figures:   fig(1000, 0.001, 2),
-			Histogram: "HISTFAAAA",
+			Histogram: testHistogram,
 			Runs: []results.Run{
 				{Index: 1, Figures: fig(990, 0, 2.1)},
 				{Index: 2, Figures: fig(1010, 0.002, 1.9)},
@@ -63,7 +63,7 @@ func TestFromResults(t *testing.T) {
 		t.Errorf("host not copied")
 	}
 	login := b.Scenario("login")
-	if login == nil || login.Histogram != "HISTFAAAA" {
+	if login == nil || login.Histogram != testHistogram {
 		t.Fatalf("login: %+v", login)
 	}
 	if got, want := login.Samples.ThroughputRPS, []float64{990, 1010, 1000}; !reflect.DeepEqual(got, want) {

@@ -11,10 +11,11 @@ import (
 
 	"github.com/perfgate/perfgate/internal/atomicfile"
 	"github.com/perfgate/perfgate/internal/jsonfile"
+	"github.com/perfgate/perfgate/internal/results"
 )
 
 // MaxFileSize bounds what Read accepts; a baseline with histograms is a few
-// hundred KiB at most.
+// hundred KiB at most. A regular file's size is checked before it is read.
 const MaxFileSize = 64 << 20
 
 // recreateHint is what a user can do about a bad baseline file.
@@ -52,7 +53,7 @@ func Read(path string) (*Baseline, error) {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, &Error{Path: path, Problem: "does not exist", Hint: "create it with `perfgate baseline update`", Err: fs.ErrNotExist}
 	case errors.Is(err, jsonfile.ErrTooLarge):
-		return nil, &Error{Path: path, Problem: fmt.Sprintf("is larger than %d MiB, too large for a baseline", MaxFileSize>>20), Hint: recreateHint}
+		return nil, &Error{Path: path, Problem: fmt.Sprintf("is larger than the %d MiB limit for a baseline", MaxFileSize>>20), Hint: recreateHint, Err: err}
 	case err != nil:
 		return nil, &Error{Path: path, Problem: "cannot be read", Hint: "check the path and its permissions", Err: err}
 	}
@@ -89,15 +90,16 @@ func parse(path string, data []byte) (*Baseline, error) {
 		return nil, &Error{Path: path, Problem: fmt.Sprintf("is not a perfgate baseline: schema is %q, expected %q", *head.Schema, Schema), Hint: recreateHint}
 	}
 
+	// Unmarshal, not a Decoder over data, which would copy the whole file
+	// into its own buffer; data after the object was refused above.
 	var b Baseline
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&b); err != nil {
+	if err := json.Unmarshal(data, &b); err != nil {
 		return nil, jsonError(path, data, err)
 	}
-	if dec.More() {
-		return nil, &Error{Path: path, Problem: "has data after the JSON object", Hint: recreateHint}
-	}
 	if msg := b.validate(); msg != "" {
+		return nil, &Error{Path: path, Problem: "is invalid: " + msg, Hint: recreateHint}
+	}
+	if msg := histogramProblem(&b); msg != "" {
 		return nil, &Error{Path: path, Problem: "is invalid: " + msg, Hint: recreateHint}
 	}
 	return &b, nil
@@ -116,6 +118,9 @@ func Marshal(b *Baseline) ([]byte, error) {
 		return nil, fmt.Errorf("baseline %q: cannot write schema %q, only %q", b.Name, b.Schema, Schema)
 	}
 	if msg := b.validate(); msg != "" {
+		return nil, fmt.Errorf("baseline %q is not worth writing: %s", b.Name, msg)
+	}
+	if msg := histogramProblem(b); msg != "" {
 		return nil, fmt.Errorf("baseline %q is not worth writing: %s", b.Name, msg)
 	}
 	data, err := json.MarshalIndent(b, "", "  ")
@@ -137,4 +142,15 @@ func Write(path string, b *Baseline) error {
 		return fmt.Errorf("baseline %s: %w", path, err)
 	}
 	return nil
+}
+
+// histogramProblem names the first scenario of b whose histogram does not
+// decode, or "".
+func histogramProblem(b *Baseline) string {
+	for _, sc := range b.Scenarios {
+		if err := results.CheckHistogram(sc.Histogram); err != nil {
+			return fmt.Sprintf("scenario %q: histogram %v", sc.Name, err)
+		}
+	}
+	return ""
 }

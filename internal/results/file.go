@@ -2,17 +2,21 @@ package results
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/perfgate/perfgate/internal/atomicfile"
 	"github.com/perfgate/perfgate/internal/jsonfile"
 )
 
-// MaxFileSize bounds what Read accepts.
+// MaxFileSize bounds what Read accepts. A regular file's size is checked
+// before it is read; a FIFO is read through the limit.
 const MaxFileSize = 256 << 20
 
 // FileError says what is wrong with a results file and what to do.
@@ -35,7 +39,7 @@ func Read(path string) (*Results, error) {
 	case errors.Is(err, os.ErrNotExist):
 		return nil, &FileError{Path: path, Problem: "not found; write one with `perfgate run --out " + path + "`", Err: err}
 	case errors.Is(err, jsonfile.ErrTooLarge):
-		return nil, &FileError{Path: path, Problem: fmt.Sprintf("larger than %d bytes; is it a results file?", MaxFileSize)}
+		return nil, &FileError{Path: path, Problem: fmt.Sprintf("larger than the %d MiB limit for a results file (%v); is it a results file?", MaxFileSize>>20, err), Err: err}
 	case err != nil:
 		return nil, &FileError{Path: path, Problem: err.Error(), Err: err}
 	}
@@ -63,9 +67,10 @@ func Parse(path string, data []byte) (*Results, error) {
 		}
 		return nil, &FileError{Path: path, Problem: fmt.Sprintf("schema %q is not %q: %s", *head.Schema, Schema, hint)}
 	}
+	// Unmarshal, not a Decoder over data: a Decoder would copy the whole
+	// file into its own buffer first.
 	var r Results
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&r); err != nil {
+	if err := json.Unmarshal(data, &r); err != nil {
 		return nil, &FileError{Path: path, Problem: "does not match the results schema: " + jsonfile.Problem(data, err), Err: err}
 	}
 	if err := r.Validate(); err != nil {
@@ -76,9 +81,9 @@ func Parse(path string, data []byte) (*Results, error) {
 
 // Validate reports the first thing in r that no perfgate run can produce:
 // a verdict other than pass, fail or no-baseline, a scenario without a
-// name, or impossible figures (negative counts, throughput, durations or
+// name, impossible figures (negative counts, throughput, durations or
 // latencies, an error rate outside 0..1) in a scenario, one of its runs or
-// the warm-up. Parse calls it; so does anything that takes results from
+// the warm-up, or a histogram that does not decode. Parse calls it; so does anything that takes results from
 // elsewhere.
 func (r *Results) Validate() error {
 	if r == nil {
@@ -100,12 +105,36 @@ func (r *Results) Validate() error {
 			if p := figuresProblem(s.Figures); p != "" {
 				return fmt.Errorf("%s: scenario %q has impossible figures: %s", part.what, s.Name, p)
 			}
+			if err := CheckHistogram(s.Histogram); err != nil {
+				return fmt.Errorf("%s: scenario %q: histogram %v", part.what, s.Name, err)
+			}
 			for j, run := range s.Runs {
 				if p := figuresProblem(run.Figures); p != "" {
 					return fmt.Errorf("%s: scenario %q, runs[%d] has impossible figures: %s", part.what, s.Name, j, p)
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// CheckHistogram reports whether h, a Scenario.Histogram, decodes: base64
+// of an HdrHistogram in its compressed V2 encoding. "" (no histogram) is
+// fine.
+func CheckHistogram(h string) (err error) {
+	if h == "" {
+		return nil
+	}
+	if _, err := base64.StdEncoding.DecodeString(h); err != nil {
+		return fmt.Errorf("is not base64: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil { // bad input never panics
+			err = fmt.Errorf("is not an HdrHistogram (V2 compressed): %v", p)
+		}
+	}()
+	if _, err := hdrhistogram.Decode([]byte(h)); err != nil {
+		return fmt.Errorf("is not an HdrHistogram (V2 compressed): %w", err)
 	}
 	return nil
 }

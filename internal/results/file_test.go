@@ -1,11 +1,16 @@
 package results
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 func TestWriteRead(t *testing.T) {
@@ -59,5 +64,82 @@ func TestParseErrors(t *testing.T) {
 	}
 	if _, err := Read(filepath.Join(t.TempDir(), "none.json")); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing: %v", err)
+	}
+}
+
+// encodedHistogram is a valid Scenario.Histogram holding a few latencies.
+func encodedHistogram(t *testing.T) string {
+	t.Helper()
+	h := hdrhistogram.New(1, 3_600_000_000, 3)
+	for _, v := range []int64{800, 1200, 1500, 9000} {
+		h.RecordValue(v)
+	}
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestHistogramValidated(t *testing.T) {
+	good := encodedHistogram(t)
+	notHDR := base64.StdEncoding.EncodeToString([]byte("this is not an HDR histogram"))
+	tests := []struct {
+		name, hist string
+		warmup     bool
+		want       string // "" for accepted
+	}{
+		{"none", "", false, ""},
+		{"valid", good, false, ""},
+		{"not base64", "HISTF***", false, `scenarios: scenario "a": histogram is not base64`},
+		{"base64, not HDR", notHDR, false, `scenario "a": histogram is not an HdrHistogram`},
+		{"short", "AAAA", false, `scenario "a": histogram is not an HdrHistogram`},
+		{"truncated", good[:len(good)/2/4*4], false, `scenario "a": histogram is not an HdrHistogram`},
+		{"cookie only", base64.StdEncoding.EncodeToString([]byte{0x1c, 0x84, 0x93, 0x14, 0, 0, 0, 4, 1, 2, 3, 4}), false, `scenario "a": histogram is not an HdrHistogram`},
+		{"in the warm-up", "@@", true, `warmup: scenario "a": histogram is not base64`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &Results{Schema: Schema, Name: "x", Verdict: VerdictPass}
+			sc := []Scenario{{Name: "a", Histogram: tt.hist}}
+			if tt.warmup {
+				r.Warmup = sc
+			} else {
+				r.Scenarios = sc
+			}
+			data, _ := json.Marshal(r)
+			_, err := Parse("r.json", data)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("rejected: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "r.json")):
+				t.Errorf("got %v, want an error with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// An oversize file is refused from its size, without being read: a sparse
+// file costs no disk, and reading it would cost MaxFileSize of memory.
+func TestReadOversizeRefusedUnread(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big.json")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(MaxFileSize + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = Read(p)
+	runtime.ReadMemStats(&after)
+	var fe *FileError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), "256 MiB limit") || !strings.Contains(err.Error(), "big.json") {
+		t.Fatalf("got %v, want a FileError naming the 256 MiB limit", err)
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("refusing it allocated %d bytes: it was read", n)
 	}
 }

@@ -2,6 +2,7 @@ package baseline_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -118,5 +119,31 @@ func TestBaselineSubcommands(t *testing.T) {
 	r := clitest.Run(t, context.Background(), nil, "baseline", "updte")
 	if r.Err == nil || !strings.Contains(r.Err.Error(), "did you mean update") {
 		t.Errorf("err %v", r.Err)
+	}
+}
+
+// An existing baseline whose histogram does not decode is bad input (exit
+// 2) found before anything starts, naming the file and the scenario.
+func TestBaselineUpdateBadHistogramExit2(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := clitest.AuthConfig(t, dir, "")
+	p := filepath.Join(dir, "baselines", "e2e.json")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	b := bl.FromResults(clitest.Synthetic("e2e", 1000, 1010, 990))
+	b.Scenarios[0].Histogram = "bm90IGFuIEhEUiBoaXN0b2dyYW0=" // base64 of "not an HDR histogram"
+	data, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, data, 0o644)
+	r := clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg)
+	if r.Code != 2 || !strings.Contains(r.Err.Error(), "e2e.json") || !strings.Contains(r.Err.Error(), `scenario "signup": histogram is not an HdrHistogram`) {
+		t.Fatalf("exit %d err %v", r.Code, r.Err)
+	}
+	if strings.Contains(r.ErrOut, "starting") {
+		t.Errorf("services started before the baseline was checked:\n%s", r.ErrOut)
+	}
+	if got, _ := os.ReadFile(p); string(got) != string(data) {
+		t.Error("the baseline was overwritten without --force")
 	}
 }
