@@ -254,7 +254,13 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 			return
 		}
 		for i, item := range n.Content {
-			d.walk(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i))
+			ip := fmt.Sprintf("%s[%d]", path, i)
+			if item.Kind == yaml.ScalarNode && item.Tag == "!!null" {
+				// The YAML decoder would drop it and shift the others.
+				d.add(item, ip, "empty list item; remove it or give it a value")
+				continue
+			}
+			d.walk(item, t.Elem(), ip)
 		}
 	case reflect.Map:
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
@@ -298,8 +304,8 @@ func (d *decoder) leaf(n *yaml.Node, t reflect.Type, path string) {
 	}
 	for _, msg := range te.Errors {
 		p := d.typeMsg(msg)
-		line, col := p.Line, 0
-		if line == 0 || line == n.Line {
+		line, col := p.Line, p.Col
+		if line == 0 || (line == n.Line && col == 0) {
 			line, col = n.Line, n.Column
 		}
 		d.problems = append(d.problems, Problem{File: d.file, Line: line, Col: col, Field: path, Msg: p.Msg})
@@ -406,6 +412,8 @@ func (d *decoder) syntaxProblem(err error) Problem {
 	return Problem{File: d.file, Msg: strings.TrimPrefix(msg, "yaml: ")}
 }
 
+var colRe = regexp.MustCompile(`^column (\d+): (.*)$`)
+
 var unmarshalRe = regexp.MustCompile("cannot unmarshal !!(\\w+) `(.*)` into (.*)$")
 
 // typeProblem turns one of the YAML decoder's type errors into a Problem,
@@ -428,6 +436,10 @@ func (d *decoder) typeMsg(msg string) Problem {
 	if m := lineRe.FindStringSubmatch(msg); m != nil {
 		p.Line, _ = strconv.Atoi(m[1])
 		p.Msg = m[2]
+		if m := colRe.FindStringSubmatch(p.Msg); m != nil { // from lineErr
+			p.Col, _ = strconv.Atoi(m[1])
+			p.Msg = m[2]
+		}
 	}
 	if m := unmarshalRe.FindStringSubmatch(p.Msg); m != nil {
 		want := m[3]

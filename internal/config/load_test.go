@@ -235,6 +235,51 @@ func TestPositions(t *testing.T) {
 	}
 }
 
+func TestPrepare(t *testing.T) {
+	const head = "name: d\nscenarios: [{name: s, url: 'http://x/'}]\nload: {measure: {duration: 1s}}\n"
+	cfg, err := Parse("p.yaml", []byte(head+"prepare:\n  - [go, build, -o, bin/app, ./cmd/app]\n  - make -C sub && echo ok\n  - [sleep, 1]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Command{
+		{Args: []string{"go", "build", "-o", "bin/app", "./cmd/app"}, Line: 5, Col: 5},
+		{Shell: "make -C sub && echo ok", Line: 6, Col: 5},
+		{Args: []string{"sleep", "1"}, Line: 7, Col: 5},
+	}
+	if len(cfg.Prepare) != len(want) {
+		t.Fatalf("got %d commands", len(cfg.Prepare))
+	}
+	for i, w := range want {
+		g := cfg.Prepare[i]
+		if !slices.Equal(g.Args, w.Args) || g.Shell != w.Shell || g.Line != w.Line || g.Col != w.Col {
+			t.Errorf("prepare[%d] = %+v, want %+v", i, g, w)
+		}
+	}
+	if got := cfg.Prepare[1].Argv(); !slices.Equal(got, []string{"sh", "-c", "make -C sub && echo ok"}) {
+		t.Errorf("shell argv %q", got)
+	}
+	errs := []struct {
+		name, yaml, want string
+	}{
+		{"not a list", "prepare: make\n", "p.yaml:4:10: prepare: expected a list"},
+		{"empty argv", "prepare: [[]]\n", "p.yaml:4:11: prepare[0]: empty argument list"},
+		{"empty string", "prepare:\n  - ''\n", "p.yaml:5:5: prepare[0]: empty command"},
+		{"null", "prepare:\n  - ~\n  - [x]\n", "p.yaml:5:5: prepare[0]: empty list item"},
+		{"empty program", "prepare: [['', x]]\n", "p.yaml:4:11: prepare[0]: the command's program (its first argument) is empty"},
+		{"mapping", "prepare:\n  - {run: make}\n", "p.yaml:5:5: prepare[0]: expected a command"},
+		{"nested list arg", "prepare:\n  - [go, build]\n  - [go, [x]]\n", "p.yaml:6:10: prepare[1]: argument 2 of the command is not a single value"},
+		{"block nested", "prepare:\n  -\n    - go\n    - {a: b}\n", "p.yaml:7:7: prepare[0]: argument 2"},
+	}
+	for _, tt := range errs {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("p.yaml", []byte(head+tt.yaml))
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("got  %v\nwant %s...", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestWeight(t *testing.T) {
 	const head = "name: w\nload:\n  measure: {duration: 1s}\nscenarios:\n"
 	tests := []struct {

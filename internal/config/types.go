@@ -4,13 +4,19 @@
 // file and rejects anything unknown or inconsistent with file:line errors.
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Config is one perfgate.yaml.
 type Config struct {
 	// Name identifies this configuration: baselines/<name>.json and the PR
 	// comment marker are derived from it.
-	Name      string     `yaml:"name"`
+	Name string `yaml:"name"`
+	// Prepare runs in order, in the config's folder, before any service
+	// starts (the build step); see internal/prepare.
+	Prepare   []Command  `yaml:"prepare"`
 	Services  []Service  `yaml:"services"`
 	Scenarios []Scenario `yaml:"scenarios"`
 	Load      Load       `yaml:"load"`
@@ -55,6 +61,32 @@ func (s Service) Provider() string {
 		return "container"
 	}
 	return ""
+}
+
+// Command is one prepare step, written as an argv list
+// ([go, build, -o, bin/app, ./cmd/app]) or as a string, which runs with
+// sh -c. Exactly one of Args and Shell is set.
+type Command struct {
+	Args  []string // argv; Args[0] is looked up in PATH (with a slash: relative to the config's folder)
+	Shell string   // a shell line, run as sh -c Shell
+	Line  int      // where the command is in the file, for messages
+	Col   int
+}
+
+// Argv is what is executed: Args, or sh -c Shell.
+func (c Command) Argv() []string {
+	if c.Shell != "" {
+		return []string{"sh", "-c", c.Shell}
+	}
+	return c.Args
+}
+
+// String is the command as a user wrote it, for messages.
+func (c Command) String() string {
+	if c.Shell != "" {
+		return c.Shell
+	}
+	return strings.Join(c.Args, " ")
 }
 
 // ProcessSpec runs a local command.

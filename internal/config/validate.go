@@ -125,6 +125,11 @@ func (v *validator) validate() {
 	case !nameRe.MatchString(c.Name):
 		v.at("name", "%q must be letters, digits, '.', '_' or '-' (it names baselines/<name>.json)", c.Name)
 	}
+	for i, cmd := range c.Prepare {
+		if len(cmd.Args) == 0 && cmd.Shell == "" {
+			v.at(fmt.Sprintf("prepare[%d]", i), "empty command; expected a list of arguments like [go, build, ./...] or a string run with sh -c")
+		}
+	}
 	services := map[string]int{}
 	for i, s := range c.Services {
 		v.service(i, s, services)

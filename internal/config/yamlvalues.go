@@ -87,7 +87,39 @@ func (p Percent) String() string {
 	return strconv.FormatFloat(float64(p)*100, 'f', -1, 64) + "%"
 }
 
+// UnmarshalYAML reads a command: a list of arguments or a shell string.
+func (c *Command) UnmarshalYAML(n *yaml.Node) error {
+	const want = "expected a command: a list of arguments like [go, build, ./...] or a string run with sh -c"
+	*c = Command{Line: n.Line, Col: n.Column}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" || strings.TrimSpace(n.Value) == "" {
+			return lineErr(n, "empty command; "+want)
+		}
+		c.Shell = n.Value
+		return nil
+	case yaml.SequenceNode:
+		if len(n.Content) == 0 {
+			return lineErr(n, "empty argument list; "+want)
+		}
+		for i, a := range n.Content {
+			if a.Kind == yaml.AliasNode && a.Alias != nil {
+				a = a.Alias
+			}
+			if a.Kind != yaml.ScalarNode || a.Tag == "!!null" {
+				return lineErr(a, fmt.Sprintf("argument %d of the command is not a single value; quote it (\"...\") if it holds YAML syntax", i+1))
+			}
+			c.Args = append(c.Args, a.Value)
+		}
+		if strings.TrimSpace(c.Args[0]) == "" {
+			return lineErr(n, "the command's program (its first argument) is empty")
+		}
+		return nil
+	}
+	return lineErr(n, want)
+}
+
 // lineErr is collected by the YAML decoder with the other type errors.
 func lineErr(n *yaml.Node, msg string) error {
-	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %s", n.Line, msg)}}
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: column %d: %s", n.Line, n.Column, msg)}}
 }
