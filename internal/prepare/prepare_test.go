@@ -35,7 +35,7 @@ func (s *syncBuf) String() string {
 }
 
 func argv(a ...string) config.Command { return config.Command{Args: a} }
-func shell(s string) config.Command  { return config.Command{Shell: s} }
+func shell(s string) config.Command   { return config.Command{Shell: s} }
 
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
