@@ -10,7 +10,8 @@
 # Usage: bench/engine.sh [--smoke] [--pairs N] [--duration 10s] [--conns 50]
 #   --smoke   1 pair of 1s runs at 50 connections, no 1k/10k runs: checks
 #             that the script works (CI), measures nothing worth keeping.
-# Needs: Debian (installs wrk and nginx with apt-get when missing; root),
+# Needs: Debian (installs wrk and nginx with apt-get when missing; root;
+# waits up to $PERFGATE_APT_LOCK_WAIT s, default 300, for another apt),
 # go, python3, taskset. Leaves nothing running; work files in a temp dir.
 set -euo pipefail
 
@@ -51,8 +52,12 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 		exit 3
 	fi
 	echo "installing ${need_pkgs[*]} ..." >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >/dev/null ||
-		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need_pkgs[@]}" >/dev/null; }
+	# apt_get waits for a lock held by another apt or dpkg process.
+	# shellcheck source=../scripts/lib/apt.sh
+	. "$ROOT/scripts/lib/apt.sh"
+	apt_get install -y -q "${need_pkgs[@]}" >/dev/null ||
+		{ apt_get update -q >/dev/null && apt_get install -y -q "${need_pkgs[@]}" >/dev/null; } ||
+		{ echo "engine.sh: could not install ${need_pkgs[*]} with apt-get (see above)" >&2; exit 3; }
 	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 fi
 

@@ -22,7 +22,22 @@ if ! have_nginx; then
 	echo "build-rootfs: installing nginx-light with apt"
 	# Wait for a dpkg lock held by others (e.g. unattended-upgrades on a fresh VM).
 	apt_opts=(-o DPkg::Lock::Timeout=300 -qq)
-	DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update >/dev/null
+	# That option does not cover update's lock on /var/lib/apt/lists: retry
+	# it for as long (the same wait as scripts/lib/apt.sh; this folder is
+	# copied out of the repository, so it cannot source that).
+	for try in $(seq 60); do
+		err=$(DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update 2>&1 >/dev/null) && break
+		case "$err" in
+		*"Could not get lock"* | *"Unable to lock"*)
+			if [ "$try" -lt 60 ]; then
+				[ "$try" = 1 ] && echo "build-rootfs: another apt process holds its lock; waiting up to 5 minutes" >&2
+				sleep 5
+				continue
+			fi ;;
+		esac
+		echo "$err" >&2
+		exit 1
+	done
 	# A temporary policy-rc.d keeps the package from starting nginx on the host.
 	if [ ! -e /usr/sbin/policy-rc.d ]; then
 		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
