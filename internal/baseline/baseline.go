@@ -124,13 +124,16 @@ func Value(f results.Figures, metric string) (v float64, ok bool) {
 
 // SamplesOf returns the per-run samples of a results scenario: one per entry
 // of sc.Runs, skipping runs that completed no request (no requests and
-// no throughput). A scenario without
+// no throughput) and runs cut short (Incomplete). A scenario without
 // runs contributes its merged figures as a single sample.
 func SamplesOf(sc results.Scenario) Samples {
 	var s Samples
 	for _, r := range sc.Runs {
 		if r.Requests <= 0 && r.ThroughputRPS == 0 {
 			continue // completed nothing: no figure to judge
+		}
+		if r.Incomplete {
+			continue // cut short (Ctrl-C, a dead service): reported, never judged
 		}
 		s.add(r.Figures)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -314,5 +315,19 @@ func TestToResults(t *testing.T) {
 	back := SamplesOf(res.Scenarios[0])
 	if !reflect.DeepEqual(back.P95, b.Scenarios[0].Samples.P95) {
 		t.Errorf("samples do not survive ToResults: %v vs %v", back.P95, b.Scenarios[0].Samples.P95)
+	}
+}
+
+// A run cut short is reported but never a sample (issue 10: a 0.1 s run of
+// 8 requests after Ctrl-C was judged).
+func TestSamplesOfSkipsIncompleteRuns(t *testing.T) {
+	sc := results.Scenario{Runs: []results.Run{
+		{Index: 1, Figures: results.Figures{Requests: 1000, ThroughputRPS: 500}},
+		{Index: 2, Figures: results.Figures{Requests: 1000, ThroughputRPS: 510}},
+		{Index: 3, Incomplete: true, Figures: results.Figures{Requests: 8, ThroughputRPS: 80}},
+	}}
+	s := SamplesOf(sc)
+	if s.Len() != 2 || slices.Contains(s.Get(MetricThroughput), 80) {
+		t.Fatalf("samples %+v", s)
 	}
 }

@@ -37,6 +37,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/perf/benchmath"
 
@@ -86,8 +87,15 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 		}
 		c.Warnings = append(c.Warnings, "no baseline"+where+": only the error-rate ceiling was judged; create one with `perfgate baseline update`")
 	}
+	if cur.EnvironmentFailure != "" {
+		// The figures measure the environment, not the service: nothing
+		// is judged, and the verdict is no-baseline (the command exits 3).
+		c.Baseline, c.BaselineDate = "", time.Time{}
+		c.Warnings = append(c.Warnings, "not judged: "+cur.EnvironmentFailure)
+		return c
+	}
 	if cur.Interrupted {
-		c.Warnings = append(c.Warnings, "this run was interrupted: it is judged on the runs that finished")
+		c.Warnings = append(c.Warnings, "this run was interrupted: it is judged on the runs that finished; a run cut short is reported, never judged")
 	}
 	j := &judge{alpha: alpha}
 	seen := map[string]bool{}
@@ -505,6 +513,9 @@ func CheckCandidate(gates config.Gates, cur *results.Results) error {
 	var p []string
 	if cur.Interrupted {
 		p = append(p, "the run was interrupted")
+	}
+	if cur.EnvironmentFailure != "" {
+		p = append(p, cur.EnvironmentFailure)
 	}
 	if len(cur.Scenarios) == 0 {
 		p = append(p, "it measured no scenario")

@@ -55,6 +55,11 @@ func VerdictHeadline(res *results.Results) Headline {
 			h.Summary = "only the error-rate ceiling was judged"
 		}
 	}
+	if res.EnvironmentFailure != "" {
+		h.Icon, h.Title = "⚠️", "ENVIRONMENT FAILURE"
+		h.Summary = "not judged: " + res.EnvironmentFailure
+		return h
+	}
 	if res.Interrupted {
 		// An incomplete run never reads as passed: what it measured is
 		// shown, but the headline is the interruption.
@@ -87,8 +92,11 @@ func (h Headline) Text() string {
 	return singleLine(s + notesSuffix(h.Notes))
 }
 
-// Interrupted reports whether the headline is about an interrupted run.
-func (h Headline) Interrupted() bool { return h.Title == "INTERRUPTED" }
+// Interrupted reports whether the headline is about a run whose figures
+// cannot be judged as a whole: interrupted, or an environment failure.
+func (h Headline) Interrupted() bool {
+	return h.Title == "INTERRUPTED" || h.Title == "ENVIRONMENT FAILURE"
+}
 
 // Markdown is the headline as one line of Markdown: "**perfgate: ❌ FAIL —
 // 6 regressions in 2 scenarios** · 5 checks could not be judged (too few

@@ -13,8 +13,10 @@ import (
 )
 
 // SummaryTable renders what a run measured, one row per scenario, for the
-// terminal: the figures merged over the measured runs, the spread of
-// throughput across runs, statuses and error classes.
+// terminal: the figures merged over the measured runs, goodput (successful
+// responses per second) with the attempt rate beside it when failures make
+// them differ, the spread of goodput across runs, statuses and error
+// classes; latency percentiles are those of successful responses.
 func SummaryTable(w io.Writer, res *results.Results, color bool) error {
 	t := table.NewWriter()
 	t.SetOutputMirror(w)
@@ -24,10 +26,14 @@ func SummaryTable(w io.Writer, res *results.Results, color bool) error {
 		t.SetStyle(table.StyleLight)
 	}
 	t.SetTitle(summaryTitle(res))
-	t.AppendHeader(table.Row{"Scenario", "Requests", "Req/s", "Runs min..max", "Errors", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms", "Statuses"})
+	t.AppendHeader(table.Row{"Scenario", "Requests", "Goodput/s", "Runs min..max", "Errors", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms", "Statuses"})
 	for _, s := range res.Scenarios {
+		rate := fmt.Sprintf("%.1f", s.ThroughputRPS)
+		if s.AttemptRPS > 0 && s.OK < s.Requests {
+			rate += fmt.Sprintf(" (of %.1f sent)", s.AttemptRPS)
+		}
 		t.AppendRow(table.Row{
-			s.Name, s.Requests, fmt.Sprintf("%.1f", s.ThroughputRPS), runSpread(s.Runs),
+			s.Name, s.Requests, rate, runSpread(s.Runs),
 			errorCell(s.Figures), fMS(s.LatencyMS.P50), fMS(s.LatencyMS.P90), fMS(s.LatencyMS.P95), fMS(s.LatencyMS.P99), fMS(s.LatencyMS.Max),
 			statusCell(s.StatusCounts),
 		})
@@ -53,6 +59,9 @@ func summaryTitle(res *results.Results) string {
 	if res.Interrupted {
 		title += " — INTERRUPTED, partial results"
 	}
+	if len(res.SwitchedOff) > 0 {
+		title += " — switched off (weight 0): " + strings.Join(res.SwitchedOff, ", ")
+	}
 	return title
 }
 
@@ -61,10 +70,16 @@ func runSpread(runs []results.Run) string {
 		return "-"
 	}
 	lo, hi := runs[0].ThroughputRPS, runs[0].ThroughputRPS
+	cut := ""
 	for _, r := range runs[1:] {
 		lo, hi = min(lo, r.ThroughputRPS), max(hi, r.ThroughputRPS)
 	}
-	return fmt.Sprintf("%.0f..%.0f", lo, hi)
+	for _, r := range runs {
+		if r.Incomplete {
+			cut = fmt.Sprintf(" (run %d cut short)", r.Index)
+		}
+	}
+	return fmt.Sprintf("%.0f..%.0f%s", lo, hi, cut)
 }
 
 func errorCell(f results.Figures) string {
@@ -75,7 +90,8 @@ func errorCell(f results.Figures) string {
 	for _, c := range []struct {
 		n string
 		v int64
-	}{{"status", f.Errors.Status}, {"timeout", f.Errors.Timeout}, {"refused", f.Errors.Refused}, {"reset", f.Errors.Reset}, {"other", f.Errors.Other}} {
+	}{{"status", f.Errors.Status}, {"timeout", f.Errors.Timeout}, {"refused", f.Errors.Refused}, {"reset", f.Errors.Reset},
+		{"other", f.Errors.Other}, {"client", f.Errors.Client}, {"dropped", f.Errors.Dropped}} {
 		if c.v > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", c.n, c.v))
 		}

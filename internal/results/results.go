@@ -29,8 +29,19 @@ type Results struct {
 	// before every measured repetition finished; what was measured is kept.
 	Interrupted bool   `json:"interrupted,omitempty"`
 	Note        string `json:"note,omitempty"`
+	// EnvironmentFailure says why the figures do not measure the service
+	// (the target refused nearly everything, the load client ran out of
+	// file descriptors): such a run is reported, never judged (exit 3).
+	EnvironmentFailure string `json:"environment_failure,omitempty"`
 	// Client names the HTTP client implementation used ("net/http", ...).
-	Client   string        `json:"client"`
+	Client string `json:"client"`
+	// Protocol is the HTTP version the responses came in ("HTTP/1.1",
+	// "HTTP/2.0"), as spoken, not as asked for.
+	Protocol string `json:"protocol,omitempty"`
+	// SwitchedOff lists the scenarios with weight 0: not sent, not judged.
+	SwitchedOff []string `json:"switched_off,omitempty"`
+	// TCP holds the kernel's TCP counters' change over each pass.
+	TCP      []PassTCP     `json:"tcp,omitempty"`
 	Load     LoadInfo      `json:"load"`
 	Host     Host          `json:"host"`
 	Services []ServiceInfo `json:"services,omitempty"`
@@ -209,4 +220,16 @@ type Check struct {
 	Note        string  `json:"note,omitempty"`
 	SamplesBase int     `json:"samples_baseline"`
 	SamplesCur  int     `json:"samples_current"`
+}
+
+// PassTCP is how much the kernel's TCP counters (of perfgate's network
+// namespace) rose during one pass. ListenOverflows and ListenDrops count
+// connections a listener's full accept queue turned away: raise
+// net.core.somaxconn and the service's listen backlog. RetransSegs counts
+// retransmitted segments.
+type PassTCP struct {
+	Pass            string `json:"pass"` // "warmup", "run 1", ...
+	ListenOverflows int64  `json:"listen_overflows"`
+	ListenDrops     int64  `json:"listen_drops"`
+	RetransSegs     int64  `json:"retrans_segs"`
 }

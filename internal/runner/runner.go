@@ -18,6 +18,8 @@ import (
 	"github.com/perfgate/perfgate/internal/hostinfo"
 	"github.com/perfgate/perfgate/internal/load"
 	"github.com/perfgate/perfgate/internal/loopback"
+	"github.com/perfgate/perfgate/internal/netstat"
+	"github.com/perfgate/perfgate/internal/prepare"
 	"github.com/perfgate/perfgate/internal/progress"
 	"github.com/perfgate/perfgate/internal/results"
 	"github.com/perfgate/perfgate/internal/stack"
@@ -62,6 +64,9 @@ type Options struct {
 	// StopNow, when cancelled, makes stopping the services skip the grace
 	// period (a second Ctrl-C). nil: never.
 	StopNow context.Context
+	// Checkpoint receives the results before the services stop (see
+	// Checkpoint); nil: none.
+	Checkpoint Checkpoint
 }
 
 // Error kinds a command maps to exit codes. Results returned alongside
@@ -75,113 +80,44 @@ var (
 	ErrBadInput = errors.New("bad input")
 )
 
+// Checkpoint, when set in Options, receives the results measured so far
+// just before the services are stopped, so that a kill during the stop
+// (a CI timeout's SIGKILL after SIGTERM) still leaves them on disk. Run
+// returns the final results afterwards; save those again.
+type Checkpoint func(res *results.Results)
+
 // Run starts the services, measures, stops everything, and returns what
 // was measured. On failure after measuring started, the partial results are
 // returned with the error; the stack is always stopped before Run returns.
 func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Results, err error) {
-	logw := o.Log
-	if logw == nil {
-		logw = io.Discard
-	}
-	host := hostinfo.Source{}.Collect()
-	if o.Host != nil {
-		host = *o.Host
-	}
-	res = &results.Results{
-		Schema:          results.Schema,
-		Name:            cfg.Name,
-		Verdict:         results.VerdictNoBaseline,
-		PerfgateVersion: o.Version,
-		ConfigPath:      absPath(cfg),
-		ConfigHash:      cfg.Hash,
-		StartedAt:       time.Now().UTC(),
-		Client:          load.ClientName,
-		Host:            host,
-		Load:            loadInfo(cfg),
-		Scenarios:       []results.Scenario{},
-	}
+	side, err := Open(ctx, cfg, o, SideOptions{})
 	defer func() {
+		side.Close(ctx)
 		if res != nil {
+			res.Warnings = append(res.Warnings, side.StopNotes()...)
 			res.FinishedAt = time.Now().UTC()
 		}
 	}()
-
-	runID := newRunID()
-	providers, closeProviders, err := providersFor(ctx, cfg, o.Providers, logw)
 	if err != nil {
 		return nil, err
 	}
-	st := stack.New(providers...)
-	// The stack and providers are stopped however Run ends: success,
-	// error, or cancellation (the stop uses a fresh context for that).
-	defer func() {
-		base := o.StopNow
-		if base == nil {
-			base = context.WithoutCancel(ctx)
-		}
-		sctx, cancel := context.WithTimeout(base, stopBudget(cfg))
-		defer cancel()
-		if serr := st.Stop(sctx); serr != nil {
-			fmt.Fprintf(logw, "perfgate: stopping services: %v\n", serr)
-		}
-		closeProviders(sctx, runID)
-	}()
-
-	if len(cfg.Services) > 0 {
-		fmt.Fprintf(logw, "starting %d service(s)...\n", len(cfg.Services))
-		started := time.Now()
-		if err := st.Start(ctx, cfg.Services, stack.Env{RunID: runID, ConfigDir: cfg.Dir}); err != nil {
-			if ctx.Err() != nil {
-				return nil, fmt.Errorf("%w while starting services: %v", ErrInterrupted, err)
-			}
-			return nil, fmt.Errorf("%w: %v", ErrEnvironment, err)
-		}
-		fmt.Fprintf(logw, "services ready in %.1fs\n", time.Since(started).Seconds())
-		res.Services = st.Infos()
-	}
-
-	urls := make([]string, len(cfg.Scenarios))
-	for i, sc := range cfg.Scenarios {
-		u, err := st.Render(ctx, sc.URL)
-		if err != nil {
-			return nil, fmt.Errorf("%w: scenario %q url: %v", ErrBadInput, sc.Name, err)
-		}
-		urls[i] = u
-	}
-	scs, opts, plan, err := load.FromConfig(cfg, urls)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
-	}
-	eng, err := load.New(scs, opts)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadInput, err)
-	}
-	defer eng.Close()
-	res.Client = eng.Client() // the HTTP client actually used
-	res.Warnings = append(res.Warnings, hostinfo.Warnings(host, load.Concurrency(eng.Options()), anyLoopback(urls))...)
-	for _, w := range res.Warnings {
-		fmt.Fprintf(logw, "warning: %s\n", w)
-	}
-
-	// A service that dies mid-run stops the load; what was measured stays.
-	lctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	go func() {
-		select {
-		case derr := <-st.Died():
-			if derr != nil {
-				cancel(derr)
-			}
-		case <-lctx.Done():
-		}
-	}()
+	res = side.NewResults()
+	logw := side.log
 
 	var stopBar func()
+	tcpBefore := netstat.Counters{}
+	passLabel := func(kind string, run int) string {
+		if kind == "warmup" {
+			return "warmup"
+		}
+		return fmt.Sprintf("run %d", run)
+	}
 	hooks := load.Hooks{
 		PassStarted: func(kind string, run int, p *load.Pass) {
+			tcpBefore = netstat.Source{}.Read()
 			label := "warm-up"
 			if kind != "warmup" {
-				label = fmt.Sprintf("run %d/%d", run, plan.Repeat)
+				label = fmt.Sprintf("run %d/%d", run, side.Plan.Repeat)
 			}
 			spec := p.Spec()
 			stopBar = o.Progress.Pass(label, spec.Requests, spec.Duration, func() progress.Stat {
@@ -189,14 +125,21 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 				return progress.Stat{Requests: pr.Requests, Errors: pr.Errors, Elapsed: pr.Elapsed}
 			})
 		},
-		PassDone: func(string, int, *load.Result) {
+		PassDone: func(kind string, run int, r *load.Result) {
 			if stopBar != nil {
 				stopBar()
 				stopBar = nil
 			}
+			if d := netstat.Delta(tcpBefore, netstat.Source{}.Read()); d.OK {
+				res.TCP = append(res.TCP, results.PassTCP{Pass: passLabel(kind, run),
+					ListenOverflows: d.ListenOverflows, ListenDrops: d.ListenDrops, RetransSegs: d.RetransSegs})
+			}
+			if r.Protocol != "" {
+				res.Protocol = r.Protocol
+			}
 		},
 	}
-	pr, runErr := eng.RunPlan(lctx, plan, hooks)
+	pr, runErr := side.eng.RunPlan(side.Ctx(), side.Plan, hooks)
 	if stopBar != nil {
 		stopBar()
 	}
@@ -209,21 +152,308 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 			fmt.Fprintf(logw, "warning: %s\n", w)
 		}
 	}
+	if w := tcpWarning(res.TCP, res.Host); w != "" {
+		res.Warnings = append(res.Warnings, w)
+		fmt.Fprintf(logw, "warning: %s\n", w)
+	}
 	if runErr != nil {
 		res.Interrupted = true
-		var died *stack.DiedError
-		switch cause := context.Cause(lctx); {
-		case errors.As(cause, &died):
-			res.Note = "stopped early: " + died.Error()
-			return res, fmt.Errorf("%w: %v", ErrEnvironment, died)
-		case ctx.Err() != nil:
-			res.Note = "interrupted before the last measured run finished; partial results"
-			return res, fmt.Errorf("%w: partial results kept", ErrInterrupted)
-		default:
-			return res, fmt.Errorf("%w: load: %v", ErrEnvironment, runErr)
+		err = side.Failure(ctx, runErr)
+		res.Note = side.FailureNote(ctx, err)
+	} else if ef := EnvironmentFailure(res.Scenarios, res.Host); ef != "" {
+		res.EnvironmentFailure = ef
+		err = fmt.Errorf("%w: %s", ErrEnvironment, ef)
+	}
+	if o.Checkpoint != nil && len(res.Scenarios) > 0 {
+		res.FinishedAt = time.Now().UTC()
+		o.Checkpoint(res)
+	}
+	return res, err
+}
+
+// SideOptions say where one stack of a run comes from: its tree and ports.
+type SideOptions struct {
+	// Label names the side in messages and progress ("base", "head");
+	// "" for a normal run.
+	Label string
+	// Dir is this tree's copy of the config's folder: prepare commands run
+	// and relative service paths resolve there ("" = the config's Dir).
+	Dir string
+	// Ports maps each process service's declared ports to the ports this
+	// side uses ({{ port N }}); nil: every port is itself.
+	Ports map[string]map[int]int
+}
+
+// Side is one started stack and the load engine aimed at it: what a
+// measured pass needs. Open it, run passes on Engine() under Ctx(), and
+// Close it (always, even when Open failed: Close is nil-safe and stops
+// whatever did start).
+type Side struct {
+	Label string
+	Plan  load.Plan
+	cfg   *config.Config
+	o     Options
+	so    SideOptions
+	log   io.Writer
+	runID string
+	st    *stack.Stack
+	close func(context.Context, string)
+	eng   *load.Engine
+	lctx  context.Context
+	stop  context.CancelCauseFunc
+	urls  []string
+	host  results.Host
+	// filled by Open for NewResults
+	services []results.ServiceInfo
+	warnings []string
+	notes    []string
+	closed   bool
+}
+
+// Open prepares and starts cfg's services for one side, renders the
+// scenarios' URLs against them and builds the load engine. On error the
+// returned Side (never nil) still owns what started: Close it.
+func Open(ctx context.Context, cfg *config.Config, o Options, so SideOptions) (*Side, error) {
+	s := &Side{Label: so.Label, cfg: cfg, o: o, so: so, log: o.Log, runID: newRunID(), close: func(context.Context, string) {}}
+	if s.log == nil {
+		s.log = io.Discard
+	}
+	if so.Dir == "" {
+		s.so.Dir = cfg.Dir
+	}
+	s.host = hostinfo.Source{}.Collect()
+	if o.Host != nil {
+		s.host = *o.Host
+	}
+	who := ""
+	if so.Label != "" {
+		who = so.Label + ": "
+	}
+	if len(cfg.Prepare) > 0 {
+		fmt.Fprintf(s.log, "%spreparing (%d command(s))...\n", who, len(cfg.Prepare))
+		if err := prepare.Run(ctx, s.so.Dir, cfg.Prepare, s.log); err != nil {
+			if ctx.Err() != nil {
+				return s, fmt.Errorf("%w while preparing: %v", ErrInterrupted, err)
+			}
+			return s, fmt.Errorf("%w: %s%w", ErrEnvironment, who, err)
 		}
 	}
-	return res, nil
+	providers, closeProviders, err := providersFor(ctx, cfg, o.Providers, s.log)
+	if err != nil {
+		return s, err
+	}
+	s.close = closeProviders
+	s.st = stack.New(providers...)
+	if len(cfg.Services) > 0 {
+		fmt.Fprintf(s.log, "%sstarting %d service(s)...\n", who, len(cfg.Services))
+		started := time.Now()
+		if err := s.st.Start(ctx, cfg.Services, stack.Env{RunID: s.runID, ConfigDir: s.so.Dir /*PORTS*/}); err != nil {
+			if ctx.Err() != nil {
+				return s, fmt.Errorf("%w while starting services: %v", ErrInterrupted, err)
+			}
+			return s, fmt.Errorf("%w: %s%w", ErrEnvironment, who, err)
+		}
+		fmt.Fprintf(s.log, "%sservices ready in %.1fs\n", who, time.Since(started).Seconds())
+		s.services = s.st.Infos()
+	}
+
+	s.urls = make([]string, len(cfg.Scenarios))
+	for i, sc := range cfg.Scenarios {
+		u, err := s.st.Render(ctx, sc.URL)
+		if err != nil {
+			return s, fmt.Errorf("%w: scenario %q url: %v", ErrBadInput, sc.Name, err)
+		}
+		s.urls[i] = u
+	}
+	scs, opts, plan, err := load.FromConfig(cfg, s.urls)
+	if err != nil {
+		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	s.Plan = plan
+	s.eng, err = load.New(scs, opts)
+	if err != nil {
+		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
+	s.warnings = append(s.warnings, hostinfo.Warnings(s.host, load.Concurrency(s.eng.Options()), anyLoopback(s.urls))...)
+	for _, w := range s.warnings {
+		fmt.Fprintf(s.log, "%swarning: %s\n", who, w)
+	}
+
+	// A service that dies mid-run stops the load; what was measured stays.
+	s.lctx, s.stop = context.WithCancelCause(ctx)
+	go func() {
+		select {
+		case derr := <-s.st.Died():
+			if derr != nil {
+				s.stop(derr)
+			}
+		case <-s.lctx.Done():
+		}
+	}()
+	return s, nil
+}
+
+// Engine is the side's load engine.
+func (s *Side) Engine() *load.Engine { return s.eng }
+
+// Ctx is the context passes of this side run under: cancelled with the
+// run's context, or with a *stack.DiedError when one of its services dies.
+func (s *Side) Ctx() context.Context { return s.lctx }
+
+// URLs are the scenarios' URLs rendered against this side's services.
+func (s *Side) URLs() []string { return s.urls }
+
+// NewResults is the skeleton of this side's results: header, host, load,
+// services, warnings; no figures yet.
+func (s *Side) NewResults() *results.Results {
+	cfg := s.cfg
+	res := &results.Results{
+		Schema:          results.Schema,
+		Name:            cfg.Name,
+		Verdict:         results.VerdictNoBaseline,
+		PerfgateVersion: s.o.Version,
+		ConfigPath:      absPath(cfg),
+		ConfigHash:      cfg.Hash,
+		StartedAt:       time.Now().UTC(),
+		Client:          load.ClientName,
+		Host:            s.host,
+		Load:            loadInfo(cfg),
+		Services:        s.services,
+		Warnings:        append([]string(nil), s.warnings...),
+		Scenarios:       []results.Scenario{},
+	}
+	if s.eng != nil {
+		res.Client = s.eng.Client() // the HTTP client actually used
+	}
+	for _, sc := range cfg.Scenarios {
+		if sc.Weight == 0 {
+			res.SwitchedOff = append(res.SwitchedOff, sc.Name)
+		}
+	}
+	return res
+}
+
+// Failure turns an error of a pass of this side into the error kind a
+// command maps to an exit code: a dead service (environment, naming the
+// side), the run's cancellation (interrupted), or the load itself.
+func (s *Side) Failure(ctx context.Context, passErr error) error {
+	who := ""
+	if s.Label != "" {
+		who = s.Label + ": "
+	}
+	var died *stack.DiedError
+	switch cause := context.Cause(s.lctx); {
+	case errors.As(cause, &died):
+		return fmt.Errorf("%w: %s%w", ErrEnvironment, who, died)
+	case ctx.Err() != nil:
+		return fmt.Errorf("%w: partial results kept", ErrInterrupted)
+	default:
+		return fmt.Errorf("%w: %sload: %v", ErrEnvironment, who, passErr)
+	}
+}
+
+// FailureNote is the results note for an error from Failure.
+func (s *Side) FailureNote(ctx context.Context, err error) string {
+	var died *stack.DiedError
+	if errors.As(err, &died) {
+		who := ""
+		if s.Label != "" {
+			who = s.Label + ": "
+		}
+		return "stopped early: " + who + died.Error()
+	}
+	if errors.Is(err, ErrInterrupted) {
+		return "interrupted before the last measured run finished; partial results"
+	}
+	return err.Error()
+}
+
+// StopNotes says what stopping the side found worth knowing (e.g. a
+// daemonised process killed because it still held a port).
+func (s *Side) StopNotes() []string {
+	if s == nil {
+		return nil
+	}
+	return s.notes
+}
+
+// Close stops the side's load, services and providers, within the stop
+// budget, on a context that survives the run's cancellation (Options.StopNow
+// cuts the grace period). Safe on a nil or half-opened Side, and twice.
+func (s *Side) Close(ctx context.Context) {
+	if s == nil || s.closed {
+		return
+	}
+	s.closed = true
+	if s.stop != nil {
+		s.stop(nil)
+	}
+	if s.eng != nil {
+		s.eng.Close()
+	}
+	base := s.o.StopNow
+	if base == nil {
+		base = context.WithoutCancel(ctx)
+	}
+	sctx, cancel := context.WithTimeout(base, stopBudget(s.cfg))
+	defer cancel()
+	if s.st != nil {
+		if serr := s.st.Stop(sctx); serr != nil {
+			fmt.Fprintf(s.log, "perfgate: stopping services: %v\n", serr)
+		}
+		/*STOPNOTES*/
+	}
+	s.close(sctx, s.runID)
+}
+
+// EnvironmentFailure says why measured figures do not measure the service
+// at all, "" when they do: the load client ran out of file descriptors or
+// local ports for at least 1% of the requests, or the target refused or
+// reset at least 90% of them (nothing listening, a full accept queue, a
+// crash loop). Such a run exits 3, not 1: no regression can be read from it.
+func EnvironmentFailure(scs []results.Scenario, host results.Host) string {
+	var n, client, refused, reset int64
+	for _, sc := range scs {
+		n += sc.Requests
+		client += sc.Errors.Client
+		refused += sc.Errors.Refused
+		reset += sc.Errors.Reset
+	}
+	if n == 0 {
+		return ""
+	}
+	if client > 0 && client*100 >= n {
+		lim := ""
+		if host.OpenFilesSoft > 0 {
+			lim = fmt.Sprintf(" (ulimit -n is %d)", host.OpenFilesSoft)
+		}
+		return fmt.Sprintf("the load client ran out of file descriptors or local ports: %d of %d requests could not be sent%s; "+
+			"raise the limit (ulimit -n 65536) or lower load.workers / load.max_in_flight", client, n, lim)
+	}
+	if n >= 10 && (refused+reset)*10 >= 9*n {
+		return fmt.Sprintf("the target refused or reset %d of %d requests (refused %d, reset %d): it is not serving; "+
+			"check that the service listens where the scenarios point, and that its listen backlog is not full", refused+reset, n, refused, reset)
+	}
+	return ""
+}
+
+// tcpWarning explains a full accept queue seen during the passes.
+func tcpWarning(tcp []results.PassTCP, host results.Host) string {
+	var overflows, drops int64
+	for _, p := range tcp {
+		overflows += p.ListenOverflows
+		drops += p.ListenDrops
+	}
+	if overflows == 0 && drops == 0 {
+		return ""
+	}
+	som := ""
+	if host.Somaxconn > 0 {
+		som = fmt.Sprintf(" (now %d)", host.Somaxconn)
+	}
+	return fmt.Sprintf("the kernel turned away connections at a full accept queue during the passes "+
+		"(ListenOverflows +%d, ListenDrops +%d): the service accepts too slowly for the load; raise net.core.somaxconn%s "+
+		"and the service's listen backlog, or lower the concurrency", overflows, drops, som)
 }
 
 // providersFor builds the providers a config needs. The container provider

@@ -161,3 +161,32 @@ func TestAnyLoopback(t *testing.T) {
 		}
 	}
 }
+
+func TestEnvironmentFailure(t *testing.T) {
+	sc := func(n, client, refused, reset int64) results.Scenario {
+		return results.Scenario{Figures: results.Figures{Requests: n, Errors: results.Errors{Client: client, Refused: refused, Reset: reset}}}
+	}
+	host := results.Host{OpenFilesSoft: 256}
+	tests := []struct {
+		name string
+		scs  []results.Scenario
+		want string // "" none
+	}{
+		{"healthy", []results.Scenario{sc(1000, 0, 3, 2)}, ""},
+		{"nothing sent", []results.Scenario{sc(0, 0, 0, 0)}, ""},
+		{"EMFILE", []results.Scenario{sc(1000, 20, 0, 0)}, "ulimit -n is 256"},
+		{"a few EMFILE", []results.Scenario{sc(1000, 5, 0, 0)}, ""},
+		{"all refused", []results.Scenario{sc(500, 0, 500, 0)}, "refused or reset 500 of 500"},
+		{"refused and reset over scenarios", []results.Scenario{sc(500, 0, 450, 0), sc(500, 0, 0, 460)}, "refused or reset 910 of 1000"},
+		{"half refused is a measurement", []results.Scenario{sc(1000, 0, 500, 0)}, ""},
+		{"too few to say", []results.Scenario{sc(5, 0, 5, 0)}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := EnvironmentFailure(tt.scs, host)
+			if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

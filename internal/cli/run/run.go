@@ -16,6 +16,7 @@ import (
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/report"
+	"github.com/perfgate/perfgate/internal/results"
 	"github.com/perfgate/perfgate/internal/runner"
 )
 
@@ -91,15 +92,26 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		}
 	}
 
-	res, runErr := runner.Run(ctx, cfg, cmdutil.RunnerOptions(f))
-	if res == nil {
-		return cmdutil.RunError(runErr)
-	}
-
 	opts := compare.Options{}
 	if base != nil {
 		opts.BaselinePath = basePath
 	}
+	ro := cmdutil.RunnerOptions(f)
+	if fl.out != "" {
+		// Written before the services stop as well: a CI timeout that
+		// kills perfgate during a long stop still finds the results.
+		ro.Checkpoint = func(res *results.Results) {
+			compare.Apply(cfg.Gates, base, res, opts)
+			if _, err := cmdutil.SaveResults(fl.out, res); err != nil {
+				fmt.Fprintf(f.IO.ErrOut, "perfgate: writing the results before stopping the services: %v\n", err)
+			}
+		}
+	}
+	res, runErr := runner.Run(ctx, cfg, ro)
+	if res == nil {
+		return cmdutil.RunError(runErr)
+	}
+
 	verdict := compare.Apply(cfg.Gates, base, res, opts)
 	// Save before printing: a closed stdout must not lose the results.
 	if fl.out != "" {
