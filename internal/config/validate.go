@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -13,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/perfgate/perfgate/internal/endpoint"
 	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
@@ -174,11 +174,15 @@ func (v *validator) validate() {
 			case "connection":
 				v.at(p+".headers."+k, "connection handling is client.keepalive (false opens a connection per request); remove this header")
 			}
-			if _, err := tmpl.Compile(k, val); err != nil {
+			if portActionRe.MatchString(val) {
+				v.at(p+".headers."+k, "{{ port }} is only for a process service's command, env and ready; a request names a service by {{ endpoint \"svc\" 8080 }} in its url")
+			} else if _, err := tmpl.Compile(k, val); err != nil {
 				v.at(p+".headers."+k, "template: %v", err)
 			}
 		}
-		if sc.Body != "" {
+		if portActionRe.MatchString(sc.Body) {
+			v.at(p+".body", "{{ port }} is only for a process service's command, env and ready; a request names a service by {{ endpoint \"svc\" 8080 }} in its url")
+		} else if sc.Body != "" {
 			if _, err := tmpl.Compile(sc.Name, sc.Body); err != nil {
 				v.at(p+".body", "template: %v", err)
 			}
@@ -219,6 +223,17 @@ func (v *validator) service(i int, s Service, seen map[string]int) {
 				v.at(fmt.Sprintf("%s.process.ports[%d]", p, j), "%d is not a TCP port (1-65535)", port)
 			}
 		}
+		pf := declaredPortFunc(s)
+		for j, arg := range s.Process.Command {
+			if UsesServiceTemplate(arg) {
+				v.renderPort(fmt.Sprintf("%s.process.command[%d]", p, j), arg, pf)
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(s.Process.Env)) {
+			if val := s.Process.Env[k]; UsesServiceTemplate(val) {
+				v.renderPort(p+".process.env."+k, val, pf)
+			}
+		}
 	case s.Container != nil:
 		ct := s.Container
 		if ct.Image == "" && ct.Build == nil {
@@ -236,6 +251,16 @@ func (v *validator) service(i int, s Service, seen map[string]int) {
 		if ct.Memory != "" && !memoryRe.MatchString(ct.Memory) {
 			v.at(p+".container.memory", "%q: expected a size like 512m or 1g", ct.Memory)
 		}
+		for j, arg := range ct.Command {
+			if portActionRe.MatchString(arg) {
+				v.at(fmt.Sprintf("%s.container.command[%d]", p, j), "{{ port }} is for process services; a container listens on its own ports (its network is its own), so write the port itself")
+			}
+		}
+		for k, val := range ct.Env {
+			if portActionRe.MatchString(val) {
+				v.at(p+".container.env."+k, "{{ port }} is for process services; a container listens on its own ports (its network is its own), so write the port itself")
+			}
+		}
 		for j, port := range ct.Ports {
 			m := portRe.FindStringSubmatch(port)
 			if n, _ := strconv.Atoi(firstOr(m)); m == nil || n < 1 || n > 65535 {
@@ -250,6 +275,10 @@ func (v *validator) service(i int, s Service, seen map[string]int) {
 	}
 	if s.StopTimeout.D() > 10*time.Minute {
 		v.at(p+".stop_timeout", "%s is longer than the limit of 10m", s.StopTimeout)
+	}
+	var pf PortFunc // {{ port }} in ready: process services only
+	if s.Process != nil {
+		pf = declaredPortFunc(s)
 	}
 	if r := s.Ready; r != nil {
 		n := 0
@@ -268,11 +297,11 @@ func (v *validator) service(i int, s Service, seen map[string]int) {
 				v.at(p+".ready.http", "%q is a path: the service needs a declared port to check it on (or write a full URL)", r.HTTP)
 			}
 		case r.HTTP != "":
-			v.templURL(p+".ready.http", r.HTTP, false)
+			v.templURLPort(p+".ready.http", r.HTTP, false, pf)
 		}
 		if r.TCP != "" {
 			if _, err := strconv.Atoi(r.TCP); err != nil {
-				if addr, ok := v.render(p+".ready.tcp", r.TCP); ok {
+				if addr, ok := v.renderPort(p+".ready.tcp", r.TCP, pf); ok {
 					if _, _, err := net.SplitHostPort(addr); err != nil {
 						v.at(p+".ready.tcp", "%q: expected host:port (e.g. 127.0.0.1:5432) or a port number", r.TCP)
 					}
@@ -364,7 +393,13 @@ func serviceNames(c *Config) []string {
 // found before anything starts. It returns the text with endpoints
 // replaced by 127.0.0.1:<port>, or ok=false after reporting a problem.
 func (v *validator) render(path, raw string) (string, bool) {
-	out, err := endpoint.Render(context.Background(), raw, func(_ context.Context, svc, port string) (string, error) {
+	return v.renderPort(path, raw, nil)
+}
+
+// renderPort is render where {{ port N }} is allowed too: port checks N
+// against the service's declared ports (nil: {{ port }} is an error here).
+func (v *validator) renderPort(path, raw string, port PortFunc) (string, bool) {
+	out, err := RenderService(context.Background(), raw, func(_ context.Context, svc, port string) (string, error) {
 		s, ok := v.cfg.serviceByName(svc)
 		if !ok {
 			return "", fmt.Errorf("endpoint %q: no such service; defined services: %s", svc, strings.Join(serviceNames(v.cfg), ", "))
@@ -382,7 +417,7 @@ func (v *validator) render(path, raw string) (string, bool) {
 			return "", fmt.Errorf("endpoint %q %q: port not declared (declared: %s); add it to its %s", svc, port, strings.Join(declared, ", "), where)
 		}
 		return "127.0.0.1:" + num, nil
-	})
+	}, port)
 	if err != nil {
 		v.at(path, "%v", err)
 		return "", false
@@ -406,15 +441,35 @@ func declaredPorts(s Service) []string {
 	return ps
 }
 
+// declaredPortFunc is the {{ port N }} stub for validation: N must be one
+// of the process service's declared ports.
+func declaredPortFunc(s Service) PortFunc {
+	return func(n int) (int, error) {
+		if slices.Contains(s.Process.Ports, n) {
+			return n, nil
+		}
+		declared := "none"
+		if len(s.Process.Ports) > 0 {
+			declared = strings.Join(declaredPorts(s), ", ")
+		}
+		return 0, fmt.Errorf("{{ port %d }}: service %q does not declare port %d (declared: %s); add it to its process.ports", n, s.Name, n, declared)
+	}
+}
+
 // templURL checks a URL that may use {{ endpoint "svc" "port" }}.
 func (v *validator) templURL(path, raw string, required bool) {
+	v.templURLPort(path, raw, required, nil)
+}
+
+// templURLPort is templURL where {{ port N }} is checked with port.
+func (v *validator) templURLPort(path, raw string, required bool, port PortFunc) {
 	if raw == "" {
 		if required {
 			v.at(path, "required: the request URL, e.g. http://127.0.0.1:18080/health or http://{{ endpoint \"nginx\" \"80\" }}/health")
 		}
 		return
 	}
-	check, ok := v.render(path, raw)
+	check, ok := v.renderPort(path, raw, port)
 	if !ok {
 		return
 	}
