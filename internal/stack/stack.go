@@ -5,6 +5,8 @@ package stack
 
 import (
 	"context"
+	"fmt"
+	"net"
 
 	"github.com/perfgate/perfgate/internal/config"
 )
@@ -33,6 +35,55 @@ type Env struct {
 	// (filled by the Stack; nil outside it). Providers use it, with their
 	// own Endpoint, to render readiness URLs (see RenderTemplate).
 	Endpoint EndpointFunc
+	// Ports gives process services other ports than they declare:
+	// service name -> declared port -> the port it is given (what
+	// {{ port N }} renders to and Endpoint returns). nil, or a service or
+	// port missing from it, means the declared port itself (a normal run).
+	// Paired mode fills it per side with FreePorts.
+	Ports map[string]map[int]int
+}
+
+// Port returns the port service is given for its declared port (the
+// declared port when Ports does not map it).
+func (e Env) Port(service string, declared int) int {
+	if p, ok := e.Ports[service][declared]; ok && p > 0 {
+		return p
+	}
+	return declared
+}
+
+// FreePorts picks a free loopback port for every declared port of every
+// process service in cfg, for Env.Ports (e.g. one call per side in paired
+// mode). The ports are distinct: all are held open until every one is
+// picked, then closed. Another program may take one before the service
+// binds it; the process provider then reports the port as taken.
+func FreePorts(cfg *config.Config) (map[string]map[int]int, error) {
+	out := map[string]map[int]int{}
+	var held []net.Listener
+	defer func() {
+		for _, ln := range held {
+			_ = ln.Close()
+		}
+	}()
+	for _, svc := range cfg.Services {
+		if svc.Process == nil || len(svc.Process.Ports) == 0 {
+			continue
+		}
+		m := map[int]int{}
+		for _, declared := range svc.Process.Ports {
+			if _, done := m[declared]; done {
+				continue
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return nil, fmt.Errorf("service %q: no free port on 127.0.0.1 for its port %d: %w", svc.Name, declared, err)
+			}
+			held = append(held, ln)
+			m[declared] = ln.Addr().(*net.TCPAddr).Port
+		}
+		out[svc.Name] = m
+	}
+	return out, nil
 }
 
 // EndpointFunc returns "host:port" for a service's port.

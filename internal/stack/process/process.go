@@ -85,24 +85,17 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 	if len(spec.Command) == 0 || spec.Command[0] == "" {
 		return nil, fmt.Errorf("service %q: process.command is empty; give the program and its arguments, e.g. [\"go\", \"run\", \"./cmd/server\"]", svc.Name)
 	}
+	actual := map[int]int{}
 	for _, port := range spec.Ports {
 		if port < 1 || port > 65535 {
 			return nil, fmt.Errorf("service %q: port %d is not in 1..65535", svc.Name, port)
 		}
+		a := env.Port(svc.Name, port)
+		if a < 1 || a > 65535 {
+			return nil, fmt.Errorf("service %q: port %d is mapped to %d, not in 1..65535", svc.Name, port, a)
+		}
+		actual[port] = a
 	}
-	if err := portsFree(spec.Ports); err != nil {
-		return nil, fmt.Errorf("service %q: %w", svc.Name, err)
-	}
-	dir, err := workDir(env.ConfigDir, spec.Dir)
-	if err != nil {
-		return nil, fmt.Errorf("service %q: %w", svc.Name, err)
-	}
-	environ := mergeEnv(os.Environ(), spec.Env)
-	path, err := lookPath(spec.Command[0], dir, envValue(environ, "PATH"))
-	if err != nil {
-		return nil, fmt.Errorf("service %q: %w", svc.Name, err)
-	}
-
 	grace := p.Grace
 	if svc.StopTimeout > 0 {
 		grace = svc.StopTimeout.D()
@@ -113,12 +106,50 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 	s := &service{
 		name:   svc.Name,
 		ports:  slices.Clone(spec.Ports),
+		actual: actual,
 		ready:  svc.Ready,
 		env:    env,
 		grace:  grace,
 		exited: make(chan struct{}),
 		outEnd: make(chan struct{}),
 	}
+	if err := portsFree(s.actualPorts()); err != nil {
+		return nil, fmt.Errorf("service %q: %w", svc.Name, err)
+	}
+	dir, err := workDir(env.ConfigDir, spec.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("service %q: %w", svc.Name, err)
+	}
+	// {{ port N }} and {{ endpoint }} in the command and env.
+	args := slices.Clone(spec.Command)
+	for i, a := range args {
+		if config.UsesServiceTemplate(a) {
+			if args[i], err = s.render(ctx, a); err != nil {
+				return nil, fmt.Errorf("service %q: process.command[%d]: %w", svc.Name, i, err)
+			}
+		}
+	}
+	extra := make(map[string]string, len(spec.Env)+1)
+	for k, v := range spec.Env {
+		if config.UsesServiceTemplate(v) {
+			if v, err = s.render(ctx, v); err != nil {
+				return nil, fmt.Errorf("service %q: process.env.%s: %w", svc.Name, k, err)
+			}
+		}
+		extra[k] = v
+	}
+	runID := env.RunID
+	if runID == "" { // outside a run (tests): still unique to this perfgate
+		runID = fmt.Sprintf("local-%d-%d", os.Getpid(), time.Now().UnixNano())
+	}
+	s.marker = Marker(runID, svc.Name)
+	extra[MarkerEnv] = s.marker
+	environ := mergeEnv(os.Environ(), extra)
+	path, err := lookPath(args[0], dir, envValue(environ, "PATH"))
+	if err != nil {
+		return nil, fmt.Errorf("service %q: %w", svc.Name, err)
+	}
+
 	var each func(string)
 	if p.Echo != nil {
 		each = func(line string) {
@@ -138,7 +169,7 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 	}
 	cmd := &exec.Cmd{
 		Path:   path,
-		Args:   slices.Clone(spec.Command),
+		Args:   args,
 		Env:    environ,
 		Dir:    dir,
 		Stdout: w, // an *os.File: the child writes to it directly
@@ -153,7 +184,7 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 	_ = w.Close() // the child holds its own copy
 	if err != nil {
 		_ = r.Close()
-		return nil, fmt.Errorf("service %q: start %s: %w", svc.Name, strings.Join(spec.Command, " "), err)
+		return nil, fmt.Errorf("service %q: start %s: %w", svc.Name, strings.Join(args, " "), err)
 	}
 	s.pgid = cmd.Process.Pid
 	s.out = r
@@ -262,15 +293,17 @@ func executable(p string) error {
 
 // service is one running command.
 type service struct {
-	name  string
-	ports []int
-	ready *config.Ready
-	env   stack.Env
-	grace time.Duration
-	cmd   *exec.Cmd
-	pgid  int
-	buf   *ready.LogBuffer
-	out   *os.File
+	name   string
+	ports  []int       // declared, in config order
+	actual map[int]int // declared -> the port it is given (stack.Env.Ports)
+	marker string      // MarkerEnv's value for this service
+	ready  *config.Ready
+	env    stack.Env
+	grace  time.Duration
+	cmd    *exec.Cmd
+	pgid   int
+	buf    *ready.LogBuffer
+	out    *os.File
 
 	exited chan struct{} // closed once the command was reaped
 	outEnd chan struct{} // closed once the output pipe hit EOF (or was closed)
@@ -316,7 +349,37 @@ func (s *service) copyOutput(r *os.File) {
 
 func (s *service) Name() string { return s.name }
 
-// Endpoint returns 127.0.0.1:port for a declared port ("8080" or "8080/tcp").
+// actualPorts are the ports the service is given, in config order.
+func (s *service) actualPorts() []int {
+	out := make([]int, len(s.ports))
+	for i, p := range s.ports {
+		out[i] = s.port(p)
+	}
+	return out
+}
+
+// port maps a declared port to the one the service is given.
+func (s *service) port(declared int) int {
+	if a, ok := s.actual[declared]; ok {
+		return a
+	}
+	return declared
+}
+
+// portFor is {{ port N }}: N must be declared.
+func (s *service) portFor(declared int) (int, error) {
+	if !slices.Contains(s.ports, declared) {
+		if len(s.ports) == 0 {
+			return 0, fmt.Errorf("{{ port %d }}: service %q declares no ports; add %d to its process.ports", declared, s.name, declared)
+		}
+		return 0, fmt.Errorf("{{ port %d }}: service %q has no port %d (declared: %s); add it to its process.ports", declared, s.name, declared, joinInts(s.ports))
+	}
+	return s.port(declared), nil
+}
+
+// Endpoint returns 127.0.0.1:<port> for a declared port ("8080" or
+// "8080/tcp"): the port the service is given for it (stack.Env.Ports),
+// which is the declared port in a normal run.
 func (s *service) Endpoint(_ context.Context, port string) (string, error) {
 	p, err := strconv.Atoi(strings.TrimSuffix(port, "/tcp"))
 	if err != nil {
@@ -328,7 +391,7 @@ func (s *service) Endpoint(_ context.Context, port string) (string, error) {
 		}
 		return "", fmt.Errorf("service %q has no port %d (declared: %s); add it to its process.ports", s.name, p, joinInts(s.ports))
 	}
-	return "127.0.0.1:" + strconv.Itoa(p), nil
+	return "127.0.0.1:" + strconv.Itoa(s.port(p)), nil
 }
 
 func joinInts(v []int) string {
@@ -372,7 +435,7 @@ func (s *service) WaitReady(ctx context.Context) error {
 		to = ready.DefaultTimeout
 	}
 	deadline := time.Now().Add(to) // shared by all ports
-	for _, p := range s.ports {
+	for _, p := range s.actualPorts() {
 		o.Timeout = max(time.Until(deadline), time.Millisecond)
 		if err := ready.TCP(ctx, "127.0.0.1:"+strconv.Itoa(p), o); err != nil {
 			return err
@@ -391,7 +454,7 @@ func (s *service) httpTarget(ctx context.Context, v string) (string, error) {
 		if len(s.ports) == 0 {
 			return "", fmt.Errorf("ready.http %q is a path but process.ports is empty; declare the port or write a full URL", v)
 		}
-		v = "http://127.0.0.1:" + strconv.Itoa(s.ports[0]) + v
+		v = "http://127.0.0.1:" + strconv.Itoa(s.port(s.ports[0])) + v
 	}
 	u, err := s.render(ctx, v)
 	if err != nil {
@@ -425,9 +488,10 @@ func (s *service) tcpTarget(ctx context.Context, v string) (string, error) {
 	return a, nil
 }
 
-// render expands {{ endpoint }} for this service and those started before it.
+// render expands {{ port N }} (this service's ports) and {{ endpoint }}
+// (this service and those started before it).
 func (s *service) render(ctx context.Context, str string) (string, error) {
-	return stack.RenderTemplate(ctx, str, func(ctx context.Context, svc, port string) (string, error) {
+	return config.RenderService(ctx, str, func(ctx context.Context, svc, port string) (string, error) {
 		if svc == s.name {
 			return s.Endpoint(ctx, port)
 		}
@@ -435,7 +499,7 @@ func (s *service) render(ctx context.Context, str string) (string, error) {
 			return "", fmt.Errorf("endpoint %q %s: unknown service", svc, port)
 		}
 		return s.env.Endpoint(ctx, svc, port)
-	})
+	}, s.portFor)
 }
 
 func (s *service) Exited() <-chan struct{} { return s.exited }
@@ -530,3 +594,12 @@ func (s *service) stop(ctx context.Context) error {
 	}
 	return err
 }
+
+// MarkerEnv is set in every process service's environment to
+// Marker(runID, service). It is inherited by everything the service starts,
+// including processes that leave its process group (setsid, a double
+// fork), so perfgate can recognise what it started after Stop.
+const MarkerEnv = "PERFGATE_RUN"
+
+// Marker is the value of MarkerEnv for a service of a run.
+func Marker(runID, service string) string { return runID + "/" + service }

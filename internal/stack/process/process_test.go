@@ -26,7 +26,16 @@ import (
 // and then waits to be killed (for the parent-death test).
 const helperEnv = "PERFGATE_PROCESS_TEST_HELPER"
 
+// serveEnv makes the test binary a tiny HTTP server on the address given
+// as its last argument (a service for the port tests): GET /health is 200,
+// GET /env/NAME returns that environment variable.
+const serveEnv = "PERFGATE_PROCESS_TEST_SERVE"
+
 func TestMain(m *testing.M) {
+	if os.Getenv(serveEnv) == "1" {
+		serve(os.Args[len(os.Args)-1])
+		return
+	}
 	if os.Getenv(helperEnv) == "1" {
 		svc, err := New().Start(context.Background(), shSvc("child", "sleep 1000"), stack.Env{})
 		if err != nil {
