@@ -199,6 +199,12 @@ type Gates struct {
 	// Default applies to every scenario; Scenarios override per scenario name.
 	Default   Gate            `yaml:"default"`
 	Scenarios map[string]Gate `yaml:"scenarios"`
+	// MaxRounds is a paired run's budget of rounds (one measured slice per
+	// side each; default 32): it stops earlier once every gate is decided.
+	MaxRounds int `yaml:"max_rounds"`
+	// FailInconclusive makes an inconclusive paired verdict exit 1
+	// (default: exit 0, said in the report).
+	FailInconclusive bool `yaml:"fail_inconclusive"`
 }
 
 // Gate thresholds. Percentages are written "5%" or 0.05, or "off" to switch

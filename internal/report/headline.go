@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/perfgate/perfgate/internal/results"
@@ -43,6 +44,12 @@ func VerdictHeadline(res *results.Results) Headline {
 		if n.fail > 0 {
 			h.Summary = failCount(res.Comparison)
 		}
+	case results.VerdictInconclusive:
+		h.Icon, h.Title = "〰️", "INCONCLUSIVE"
+		h.Summary = "the budget was spent before every gate was decided"
+		if p := res.Paired; p != nil && p.Resolution > 0 {
+			h.Summary = fmt.Sprintf("%d paired rounds could resolve changes of about ±%.1f%%, not the gates' thresholds", p.Rounds, 100*p.Resolution)
+		}
 	default:
 		h.Icon, h.Title = "⚪", "NO BASELINE"
 		c := res.Comparison
@@ -74,6 +81,9 @@ func VerdictHeadline(res *results.Results) Headline {
 		} else {
 			h.Notes = append(h.Notes, "figures cover only the runs that finished; this is not a pass")
 		}
+	}
+	if p := res.Paired; p != nil && !res.Interrupted {
+		h.Notes = append(h.Notes, fmt.Sprintf("paired against %s (%s) on this runner: %d rounds, %.0f s of load", p.BaseRef, shortCommit(p.BaseCommit), p.Rounds, p.LoadS))
 	}
 	if n.insufficient > 0 {
 		h.Notes = append(h.Notes, plural(n.insufficient, "check", "checks")+" could not be judged (too few runs)")
@@ -118,4 +128,11 @@ func notesSuffix(notes []string) string {
 		return ""
 	}
 	return " · " + strings.Join(notes, " · ")
+}
+
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
 }

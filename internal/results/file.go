@@ -90,9 +90,9 @@ func (r *Results) Validate() error {
 		return errors.New("no results")
 	}
 	switch r.Verdict {
-	case VerdictPass, VerdictFail, VerdictNoBaseline:
+	case VerdictPass, VerdictFail, VerdictNoBaseline, VerdictInconclusive:
 	default:
-		return fmt.Errorf("verdict %q is not one of %q, %q, %q", r.Verdict, VerdictPass, VerdictFail, VerdictNoBaseline)
+		return fmt.Errorf("verdict %q is not one of %q, %q, %q, %q", r.Verdict, VerdictPass, VerdictFail, VerdictNoBaseline, VerdictInconclusive)
 	}
 	for _, part := range []struct {
 		what string

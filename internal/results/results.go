@@ -13,6 +13,16 @@ const (
 	VerdictPass       = "pass"
 	VerdictFail       = "fail"
 	VerdictNoBaseline = "no-baseline"
+	// VerdictInconclusive: a paired run spent its budget with a gate's
+	// interval still straddling its threshold (exit 0 unless
+	// gates.fail_inconclusive).
+	VerdictInconclusive = "inconclusive"
+)
+
+// Modes (Results.Mode): how the verdict was reached.
+const (
+	ModeBaseline = "baseline" // against a stored baseline file
+	ModePaired   = "paired"   // against the base commit, same runner, interleaved
 )
 
 // Results is one `perfgate run`.
@@ -53,6 +63,44 @@ type Results struct {
 	Scenarios []Scenario `json:"scenarios"`
 	// Comparison is filled when a baseline was judged against.
 	Comparison *Comparison `json:"comparison,omitempty"`
+	// Mode says what judged the run: ModeBaseline ("" in older files) or
+	// ModePaired; Paired describes a paired session.
+	Mode   string  `json:"mode,omitempty"`
+	Paired *Paired `json:"paired,omitempty"`
+}
+
+// Paired describes a paired session: the working tree (head) against a git
+// revision (base), both started at once on this machine and measured in
+// alternating slices. Scenarios hold the head's figures merged over its
+// slices, BaseScenarios the base's.
+type Paired struct {
+	BaseRef    string `json:"base_ref"`
+	BaseCommit string `json:"base_commit"`
+	HeadCommit string `json:"head_commit,omitempty"`
+	HeadDirty  bool   `json:"head_dirty,omitempty"` // the working tree had changes
+	// Rounds measured (one slice per side each), and the budget.
+	Rounds    int     `json:"rounds"`
+	MaxRounds int     `json:"max_rounds"`
+	Order     string  `json:"order"`   // e.g. "ABBA"
+	SliceS    float64 `json:"slice_s"` // one slice's measured duration bound
+	LoadS     float64 `json:"load_s"`  // measured load time over both sides
+	Looks     []int   `json:"looks"`   // the rounds after which the interval was looked at
+	// Resolution: the smallest relative change the last look could tell
+	// from noise (an undecided interval's half-width); 0 when decided.
+	Resolution    float64    `json:"resolution,omitempty"`
+	StoppedBy     string     `json:"stopped_by"` // "decided" | "budget" | "interrupted"
+	BaseScenarios []Scenario `json:"base_scenarios"`
+	// RoundLog holds each round's goodput per side and scenario, in order,
+	// for charts: [round][scenario] = {base, head}.
+	RoundLog []PairedRound `json:"round_log,omitempty"`
+}
+
+// PairedRound is one round's goodput per scenario and side.
+type PairedRound struct {
+	Round int                `json:"round"`
+	First string             `json:"first"` // "base" or "head"
+	Base  map[string]float64 `json:"base_rps"`
+	Head  map[string]float64 `json:"head_rps"`
 }
 
 // LoadInfo records the load that produced the figures.
@@ -190,6 +238,7 @@ const (
 	CheckFail         = "fail"
 	CheckInsufficient = "insufficient" // too few runs to judge: not a failure, said plainly
 	CheckMissing      = "missing"      // scenario absent from the baseline or the run
+	CheckInconclusive = "inconclusive" // paired: the interval still straddles the threshold
 )
 
 // Check is one gate on one metric of one scenario.

@@ -247,7 +247,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options, so SideOptions) (*
 	if len(cfg.Services) > 0 {
 		fmt.Fprintf(s.log, "%sstarting %d service(s)...\n", who, len(cfg.Services))
 		started := time.Now()
-		if err := s.st.Start(ctx, cfg.Services, stack.Env{RunID: s.runID, ConfigDir: s.so.Dir /*PORTS*/}); err != nil {
+		if err := s.st.Start(ctx, cfg.Services, stack.Env{RunID: s.runID, ConfigDir: s.so.Dir, Ports: so.Ports}); err != nil {
 			if ctx.Err() != nil {
 				return s, fmt.Errorf("%w while starting services: %v", ErrInterrupted, err)
 			}

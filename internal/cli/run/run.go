@@ -15,6 +15,7 @@ import (
 	"github.com/perfgate/perfgate/internal/cli/publish"
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/paired"
 	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/results"
 	"github.com/perfgate/perfgate/internal/runner"
@@ -26,6 +27,7 @@ type flags struct {
 	baseline string
 	noGate   bool
 	publish  bool
+	base     string
 	pub      publish.Flags
 }
 
@@ -48,6 +50,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().StringVar(&fl.out, "out", "", "write the results JSON to this file")
 	cmd.Flags().StringVar(&fl.baseline, "baseline", "", "baseline to judge against (default: <baselines>/<name>.json next to the config)")
 	cmd.Flags().BoolVar(&fl.noGate, "no-gate", false, "measure and report, but exit 0 whatever the comparison says")
+	cmd.Flags().StringVar(&fl.base, "base", "", "paired mode: judge the working tree against this git revision, both started at once on this machine and measured in alternating slices (no stored baseline)")
 	cmd.Flags().BoolVar(&fl.publish, "publish", false, "publish like `perfgate publish` (PR comment, job summary) after the run")
 	publish.AddFlags(cmd, &fl.pub)
 	return cmd
@@ -70,6 +73,9 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	cfg, err := config.ReadFile(fl.config)
 	if err != nil {
 		return cmdutil.BadInput(err)
+	}
+	if fl.base != "" {
+		return runPaired(cmd, f, fl, cfg)
 	}
 	// Read the baseline before starting anything: a broken one is bad
 	// input, found in a second rather than after the whole run.
@@ -139,4 +145,47 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		return nil
 	}
 	return cmdutil.VerdictError(verdict, len(compare.Failures(res.Comparison)))
+}
+
+// runPaired is `run --base REF`: the working tree against REF, on this
+// machine, interleaved (see internal/paired).
+func runPaired(cmd *cobra.Command, f *cmdutil.Factory, fl flags, cfg *config.Config) error {
+	ctx := cmd.Context()
+	if fl.baseline != "" {
+		return cmdutil.BadInput(errors.New("--base and --baseline exclude each other: a paired run judges against the base revision, not a stored baseline"))
+	}
+	if fl.out != "" {
+		if err := cmdutil.CheckWritable("--out", fl.out); err != nil {
+			return err
+		}
+	}
+	res, runErr := paired.Run(ctx, cfg, paired.Options{Runner: cmdutil.RunnerOptions(f), BaseRef: fl.base})
+	if res == nil {
+		return cmdutil.RunError(runErr)
+	}
+	if fl.out != "" {
+		where, err := cmdutil.SaveResults(fl.out, res)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(f.IO.ErrOut, "results written to %s\n", where)
+	}
+	if err := report.Terminal(f.IO.Out, res, f.IO.TTY); err != nil {
+		fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the report: %v\n", err)
+	}
+	if fl.publish {
+		if err := publish.Publish(ctx, f, res, fl.out, fl.pub); err != nil {
+			return err
+		}
+	}
+	if runErr != nil {
+		return cmdutil.RunError(runErr)
+	}
+	if fl.noGate {
+		return nil
+	}
+	if res.Verdict == results.VerdictInconclusive && cfg.Gates.FailInconclusive {
+		return cmdutil.Regression(errors.New("inconclusive, and gates.fail_inconclusive is set"))
+	}
+	return cmdutil.VerdictError(res.Verdict, len(compare.Failures(res.Comparison)))
 }

@@ -1,0 +1,144 @@
+package run_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/perfgate/perfgate/internal/cli/clitest"
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// pairedRepo makes a git repository with two commits of a project whose
+// perfgate.yaml builds (prepare) and starts the example auth service on
+// {{ port 8080 }}: base runs `build.sh` and the service with baseArgs,
+// head with headArgs. It returns the repo folder.
+func pairedRepo(t *testing.T, baseBuild, baseArgs, headBuild, headArgs string) string {
+	t.Helper()
+	auth := clitest.Build(t, "./examples/auth-service")
+	dir := t.TempDir()
+	gitc := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.email=t@example.com", "-c", "user.name=t"}, args...)...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	write := func(build, args string) {
+		os.MkdirAll(filepath.Join(dir, "app"), 0o755)
+		os.WriteFile(filepath.Join(dir, "app", "build.sh"), []byte("set -e\nmkdir -p bin\n"+build+"\ncp '"+auth+"' bin/auth\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, "app", "run.sh"), []byte("exec ./bin/auth -addr \"127.0.0.1:$1\" "+args+"\n"), 0o644)
+	}
+	gitc("init", "-q", "-b", "main")
+	write(baseBuild, baseArgs)
+	os.WriteFile(filepath.Join(dir, ".gitignore"), []byte("bin/\n"), 0o644)
+	gitc("add", ".")
+	gitc("commit", "-q", "-m", "base")
+	gitc("tag", "base")
+	write(headBuild, headArgs)
+	os.WriteFile(filepath.Join(dir, "app", "perfgate.yaml"), []byte(`name: paired
+prepare:
+  - sh build.sh
+services:
+  - name: auth
+    process:
+      command: [sh, run.sh, '{{ port 8080 }}']
+      ports: [8080]
+    ready:
+      http: http://{{ endpoint "auth" "8080" }}/health
+scenarios:
+  - name: signup
+    method: POST
+    url: http://{{ endpoint "auth" "8080" }}/auth/user
+    headers: {Content-Type: application/json}
+    body: '{"userId":"{{ letters 8 }}{{ seq }}","userName":"n","email":"{{ email }}","userPw":"{{ alnum 12 }}"}'
+    expect: [200]
+load:
+  workers: 4
+  warmup: {requests: 200}
+  measure: {duration: 300ms}
+gates:
+  max_rounds: 12
+`), 0o644)
+	gitc("add", ".")
+	gitc("commit", "-q", "-m", "head")
+	return dir
+}
+
+func worktrees(t *testing.T, dir string) int {
+	out, err := exec.Command("git", "-C", dir, "worktree", "list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(strings.Split(strings.TrimSpace(string(out)), "\n"))
+}
+
+// The head's service sleeps 20 ms per request, the base's does not: the
+// paired run fails at its first look, with both sides measured, and leaves
+// no worktree or process behind.
+func TestRunPairedCatchesSlowdown(t *testing.T) {
+	dir := pairedRepo(t, "", "", "", "-latency 5ms")
+	cfg := filepath.Join(dir, "app", "perfgate.yaml")
+	out := filepath.Join(t.TempDir(), "r.json")
+	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--base", "base", "--out", out)
+	if r.Code != 1 {
+		t.Fatalf("exit %d, want 1: %v\n%s\n%s", r.Code, r.Err, r.Out, r.ErrOut)
+	}
+	res, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := res.Paired
+	if res.Mode != results.ModePaired || p == nil || p.BaseRef != "base" || len(p.BaseCommit) != 40 || p.Rounds != 8 ||
+		p.StoppedBy != "decided" || len(p.RoundLog) != 8 || len(p.BaseScenarios) != 1 || len(res.Scenarios[0].Runs) != 8 {
+		t.Fatalf("paired %+v", p)
+	}
+	if p.RoundLog[0].First != "base" || p.RoundLog[1].First != "head" || p.RoundLog[3].First != "base" {
+		t.Errorf("not ABBA: %+v", p.RoundLog[:4])
+	}
+	if res.Verdict != results.VerdictFail || !strings.Contains(r.Out, "paired rounds") {
+		t.Errorf("verdict %q\n%s", res.Verdict, r.Out)
+	}
+	if n := worktrees(t, dir); n != 1 {
+		t.Errorf("%d worktrees left", n)
+	}
+}
+
+// Same code on both sides: not a failure.
+func TestRunPairedSameCodePasses(t *testing.T) {
+	dir := pairedRepo(t, "", "", "", "")
+	cfg := filepath.Join(dir, "app", "perfgate.yaml")
+	out := filepath.Join(t.TempDir(), "r.json")
+	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--base", "base", "--out", out)
+	res, err := results.Read(out)
+	if err != nil {
+		t.Fatalf("%v (exit %d: %v)\n%s", err, r.Code, r.Err, r.ErrOut)
+	}
+	if r.Code != 0 || res.Verdict == results.VerdictFail {
+		t.Fatalf("exit %d verdict %q\n%s", r.Code, res.Verdict, r.Out)
+	}
+}
+
+func TestRunPairedBadRefExit2(t *testing.T) {
+	dir := pairedRepo(t, "", "", "", "")
+	r := clitest.Run(t, context.Background(), nil, "run", "-c", filepath.Join(dir, "app", "perfgate.yaml"), "--base", "no-such-ref")
+	if r.Code != 2 || !strings.Contains(r.Err.Error(), "no such git revision") {
+		t.Fatalf("exit %d: %v", r.Code, r.Err)
+	}
+}
+
+// The base tree's build fails: exit 3 naming the side, with the build's
+// output, and nothing left behind.
+func TestRunPairedBaseBuildFailsExit3(t *testing.T) {
+	dir := pairedRepo(t, "echo 'compile error: broken.go:3' >&2; exit 1", "", "", "")
+	r := clitest.Run(t, context.Background(), nil, "run", "-c", filepath.Join(dir, "app", "perfgate.yaml"), "--base", "base")
+	if r.Code != 3 || !strings.Contains(r.Err.Error(), "base") || !strings.Contains(r.Err.Error()+r.ErrOut, "broken.go:3") {
+		t.Fatalf("exit %d: %v\n%s", r.Code, r.Err, r.ErrOut)
+	}
+	if n := worktrees(t, dir); n != 1 {
+		t.Errorf("%d worktrees left", n)
+	}
+}

@@ -1,0 +1,313 @@
+package compare
+
+// Paired judgement: base and head measured in alternating slices on the
+// same machine in the same window (internal/paired). Each round holds one
+// slice of each side; the unit of evidence is the round's paired change —
+// ln(head/base) for throughput and latency, head-base for the error rate —
+// so drift over the session (CPU frequency, a neighbour, thermal state)
+// cancels within a round instead of landing on one side.
+//
+// The interval is the exact Wilcoxon signed-rank confidence interval of
+// the pseudo-median of the paired changes (the sorted Walsh averages):
+// distribution-free, needs only symmetry of the paired changes (true under
+// A/A by exchangeability, close to it otherwise), and far more efficient
+// than a sign test (about 95% of a t-interval's on normal data). Rounds are
+// looked at repeatedly (PairedLooks); each look uses alpha/looks
+// (Bonferroni), so the chance of any false decision over all looks stays
+// below alpha whatever the stopping rule.
+//
+// A gate is decided once its interval lies wholly on one side of its
+// threshold: beyond it is a fail, inside it a pass; straddling it, another
+// round is needed. When the budget is spent with a gate still straddling,
+// the verdict is inconclusive, and the interval's half-width says the
+// smallest change this machine resolved in that time.
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/perfgate/perfgate/internal/baseline"
+	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// Paired defaults.
+const (
+	DefaultMinRounds = 8  // the first look (an exact 99.3% interval needs 8 pairs)
+	DefaultMaxRounds = 32 // the budget: ABBA rounds of two slices
+	DefaultLookEvery = 4  // rounds between looks
+)
+
+// CheckInconclusive is a paired check whose interval still straddles its
+// threshold when the budget is spent.
+const CheckInconclusive = results.CheckInconclusive
+
+// PairedLooks lists the rounds after which the paired session looks:
+// minRounds, then every `every` rounds, and maxRounds.
+func PairedLooks(minRounds, maxRounds, every int) []int {
+	minRounds = max(1, min(minRounds, maxRounds))
+	every = max(1, every)
+	var out []int
+	for r := minRounds; r < maxRounds; r += every {
+		out = append(out, r)
+	}
+	return append(out, maxRounds)
+}
+
+// Round is one round's figures per scenario name, each side's slice.
+type Round struct {
+	Base, Head map[string]results.Figures
+}
+
+// PairedOutcome is one look's judgement.
+type PairedOutcome struct {
+	Checks []results.Check
+	// Decided: every gate is decided (pass or fail), or one failed:
+	// collecting more rounds cannot change the verdict.
+	Decided bool
+	// Resolution is the largest half-width (relative) of the undecided
+	// throughput/latency intervals: the smallest change this look could
+	// tell from noise. 0 when all are decided.
+	Resolution float64
+}
+
+// JudgePaired judges the rounds so far under gates at level alpha/looks.
+// Scenarios come from the head's config (cfgScenarios); ones switched off
+// are skipped.
+func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, looks int) PairedOutcome {
+	alpha := Alpha(gates)
+	level := alpha / float64(max(1, looks))
+	var out PairedOutcome
+	failed, open := false, 0
+	for _, name := range scenarios {
+		th := Resolve(gates, name)
+		var base, head []results.Figures
+		for _, r := range rounds {
+			b, okb := r.Base[name]
+			h, okh := r.Head[name]
+			if okb && okh {
+				base, head = append(base, b), append(head, h)
+			}
+		}
+		for _, g := range pairedGates(th) {
+			ch := pairedCheck(name, g, base, head, level)
+			switch ch.Status {
+			case results.CheckFail:
+				failed = true
+			case CheckInconclusive:
+				open++
+				if !g.absolute {
+					out.Resolution = max(out.Resolution, (math.Exp(ch.ChangeHigh0)-math.Exp(ch.ChangeLow0))/2)
+				}
+			}
+			out.Checks = append(out.Checks, ch.Check)
+		}
+		// The head's own error-rate ceiling, absolute as in Judge.
+		var reqs, errs int64
+		for _, f := range head {
+			reqs += f.Requests + f.Errors.Dropped
+			errs += f.Errors.Total()
+		}
+		rate := 0.0
+		if reqs > 0 {
+			rate = float64(errs) / float64(reqs)
+		}
+		c := results.Check{Scenario: name, Metric: baseline.MetricErrorRate, Gate: GateErrorRateMax,
+			Current: rate, Threshold: th.ErrorRateMax, Rule: "<= " + pct(th.ErrorRateMax), Status: results.CheckPass, SamplesCur: len(head)}
+		if rate > th.ErrorRateMax {
+			c.Status = results.CheckFail
+			c.Note = fmt.Sprintf("head's error rate %s over %d requests is above the %s ceiling", pct(rate), reqs, pct(th.ErrorRateMax))
+			failed = true
+		}
+		out.Checks = append(out.Checks, c)
+	}
+	out.Decided = failed || open == 0
+	return out
+}
+
+func pairedGates(th Thresholds) []metricGate {
+	var gs []metricGate
+	if th.ThroughputDrop >= 0 {
+		gs = append(gs, metricGate{metric: baseline.MetricThroughput, gate: GateThroughputDrop, threshold: th.ThroughputDrop, lowerBad: true})
+	}
+	if th.ErrorRateRise >= 0 {
+		gs = append(gs, metricGate{metric: baseline.MetricErrorRate, gate: GateErrorRateRise, threshold: th.ErrorRateRise, absolute: true})
+	}
+	for _, p := range []string{baseline.MetricP50, baseline.MetricP90, baseline.MetricP95, baseline.MetricP99} {
+		if t, ok := th.LatencyRise[p]; ok && t >= 0 {
+			gs = append(gs, metricGate{metric: p, gate: GateLatencyRise, threshold: t, floor: th.LatencyFloorMS})
+		}
+	}
+	return gs
+}
+
+type pairedResult struct {
+	results.Check
+	ChangeLow0, ChangeHigh0 float64 // the interval in log units (relative gates)
+}
+
+func metricOf(f results.Figures, metric string) float64 {
+	switch metric {
+	case baseline.MetricThroughput:
+		return f.ThroughputRPS
+	case baseline.MetricErrorRate:
+		return f.ErrorRate
+	case baseline.MetricP50:
+		return f.LatencyMS.P50
+	case baseline.MetricP90:
+		return f.LatencyMS.P90
+	case baseline.MetricP95:
+		return f.LatencyMS.P95
+	case baseline.MetricP99:
+		return f.LatencyMS.P99
+	}
+	return math.NaN()
+}
+
+func pairedCheck(scenario string, g metricGate, base, head []results.Figures, level float64) pairedResult {
+	ch := results.Check{Scenario: scenario, Metric: g.metric, Gate: g.gate, Threshold: g.threshold,
+		Confidence: 1 - level, SamplesBase: len(base), SamplesCur: len(head)}
+	switch {
+	case g.absolute:
+		ch.Rule = "rise <= " + pp(g.threshold)
+	case g.lowerBad:
+		ch.Rule = "drop <= " + pct(g.threshold)
+	default:
+		ch.Rule = "rise <= " + pct(g.threshold)
+	}
+	var bs, hs, d []float64
+	for i := range base {
+		b, h := metricOf(base[i], g.metric), metricOf(head[i], g.metric)
+		if math.IsNaN(b) || math.IsNaN(h) {
+			continue
+		}
+		if !g.absolute && (b <= 0 || h <= 0) {
+			continue // a slice that completed nothing has no ratio
+		}
+		bs, hs = append(bs, b), append(hs, h)
+		if g.absolute {
+			d = append(d, h-b)
+		} else {
+			d = append(d, math.Log(h/b))
+		}
+	}
+	ch.Baseline, ch.Current = median(bs), median(hs)
+	est, lo, hi, ok := SignedRankInterval(d, level)
+	res := pairedResult{}
+	if !ok {
+		ch.Status = CheckInconclusive
+		ch.Note = fmt.Sprintf("%d usable rounds: too few for a %.2f%% interval", len(d), 100*(1-level))
+		ch.ChangeLow, ch.ChangeHigh = math.Inf(-1), math.Inf(1)
+		res.ChangeLow0, res.ChangeHigh0 = -1, 1
+		res.Check = ch
+		return res
+	}
+	res.ChangeLow0, res.ChangeHigh0 = lo, hi
+	conv := func(x float64) float64 { return math.Expm1(x) }
+	if g.absolute {
+		conv = func(x float64) float64 { return x }
+	}
+	ch.Change, ch.ChangeLow, ch.ChangeHigh = conv(est), conv(lo), conv(hi)
+	ch.Significant = ch.ChangeLow > 0 || ch.ChangeHigh < 0
+	unit := pct
+	if g.absolute {
+		unit = pp
+	}
+	interval := fmt.Sprintf("[%s, %s]", signed(ch.ChangeLow, unit), signed(ch.ChangeHigh, unit))
+	switch {
+	case g.lowerBad && ch.ChangeHigh < -g.threshold:
+		ch.Status = results.CheckFail
+		ch.Note = fmt.Sprintf("dropped by %s %s over %d paired rounds, beyond the %s allowed", unit(-ch.Change), interval, len(d), unit(g.threshold))
+	case g.lowerBad && ch.ChangeLow > -g.threshold:
+		ch.Status = results.CheckPass
+		ch.Note = fmt.Sprintf("%s %s over %d paired rounds: within the %s allowed", signed(ch.Change, unit), interval, len(d), unit(g.threshold))
+	case !g.lowerBad && ch.ChangeLow > g.threshold && (g.floor <= 0 || ch.Baseline*ch.ChangeLow > g.floor):
+		ch.Status = results.CheckFail
+		ch.Note = fmt.Sprintf("rose by %s %s over %d paired rounds, beyond the %s allowed", unit(ch.Change), interval, len(d), unit(g.threshold))
+	case !g.lowerBad && (ch.ChangeHigh < g.threshold || (g.floor > 0 && ch.Baseline*ch.ChangeHigh < g.floor)):
+		ch.Status = results.CheckPass
+		ch.Note = fmt.Sprintf("%s %s over %d paired rounds: within the %s allowed", signed(ch.Change, unit), interval, len(d), unit(g.threshold))
+		if g.floor > 0 && ch.ChangeHigh >= g.threshold {
+			ch.Note += fmt.Sprintf(" (any rise is below the %g ms floor)", g.floor)
+		}
+	default:
+		ch.Status = CheckInconclusive
+		ch.Note = fmt.Sprintf("%s %s over %d paired rounds: the interval still straddles the %s threshold", signed(ch.Change, unit), interval, len(d), unit(g.threshold))
+	}
+	res.Check = ch
+	return res
+}
+
+func signed(x float64, unit func(float64) string) string {
+	if x >= 0 {
+		return "+" + unit(x)
+	}
+	return "-" + unit(-x)
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// SignedRankInterval is the Hodges–Lehmann estimate of the pseudo-median
+// of d and its exact Wilcoxon signed-rank confidence interval at level
+// 1-alpha (two-sided): the k-th smallest and largest Walsh averages, k
+// from the exact null distribution of the signed-rank statistic. ok is
+// false when n is too small for that level.
+func SignedRankInterval(d []float64, alpha float64) (est, lo, hi float64, ok bool) {
+	n := len(d)
+	if n == 0 || n > 1000 {
+		return 0, 0, 0, false
+	}
+	walsh := make([]float64, 0, n*(n+1)/2)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			walsh = append(walsh, (d[i]+d[j])/2)
+		}
+	}
+	sort.Float64s(walsh)
+	m := len(walsh)
+	est = walsh[m/2]
+	if m%2 == 0 {
+		est = (walsh[m/2-1] + walsh[m/2]) / 2
+	}
+	c := signedRankCritical(n, alpha/2)
+	if c < 0 {
+		return est, 0, 0, false
+	}
+	return est, walsh[c], walsh[m-1-c], true
+}
+
+// signedRankCritical is the largest c with P(W <= c) <= p under the null
+// (W the signed-rank statistic of n pairs), -1 when even P(W = 0) > p.
+func signedRankCritical(n int, p float64) int {
+	maxW := n * (n + 1) / 2
+	counts := make([]float64, maxW+1) // number of subsets of {1..n} with each sum
+	counts[0] = 1
+	for k := 1; k <= n; k++ {
+		for w := maxW; w >= k; w-- {
+			counts[w] += counts[w-k]
+		}
+	}
+	total := math.Pow(2, float64(n))
+	cum := 0.0
+	c := -1
+	for w := 0; w <= maxW; w++ {
+		cum += counts[w] / total
+		if cum > p {
+			break
+		}
+		c = w
+	}
+	return c
+}

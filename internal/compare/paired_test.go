@@ -1,0 +1,103 @@
+package compare
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+func TestSignedRankCritical(t *testing.T) {
+	// Published two-sided 5% critical values of the signed-rank test.
+	for n, want := range map[int]int{5: -1, 6: 0, 7: 2, 8: 3, 10: 8, 15: 25, 20: 52} {
+		if got := signedRankCritical(n, 0.025); got != want {
+			t.Errorf("n=%d: critical %d, want %d", n, got, want)
+		}
+	}
+}
+
+func TestSignedRankInterval(t *testing.T) {
+	d := []float64{1, 2, 3, 4, 5, 6, 7, 8}
+	est, lo, hi, ok := SignedRankInterval(d, 0.05)
+	// Walsh averages of 1..8 sorted: the 4th smallest is 2, the 4th largest 7.
+	if !ok || est != 4.5 || lo != 2 || hi != 7 {
+		t.Fatalf("est %g [%g, %g] ok %v", est, lo, hi, ok)
+	}
+	if _, _, _, ok := SignedRankInterval(d[:5], 0.05); ok {
+		t.Fatal("5 pairs gave a 95% interval")
+	}
+}
+
+// Coverage: over many simulated sessions the interval holds the true
+// shift at least 1-alpha of the time.
+func TestSignedRankCoverage(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	miss := 0
+	const trials = 2000
+	for range trials {
+		d := make([]float64, 12)
+		for i := range d {
+			d[i] = 0.1 + 0.05*r.NormFloat64()
+		}
+		_, lo, hi, ok := SignedRankInterval(d, 0.05)
+		if !ok {
+			t.Fatal("no interval")
+		}
+		if lo > 0.1 || hi < 0.1 {
+			miss++
+		}
+	}
+	if rate := float64(miss) / trials; rate > 0.065 {
+		t.Fatalf("missed the true shift %.1f%% of the time at 95%%", 100*rate)
+	}
+}
+
+func rounds(n int, baseRPS, headRPS, noise float64, seed uint64) []Round {
+	r := rand.New(rand.NewPCG(seed, 7))
+	var out []Round
+	for range n {
+		drift := 1 + 0.15*(r.Float64()-0.5) // the machine drifts ±7.5%, both sides alike
+		f := func(rps float64) results.Figures {
+			x := rps * drift * (1 + noise*r.NormFloat64())
+			return results.Figures{Requests: int64(x * 3), ThroughputRPS: x,
+				LatencyMS: results.Latency{P50: 8000 / x, P90: 9000 / x, P95: 10000 / x, P99: 12000 / x}}
+		}
+		out = append(out, Round{Base: map[string]results.Figures{"s": f(baseRPS)}, Head: map[string]results.Figures{"s": f(headRPS)}})
+	}
+	return out
+}
+
+func TestJudgePaired(t *testing.T) {
+	tests := []struct {
+		name    string
+		head    float64
+		n       int
+		verdict string // of the throughput check
+		decided bool
+	}{
+		{"A/A decided pass", 1000, 16, results.CheckPass, true},
+		{"10% slower fails", 900, 16, results.CheckFail, true},
+		{"4% slower passes", 960, 32, results.CheckPass, true},
+		{"5% slower, too close to call", 950, 8, results.CheckInconclusive, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := JudgePaired(config.Gates{}, []string{"s"}, rounds(tt.n, 1000, tt.head, 0.01, 3), 1)
+			ch := out.Checks[0]
+			if ch.Metric != "throughput_rps" || ch.Status != tt.verdict {
+				t.Fatalf("throughput check %+v", ch)
+			}
+			if tt.decided && !out.Decided {
+				t.Fatalf("not decided: %+v", out.Checks)
+			}
+			if want := tt.head/1000 - 1; math.Abs(ch.Change-want) > 0.02 {
+				t.Fatalf("change %g, want ~%g", ch.Change, want)
+			}
+		})
+	}
+	if got := PairedLooks(8, 32, 4); len(got) != 7 || got[0] != 8 || got[6] != 32 {
+		t.Fatalf("looks %v", got)
+	}
+}

@@ -1,0 +1,346 @@
+// Package paired judges the working tree (head) against a git revision
+// (base) on the same machine in the same window: `perfgate run --base REF`.
+//
+// The base revision is checked out into a temporary git worktree; the
+// head's config (scenarios, load, gates, prepare) is used for both sides,
+// with each side's prepare commands and service paths resolved in its own
+// tree. Both stacks are prepared and started at once (process services on
+// free ports per side through {{ port N }}, containers on their own
+// networks), each side is warmed up, then measured slices alternate
+// between the sides in ABBA rounds — base, head; head, base; head, base;
+// base, head; … — so that drift over the session (CPU clock, a neighbour,
+// a warming cache) weighs on both sides alike and cancels in each round's
+// paired change. compare.JudgePaired looks at the rounds after
+// compare.PairedLooks and stops as soon as every gate is decided or one
+// failed; when the budget (gates.max_rounds) is spent first, the verdict
+// is inconclusive, naming the smallest change the session could resolve.
+//
+// Both stacks and the worktree are removed however the session ends:
+// success, failure, Ctrl-C.
+package paired
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/perfgate/perfgate/internal/compare"
+	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/load"
+	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/runner"
+	"github.com/perfgate/perfgate/internal/stack"
+)
+
+// Side names.
+const (
+	Base = "base"
+	Head = "head"
+)
+
+// ABBA says which side round r (from 1) measures first: base, head, head,
+// base, then again, so a linear drift over four rounds weighs on both
+// sides alike.
+func ABBA(r int) string {
+	if m := (r - 1) % 4; m == 0 || m == 3 {
+		return Base
+	}
+	return Head
+}
+
+// Options configure a paired session.
+type Options struct {
+	Runner  runner.Options
+	BaseRef string // any git revision
+}
+
+// Run runs the session and returns the head's results with the paired
+// comparison in them. Errors wrap runner.ErrBadInput (no such revision, a
+// config that cannot run twice), runner.ErrEnvironment (a side failed to
+// prepare, start or keep running: the message names the side) or
+// runner.ErrInterrupted; results measured before an error are returned
+// with it.
+func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Results, err error) {
+	logw := o.Runner.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	if err := cfg.CheckPairable(); err != nil {
+		return nil, fmt.Errorf("%w: %v", runner.ErrBadInput, err)
+	}
+	repo, err := git(ctx, cfg.Dir, "rev-parse", "--show-toplevel")
+	if err != nil {
+		return nil, fmt.Errorf("%w: --base needs the config inside a git repository: %v", runner.ErrBadInput, err)
+	}
+	baseCommit, err := git(ctx, repo, "rev-parse", "--verify", "--quiet", o.BaseRef+"^{commit}")
+	if err != nil {
+		return nil, fmt.Errorf("%w: --base %s: no such git revision in %s (fetch it first, e.g. git fetch origin %s)", runner.ErrBadInput, o.BaseRef, repo, o.BaseRef)
+	}
+	headCommit, _ := git(ctx, repo, "rev-parse", "HEAD")
+	dirty, _ := git(ctx, repo, "status", "--porcelain", "--untracked-files=no")
+	dirAbs, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", runner.ErrBadInput, err)
+	}
+	repoReal, _ := filepath.EvalSymlinks(repo)
+	dirReal, _ := filepath.EvalSymlinks(dirAbs)
+	rel, err := filepath.Rel(repoReal, dirReal)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return nil, fmt.Errorf("%w: the config's folder %s is not inside the repository %s", runner.ErrBadInput, dirAbs, repo)
+	}
+
+	wt, err := addWorktree(ctx, repo, baseCommit)
+	if err != nil {
+		return nil, fmt.Errorf("%w: checking out %s: %v", runner.ErrEnvironment, o.BaseRef, err)
+	}
+	defer wt.remove(logw)
+	fmt.Fprintf(logw, "paired: base %s (%s) in %s, head is the working tree\n", o.BaseRef, short(baseCommit), wt.dir)
+
+	baseCfg := *cfg
+	baseCfg.Dir = filepath.Join(wt.dir, rel)
+	if _, err := os.Stat(baseCfg.Dir); err != nil {
+		return nil, fmt.Errorf("%w: base %s has no folder %s: %v", runner.ErrEnvironment, o.BaseRef, rel, err)
+	}
+	sides := map[string]*runner.Side{}
+	defer func() {
+		// Stopped on a context that outlives the run's (Close does that).
+		for _, name := range []string{Head, Base} {
+			sides[name].Close(ctx)
+		}
+	}()
+	for _, name := range []string{Base, Head} {
+		c := cfg
+		if name == Base {
+			c = &baseCfg
+		}
+		ports, err := stack.FreePorts(c)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: picking ports: %v", runner.ErrEnvironment, name, err)
+		}
+		s, err := runner.Open(ctx, c, o.Runner, runner.SideOptions{Label: name, Dir: c.Dir, Ports: ports})
+		sides[name] = s
+		if err != nil {
+			return nil, err
+		}
+	}
+	base, head := sides[Base], sides[Head]
+	res = head.NewResults()
+	res.Mode = results.ModePaired
+	maxRounds := cfg.Gates.MaxRounds
+	if maxRounds <= 0 {
+		maxRounds = compare.DefaultMaxRounds
+	}
+	looks := compare.PairedLooks(compare.DefaultMinRounds, maxRounds, compare.DefaultLookEvery)
+	p := &results.Paired{
+		BaseRef: o.BaseRef, BaseCommit: baseCommit, HeadCommit: headCommit, HeadDirty: dirty != "",
+		MaxRounds: maxRounds, Order: "ABBA", SliceS: head.Plan.Measure.Duration.Seconds(),
+	}
+	res.Paired = p
+	defer func() { res.FinishedAt = time.Now().UTC() }()
+
+	// Warm up each side, then alternate measured slices.
+	if head.Plan.Warmup != (load.PassSpec{}) {
+		for _, s := range []*runner.Side{base, head} {
+			fmt.Fprintf(logw, "paired: warming up %s\n", s.Label)
+			r, err := s.Engine().Run(s.Ctx(), head.Plan.Warmup)
+			if err != nil {
+				return res, interrupted(ctx, res, s, err)
+			}
+			if s == head {
+				if w, ferr := r.Figures(); ferr == nil {
+					res.Warmup = w
+				}
+			}
+		}
+	}
+	names := make([]string, 0, len(cfg.Scenarios))
+	for _, sc := range cfg.Scenarios {
+		if sc.Weight > 0 {
+			names = append(names, sc.Name)
+		}
+	}
+	var basePasses, headPasses []*load.Result
+	var rounds []compare.Round
+	var out compare.PairedOutcome
+	looked := 0
+	started := time.Now()
+	p.StoppedBy = "budget"
+	for r := 1; r <= maxRounds; r++ {
+		order := []*runner.Side{base, head}
+		if ABBA(r) == Head {
+			order = []*runner.Side{head, base}
+		}
+		round := compare.Round{Base: map[string]results.Figures{}, Head: map[string]results.Figures{}}
+		log := results.PairedRound{Round: r, First: order[0].Label, Base: map[string]float64{}, Head: map[string]float64{}}
+		for _, s := range order {
+			pr, err := s.Engine().Run(s.Ctx(), head.Plan.Measure)
+			if err != nil {
+				p.LoadS = time.Since(started).Seconds()
+				finish(res, basePasses, headPasses)
+				return res, interrupted(ctx, res, s, err)
+			}
+			figs, err := pr.Figures()
+			if err != nil {
+				return res, fmt.Errorf("%w: %v", runner.ErrEnvironment, err)
+			}
+			for _, f := range figs {
+				if s == base {
+					round.Base[f.Name] = f.Figures
+					log.Base[f.Name] = f.ThroughputRPS
+				} else {
+					round.Head[f.Name] = f.Figures
+					log.Head[f.Name] = f.ThroughputRPS
+				}
+			}
+			if s == base {
+				basePasses = append(basePasses, pr)
+			} else {
+				headPasses = append(headPasses, pr)
+			}
+		}
+		rounds = append(rounds, round)
+		p.RoundLog = append(p.RoundLog, log)
+		p.Rounds = r
+		if looked < len(looks) && r == looks[looked] {
+			looked++
+			p.Looks = append(p.Looks, r)
+			out = compare.JudgePaired(cfg.Gates, names, rounds, len(looks))
+			fmt.Fprintf(logw, "paired: round %d: %s\n", r, lookSummary(out))
+			if out.Decided {
+				p.StoppedBy = "decided"
+				break
+			}
+		}
+	}
+	p.LoadS = time.Since(started).Seconds()
+	p.Resolution = out.Resolution
+	finish(res, basePasses, headPasses)
+	for _, s := range []*runner.Side{base, head} {
+		scs := res.Scenarios
+		if s == base {
+			scs = p.BaseScenarios
+		}
+		if ef := runner.EnvironmentFailure(scs, res.Host); ef != "" {
+			res.EnvironmentFailure = s.Label + ": " + ef
+			res.Verdict = results.VerdictNoBaseline
+			return res, fmt.Errorf("%w: %s", runner.ErrEnvironment, res.EnvironmentFailure)
+		}
+	}
+	res.Comparison = &results.Comparison{
+		Baseline: fmt.Sprintf("base %s (%s), paired on this runner", o.BaseRef, short(baseCommit)),
+		Alpha:    compare.Alpha(cfg.Gates),
+		Checks:   out.Checks,
+	}
+	res.Verdict = verdict(out)
+	if res.Verdict == results.VerdictInconclusive {
+		res.Comparison.Warnings = append(res.Comparison.Warnings, fmt.Sprintf(
+			"inconclusive after %d rounds (%.0f s of load): the smallest change this machine resolved in that time is about ±%.1f%%; "+
+				"raise gates.max_rounds or lengthen load.measure to resolve smaller ones", p.Rounds, p.LoadS, 100*p.Resolution))
+	}
+	if dirty != "" {
+		res.Comparison.Warnings = append(res.Comparison.Warnings, "the head is the working tree, which has uncommitted changes")
+	}
+	return res, nil
+}
+
+func verdict(out compare.PairedOutcome) string {
+	if len(compare.Failures(&results.Comparison{Checks: out.Checks})) > 0 {
+		return results.VerdictFail
+	}
+	if out.Decided && len(out.Checks) > 0 {
+		return results.VerdictPass
+	}
+	return results.VerdictInconclusive
+}
+
+func lookSummary(out compare.PairedOutcome) string {
+	var parts []string
+	for _, c := range out.Checks {
+		if c.Gate == compare.GateErrorRateMax || c.Metric != "throughput_rps" && c.Status == results.CheckPass {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %s %+.1f%% [%+.1f%%, %+.1f%%] %s", c.Scenario, c.Metric, 100*c.Change, 100*c.ChangeLow, 100*c.ChangeHigh, c.Status))
+	}
+	if out.Decided {
+		parts = append(parts, "decided")
+	}
+	return strings.Join(parts, "; ")
+}
+
+// finish merges each side's slices into the results' scenarios.
+func finish(res *results.Results, basePasses, headPasses []*load.Result) {
+	if s, err := load.Summarize(headPasses); err == nil && s != nil {
+		res.Scenarios = s
+	}
+	if s, err := load.Summarize(basePasses); err == nil {
+		res.Paired.BaseScenarios = s
+	}
+}
+
+// interrupted marks res as cut short by side s's error and maps it.
+func interrupted(ctx context.Context, res *results.Results, s *runner.Side, err error) error {
+	res.Interrupted = true
+	res.Paired.StoppedBy = "interrupted"
+	e := s.Failure(ctx, err)
+	res.Note = s.FailureNote(ctx, e)
+	res.Verdict = results.VerdictNoBaseline
+	return e
+}
+
+func short(commit string) string {
+	if len(commit) > 12 {
+		return commit[:12]
+	}
+	return commit
+}
+
+func git(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = err.Error()
+		}
+		return "", errors.New(msg)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// worktree is a temporary checkout of the base revision; remove deletes it
+// and its registration in the repository.
+type worktree struct {
+	repo, tmp, dir string
+}
+
+func addWorktree(ctx context.Context, repo, commit string) (*worktree, error) {
+	tmp, err := os.MkdirTemp("", "perfgate-base-")
+	if err != nil {
+		return nil, err
+	}
+	w := &worktree{repo: repo, tmp: tmp, dir: filepath.Join(tmp, "tree")}
+	if _, err := git(ctx, repo, "worktree", "add", "--detach", "--quiet", w.dir, commit); err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *worktree) remove(logw io.Writer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := git(ctx, w.repo, "worktree", "remove", "--force", w.dir); err != nil {
+		fmt.Fprintf(logw, "perfgate: removing the base worktree: %v\n", err)
+	}
+	os.RemoveAll(w.tmp)
+	_, _ = git(ctx, w.repo, "worktree", "prune")
+}
