@@ -9,6 +9,19 @@
 // only works because the command is started from an OS thread that stays
 // alive until the command exits (see start_linux.go).
 //
+// A process that leaves the group (setsid, a double fork: a daemon) is not
+// reached by the group signals. Every service's environment carries
+// PERFGATE_RUN=<run>/<service> (MarkerEnv), which such a process inherits:
+// after the group is gone, Stop SIGKILLs every process still carrying it
+// (Linux: /proc/*/environ) and checks the service's ports (/proc/net/tcp and
+// tcp6 listeners, their holders through /proc/*/fd). What it found is in
+// Provider.StopNotes; a port held by a process perfgate did not start is
+// reported, not killed.
+//
+// {{ port N }} in the command, env and ready check is the port the service
+// is given for its declared port N (stack.Env.Ports; N itself when absent);
+// Endpoint returns that port, so {{ endpoint }} follows it everywhere.
+//
 // stdout and stderr are kept together, line by line, in a bounded buffer
 // (LogTail) that log readiness checks watch.
 package process
@@ -56,6 +69,32 @@ type Provider struct {
 	Echo io.Writer
 
 	echoMu sync.Mutex
+
+	notesMu sync.Mutex
+	notes   []string
+}
+
+// StopNotes returns what stopping services found worth telling (so far):
+// a process the service left running outside its process group (setsid,
+// a double fork), which was killed, e.g. "service api: killed pid 1234
+// (daemonised, still holding port 8080)", and a port still held by a
+// process perfgate did not start, which is not killed. Safe for concurrent
+// use.
+func (p *Provider) StopNotes() []string {
+	p.notesMu.Lock()
+	defer p.notesMu.Unlock()
+	return slices.Clone(p.notes)
+}
+
+func (p *Provider) note(msg string) {
+	p.notesMu.Lock()
+	p.notes = append(p.notes, msg)
+	p.notesMu.Unlock()
+	if p.Echo != nil {
+		p.echoMu.Lock()
+		defer p.echoMu.Unlock()
+		fmt.Fprintf(p.Echo, "perfgate: %s\n", msg)
+	}
 }
 
 // New returns a Provider with the defaults.
@@ -110,6 +149,7 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 		ready:  svc.Ready,
 		env:    env,
 		grace:  grace,
+		note:   p.note,
 		exited: make(chan struct{}),
 		outEnd: make(chan struct{}),
 	}
@@ -294,9 +334,10 @@ func executable(p string) error {
 // service is one running command.
 type service struct {
 	name   string
-	ports  []int       // declared, in config order
-	actual map[int]int // declared -> the port it is given (stack.Env.Ports)
-	marker string      // MarkerEnv's value for this service
+	ports  []int        // declared, in config order
+	actual map[int]int  // declared -> the port it is given (stack.Env.Ports)
+	marker string       // MarkerEnv's value for this service
+	note   func(string) // the provider's StopNotes
 	ready  *config.Ready
 	env    stack.Env
 	grace  time.Duration
@@ -591,6 +632,11 @@ func (s *service) stop(ctx context.Context) error {
 	case <-time.After(time.Second):
 		_ = s.out.Close()
 		<-s.outEnd
+	}
+	// What left the group (setsid, a double fork) still runs: kill what
+	// carries this service's marker, and say what still holds its ports.
+	for _, n := range s.reapLeftovers() {
+		s.note(n)
 	}
 	return err
 }
