@@ -197,12 +197,14 @@ type Side struct {
 	log   io.Writer
 	runID string
 	st    *stack.Stack
-	close func(context.Context, string)
-	eng   *load.Engine
-	lctx  context.Context
-	stop  context.CancelCauseFunc
-	urls  []string
-	host  results.Host
+	// providers, asked for notes after the stop (StopNotes)
+	providers []stack.Provider
+	close     func(context.Context, string)
+	eng       *load.Engine
+	lctx      context.Context
+	stop      context.CancelCauseFunc
+	urls      []string
+	host      results.Host
 	// filled by Open for NewResults
 	services []results.ServiceInfo
 	warnings []string
@@ -243,6 +245,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options, so SideOptions) (*
 		return s, err
 	}
 	s.close = closeProviders
+	s.providers = providers
 	s.st = stack.New(providers...)
 	if len(cfg.Services) > 0 {
 		fmt.Fprintf(s.log, "%sstarting %d service(s)...\n", who, len(cfg.Services))
@@ -401,7 +404,14 @@ func (s *Side) Close(ctx context.Context) {
 		if serr := s.st.Stop(sctx); serr != nil {
 			fmt.Fprintf(s.log, "perfgate: stopping services: %v\n", serr)
 		}
-		/*STOPNOTES*/
+		for _, pv := range s.providers {
+			if n, ok := pv.(interface{ StopNotes() []string }); ok {
+				for _, note := range n.StopNotes() {
+					s.notes = append(s.notes, note)
+					fmt.Fprintf(s.log, "perfgate: %s\n", note)
+				}
+			}
+		}
 	}
 	s.close(sctx, s.runID)
 }
