@@ -190,3 +190,29 @@ func TestEnvironmentFailure(t *testing.T) {
 		})
 	}
 }
+
+// The protocol spoken is recorded, not the one asked for: http2 on a plain
+// http:// URL is h2c with prior knowledge (issue 10, item 12).
+func TestProtocolRecorded(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetHTTP1(true)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
+	defer srv.Close()
+	for _, tc := range []struct{ client, want string }{
+		{"{impl: perfgate-h1}", "HTTP/1.1"},
+		{"{impl: net/http}", "HTTP/1.1"},
+		{"{http2: true}", "HTTP/2.0"},
+	} {
+		cfg := parse(t, "name: c\nscenarios:\n  - name: a\n    url: "+srv.URL+"/\nload:\n  workers: 2\n  measure: {requests: 20}\n  repeat: 1\nclient: "+tc.client+"\n")
+		host := results.Host{}
+		res, err := Run(context.Background(), cfg, Options{Host: &host})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Protocol != tc.want || res.Scenarios[0].OK != 20 {
+			t.Errorf("client %s: protocol %q (ok %d), want %q", tc.client, res.Protocol, res.Scenarios[0].OK, tc.want)
+		}
+	}
+}
