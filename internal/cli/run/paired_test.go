@@ -6,7 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/results"
@@ -140,5 +142,58 @@ func TestRunPairedBaseBuildFailsExit3(t *testing.T) {
 	}
 	if n := worktrees(t, dir); n != 1 {
 		t.Errorf("%d worktrees left", n)
+	}
+}
+
+// Ctrl-C in the middle of a paired run: exit 3, the partial results
+// written, and no process, port or worktree left behind.
+func TestRunPairedInterrupt(t *testing.T) {
+	pg := clitest.Build(t, "./cmd/perfgate")
+	dir := pairedRepo(t, "", "", "", "")
+	cfgPath := filepath.Join(dir, "app", "perfgate.yaml")
+	b, _ := os.ReadFile(cfgPath)
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "duration: 300ms", "duration: 2s", 1)), 0o644)
+	out := filepath.Join(t.TempDir(), "r.json")
+	cmd := exec.Command(pg, "run", "-c", cfgPath, "--base", "base", "--out", out)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(stderr.String(), "warming up head") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(2500 * time.Millisecond) // into the first measured round
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatalf("perfgate did not stop within 60s of SIGINT:\n%s", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 3 {
+		t.Errorf("exit %d, want 3\n%s", code, stderr.String())
+	}
+	res, err := results.Read(out)
+	if err != nil {
+		t.Fatalf("partial results not written: %v\n%s", err, stderr.String())
+	}
+	if !res.Interrupted || res.Paired == nil || res.Paired.StoppedBy != "interrupted" || res.Verdict == results.VerdictFail {
+		t.Errorf("interrupted %v verdict %q paired %+v", res.Interrupted, res.Verdict, res.Paired)
+	}
+	if n := worktrees(t, dir); n != 1 {
+		t.Errorf("%d worktrees left", n)
+	}
+	// Both sides' services ran the auth binary copied into their tree.
+	time.Sleep(200 * time.Millisecond)
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err == nil && strings.HasPrefix(exe, dir) || strings.Contains(exe, "perfgate-base-") {
+			t.Errorf("process %s (%s) left running", e.Name(), exe)
+		}
 	}
 }
