@@ -167,7 +167,7 @@ func metricOf(f results.Figures, metric string) float64 {
 
 func pairedCheck(scenario string, g metricGate, base, head []results.Figures, level float64) pairedResult {
 	ch := results.Check{Scenario: scenario, Metric: g.metric, Gate: g.gate, Threshold: g.threshold,
-		Confidence: 1 - level, SamplesBase: len(base), SamplesCur: len(head)}
+		Confidence: 1 - level, SamplesBase: len(base), SamplesCur: len(head), Test: results.TestPairedSignedRank}
 	switch {
 	case g.absolute:
 		ch.Rule = "rise <= " + pp(g.threshold)

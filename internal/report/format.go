@@ -74,7 +74,8 @@ func FormatChange(c results.Check) string {
 // not, and "—" when no test was run.
 func fPValue(c results.Check) string {
 	switch {
-	case scenarioLevel(c), c.Status == results.CheckInsufficient, c.Gate == gateErrorRateMax:
+	case scenarioLevel(c), c.Status == results.CheckInsufficient, c.Gate == gateErrorRateMax,
+		c.Test == results.TestPairedSignedRank: // decided by its interval, no p-value
 		return "—"
 	case c.Significant:
 		return num.PValue(c.PValue)
@@ -114,6 +115,17 @@ func statusWord(s string) string {
 		return "MISSING"
 	}
 	return strings.ToUpper(s)
+}
+
+// intervalLabel is the confidence label of c's intervals: that of its
+// paired checks (each look uses alpha/looks), else of alpha.
+func intervalLabel(c *results.Comparison) string {
+	for _, ch := range c.Checks {
+		if ch.Test == results.TestPairedSignedRank && ch.Confidence > 0 && ch.Confidence < 1 {
+			return confidenceLabel(1 - ch.Confidence)
+		}
+	}
+	return confidenceLabel(c.Alpha)
 }
 
 // confidenceLabel is e.g. "95% CI" for alpha 0.05.

@@ -58,7 +58,7 @@ func markdownTables(res *results.Results, warnings bool) string {
 	}
 
 	t := table.NewWriter()
-	t.AppendHeader(table.Row{"Scenario", "Metric", "Baseline", "Current", "Change [" + confidenceLabel(c.Alpha) + "]", "p", "Rule", "Result"})
+	t.AppendHeader(table.Row{"Scenario", "Metric", "Baseline", "Current", "Change [" + intervalLabel(c) + "]", "p", "Rule", "Result"})
 	for _, ch := range c.Checks {
 		t.AppendRow(table.Row{
 			// Only the scenario name comes from outside; the other cells

@@ -61,7 +61,7 @@ func Checks(w io.Writer, res *results.Results, color bool) error {
 	} else {
 		t.SetStyle(table.StyleLight)
 	}
-	t.AppendHeader(table.Row{"Scenario", "Metric", "Baseline", "Current", "Change [" + confidenceLabel(c.Alpha) + "]", "p", "Rule", "Result"})
+	t.AppendHeader(table.Row{"Scenario", "Metric", "Baseline", "Current", "Change [" + intervalLabel(c) + "]", "p", "Rule", "Result"})
 	for _, ch := range c.Checks {
 		t.AppendRow(table.Row{
 			singleLine(ch.Scenario), fMetric(ch), fBase(ch), FormatValue(ch.Metric, ch.Current),

@@ -269,7 +269,14 @@ type Check struct {
 	Note        string  `json:"note,omitempty"`
 	SamplesBase int     `json:"samples_baseline"`
 	SamplesCur  int     `json:"samples_current"`
+	// Test names the statistic when it is not the stored-baseline
+	// Mann-Whitney test: TestPairedSignedRank for paired rounds (no
+	// p-value; the interval at Confidence decides).
+	Test string `json:"test,omitempty"`
 }
+
+// TestPairedSignedRank is Check.Test of a paired check.
+const TestPairedSignedRank = "paired-signed-rank"
 
 // PassTCP is how much the kernel's TCP counters (of perfgate's network
 // namespace) rose during one pass. ListenOverflows and ListenDrops count
