@@ -9,7 +9,6 @@ package baseline
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 	"strings"
 	"time"
@@ -59,6 +58,10 @@ type Scenario struct {
 	Samples Samples `json:"samples"`
 	// Histogram is the merged latency histogram, as in results.Scenario.
 	Histogram string `json:"histogram,omitempty"`
+	// Sessions, when recorded (two or more), are the measuring sessions
+	// whose runs Samples pools, oldest first; absent in a baseline of one
+	// session (then Samples is that session). See Session.
+	Sessions []Session `json:"sessions,omitempty"`
 }
 
 // Samples hold per-run values of the judged metrics; every slice has one
@@ -261,18 +264,16 @@ func (b *Baseline) validate() string {
 			// "insufficient", which would let any run through.
 			return fmt.Sprintf("scenario %q has no samples (no measured run completed a request), so nothing could be judged against it", sc.Name)
 		}
-		for _, m := range Metrics {
-			vals := sc.Samples.Get(m)
-			if len(vals) != n {
-				return fmt.Sprintf("scenario %q: samples.%s has %d values but samples.%s has %d; every metric needs one value per run", sc.Name, m, len(vals), MetricThroughput, n)
+		if msg := validSamples(sc.Samples, fmt.Sprintf("scenario %q", sc.Name)); msg != "" {
+			return msg
+		}
+		for k, ses := range sc.Sessions {
+			where := fmt.Sprintf("scenario %q: sessions[%d]", sc.Name, k)
+			if ses.Samples.Len() == 0 {
+				return where + " has no samples"
 			}
-			for j, v := range vals {
-				if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
-					return fmt.Sprintf("scenario %q: samples.%s[%d] = %v is not a valid measurement", sc.Name, m, j, v)
-				}
-				if m == MetricErrorRate && v > 1 {
-					return fmt.Sprintf("scenario %q: samples.%s[%d] = %v is above 1", sc.Name, m, j, v)
-				}
+			if msg := validSamples(ses.Samples, where); msg != "" {
+				return msg
 			}
 		}
 	}
