@@ -105,18 +105,21 @@ func TestActionMetadata(t *testing.T) {
 	if err := yaml.Unmarshal(b, &md); err != nil {
 		t.Fatal(err)
 	}
-	for _, in := range []string{"config", "baseline", "github-token", "comment", "fail-on-regression", "working-directory"} {
+	for _, in := range []string{"config", "mode", "base", "baseline", "github-token", "comment", "fail-on-regression", "working-directory"} {
 		if _, ok := md.Inputs[in]; !ok {
 			t.Errorf("action.yml lacks input %q", in)
 		}
 	}
-	for _, out := range []string{"verdict", "results-path"} {
+	for _, out := range []string{"verdict", "results-path", "mode"} {
 		if _, ok := md.Outputs[out]; !ok {
 			t.Errorf("action.yml lacks output %q", out)
 		}
 	}
 	if d := md.Inputs["github-token"].Default; d != "${{ github.token }}" {
 		t.Errorf("github-token default %q", d)
+	}
+	if d := md.Inputs["mode"].Default; d != "auto" {
+		t.Errorf("mode default %q, want auto (paired on pull_request)", d)
 	}
 	for _, in := range []string{"comment", "fail-on-regression"} {
 		if d := md.Inputs[in].Default; d != "true" {
