@@ -230,6 +230,11 @@ type Comparison struct {
 	Alpha        float64   `json:"alpha"`
 	Warnings     []string  `json:"warnings,omitempty"`
 	Checks       []Check   `json:"checks"`
+	// ResolvableChange is the smallest relative throughput change this
+	// comparison against a stored baseline could tell from the drift
+	// between measuring sessions (the largest over scenarios), e.g. 0.3;
+	// 0 when not stated (no baseline, paired mode).
+	ResolvableChange float64 `json:"resolvable_change,omitempty"`
 }
 
 // Check statuses.
@@ -273,10 +278,22 @@ type Check struct {
 	// Mann-Whitney test: TestPairedSignedRank for paired rounds (no
 	// p-value; the interval at Confidence decides).
 	Test string `json:"test,omitempty"`
+	// SessionsBase is how many measuring sessions of the baseline the
+	// check was judged against (TestSessionDrift); 0 otherwise.
+	SessionsBase int `json:"sessions_baseline,omitempty"`
+	// ResolvableChange is the smallest change (relative, in the bad
+	// direction) this check could have failed at, given the drift between
+	// sessions; 0 when not stated.
+	ResolvableChange float64 `json:"resolvable_change,omitempty"`
 }
 
 // TestPairedSignedRank is Check.Test of a paired check.
 const TestPairedSignedRank = "paired-signed-rank"
+
+// TestSessionDrift is Check.Test of a stored-baseline check judged with the
+// session as the unit: this run's median against a prediction interval from
+// the baseline's session medians (no p-value; the interval decides).
+const TestSessionDrift = "session-drift"
 
 // PassTCP is how much the kernel's TCP counters (of perfgate's network
 // namespace) rose during one pass. ListenOverflows and ListenDrops count
