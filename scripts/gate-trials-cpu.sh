@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# gate-trials-cpu.sh — how often perfgate's verdict is right on a CPU-bound
+# service (issue 9's "done when"), in both modes, quiet and with a noisy
+# neighbour:
+#
+#   scripts/gate-trials-cpu.sh [--trials N] [--modes paired,baseline] [--workdir DIR]
+#
+# The target is the example auth service doing -cpu ROUNDS of SHA-256 per
+# /auth request (CPU work, not a sleep), started by the `process` provider.
+# The script builds perfgate and the service, then makes a git repository
+# whose app/ folder holds a perfgate.yaml (the same file on every commit)
+# and app/args, the service's flags: tag `base` has BASE_ARGS; two worktrees
+# are heads: `aa` (the same args: A/A) and `slow` (SLOW_ARGS: ~10% more
+# work per request).
+#
+#   paired    perfgate run -c <head>/app/perfgate.yaml --base base
+#             expected: aa not FAIL (PASS, or INCONCLUSIVE said plainly);
+#                       slow FAIL (exit 1)
+#   baseline  `perfgate baseline update` once from the base tree, then
+#             perfgate run -c <head>/app/perfgate.yaml --baseline FILE
+#             expected: aa PASS/no fail; slow FAIL
+#
+# Each round runs every (mode, kind, noise) cell once, in a rotating order,
+# so the machine's drift hits every cell alike. noise=noisy starts a bounded
+# CPU burner beside the run: one core busy for 0.2–1.5 s at random, then
+# idle 0.2–1.5 s, until the run ends (killed with it).
+#
+# Every run is bounded (the load's durations, gates.max_rounds, `timeout`).
+# Traffic stays on 127.0.0.1. Nothing else should run on the machine: the
+# figures are void beside other load (the burner is the only neighbour).
+#
+# Knobs: BASE_ARGS [-cpu 2000]  SLOW_ARGS [-cpu 2200]  WORKERS [8]
+#        SLICE [1500ms] (paired slice = load.measure)  MAX_ROUNDS [32]
+#        REPEAT [5] and MEASURE [2s] (baseline mode's runs)  RUN_TIMEOUT [300]
+set -euo pipefail
+
+TRIALS=20
+MODES=paired,baseline
+WORKDIR=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--trials) TRIALS=$2; shift ;;
+	--modes) MODES=$2; shift ;;
+	--workdir) WORKDIR=$2; shift ;;
+	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+	*) echo "gate-trials-cpu: unknown argument $1 (see --help)" >&2; exit 2 ;;
+	esac
+	shift
+done
+case "$TRIALS" in ''|*[!0-9]*|0) echo "gate-trials-cpu: --trials wants a positive number" >&2; exit 2 ;; esac
+[ "$TRIALS" -le 50 ] || { echo "gate-trials-cpu: at most 50 trials" >&2; exit 2; }
+
+BASE_ARGS=${BASE_ARGS:--cpu 2000}
+SLOW_ARGS=${SLOW_ARGS:--cpu 2200}
+WORKERS=${WORKERS:-8}
+SLICE=${SLICE:-1500ms}
+MAX_ROUNDS=${MAX_ROUNDS:-32}
+REPEAT=${REPEAT:-5}
+MEASURE=${MEASURE:-2s}
+RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+for tool in go git python3 timeout; do
+	command -v "$tool" >/dev/null || { echo "gate-trials-cpu: needs $tool" >&2; exit 2; }
+done
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+[ -n "$WORKDIR" ] || WORKDIR=$(mktemp -d "${TMPDIR:-/tmp}/gate-trials-cpu.XXXXXX")
+mkdir -p "$WORKDIR/bin" "$WORKDIR/results" "$WORKDIR/logs"
+WORKDIR=$(cd "$WORKDIR" && pwd)
+START=$(date +%s)
+echo "gate-trials-cpu: work dir $WORKDIR; building from $(git -C "$ROOT" rev-parse --short HEAD)"
+(cd "$ROOT" && CGO_ENABLED=0 go build -o "$WORKDIR/bin/perfgate" ./cmd/perfgate)
+(cd "$ROOT" && CGO_ENABLED=0 go build -o "$WORKDIR/bin/auth-service" ./examples/auth-service)
+PGT=$WORKDIR/bin/perfgate
+
+# The project under test: one config, the service's flags in app/args.
+REPO=$WORKDIR/repo
+rm -rf "$REPO" "$WORKDIR/aa" "$WORKDIR/slow"
+mkdir -p "$REPO/app"
+g() { git -C "$1" -c user.email=t@example.com -c user.name=trials "${@:2}" >/dev/null; }
+cat >"$REPO/app/perfgate.yaml" <<YAML
+# Written by scripts/gate-trials-cpu.sh.
+name: gate-trials-cpu
+services:
+  - name: auth
+    process:
+      command: ["sh", "-c", "exec '$WORKDIR/bin/auth-service' -addr 127.0.0.1:{{ port 18080 }} \$(cat args)"]
+      ports: [18080]
+    ready:
+      http: http://{{ endpoint "auth" "18080" }}/health
+      timeout: 30s
+scenarios:
+  - name: signup
+    method: POST
+    url: http://{{ endpoint "auth" "18080" }}/auth/user
+    headers: {Content-Type: application/json}
+    body: '{"userId":"{{ letters 8 }}{{ seq }}","userName":"{{ koreanName }}","email":"{{ email }}","userPw":"{{ alnum 12 }}"}'
+    expect: [200]
+load:
+  model: closed
+  workers: $WORKERS
+  warmup: {duration: 1s}
+  measure: {duration: \${MEASURE_D}}
+  repeat: $REPEAT
+gates:
+  max_rounds: $MAX_ROUNDS
+YAML
+# The measure duration differs by mode (a paired slice, or a baseline run):
+# two copies of the file, one per mode, identical otherwise.
+mk_cfg() { sed "s/\${MEASURE_D}/$2/" "$REPO/app/perfgate.yaml" >"$1"; }
+mk_cfg "$REPO/app/paired.yaml" "$SLICE"
+mk_cfg "$REPO/app/baseline.yaml" "$MEASURE"
+rm "$REPO/app/perfgate.yaml"
+echo "$BASE_ARGS" >"$REPO/app/args"
+g "$REPO" init -q -b main
+g "$REPO" add -A
+g "$REPO" commit -q -m base
+g "$REPO" tag base
+g "$REPO" worktree add -q -b aa "$WORKDIR/aa" base
+g "$WORKDIR/aa" commit -q --allow-empty -m "A/A: same code"
+g "$REPO" worktree add -q -b slow "$WORKDIR/slow" base
+echo "$SLOW_ARGS" >"$WORKDIR/slow/app/args"
+g "$WORKDIR/slow" commit -q -am "slow: more work per request"
+
+burner_pid=""
+start_burner() {
+	python3 - <<'PY' &
+import random, time, signal, sys
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+end = time.time() + 900  # bounded even if never killed
+while time.time() < end:
+    busy = time.time() + random.uniform(0.2, 1.5)
+    while time.time() < busy:
+        pass
+    time.sleep(random.uniform(0.2, 1.5))
+PY
+	burner_pid=$!
+}
+stop_burner() {
+	[ -n "$burner_pid" ] && kill "$burner_pid" 2>/dev/null && wait "$burner_pid" 2>/dev/null || true
+	burner_pid=""
+}
+trap stop_burner EXIT
+
+BASEFILE=$WORKDIR/baseline.json
+if [[ ,$MODES, == *,baseline,* ]]; then
+	echo "gate-trials-cpu: baseline update from the base tree (quiet)..."
+	rc=0
+	timeout -s INT -k 15 "$RUN_TIMEOUT" "$PGT" baseline update -c "$REPO/app/baseline.yaml" >"$WORKDIR/logs/baseline.log" 2>&1 || rc=$?
+	[ "$rc" = 0 ] || { echo "baseline update failed ($rc):"; cat "$WORKDIR/logs/baseline.log"; exit 2; }
+	cp "$REPO/app/baselines/gate-trials-cpu.json" "$BASEFILE"
+fi
+
+cells=()
+for mode in ${MODES//,/ }; do for kind in aa slow; do for noise in quiet noisy; do cells+=("$mode/$kind/$noise"); done; done; done
+LEDGER=$WORKDIR/trials.tsv
+: >"$LEDGER"
+printf '%-8s %-4s %-5s %5s %4s %-12s %8s %-20s %6s %6s\n' MODE KIND NOISE ROUND EXIT VERDICT "THR Δ" "CI" ROUNDS LOAD_S
+for ((round = 1; round <= TRIALS; round++)); do
+	for ((j = 0; j < ${#cells[@]}; j++)); do
+		cell=${cells[$(((round + j) % ${#cells[@]}))]}
+		IFS=/ read -r mode kind noise <<<"$cell"
+		out=$WORKDIR/results/$mode-$kind-$noise-$round.json
+		log=$WORKDIR/logs/$mode-$kind-$noise-$round.log
+		[ "$noise" = noisy ] && start_burner
+		t0=$(date +%s.%N)
+		rc=0
+		if [ "$mode" = paired ]; then
+			timeout -s INT -k 15 "$RUN_TIMEOUT" "$PGT" run -c "$WORKDIR/$kind/app/paired.yaml" --base base --out "$out" >"$log" 2>&1 || rc=$?
+		else
+			timeout -s INT -k 15 "$RUN_TIMEOUT" "$PGT" run -c "$WORKDIR/$kind/app/baseline.yaml" --baseline "$BASEFILE" --out "$out" >"$log" 2>&1 || rc=$?
+		fi
+		t1=$(date +%s.%N)
+		stop_burner
+		printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "$kind" "$noise" "$round" "$rc" "$out" "$(python3 -c "print($t1-$t0)")" >>"$LEDGER"
+		python3 - "$mode" "$kind" "$noise" "$round" "$rc" "$out" <<'PY' || echo "$cell $round: exit $rc, no results (see $log)"
+import json, os, sys
+mode, kind, noise, rnd, rc, path = sys.argv[1:]
+r = json.load(open(path))
+chg, ci = "—", "—"
+for c in (r.get("comparison") or {}).get("checks", []):
+    if c["metric"] == "throughput_rps" and c.get("gate") == "throughput_drop":
+        chg = "%+.1f%%" % (100 * c["change"])
+        ci = "[%+.1f,%+.1f]%%" % (100 * c["change_low"], 100 * c["change_high"])
+p = r.get("paired") or {}
+print("%-8s %-4s %-5s %5s %4s %-12s %8s %-20s %6s %6s" % (mode, kind, noise, rnd, rc, r.get("verdict", "?").upper(), chg, ci,
+      p.get("rounds", "-"), ("%.0f" % p["load_s"]) if p else "-"))
+PY
+	done
+done
+
+python3 - "$LEDGER" "$(( $(date +%s) - START ))" "$BASE_ARGS" "$SLOW_ARGS" "$SLICE" "$MEASURE" "$REPEAT" <<'PY'
+import collections, json, os, statistics as st, sys
+ledger, elapsed, base_args, slow_args, slice_, measure, repeat = sys.argv[1:]
+cells = collections.OrderedDict()
+for line in open(ledger):
+    mode, kind, noise, rnd, rc, path, wall = line.rstrip("\n").split("\t")
+    r = json.load(open(path)) if os.path.exists(path) else {}
+    v = r.get("verdict", "none")
+    chg = None
+    for c in (r.get("comparison") or {}).get("checks", []):
+        if c["metric"] == "throughput_rps" and c.get("gate") == "throughput_drop":
+            chg = c["change"]
+    load = (r.get("paired") or {}).get("load_s")
+    cells.setdefault((mode, kind, noise), []).append((int(rc), v, chg, load, float(wall)))
+print()
+print(f"base {base_args!r} vs slow {slow_args!r}; paired slice {slice_}; baseline mode {repeat} x {measure}; {elapsed} s in all")
+print()
+print("| mode | head | machine | trials | FAIL | PASS | INCONCLUSIVE | other | throughput change (median, min..max) | median load s to verdict | median wall s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for (mode, kind, noise), xs in cells.items():
+    n = len(xs)
+    fail = sum(1 for x in xs if x[1] == "fail")
+    pas = sum(1 for x in xs if x[1] == "pass")
+    inc = sum(1 for x in xs if x[1] == "inconclusive")
+    other = n - fail - pas - inc
+    ch = [x[2] for x in xs if x[2] is not None]
+    chs = "%+.1f%% (%+.1f..%+.1f)" % (100 * st.median(ch), 100 * min(ch), 100 * max(ch)) if ch else "—"
+    loads = [x[3] for x in xs if x[3] is not None]
+    ld = "%.0f" % st.median(loads) if loads else "—"
+    print(f"| {mode} | {'A/A' if kind == 'aa' else 'slow'} | {noise} | {n} | {fail} | {pas} | {inc} | {other} | {chs} | {ld} | {st.median([x[4] for x in xs]):.0f} |")
+PY
