@@ -55,6 +55,10 @@ type BodyOptions struct {
 	Limit int
 	// NoMarker leaves out the hidden marker line (the job summary).
 	NoMarker bool
+	// Exit is perfgate run's exit code as the action saw it
+	// (PERFGATE_EXIT), "" when unknown: it lets an inconclusive verdict
+	// say whether it failed the job.
+	Exit string
 }
 
 // Body renders the PR comment: the marker, the verdict, report.MarkdownTables'
@@ -72,6 +76,7 @@ func Body(res *results.Results, o BodyOptions) (body string, truncated bool) {
 		head.WriteString(Marker(res.Name) + "\n")
 	}
 	writeVerdict(&head, res)
+	writeJudgedBy(&head, res, o)
 
 	var mid strings.Builder
 	if t := strings.TrimSpace(report.MarkdownTables(res)); t != "" {
@@ -118,11 +123,15 @@ func writeVerdict(b *strings.Builder, res *results.Results) {
 		b.WriteString(" — " + inline(h.Summary, 500))
 	}
 	b.WriteString("\n")
-	if len(h.Notes) > 0 {
-		notes := make([]string, len(h.Notes))
-		for i, n := range h.Notes {
-			notes[i] = inline(n, 300)
+	var notes []string
+	for _, n := range h.Notes {
+		// The "Judged by" line says more about the paired session.
+		if res.Paired != nil && strings.HasPrefix(n, "paired against ") {
+			continue
 		}
+		notes = append(notes, inline(n, 300))
+	}
+	if len(notes) > 0 {
 		b.WriteString("\n" + strings.Join(notes, " · ") + "\n")
 	}
 	var fails []results.Check
@@ -273,6 +282,10 @@ func writeNext(b *strings.Builder, res *results.Results, o BodyOptions) {
 	b.WriteString("\n**What to do next**\n\n")
 	if res.Interrupted {
 		b.WriteString("- The run did not finish, so there is no verdict to trust: see the warnings above and the job's log, fix the cause and re-run the job.\n")
+		return
+	}
+	if p := res.Paired; p != nil {
+		writeNextPaired(b, res, p)
 		return
 	}
 	switch res.Verdict {

@@ -128,7 +128,7 @@ func Publish(ctx context.Context, o Options) (*Report, error) {
 	p.log = p.scrub.writer(orDiscard(o.Log))
 
 	res := o.Results
-	bo := BodyOptions{RunURL: env.RunURL(), ConfigPath: o.ConfigPath, Workspace: env.Workspace}
+	bo := BodyOptions{RunURL: env.RunURL(), ConfigPath: o.ConfigPath, Workspace: env.Workspace, Exit: exitCode(getenv("PERFGATE_EXIT"))}
 	if !env.Actions {
 		body, cut := Body(res, bo)
 		p.rep.Truncated = cut
@@ -476,4 +476,12 @@ func (r *Report) String() string {
 		s += fmt.Sprintf("; %d warning(s)", n)
 	}
 	return s
+}
+
+// exitCode keeps a one-digit exit code (the action's PERFGATE_EXIT), else "".
+func exitCode(s string) string {
+	if len(s) == 1 && '0' <= s[0] && s[0] <= '9' {
+		return s
+	}
+	return ""
 }
