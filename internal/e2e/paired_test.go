@@ -38,21 +38,7 @@ func gitRepo(t *testing.T, dir string, change func(dir string)) {
 // removed afterwards, and the worktree too.
 func TestAuthStackPaired(t *testing.T) {
 	requireDocker(t)
-	src := authStack(t)
-	dir := t.TempDir()
-	if out, err := exec.Command("cp", "-a", src+"/.", dir).CombinedOutput(); err != nil {
-		t.Fatalf("copy: %v\n%s", err, out)
-	}
-	cfg := writeConfig(t, dir, "perfgate.yaml", "model: closed\nworkers: 4\nwarmup: {requests: 200}\nmeasure: {duration: 300ms}\n")
-	// Each tree builds its own contexts (the build outputs are not
-	// committed): the example's build.sh, pointed at the tree's folder.
-	b, _ := os.ReadFile(cfg)
-	build := filepath.Join(clitest.RepoRoot(t), "examples", "auth-stack", "build.sh")
-	b = append([]byte("prepare:\n  - ["+"bash, '"+build+"', .]\n"), b...)
-	os.WriteFile(cfg, append(b, []byte("gates:\n  max_rounds: 8\n")...), 0o644)
-	gitRepo(t, dir, func(dir string) {
-		os.WriteFile(filepath.Join(dir, "CHANGELOG"), []byte("head\n"), 0o644)
-	})
+	dir, cfg := pairedStack(t, "300ms")
 	cli := docker(t)
 	assertClean(t, cli)
 
@@ -79,8 +65,71 @@ func TestAuthStackPaired(t *testing.T) {
 		t.Errorf("want both sides started:\n%s", r.ErrOut)
 	}
 	assertClean(t, cli)
+	assertNoWorktree(t, dir)
+}
+
+// Ctrl-C during a paired run on the container stack: exit 3, and no
+// container, network or worktree of either side is left.
+func TestAuthStackPairedInterrupt(t *testing.T) {
+	requireDocker(t)
+	dir, cfg := pairedStack(t, "3s")
+	cli := docker(t)
+	assertClean(t, cli)
+	pg := clitest.Build(t, "./cmd/perfgate")
+	cmd := exec.Command(pg, "run", "-c", cfg, "--base", "base")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(2 * time.Minute)
+	for !strings.Contains(stderr.String(), "warming up head") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("perfgate did not stop within 2 minutes of SIGINT:\n%s", stderr.String())
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 3 {
+		t.Errorf("exit %d, want 3\n%s", code, stderr.String())
+	}
+	assertClean(t, cli)
+	assertNoWorktree(t, dir)
+}
+
+func assertNoWorktree(t *testing.T, dir string) {
+	t.Helper()
 	wt, _ := exec.Command("git", "-C", dir, "worktree", "list").Output()
 	if n := len(strings.Split(strings.TrimSpace(string(wt)), "\n")); n != 1 {
 		t.Errorf("worktrees left:\n%s", wt)
 	}
+}
+
+// pairedStack is a git repository holding a prepared copy of the
+// auth-stack (base: tag base; head: one more commit) whose config measures
+// slices of the given duration; it returns the folder and the config.
+func pairedStack(t *testing.T, slice string) (string, string) {
+	t.Helper()
+	src := authStack(t)
+	dir := t.TempDir()
+	if out, err := exec.Command("cp", "-a", src+"/.", dir).CombinedOutput(); err != nil {
+		t.Fatalf("copy: %v\n%s", err, out)
+	}
+	cfg := writeConfig(t, dir, "perfgate.yaml", "model: closed\nworkers: 4\nwarmup: {requests: 200}\nmeasure: {duration: "+slice+"}\n")
+	// Each tree builds its own contexts (the build outputs are not
+	// committed): the example's build.sh, pointed at the tree's folder.
+	b, _ := os.ReadFile(cfg)
+	build := filepath.Join(clitest.RepoRoot(t), "examples", "auth-stack", "build.sh")
+	b = append([]byte("prepare:\n  - ["+"bash, '"+build+"', .]\n"), b...)
+	os.WriteFile(cfg, append(b, []byte("gates:\n  max_rounds: 8\n")...), 0o644)
+	gitRepo(t, dir, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "CHANGELOG"), []byte("head\n"), 0o644)
+	})
+	return dir, cfg
 }
