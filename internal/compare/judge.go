@@ -134,6 +134,7 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 				})
 			}
 		}
+		c.Warnings = append(c.Warnings, driftWarnings(c)...)
 		if len(Failures(c)) == 0 && judged(c) == 0 {
 			c.Warnings = append(c.Warnings, "no statistical check could be judged against the baseline "+
 				"(too few runs, or no run completed a request), so the verdict is no-baseline, not pass; "+
@@ -141,6 +142,61 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 		}
 	}
 	return c
+}
+
+// driftWarnings sets c.ResolvableChange (the largest over the throughput
+// checks judged against the baseline, or over every check when none is) and
+// says how far a stored-baseline comparison can be trusted: per session
+// with the recorded drift, or, for a baseline of one session, that it
+// cannot know the drift.
+func driftWarnings(c *results.Comparison) []string {
+	var sessTh, singleTh, any float64
+	minK, maxK := 0, 0
+	single := false
+	for _, ch := range c.Checks {
+		if ch.ResolvableChange <= 0 {
+			continue
+		}
+		any = math.Max(any, ch.ResolvableChange)
+		if ch.Gate != GateThroughputDrop {
+			continue
+		}
+		if ch.SessionsBase >= 2 {
+			sessTh = math.Max(sessTh, ch.ResolvableChange)
+			if minK == 0 || ch.SessionsBase < minK {
+				minK = ch.SessionsBase
+			}
+			maxK = max(maxK, ch.SessionsBase)
+		} else {
+			single = true
+			singleTh = math.Max(singleTh, ch.ResolvableChange)
+		}
+	}
+	c.ResolvableChange = math.Max(sessTh, singleTh)
+	if c.ResolvableChange == 0 {
+		c.ResolvableChange = any
+	}
+	var w []string
+	if minK >= 2 {
+		k := strconv.Itoa(minK)
+		if maxK > minK {
+			k += "–" + strconv.Itoa(maxK)
+		}
+		w = append(w, fmt.Sprintf("judged per session against the baseline's %s measuring sessions (drift between sessions counted): "+
+			"a stored-baseline comparison on this machine resolves a throughput change of about %s or more; "+
+			"a smaller change is not reliably caught: use paired mode (`perfgate run --base REF`) to resolve it",
+			k, num.Percent(sessTh, 0)))
+	}
+	if single {
+		w = append(w, fmt.Sprintf("the baseline holds one measuring session, so it cannot know how far this machine drifts between sessions: "+
+			"judged run against run, which can report that drift as a regression; assuming a drift of %s between sessions, "+
+			"a stored-baseline comparison resolves only a throughput change of about %s or more; "+
+			"record the drift with `perfgate baseline update --sessions 3`, or use paired mode (`perfgate run --base REF`)",
+			pct(DefaultSessionDrift), num.Percent(singleTh, 0)))
+	} else if minK == 0 && any > 0 {
+		w = append(w, fmt.Sprintf("a stored-baseline comparison on this machine resolves a change of about %s or more", num.Percent(any, 0)))
+	}
+	return w
 }
 
 // judged counts the statistical checks (not the error-rate ceiling, not a
@@ -330,9 +386,24 @@ func (j *judge) scenario(bs *baseline.Scenario, sc results.Scenario, th Threshol
 		}
 	}
 	curSamples := baseline.SamplesOf(sc)
+	sessions := baseline.SessionsOf(bs, time.Time{})
 	out := make([]results.Check, 0, len(gates))
 	for _, g := range gates {
-		out = append(out, j.check(sc.Name, g, clean(bs.Samples.Get(g.metric)), clean(curSamples.Get(g.metric))))
+		ys := clean(curSamples.Get(g.metric))
+		if !g.absolute {
+			// The error rate does not drift with the machine's speed:
+			// it stays judged over runs. Throughput and latency are
+			// judged per session when the baseline knows the drift.
+			if meds := baseline.Medians(sessions, g.metric); len(meds) >= 2 {
+				out = append(out, j.sessionCheck(sc.Name, g, meds, ys, bs.Samples.Len()))
+				continue
+			}
+		}
+		ch := j.check(sc.Name, g, clean(bs.Samples.Get(g.metric)), ys)
+		if !g.absolute && ch.Status != results.CheckInsufficient {
+			ch.ResolvableChange = finite(singleSessionResolvable(g.threshold, g.lowerBad, j.alpha))
+		}
+		out = append(out, ch)
 	}
 	return out
 }
@@ -348,17 +419,7 @@ func (j *judge) check(scenario string, g metricGate, xs, ys []float64) results.C
 		SamplesCur:  len(ys),
 		PValue:      1,
 	}
-	switch {
-	case g.absolute:
-		ch.Rule = "rise <= " + pp(g.threshold)
-	case g.lowerBad:
-		ch.Rule = "drop <= " + pct(g.threshold)
-	default:
-		ch.Rule = "rise <= " + pct(g.threshold)
-		if g.floor > 0 {
-			ch.Rule += " or <= " + strconv.FormatFloat(g.floor, 'g', 3, 64) + " ms"
-		}
-	}
+	ch.Rule = ruleOf(g)
 	ch.Baseline = baseline.Median(xs)
 	ch.Current = baseline.Median(ys)
 	if len(xs) == 0 || len(ys) == 0 {
@@ -405,6 +466,29 @@ func (j *judge) check(scenario string, g metricGate, xs, ys []float64) results.C
 	ch.PValue = finite(cmp.P)
 	ch.Significant = cmp.P <= j.alpha
 
+	decide(&ch, g)
+	return ch
+}
+
+// ruleOf is the Check.Rule of g.
+func ruleOf(g metricGate) string {
+	switch {
+	case g.absolute:
+		return "rise <= " + pp(g.threshold)
+	case g.lowerBad:
+		return "drop <= " + pct(g.threshold)
+	}
+	r := "rise <= " + pct(g.threshold)
+	if g.floor > 0 {
+		r += " or <= " + strconv.FormatFloat(g.floor, 'g', 3, 64) + " ms"
+	}
+	return r
+}
+
+// decide sets ch.Status and ch.Note from its change, interval and
+// significance: a fail needs a significant change whose whole interval
+// lies beyond g's threshold (and, for latency, above its floor).
+func decide(ch *results.Check, g metricGate) {
 	// A change fails only when the whole confidence interval lies beyond
 	// the threshold, not just the median: on a noisy runner a change near
 	// the threshold is otherwise a coin toss (docs/gates.md, trials).
@@ -444,7 +528,6 @@ func (j *judge) check(scenario string, g metricGate, xs, ys []float64) results.C
 		ch.Status = results.CheckPass
 		ch.Note = "significant, within the threshold"
 	}
-	return ch
 }
 
 func insufficientNote(n1, n2 int, alpha float64) string {
@@ -534,4 +617,195 @@ func CheckCandidate(gates config.Gates, cur *results.Results) error {
 		return nil
 	}
 	return &CandidateError{Problems: p}
+}
+
+// Session drift (docs/gates.md, "Stored baselines and session drift").
+//
+// Runs inside one measuring session agree with each other far better than
+// sessions do: a machine drifts between sessions minutes apart by more than
+// a gate's threshold. A baseline that recorded several sessions is judged
+// with the session as the unit: this run's median against a prediction
+// interval for one new session, from the baseline's session medians (on a
+// log scale), with the between-session spread pooled with a default drift
+// (DefaultSessionDrift, weighted as sessionDriftPriorDF sessions' worth) so
+// that three sessions that happen to agree cannot claim a quiet machine.
+const (
+	// DefaultSessionDrift is the assumed standard deviation of ln(session
+	// median) between sessions on a shared runner (about ±8%): issue 9
+	// measured ±15% ranges on a 2-core machine.
+	DefaultSessionDrift = 0.08
+	// sessionDriftPriorDF is how many degrees of freedom the default
+	// drift counts for when pooled with the recorded spread.
+	sessionDriftPriorDF = 4
+)
+
+// drift is the pooled between-session spread for k baseline sessions whose
+// ln(median)s have sample variance v (ignored when k < 2).
+type drift struct {
+	k    int     // baseline sessions
+	sd   float64 // pooled standard deviation of ln(session median)
+	df   int     // its degrees of freedom
+	seen float64 // the recorded spread alone (sample sd), 0 when k < 2
+}
+
+func pooledDrift(logs []float64) drift {
+	k := len(logs)
+	d := drift{k: k, df: sessionDriftPriorDF}
+	ss := sessionDriftPriorDF * DefaultSessionDrift * DefaultSessionDrift
+	if k >= 2 {
+		mean := meanOf(logs)
+		var v float64
+		for _, x := range logs {
+			v += (x - mean) * (x - mean)
+		}
+		ss += v
+		d.df += k - 1
+		d.seen = math.Sqrt(v / float64(k-1))
+	}
+	d.sd = math.Sqrt(ss / float64(d.df))
+	return d
+}
+
+// halfWidth is the half-width, in ln units, of the 1-alpha prediction
+// interval for one new session's ln(median).
+func (d drift) halfWidth(alpha float64) float64 {
+	return tQuantile(1-alpha/2, d.df) * d.se()
+}
+
+// se is the standard error of a new session's ln(median) minus the
+// baseline's mean ln(median).
+func (d drift) se() float64 {
+	return d.sd * math.Sqrt(1+1/float64(max(1, d.k)))
+}
+
+// resolvable is the smallest relative change in the bad direction that,
+// measured exactly, would put a whole interval of half-width h (ln units)
+// beyond threshold.
+func resolvable(threshold, h float64, lowerBad bool) float64 {
+	if lowerBad {
+		return 1 - (1-threshold)*math.Exp(-h)
+	}
+	return (1+threshold)*math.Exp(h) - 1
+}
+
+func meanOf(xs []float64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	return s / float64(len(xs))
+}
+
+// tAbsCDF is P(|T| <= t) for Student's t with df (a positive integer)
+// degrees of freedom, by the closed forms for integer df (Abramowitz &
+// Stegun 26.7.3–4).
+func tAbsCDF(t float64, df int) float64 {
+	if t <= 0 {
+		return 0
+	}
+	if math.IsInf(t, 1) {
+		return 1
+	}
+	th := math.Atan(t / math.Sqrt(float64(df)))
+	s, c := math.Sin(th), math.Cos(th)
+	c2 := c * c
+	if df%2 == 0 {
+		sum, term := 1.0, 1.0
+		for i := 2; i <= df-2; i += 2 {
+			term *= float64(i-1) / float64(i) * c2
+			sum += term
+		}
+		return math.Min(1, s*sum)
+	}
+	if df == 1 {
+		return 2 * th / math.Pi
+	}
+	sum, term := 1.0, 1.0
+	for i := 3; i <= df-2; i += 2 {
+		term *= float64(i-1) / float64(i) * c2
+		sum += term
+	}
+	return math.Min(1, 2/math.Pi*(th+s*c*sum))
+}
+
+// tQuantile is the p-quantile (p in (0.5, 1)) of Student's t with df
+// degrees of freedom, by bisection.
+func tQuantile(p float64, df int) float64 {
+	target := 2*p - 1 // P(|T| <= q)
+	lo, hi := 0.0, 1.0
+	for tAbsCDF(hi, df) < target && hi < 1e12 {
+		hi *= 2
+	}
+	for i := 0; i < 200 && hi-lo > 1e-12*hi; i++ {
+		mid := (lo + hi) / 2
+		if tAbsCDF(mid, df) < target {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return (lo + hi) / 2
+}
+
+// sessionCheck judges one relative metric with the session as the unit:
+// ys (this run's runs, one session) against the medians of the baseline's
+// sessions. pooled is the baseline's pooled runs (for SamplesBase).
+func (j *judge) sessionCheck(scenario string, g metricGate, medians, ys []float64, pooled int) results.Check {
+	ch := results.Check{
+		Scenario:     scenario,
+		Metric:       g.metric,
+		Gate:         g.gate,
+		Threshold:    g.threshold,
+		Rule:         ruleOf(g),
+		SamplesBase:  pooled,
+		SamplesCur:   len(ys),
+		SessionsBase: len(medians),
+		Test:         results.TestSessionDrift,
+		PValue:       1,
+	}
+	ch.Current = baseline.Median(ys)
+	if len(ys) == 0 {
+		ch.Status = results.CheckInsufficient
+		ch.Note = "no run of this scenario completed a request"
+		return ch
+	}
+	if !allPositive(medians) {
+		ch.Baseline = baseline.Median(medians)
+		ch.Status = results.CheckInsufficient
+		ch.Note = "a baseline session's median is 0, so a relative change cannot be computed; re-create the baseline with `perfgate baseline update`"
+		return ch
+	}
+	logs := make([]float64, len(medians))
+	for i, m := range medians {
+		logs[i] = math.Log(m)
+	}
+	mean := meanOf(logs)
+	dr := pooledDrift(logs)
+	h := dr.halfWidth(j.alpha)
+	ch.Baseline = math.Exp(mean)
+	ch.Confidence = 1 - j.alpha
+	ch.ResolvableChange = finite(resolvable(g.threshold, h, g.lowerBad))
+	if ch.Current > 0 {
+		d := math.Log(ch.Current) - mean
+		ch.Change = math.Expm1(d)
+		ch.ChangeLow, ch.ChangeHigh = math.Expm1(d-h), math.Expm1(d+h)
+		ch.PValue = finite(1 - tAbsCDF(math.Abs(d)/dr.se(), dr.df))
+	} else {
+		// Nothing succeeded: a change of -100% whatever the drift.
+		ch.Change, ch.ChangeLow, ch.ChangeHigh, ch.PValue = -1, -1, -1, 0
+	}
+	ch.Significant = ch.PValue <= j.alpha
+	decide(&ch, g)
+	if ch.Status == results.CheckPass && ch.Significant && ch.Note == "no significant change" {
+		ch.Note = "significant"
+	}
+	ch.Note += fmt.Sprintf(" (judged per session against %d baseline sessions, drift sd %s pooled with the %s default; resolves changes ≥ %s)",
+		dr.k, num.Percent(dr.seen, 1), pct(DefaultSessionDrift), num.Percent(ch.ResolvableChange, 0))
+	return ch
+}
+
+// singleSessionResolvable is what a stored-baseline comparison of one
+// baseline session could resolve under the default drift.
+func singleSessionResolvable(threshold float64, lowerBad bool, alpha float64) float64 {
+	return resolvable(threshold, pooledDrift([]float64{0}).halfWidth(alpha), lowerBad)
 }

@@ -384,7 +384,9 @@ func TestJudgeMissingAndWarnings(t *testing.T) {
 		t.Errorf("header %+v", c)
 	}
 	same := Judge(config.Gates{}, b, run(scen("a", 0, 1, 2, 3, 4, 5), scen("gone", 0, 1, 2, 3, 4, 5)), Options{})
-	if len(same.Warnings) != 0 {
+	// A fair comparison warns only that a one-session baseline cannot
+	// know the drift between sessions.
+	if len(same.Warnings) != 1 || !strings.Contains(same.Warnings[0], "holds one measuring session") {
 		t.Errorf("warnings on a fair comparison: %v", same.Warnings)
 	}
 }
@@ -572,5 +574,128 @@ func TestFailNeedsWholeIntervalBeyondThreshold(t *testing.T) {
 	c = Judge(config.Gates{}, base(scen("login", 0, baseRPS...)), run(scen("login", 0, far...)), Options{BaselinePath: "b.json"})
 	if tp := find(t, c, "login", GateThroughputDrop, "throughput_rps"); tp.Status != results.CheckFail {
 		t.Errorf("25%% drop: %s %q", tp.Status, tp.Note)
+	}
+}
+
+// tight returns five runs agreeing within ±1% around m (one session).
+func tight(m float64) []float64 {
+	return []float64{m * 0.99, m * 0.995, m, m * 1.005, m * 1.01}
+}
+
+// sessionBase is a baseline of one session per median, each of tight runs.
+func sessionBase(t *testing.T, medians ...float64) *baseline.Baseline {
+	t.Helper()
+	var runs []*results.Results
+	for i, m := range medians {
+		r := run(scen("login", 0, tight(m)...))
+		r.FinishedAt = r.FinishedAt.Add(time.Duration(i) * 10 * time.Minute)
+		runs = append(runs, r)
+	}
+	b, err := baseline.FromSessions(runs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestTQuantile(t *testing.T) {
+	for _, tt := range []struct {
+		df   int
+		want float64
+	}{{1, 12.706}, {2, 4.303}, {3, 3.182}, {4, 2.776}, {5, 2.571}, {6, 2.447}, {10, 2.228}, {30, 2.042}} {
+		if got := tQuantile(0.975, tt.df); math.Abs(got-tt.want) > 0.001 {
+			t.Errorf("t(0.975, %d) = %.4f, want %.3f", tt.df, got, tt.want)
+		}
+	}
+	if got := 1 - tAbsCDF(2.447, 6); math.Abs(got-0.05) > 0.0005 {
+		t.Errorf("two-sided p at t=2.447, df 6 = %.4f", got)
+	}
+}
+
+func TestJudgeSessions(t *testing.T) {
+	drifted := sessionBase(t, 1000, 1150, 900)
+	tests := []struct {
+		name     string
+		base     *baseline.Baseline
+		cur      float64
+		want     string // throughput check status
+		sessions int    // SessionsBase of the throughput check
+		warn     string
+	}{
+		// (a) this machine's own drift: never a failure.
+		{"drift -12%", drifted, 880, results.CheckPass, 3, "judged per session against the baseline's 3 measuring sessions"},
+		{"drift -6%", drifted, 950, results.CheckPass, 3, "judged per session"},
+		{"same", drifted, 1000, results.CheckPass, 3, "judged per session"},
+		{"drift +5%", drifted, 1060, results.CheckPass, 3, "judged per session"},
+		{"drift +11%", drifted, 1120, results.CheckPass, 3, "judged per session"},
+		// (b) a clear 30% drop fails, drift or not.
+		{"30% drop", drifted, 700, results.CheckFail, 3, "judged per session"},
+		{"improved", drifted, 1500, results.CheckPass, 3, "judged per session"},
+		// (c) one session: today's run-level test, plus the warning.
+		{"one session, -12%", sessionBase(t, 1000), 880, results.CheckFail, 0, "holds one measuring session"},
+		{"one session, same", sessionBase(t, 1000), 1000, results.CheckPass, 0, "holds one measuring session"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := Judge(config.Gates{}, tt.base, run(scen("login", 0, tight(tt.cur)...)), Options{})
+			ch := find(t, c, "login", GateThroughputDrop, baseline.MetricThroughput)
+			if ch.Status != tt.want || ch.SessionsBase != tt.sessions {
+				t.Fatalf("status %s (sessions %d), want %s (%d): %s [%v, %v]", ch.Status, ch.SessionsBase, tt.want, tt.sessions, ch.Note, ch.ChangeLow, ch.ChangeHigh)
+			}
+			if !strings.Contains(strings.Join(c.Warnings, "\n"), tt.warn) {
+				t.Errorf("warnings lack %q: %v", tt.warn, c.Warnings)
+			}
+			if c.ResolvableChange <= 0.05 || c.ResolvableChange >= 0.5 || ch.ResolvableChange != c.ResolvableChange {
+				t.Errorf("resolvable change: comparison %v, check %v", c.ResolvableChange, ch.ResolvableChange)
+			}
+			if tt.sessions > 0 {
+				if ch.Test != results.TestSessionDrift || !(ch.ChangeLow <= ch.Change && ch.Change <= ch.ChangeHigh) {
+					t.Errorf("session check: test %q, change %v [%v, %v]", ch.Test, ch.Change, ch.ChangeLow, ch.ChangeHigh)
+				}
+				// The latency checks are judged per session too; error
+				// rate stays over runs.
+				if p50 := find(t, c, "login", GateLatencyRise, baseline.MetricP50); p50.SessionsBase != 3 {
+					t.Errorf("p50 not judged per session: %+v", p50)
+				}
+				if er := find(t, c, "login", GateErrorRateRise, baseline.MetricErrorRate); er.SessionsBase != 0 {
+					t.Errorf("error rate judged per session: %+v", er)
+				}
+			}
+			if want := map[string]string{results.CheckFail: results.VerdictFail, results.CheckPass: results.VerdictPass}[tt.want]; Verdict(c) != want {
+				t.Errorf("verdict %s, want %s", Verdict(c), want)
+			}
+		})
+	}
+	// The resolvable change shrinks with more, quieter sessions.
+	quiet := Judge(config.Gates{}, sessionBase(t, 1000, 1010, 995, 1005, 990), run(scen("login", 0, tight(1000)...)), Options{})
+	loud := Judge(config.Gates{}, drifted, run(scen("login", 0, tight(1000)...)), Options{})
+	if !(quiet.ResolvableChange < loud.ResolvableChange) {
+		t.Errorf("resolvable: quiet %v, drifted %v", quiet.ResolvableChange, loud.ResolvableChange)
+	}
+}
+
+// Sessions drawn with a ±15% drift between them (issue 9's machine): A/A
+// against a 3-session baseline must (almost) never fail, and a 40% drop
+// must (almost) always. Seeded, so the counts are exact.
+func TestSessionDriftTrials(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 5))
+	draw := func() float64 { return 1000 * (1 + 0.15*(2*rng.Float64()-1)) }
+	const trials = 400
+	var aaFail, dropFail int
+	for i := 0; i < trials; i++ {
+		b := sessionBase(t, draw(), draw(), draw())
+		if Verdict(Judge(config.Gates{}, b, run(scen("login", 0, tight(draw())...)), Options{})) == results.VerdictFail {
+			aaFail++
+		}
+		if Verdict(Judge(config.Gates{}, b, run(scen("login", 0, tight(0.6*draw())...)), Options{})) == results.VerdictFail {
+			dropFail++
+		}
+	}
+	t.Logf("A/A failed %d/%d, 40%% drop failed %d/%d", aaFail, trials, dropFail, trials)
+	if aaFail > trials/40 {
+		t.Errorf("A/A failed %d of %d trials (allowed %d)", aaFail, trials, trials/40)
+	}
+	if dropFail < trials*9/10 {
+		t.Errorf("a 40%% drop failed only %d of %d trials", dropFail, trials)
 	}
 }
