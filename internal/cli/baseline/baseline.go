@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -16,6 +17,8 @@ import (
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/report"
+	"github.com/perfgate/perfgate/internal/report/num"
+	"github.com/perfgate/perfgate/internal/results"
 	"github.com/perfgate/perfgate/internal/runner"
 )
 
@@ -38,14 +41,21 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 	var cfgPath, out string
-	var force bool
+	var force, add bool
+	var sessions int
+	var pause time.Duration
 	cmd := &cobra.Command{
 		Use:   "update",
 		Short: "Measure and (re)write the baseline for this config",
 		Long: "Runs the config exactly like `perfgate run` and writes the measured runs to\n" +
 			"<baselines>/<name>.json (atomically), showing old vs new. A run that breaks its own error-rate\n" +
 			"gate, was interrupted, or has a scenario without a single completed request is not written\n" +
-			"(exit 1) unless --force. Commit the file so pull requests are judged against it.",
+			"(exit 1) unless --force. Commit the file so pull requests are judged against it.\n\n" +
+			"It measures --sessions separate sessions (each starts the stack afresh, warms up and runs\n" +
+			"load.repeat runs; --pause between them) and keeps them apart in the file, so `perfgate run`\n" +
+			"judges a later session against how far this machine drifts between sessions, not only\n" +
+			"between runs (docs/gates.md, \"Stored baselines and session drift\"). --add keeps the\n" +
+			"sessions already stored (same config; the newest " + fmt.Sprint(bl.MaxSessions) + " are kept), so refreshes accumulate drift.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := config.ReadFile(cfgPath)
@@ -67,28 +77,60 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			default:
 				return cmdutil.BadInput(fmt.Errorf("%w (remove it or pass --force to replace it)", err))
 			}
+			if sessions < 1 || sessions > maxSessionsFlag {
+				return cmdutil.BadInput(fmt.Errorf("--sessions %d: measure between 1 and %d sessions (3 is a good start)", sessions, maxSessionsFlag))
+			}
+			if pause < 0 {
+				return cmdutil.BadInput(fmt.Errorf("--pause %v: a pause cannot be negative", pause))
+			}
 			if err := cmdutil.CheckWritable("baseline", path); err != nil {
 				return err
 			}
-			res, runErr := runner.Run(cmd.Context(), cfg, cmdutil.RunnerOptions(f))
-			if res == nil {
-				return cmdutil.RunError(runErr)
-			}
-			if err := report.SummaryTable(f.IO.Out, res, f.IO.TTY); err != nil {
-				fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the table: %v\n", err)
-			}
-			if runErr != nil {
-				fmt.Fprintf(f.IO.ErrOut, "baseline not written: the run did not complete\n")
-				return cmdutil.RunError(runErr)
-			}
-			if cerr := compare.CheckCandidate(cfg.Gates, res); cerr != nil {
-				if !force {
-					// cerr already says what to do (fix the cause, or --force).
-					return cmdutil.Regression(fmt.Errorf("baseline not written: %w", cerr))
+			var runs []*results.Results
+			for i := 1; i <= sessions; i++ {
+				if i > 1 && pause > 0 {
+					fmt.Fprintf(f.IO.ErrOut, "pausing %v before the next session\n", pause)
+					t := time.NewTimer(pause)
+					select {
+					case <-cmd.Context().Done():
+						t.Stop()
+						return cmdutil.RunError(fmt.Errorf("%w between sessions: baseline not written", runner.ErrInterrupted))
+					case <-t.C:
+					}
 				}
-				fmt.Fprintf(f.IO.ErrOut, "warning: %s; written anyway (--force)\n", candidateProblems(cerr))
+				if sessions > 1 {
+					fmt.Fprintf(f.IO.ErrOut, "session %d of %d\n", i, sessions)
+				}
+				res, runErr := runner.Run(cmd.Context(), cfg, cmdutil.RunnerOptions(f))
+				if res == nil {
+					return cmdutil.RunError(runErr)
+				}
+				if err := report.SummaryTable(f.IO.Out, res, f.IO.TTY); err != nil {
+					fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the table: %v\n", err)
+				}
+				if runErr != nil {
+					fmt.Fprintf(f.IO.ErrOut, "baseline not written: the run did not complete\n")
+					return cmdutil.RunError(runErr)
+				}
+				if cerr := compare.CheckCandidate(cfg.Gates, res); cerr != nil {
+					if !force {
+						// cerr already says what to do (fix the cause, or --force).
+						return cmdutil.Regression(fmt.Errorf("baseline not written: %w", cerr))
+					}
+					fmt.Fprintf(f.IO.ErrOut, "warning: %s; written anyway (--force)\n", candidateProblems(cerr))
+				}
+				runs = append(runs, res)
 			}
-			nb := bl.FromResults(res)
+			nb, err := bl.FromSessions(runs)
+			if err != nil {
+				return cmdutil.EnvFailed(err)
+			}
+			if add {
+				if old != nil && !nb.AddSessions(old, bl.MaxSessions) {
+					fmt.Fprintf(f.IO.ErrOut, "warning: --add: the stored baseline was measured with another config (hash), so its sessions are not kept\n")
+				}
+			}
+			printSpread(f, nb)
 			if err := bl.Write(path, nb); err != nil {
 				return cmdutil.EnvFailed(fmt.Errorf("writing baseline %s: %w", path, err))
 			}
@@ -101,8 +143,38 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmdutil.ConfigFlag(cmd, &cfgPath)
 	cmd.Flags().StringVar(&out, "baseline", "", "baseline file to write (default: <baselines>/<name>.json next to the config)")
+	cmd.Flags().IntVar(&sessions, "sessions", 3, "measuring sessions to record (each starts the stack afresh); their spread is the drift later runs are judged against")
+	cmd.Flags().DurationVar(&pause, "pause", 5*time.Second, "pause between sessions")
+	cmd.Flags().BoolVar(&add, "add", false, "keep the sessions already stored in the baseline (same config), the newest "+fmt.Sprint(bl.MaxSessions))
 	cmd.Flags().BoolVar(&force, "force", false, "write the baseline even if the run breaks its own error-rate gate or a file exists that cannot be read")
 	return cmd
+}
+
+// maxSessionsFlag bounds --sessions.
+const maxSessionsFlag = 20
+
+// printSpread shows, per scenario, the throughput median of each stored
+// session and their spread: the drift later runs are judged against.
+func printSpread(f *cmdutil.Factory, b *bl.Baseline) {
+	for _, sc := range b.Scenarios {
+		meds := bl.Medians(bl.SessionsOf(&sc, b.CreatedAt), bl.MetricThroughput)
+		if len(meds) < 2 {
+			fmt.Fprintf(f.IO.ErrOut, "%s: one session recorded: the drift between sessions is unknown (use --sessions 3, or --add on later refreshes)\n", sc.Name)
+			continue
+		}
+		lo, hi := meds[0], meds[0]
+		parts := make([]string, len(meds))
+		for i, m := range meds {
+			lo, hi = min(lo, m), max(hi, m)
+			parts[i] = fmt.Sprintf("%.4g", m)
+		}
+		c := bl.Median(meds)
+		spread := "n/a"
+		if c > 0 {
+			spread = "−" + num.Percent(1-lo/c, 1) + " … +" + num.Percent(hi/c-1, 1)
+		}
+		fmt.Fprintf(f.IO.ErrOut, "%s: throughput medians of %d sessions: %s req/s (%s around their median)\n", sc.Name, len(meds), strings.Join(parts, ", "), spread)
+	}
 }
 
 // candidateProblems is what CheckCandidate found, without its advice to

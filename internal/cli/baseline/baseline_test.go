@@ -12,12 +12,13 @@ import (
 	bl "github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/compare"
+	"github.com/perfgate/perfgate/internal/results"
 )
 
 func TestBaselineUpdateThenRunJudges(t *testing.T) {
 	dir := t.TempDir()
 	cfg, _ := clitest.AuthConfig(t, dir, "load:\n  workers: 4\n  warmup: {requests: 200}\n  measure: {requests: 400, duration: 10s}\n  repeat: 4\n")
-	r := clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg)
+	r := clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg, "--sessions", "2", "--pause", "0")
 	if r.Code != 0 {
 		t.Fatalf("baseline update: exit %d: %v\n%s", r.Code, r.Err, r.ErrOut)
 	}
@@ -26,11 +27,15 @@ func TestBaselineUpdateThenRunJudges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Name != "e2e" || len(b.Scenarios) != 2 || len(b.Scenarios[0].Samples.ThroughputRPS) != 4 {
-		t.Fatalf("baseline: name %q scenarios %d", b.Name, len(b.Scenarios))
+	// Two sessions of 4 runs: kept apart, and pooled in samples.
+	if b.Name != "e2e" || len(b.Scenarios) != 2 || len(b.Scenarios[0].Samples.ThroughputRPS) != 8 || len(b.Scenarios[0].Sessions) != 2 ||
+		b.Scenarios[0].Sessions[0].Samples.Len() != 4 {
+		t.Fatalf("baseline: name %q scenarios %d samples %d sessions %d", b.Name, len(b.Scenarios), b.Scenarios[0].Samples.Len(), len(b.Scenarios[0].Sessions))
 	}
-	if !strings.Contains(r.ErrOut, "baseline written to") {
-		t.Errorf("stderr: %s", r.ErrOut)
+	for _, want := range []string{"baseline written to", "session 2 of 2", "throughput medians of 2 sessions"} {
+		if !strings.Contains(r.ErrOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.ErrOut)
+		}
 	}
 
 	// The same build judged against it: a verdict with checks, exit per verdict.
@@ -44,11 +49,32 @@ func TestBaselineUpdateThenRunJudges(t *testing.T) {
 			t.Errorf("verdict table lacks %q:\n%s", want, r.Out)
 		}
 	}
+	if !strings.Contains(r.Out+r.ErrOut, "judged per session") {
+		t.Errorf("the verdict does not say it was judged per session:\n%s\n%s", r.Out, r.ErrOut)
+	}
+	res, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Comparison == nil || res.Comparison.ResolvableChange <= 0 {
+		t.Errorf("no resolvable change in the results: %+v", res.Comparison)
+	}
 
-	// A second update replaces it and shows old vs new.
-	r = clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg)
+	// A second update with --add keeps the stored sessions and shows old vs new.
+	r = clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg, "--sessions", "1", "--add")
 	if r.Code != 0 {
 		t.Fatalf("second update: exit %d: %v", r.Code, r.Err)
+	}
+	if b, err = bl.Read(path); err != nil || len(b.Scenarios[0].Sessions) != 3 || b.Scenarios[0].Samples.Len() != 12 {
+		t.Fatalf("--add: %v, sessions %d", err, len(b.Scenarios[0].Sessions))
+	}
+	// Without --add, one session replaces them all.
+	r = clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg, "--sessions", "1")
+	if r.Code != 0 || !strings.Contains(r.ErrOut, "one session recorded") {
+		t.Fatalf("third update: exit %d: %v\n%s", r.Code, r.Err, r.ErrOut)
+	}
+	if b, err = bl.Read(path); err != nil || len(b.Scenarios[0].Sessions) != 0 || b.Scenarios[0].Samples.Len() != 4 {
+		t.Fatalf("replace: %v, sessions %d", err, len(b.Scenarios[0].Sessions))
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) != 1 {
@@ -63,7 +89,7 @@ func TestBaselineUpdateRefusesBrokenRun(t *testing.T) {
 	data, _ := os.ReadFile(cfg)
 	os.WriteFile(cfg, []byte(strings.Replace(string(data), `{{ letters 8 }}{{ seq }}`, `same-user`, 1)), 0o644)
 	r := clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg)
-	if r.Code != 1 {
+	if r.Code != 1 || strings.Contains(r.ErrOut, "session 2 of") {
 		t.Fatalf("exit %d err %v", r.Code, r.Err)
 	}
 	// The advice is given once: exactly the candidate's reasons and what to do.
@@ -79,7 +105,7 @@ func TestBaselineUpdateRefusesBrokenRun(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "baselines", "e2e.json")); err == nil {
 		t.Fatal("a broken run became the baseline")
 	}
-	r = clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg, "--force")
+	r = clitest.Run(t, context.Background(), nil, "baseline", "update", "-c", cfg, "--force", "--sessions", "1")
 	if r.Code != 0 {
 		t.Fatalf("--force: exit %d: %v", r.Code, r.Err)
 	}
@@ -106,6 +132,17 @@ func TestBaselineUpdateCorruptExisting(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(p); string(data) != `{"schema":"perfgate/baseline/v99"}` {
 		t.Error("unreadable baseline was overwritten without --force")
+	}
+}
+
+func TestBaselineUpdateBadSessionFlags(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _ := clitest.AuthConfig(t, dir, "")
+	for _, args := range [][]string{{"--sessions", "0"}, {"--sessions", "21"}, {"--pause", "-1s"}} {
+		r := clitest.Run(t, context.Background(), nil, append([]string{"baseline", "update", "-c", cfg}, args...)...)
+		if r.Code != 2 || !strings.Contains(r.Err.Error(), args[0]) || strings.Contains(r.ErrOut, "starting") {
+			t.Errorf("%v: exit %d err %v", args, r.Code, r.Err)
+		}
 	}
 }
 
