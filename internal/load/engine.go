@@ -483,6 +483,7 @@ type Pass struct {
 	interrupted atomic.Bool  // a worker stopped on cancellation, before the bound
 	endNanos    atomic.Int64 // elapsed at the end, once done
 	shards      []*shard
+	timeline    *timeline
 	base        []*http.Request // per scenario, bound to the pass's context
 	done        chan struct{}
 	res         *Result
@@ -492,6 +493,7 @@ type Pass struct {
 type shard struct {
 	mu    sync.Mutex
 	recs  []*metrics.Recorder // per scenario
+	sec   []*metrics.Tick     // per scenario: the current second (timeline)
 	lag   *hdrhistogram.Histogram
 	proto string // the protocol of a response ("HTTP/1.1", "HTTP/2.0")
 }
@@ -544,6 +546,7 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 		s := &shard{lag: metrics.NewHistogram()}
 		for range e.scs {
 			s.recs = append(s.recs, metrics.NewRecorder())
+			s.sec = append(s.sec, metrics.NewTick())
 		}
 		p.shards = append(p.shards, s)
 	}
@@ -626,11 +629,14 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 	}
 	ready.Wait()
 	p.start = time.Now()
+	p.timeline = newTimeline(p)
+	go p.timeline.run()
 	close(gate)
 	go func() {
 		wg.Wait()
 		stopAbort()
 		elapsed := time.Since(p.start)
+		p.timeline.finish(elapsed)
 		p.endNanos.Store(int64(max(elapsed, 1)))
 		// Interrupted: cancelled before the pass's bound, or with requests
 		// in flight (a cancellation just after the end changes nothing).
@@ -709,9 +715,11 @@ func (w *worker) flush() {
 		s := &w.batch[i]
 		if s.class == metrics.ClassDropped {
 			w.shard.recs[s.scn].RecordDropped(1)
+			w.shard.sec[s.scn].RecordDropped(1)
 			continue
 		}
 		w.shard.recs[s.scn].Record(s.lat, int(s.status), s.class, s.err)
+		w.shard.sec[s.scn].Record(s.lat, s.class)
 		if s.lag >= 0 {
 			metrics.RecordLatency(w.shard.lag, s.lag)
 		}

@@ -887,3 +887,41 @@ func TestScenarioOff(t *testing.T) {
 		t.Fatal("a long wheel gave a weight-0 scenario a slot")
 	}
 }
+
+// The timeline has a point per second (the last one partial) whose counts
+// add up to the pass's, with the goodput of each second.
+func TestTimeline(t *testing.T) { forClients(t, testTimeline) }
+
+func testTimeline(t *testing.T, client string) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/bad" {
+			w.WriteHeader(500)
+		}
+	})
+	e := newEngine(t, []Scenario{{Name: "ok", URL: srv.URL + "/ok", Weight: 3}, {Name: "bad", URL: srv.URL + "/bad"}},
+		Options{HTTPClient: client, Model: Open, Rate: 200})
+	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Duration: 2500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range res.Scenarios {
+		tl := sc.Timeline
+		if len(tl) != 3 || tl[0].T != 1 || tl[1].T != 2 || tl[2].T < 2.4 || tl[2].T > 3 {
+			t.Fatalf("%s: timeline %+v", sc.Name, tl)
+		}
+		var reqs, ok, errs int64
+		for _, p := range tl {
+			reqs, ok, errs = reqs+p.Requests, ok+p.OK, errs+p.Errors.Total()
+		}
+		m := sc.Metrics
+		if reqs != m.Requests() || ok != m.OK() || errs != m.Errors().Total() {
+			t.Fatalf("%s: timeline sums %d/%d/%d, pass %d/%d/%d", sc.Name, reqs, ok, errs, m.Requests(), m.OK(), m.Errors().Total())
+		}
+		if sc.Name == "ok" && (tl[1].OKPerS < 100 || tl[1].OKPerS > 200 || tl[1].P50MS <= 0 || tl[1].P99MS < tl[1].P50MS) {
+			t.Fatalf("ok: second 2 %+v (want ~150 ok/s of 200 at 3:1)", tl[1])
+		}
+		if sc.Name == "bad" && (tl[1].OK != 0 || tl[1].Errors.Status == 0 || tl[1].P50MS != 0) {
+			t.Fatalf("bad: second 2 %+v", tl[1])
+		}
+	}
+}

@@ -47,6 +47,8 @@ type Result struct {
 type ScenarioResult struct {
 	Name    string
 	Metrics *metrics.Recorder
+	// Timeline is the pass's per-second points for this scenario.
+	Timeline []results.TimelinePoint
 }
 
 func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
@@ -86,7 +88,14 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 			p.dropped.Add(tail[i])
 			r.Errors += tail[i]
 		}
-		r.Scenarios = append(r.Scenarios, ScenarioResult{Name: sc.name, Metrics: m})
+		var tl []results.TimelinePoint
+		if p.timeline != nil {
+			tl = p.timeline.points[i]
+			if tail != nil && tail[i] > 0 && len(tl) > 0 {
+				tl[len(tl)-1].Errors.Dropped += tail[i] // never claimed: dropped at the end
+			}
+		}
+		r.Scenarios = append(r.Scenarios, ScenarioResult{Name: sc.name, Metrics: m, Timeline: tl})
 	}
 	r.Dropped = p.dropped.Load()
 	p.shards = nil
@@ -137,7 +146,7 @@ func (r *Result) Figures() ([]results.Scenario, error) {
 		if err != nil {
 			return nil, fmt.Errorf("scenario %q: %w", s.Name, err)
 		}
-		out = append(out, results.Scenario{Name: s.Name, Figures: s.Metrics.Figures(r.Duration), Histogram: h})
+		out = append(out, results.Scenario{Name: s.Name, Figures: s.Metrics.Figures(r.Duration), Histogram: h, Timeline: s.Timeline})
 	}
 	return out, nil
 }
@@ -164,7 +173,7 @@ func Summarize(passes []*Result) ([]results.Scenario, error) {
 		total += p.Duration
 		for i, s := range p.Scenarios {
 			merged[i].Merge(s.Metrics)
-			out[i].Runs = append(out[i].Runs, results.Run{Index: pi + 1, Incomplete: p.Interrupted, Figures: s.Metrics.Figures(p.Duration)})
+			out[i].Runs = append(out[i].Runs, results.Run{Index: pi + 1, Incomplete: p.Interrupted, Timeline: s.Timeline, Figures: s.Metrics.Figures(p.Duration)})
 		}
 	}
 	for i, m := range merged {

@@ -203,9 +203,26 @@ type Figures struct {
 	SampleErrors []string `json:"sample_errors,omitempty"`
 }
 
+// TimelinePoint is one second of a pass (the last one may be shorter):
+// what completed in it. T is its end, in seconds since the pass started.
+type TimelinePoint struct {
+	T        float64 `json:"t"`
+	Requests int64   `json:"requests"`
+	OK       int64   `json:"ok"`
+	// OKPerS is goodput over the point's span.
+	OKPerS float64 `json:"ok_per_s"`
+	Errors Errors  `json:"errors"`
+	// P50MS and P99MS are of the successful responses (2 significant
+	// digits); 0 when none succeeded.
+	P50MS float64 `json:"p50_ms"`
+	P99MS float64 `json:"p99_ms"`
+}
+
 // Run is one measured repetition.
 type Run struct {
 	Index int `json:"index"`
+	// Timeline is the run's per-second points.
+	Timeline []TimelinePoint `json:"timeline,omitempty"`
 	// Incomplete: the run was cut short (Ctrl-C, a service that died)
 	// before its bound. It is reported but never judged, and never stored
 	// as a baseline sample.
@@ -218,6 +235,9 @@ type Scenario struct {
 	Name string `json:"name"`
 	Figures
 	Runs []Run `json:"runs,omitempty"`
+	// Timeline is the per-second points of a single pass (the warm-up);
+	// measured runs keep theirs in Runs.
+	Timeline []TimelinePoint `json:"timeline,omitempty"`
 	// Histogram is the merged latency histogram (HDR, microseconds),
 	// base64-encoded in HdrHistogram's compressed V2 format.
 	Histogram string `json:"histogram,omitempty"`
