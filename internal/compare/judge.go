@@ -27,6 +27,15 @@
 // Unequal: 3+4 → 0.057 (insufficient), 3+5 → 0.036, 2+8 → 0.044, 2+7 →
 // 0.056 (insufficient), 1+n needs n ≥ 39.
 //
+// Sessions: when the baseline recorded two or more measuring sessions
+// (`baseline update --sessions N`), throughput and latency are judged with
+// the session as the unit instead — this run's median against a prediction
+// interval from the baseline's session medians (sessionCheck), because a
+// machine drifts between sessions more than runs differ within one. Every
+// such check, and the comparison, states the smallest change it could
+// resolve (ResolvableChange); a one-session baseline is judged as above and
+// warns that it cannot know the drift.
+//
 // The error-rate ceiling (error_rate_max) is not statistical: it fails
 // whenever the current run's overall error rate exceeds it, whatever the
 // number of runs and even without a baseline.
