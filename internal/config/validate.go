@@ -625,7 +625,9 @@ func (v *validator) checkFiles() {
 					continue
 				}
 			}
-			if len(ps.Command) > 0 && strings.Contains(ps.Command[0], "/") {
+			// A prepare step may build the command: it is checked when the
+			// service starts instead (a missing one is exit 3 there).
+			if len(ps.Command) > 0 && strings.Contains(ps.Command[0], "/") && len(v.cfg.Prepare) == 0 {
 				cmd := ps.Command[0]
 				if !filepath.IsAbs(cmd) {
 					cmd = filepath.Join(dir, cmd)
