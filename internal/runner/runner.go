@@ -25,6 +25,7 @@ import (
 	"github.com/perfgate/perfgate/internal/stack"
 	"github.com/perfgate/perfgate/internal/stack/container"
 	"github.com/perfgate/perfgate/internal/stack/process"
+	"github.com/perfgate/perfgate/internal/warmup"
 )
 
 // Stopping the stack may take each service's stop_timeout (default
@@ -151,6 +152,10 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 			res.Warnings = append(res.Warnings, w)
 			fmt.Fprintf(logw, "warning: %s\n", w)
 		}
+	}
+	for _, w := range warmup.Check(res, side.cfg.Load.Warmup.Duration.D()) {
+		res.Warnings = append(res.Warnings, w)
+		fmt.Fprintf(logw, "warning: %s\n", w)
 	}
 	if w := tcpWarning(res.TCP, res.Host); w != "" {
 		res.Warnings = append(res.Warnings, w)
