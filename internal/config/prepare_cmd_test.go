@@ -33,3 +33,17 @@ load:
 		}
 	}
 }
+
+func TestPairedGateSettings(t *testing.T) {
+	for _, tc := range []struct{ gates, want string }{
+		{"gates: {pairing: duet, max_rounds: 16}\n", ""},
+		{"gates: {pairing: alternate}\n", ""},
+		{"gates: {pairing: both}\n", `unknown pairing "both"`},
+		{"gates: {max_rounds: 4}\n", "at least 8"},
+	} {
+		_, err := Parse("perfgate.yaml", []byte("name: x\nscenarios:\n  - name: s\n    url: http://127.0.0.1:1/\nload:\n  measure: {requests: 10}\n"+tc.gates))
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%q: err %v, want %q", tc.gates, err, tc.want)
+		}
+	}
+}

@@ -205,6 +205,10 @@ type Gates struct {
 	// FailInconclusive makes an inconclusive paired verdict exit 1
 	// (default: exit 0, said in the report).
 	FailInconclusive bool `yaml:"fail_inconclusive"`
+	// Pairing is how a paired run measures its rounds: PairingDuet (both
+	// sides loaded at once, the default) or PairingAlternate (one side
+	// after the other, ABBA).
+	Pairing string `yaml:"pairing"`
 }
 
 // Gate thresholds. Percentages are written "5%" or 0.05, or "off" to switch
@@ -220,6 +224,12 @@ type Gate struct {
 	// by tens of percent with scheduler jitter alone. Default 1ms.
 	LatencyFloor *Duration `yaml:"latency_floor"`
 }
+
+// Pairings (Gates.Pairing).
+const (
+	PairingDuet      = "duet"
+	PairingAlternate = "alternate"
+)
 
 // Duration is a time.Duration written as "10s", "1m30s".
 type Duration time.Duration

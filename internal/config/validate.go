@@ -570,6 +570,16 @@ func (v *validator) gates(scen map[string]bool) {
 	if g.Alpha != 0 && (g.Alpha <= 0 || g.Alpha >= 0.5) {
 		v.at("gates.alpha", "must be between 0 and 0.5 (e.g. 0.05), got %v", g.Alpha)
 	}
+	if g.MaxRounds < 0 || g.MaxRounds > 1000 {
+		v.at("gates.max_rounds", "must be between 8 and 1000 (the first look is after 8 rounds), got %d", g.MaxRounds)
+	} else if g.MaxRounds > 0 && g.MaxRounds < 8 {
+		v.at("gates.max_rounds", "must be at least 8: the first look is after 8 rounds, got %d", g.MaxRounds)
+	}
+	switch g.Pairing {
+	case "", PairingDuet, PairingAlternate:
+	default:
+		v.at("gates.pairing", "unknown pairing %q: use %q (both sides loaded at once) or %q (ABBA slices)", g.Pairing, PairingDuet, PairingAlternate)
+	}
 	v.gate("gates.default", g.Default)
 	for name, gt := range g.Scenarios {
 		if !scen[name] {

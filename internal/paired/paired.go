@@ -138,9 +138,13 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		maxRounds = compare.DefaultMaxRounds
 	}
 	looks := compare.PairedLooks(compare.DefaultMinRounds, maxRounds, compare.DefaultLookEvery)
+	duet := cfg.Gates.Pairing != config.PairingAlternate
 	p := &results.Paired{
 		BaseRef: o.BaseRef, BaseCommit: baseCommit, HeadCommit: headCommit, HeadDirty: dirty != "",
 		MaxRounds: maxRounds, Order: "ABBA", SliceS: head.Plan.Measure.Duration.Seconds(),
+	}
+	if duet {
+		p.Order = "duet"
 	}
 	res.Paired = p
 	defer func() { res.FinishedAt = time.Now().UTC() }()
@@ -179,13 +183,17 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		}
 		round := compare.Round{Base: map[string]results.Figures{}, Head: map[string]results.Figures{}}
 		log := results.PairedRound{Round: r, First: order[0].Label, Base: map[string]float64{}, Head: map[string]float64{}}
-		for _, s := range order {
-			pr, err := s.Engine().Run(s.Ctx(), head.Plan.Measure)
-			if err != nil {
-				p.LoadS = time.Since(started).Seconds()
-				finish(res, basePasses, headPasses)
-				return res, interrupted(ctx, res, s, err)
-			}
+		if duet {
+			log.First = "both"
+		}
+		measured, side, err := slices(order, head.Plan.Measure, duet)
+		if err != nil {
+			p.LoadS = time.Since(started).Seconds()
+			finish(res, basePasses, headPasses)
+			return res, interrupted(ctx, res, side, err)
+		}
+		for k, s := range order {
+			pr := measured[k]
 			figs, err := pr.Figures()
 			if err != nil {
 				return res, fmt.Errorf("%w: %v", runner.ErrEnvironment, err)
@@ -272,6 +280,47 @@ func lookSummary(out compare.PairedOutcome) string {
 		parts = append(parts, "decided")
 	}
 	return strings.Join(parts, "; ")
+}
+
+// slices measures one round: each side's slice one after the other in
+// order, or (duet) both at once, so that whatever the machine does during
+// the slice it does to both. On error it names the side that failed.
+func slices(order []*runner.Side, spec load.PassSpec, duet bool) ([]*load.Result, *runner.Side, error) {
+	out := make([]*load.Result, len(order))
+	if !duet {
+		for k, s := range order {
+			r, err := s.Engine().Run(s.Ctx(), spec)
+			if err != nil {
+				return nil, s, err
+			}
+			out[k] = r
+		}
+		return out, nil, nil
+	}
+	passes := make([]*load.Pass, len(order))
+	for k, s := range order {
+		ps, err := s.Engine().Start(s.Ctx(), spec)
+		if err != nil {
+			for _, started := range passes[:k] {
+				started.Wait()
+			}
+			return nil, s, err
+		}
+		passes[k] = ps
+	}
+	var failed *runner.Side
+	var ferr error
+	for k, ps := range passes {
+		r, err := ps.Wait()
+		if err != nil && ferr == nil {
+			failed, ferr = order[k], err
+		}
+		out[k] = r
+	}
+	if ferr != nil {
+		return nil, failed, ferr
+	}
+	return out, nil, nil
 }
 
 // finish merges each side's slices into the results' scenarios.

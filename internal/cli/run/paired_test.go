@@ -82,8 +82,16 @@ func worktrees(t *testing.T, dir string) int {
 // paired run fails at its first look, with both sides measured, and leaves
 // no worktree or process behind.
 func TestRunPairedCatchesSlowdown(t *testing.T) {
+	for _, pairing := range []string{"duet", "alternate"} {
+		t.Run(pairing, func(t *testing.T) { testRunPairedCatchesSlowdown(t, pairing) })
+	}
+}
+
+func testRunPairedCatchesSlowdown(t *testing.T, pairing string) {
 	dir := pairedRepo(t, "", "", "", "-latency 5ms")
 	cfg := filepath.Join(dir, "app", "perfgate.yaml")
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, append(b, []byte("  pairing: "+pairing+"\n")...), 0o644)
 	out := filepath.Join(t.TempDir(), "r.json")
 	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--base", "base", "--out", out)
 	if r.Code != 1 {
@@ -98,8 +106,12 @@ func TestRunPairedCatchesSlowdown(t *testing.T) {
 		p.StoppedBy != "decided" || len(p.RoundLog) != 8 || len(p.BaseScenarios) != 1 || len(res.Scenarios[0].Runs) != 8 {
 		t.Fatalf("paired %+v", p)
 	}
-	if p.RoundLog[0].First != "base" || p.RoundLog[1].First != "head" || p.RoundLog[3].First != "base" {
+	switch {
+	case pairing == "alternate" && (p.Order != "ABBA" || p.RoundLog[0].First != "base" || p.RoundLog[1].First != "head" ||
+		p.RoundLog[2].First != "head" || p.RoundLog[3].First != "base"):
 		t.Errorf("not ABBA: %+v", p.RoundLog[:4])
+	case pairing == "duet" && (p.Order != "duet" || p.RoundLog[0].First != "both"):
+		t.Errorf("not a duet: %s %+v", p.Order, p.RoundLog[:2])
 	}
 	if res.Verdict != results.VerdictFail || !strings.Contains(r.Out, "paired rounds") {
 		t.Errorf("verdict %q\n%s", res.Verdict, r.Out)
