@@ -29,8 +29,8 @@
 # Traffic stays on 127.0.0.1. Nothing else should run on the machine: the
 # figures are void beside other load (the burner is the only neighbour).
 #
-# Knobs: BASE_ARGS [-cpu 2000]  SLOW_ARGS [-cpu 2200]  WORKERS [8]
-#        SLICE [1500ms] (paired slice = load.measure)  MAX_ROUNDS [32]
+# Knobs: BASE_ARGS [-cpu 2000]  SLOW_ARGS [-cpu 2330] (~10% less goodput)  WORKERS [8]
+#        SLICE [500ms] (paired slice = load.measure)  MAX_ROUNDS [48]  PAIRING [alternate]
 #        REPEAT [5] and MEASURE [2s] (baseline mode's runs)  RUN_TIMEOUT [300]
 set -euo pipefail
 
@@ -51,10 +51,11 @@ case "$TRIALS" in ''|*[!0-9]*|0) echo "gate-trials-cpu: --trials wants a positiv
 [ "$TRIALS" -le 50 ] || { echo "gate-trials-cpu: at most 50 trials" >&2; exit 2; }
 
 BASE_ARGS=${BASE_ARGS:--cpu 2000}
-SLOW_ARGS=${SLOW_ARGS:--cpu 2200}
+SLOW_ARGS=${SLOW_ARGS:--cpu 2330}
 WORKERS=${WORKERS:-8}
-SLICE=${SLICE:-1500ms}
-MAX_ROUNDS=${MAX_ROUNDS:-32}
+SLICE=${SLICE:-500ms}
+MAX_ROUNDS=${MAX_ROUNDS:-48}
+PAIRING=${PAIRING:-alternate}
 REPEAT=${REPEAT:-5}
 MEASURE=${MEASURE:-2s}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
@@ -103,6 +104,7 @@ load:
   repeat: $REPEAT
 gates:
   max_rounds: $MAX_ROUNDS
+  pairing: $PAIRING
 YAML
 # The measure duration differs by mode (a paired slice, or a baseline run):
 # two copies of the file, one per mode, identical otherwise.
@@ -203,7 +205,7 @@ for line in open(ledger):
     load = (r.get("paired") or {}).get("load_s")
     cells.setdefault((mode, kind, noise), []).append((int(rc), v, chg, load, float(wall)))
 print()
-print(f"base {base_args!r} vs slow {slow_args!r}; paired slice {slice_}; baseline mode {repeat} x {measure}; {elapsed} s in all")
+print(f"base {base_args!r} vs slow {slow_args!r}; paired slice {slice_} ({os.environ.get("PAIRING", "alternate")}); baseline mode {repeat} x {measure}; {elapsed} s in all")
 print()
 print("| mode | head | machine | trials | FAIL | PASS | INCONCLUSIVE | other | throughput change (median, min..max) | median load s to verdict | median wall s |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")

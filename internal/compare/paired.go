@@ -34,9 +34,8 @@ import (
 
 // Paired defaults.
 const (
-	DefaultMinRounds = 8  // the first look (an exact 99.3% interval needs 8 pairs)
-	DefaultMaxRounds = 32 // the budget: ABBA rounds of two slices
-	DefaultLookEvery = 4  // rounds between looks
+	DefaultMinRounds = 10 // the first look: an exact interval at alpha/looks exists from 10 pairs
+	DefaultMaxRounds = 48 // the budget of rounds
 )
 
 // CheckInconclusive is a paired check whose interval still straddles its
@@ -44,13 +43,17 @@ const (
 const CheckInconclusive = results.CheckInconclusive
 
 // PairedLooks lists the rounds after which the paired session looks:
-// minRounds, then every `every` rounds, and maxRounds.
-func PairedLooks(minRounds, maxRounds, every int) []int {
+// minRounds, then half as many again each time (10, 15, 22, 33, 49, …),
+// and maxRounds. Geometric spacing keeps the looks few (each costs alpha
+// a share) while a clear answer still comes early.
+func PairedLooks(minRounds, maxRounds int) []int {
 	minRounds = max(1, min(minRounds, maxRounds))
-	every = max(1, every)
 	var out []int
-	for r := minRounds; r < maxRounds; r += every {
+	for r := minRounds; r < maxRounds; r = r * 3 / 2 {
 		out = append(out, r)
+		if r*3/2 == r {
+			r++
+		}
 	}
 	return append(out, maxRounds)
 }

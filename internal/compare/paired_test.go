@@ -3,6 +3,7 @@ package compare
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/perfgate/perfgate/internal/config"
@@ -97,7 +98,7 @@ func TestJudgePaired(t *testing.T) {
 			}
 		})
 	}
-	if got := PairedLooks(8, 32, 4); len(got) != 7 || got[0] != 8 || got[6] != 32 {
+	if got := PairedLooks(10, 48); !slices.Equal(got, []int{10, 15, 22, 33, 48}) {
 		t.Fatalf("looks %v", got)
 	}
 }

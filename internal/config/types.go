@@ -205,9 +205,9 @@ type Gates struct {
 	// FailInconclusive makes an inconclusive paired verdict exit 1
 	// (default: exit 0, said in the report).
 	FailInconclusive bool `yaml:"fail_inconclusive"`
-	// Pairing is how a paired run measures its rounds: PairingDuet (both
-	// sides loaded at once, the default) or PairingAlternate (one side
-	// after the other, ABBA).
+	// Pairing is how a paired run measures its rounds: PairingAlternate
+	// (one side after the other, ABBA; the default) or PairingDuet (both
+	// sides loaded at once).
 	Pairing string `yaml:"pairing"`
 }
 

@@ -137,8 +137,8 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 	if maxRounds <= 0 {
 		maxRounds = compare.DefaultMaxRounds
 	}
-	looks := compare.PairedLooks(compare.DefaultMinRounds, maxRounds, compare.DefaultLookEvery)
-	duet := cfg.Gates.Pairing != config.PairingAlternate
+	looks := compare.PairedLooks(compare.DefaultMinRounds, maxRounds)
+	duet := cfg.Gates.Pairing == config.PairingDuet
 	p := &results.Paired{
 		BaseRef: o.BaseRef, BaseCommit: baseCommit, HeadCommit: headCommit, HeadDirty: dirty != "",
 		MaxRounds: maxRounds, Order: "ABBA", SliceS: head.Plan.Measure.Duration.Seconds(),

@@ -102,8 +102,8 @@ func testRunPairedCatchesSlowdown(t *testing.T, pairing string) {
 		t.Fatal(err)
 	}
 	p := res.Paired
-	if res.Mode != results.ModePaired || p == nil || p.BaseRef != "base" || len(p.BaseCommit) != 40 || p.Rounds != 8 ||
-		p.StoppedBy != "decided" || len(p.RoundLog) != 8 || len(p.BaseScenarios) != 1 || len(res.Scenarios[0].Runs) != 8 {
+	if res.Mode != results.ModePaired || p == nil || p.BaseRef != "base" || len(p.BaseCommit) != 40 || p.Rounds != 10 ||
+		p.StoppedBy != "decided" || len(p.RoundLog) != 10 || len(p.BaseScenarios) != 1 || len(res.Scenarios[0].Runs) != 10 {
 		t.Fatalf("paired %+v", p)
 	}
 	switch {
