@@ -205,7 +205,7 @@ for line in open(ledger):
     load = (r.get("paired") or {}).get("load_s")
     cells.setdefault((mode, kind, noise), []).append((int(rc), v, chg, load, float(wall)))
 print()
-print(f"base {base_args!r} vs slow {slow_args!r}; paired slice {slice_} ({os.environ.get("PAIRING", "alternate")}); baseline mode {repeat} x {measure}; {elapsed} s in all")
+print(f"base {base_args!r} vs slow {slow_args!r}; paired slice {slice_} ({os.environ.get('PAIRING', 'alternate')}); baseline mode {repeat} x {measure}; {elapsed} s in all")
 print()
 print("| mode | head | machine | trials | FAIL | PASS | INCONCLUSIVE | other | throughput change (median, min..max) | median load s to verdict | median wall s |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
