@@ -221,3 +221,41 @@ func killByArg(t *testing.T, arg string) {
 		}
 	}
 }
+
+// A client out of file descriptors (ulimit -n below the workers) is an
+// environment failure naming the limit, not "165,601 req/s" of EMFILE.
+func TestRunOutOfFileDescriptorsExit3(t *testing.T) {
+	pg := clitest.Build(t, "./cmd/perfgate")
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	dir := t.TempDir()
+	cfg := writeYAML(t, dir, fmt.Sprintf(`name: emfile
+scenarios:
+  - name: s
+    url: http://%s/
+client: {keepalive: false}
+load:
+  workers: 100
+  measure: {requests: 3000, duration: 5s}
+  repeat: 2
+`, l.Addr()))
+	out := filepath.Join(dir, "r.json")
+	// Soft and hard limit both: Go raises the soft limit to the hard one.
+	cmd := exec.Command("sh", "-c", `ulimit -n 48 && exec "$0" "$@"`, pg, "run", "-c", cfg, "--out", out)
+	b, _ := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 3 || !strings.Contains(string(b), "file descriptors") {
+		t.Fatalf("exit %d, want 3 naming file descriptors:\n%s", code, b)
+	}
+	res, err := results.Read(out)
+	if err != nil {
+		t.Fatalf("results not written: %v", err)
+	}
+	if res.EnvironmentFailure == "" || res.Scenarios[0].Errors.Client == 0 {
+		t.Errorf("env %q errors %+v", res.EnvironmentFailure, res.Scenarios[0].Errors)
+	}
+}
