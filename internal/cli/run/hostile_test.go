@@ -259,3 +259,51 @@ load:
 		t.Errorf("env %q errors %+v", res.EnvironmentFailure, res.Scenarios[0].Errors)
 	}
 }
+
+// A server that sends a status line and then cuts the body short: the
+// status is not counted (the response never completed), the requests are
+// errors, and the goodput is 0.
+func TestRunBodyCutShortCountsNoStatus(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				buf := make([]byte, 4096)
+				c.Read(buf)
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a few bytes"))
+				c.Close()
+			}()
+		}
+	}()
+	dir := t.TempDir()
+	cfg := writeYAML(t, dir, fmt.Sprintf(`name: cut
+scenarios:
+  - name: s
+    url: http://%s/
+load:
+  workers: 2
+  measure: {requests: 200}
+  repeat: 2
+`, l.Addr()))
+	out := filepath.Join(dir, "r.json")
+	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--out", out)
+	res, err := results.Read(out)
+	if err != nil {
+		t.Fatalf("results not written: %v (exit %d: %v)", err, r.Code, r.Err)
+	}
+	sc := res.Scenarios[0]
+	if len(sc.StatusCounts) != 0 || sc.OK != 0 || sc.ThroughputRPS != 0 || sc.Errors.Total() != sc.Requests || sc.Requests != 400 {
+		t.Errorf("figures %+v", sc.Figures)
+	}
+	if r.Code == 0 {
+		t.Errorf("exit 0 for a server that never completes a response")
+	}
+}
