@@ -264,13 +264,7 @@ func (r *Recorder) Merge(from *Recorder) {
 		r.status[i] += n
 	}
 	r.statusOther += from.statusOther
-	r.errs.Timeout += from.errs.Timeout
-	r.errs.Refused += from.errs.Refused
-	r.errs.Reset += from.errs.Reset
-	r.errs.Status += from.errs.Status
-	r.errs.Other += from.errs.Other
-	r.errs.Client += from.errs.Client
-	r.errs.Dropped += from.errs.Dropped
+	r.errs.Add(from.errs)
 	r.clamped += from.clamped
 	for _, s := range from.samples {
 		r.addSample(s)

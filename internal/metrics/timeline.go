@@ -55,13 +55,7 @@ func (t *Tick) RecordDropped(n int64) { t.errs.Dropped += n }
 func (t *Tick) Merge(from *Tick) {
 	t.requests += from.requests
 	t.ok += from.ok
-	t.errs.Timeout += from.errs.Timeout
-	t.errs.Refused += from.errs.Refused
-	t.errs.Reset += from.errs.Reset
-	t.errs.Status += from.errs.Status
-	t.errs.Other += from.errs.Other
-	t.errs.Client += from.errs.Client
-	t.errs.Dropped += from.errs.Dropped
+	t.errs.Add(from.errs)
 	t.hist.Merge(from.hist)
 }
 

@@ -162,6 +162,17 @@ type Errors struct {
 	Dropped int64 `json:"dropped,omitempty"`
 }
 
+// Add adds o's counts to e.
+func (e *Errors) Add(o Errors) {
+	e.Timeout += o.Timeout
+	e.Refused += o.Refused
+	e.Reset += o.Reset
+	e.Status += o.Status
+	e.Other += o.Other
+	e.Client += o.Client
+	e.Dropped += o.Dropped
+}
+
 // Total is the sum of all classes.
 func (e Errors) Total() int64 {
 	return e.Timeout + e.Refused + e.Reset + e.Status + e.Other + e.Client + e.Dropped
