@@ -195,7 +195,7 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, le
 			d = append(d, math.Log(h/b))
 		}
 	}
-	ch.Baseline, ch.Current = median(bs), median(hs)
+	ch.Baseline, ch.Current = baseline.Median(bs), baseline.Median(hs)
 	est, lo, hi, ok := SignedRankInterval(d, level)
 	res := pairedResult{}
 	if !ok {
@@ -247,19 +247,6 @@ func signed(x float64, unit func(float64) string) string {
 		return "+" + unit(x)
 	}
 	return "-" + unit(-x)
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // SignedRankInterval is the Hodges–Lehmann estimate of the pseudo-median

@@ -101,7 +101,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		return nil, fmt.Errorf("%w: checking out %s: %v", runner.ErrEnvironment, o.BaseRef, err)
 	}
 	defer wt.remove(logw)
-	fmt.Fprintf(logw, "paired: base %s (%s) in %s, head is the working tree\n", o.BaseRef, short(baseCommit), wt.dir)
+	fmt.Fprintf(logw, "paired: base %s (%s) in %s, head is the working tree\n", o.BaseRef, results.ShortCommit(baseCommit), wt.dir)
 
 	baseCfg := *cfg
 	baseCfg.Dir = filepath.Join(wt.dir, rel)
@@ -242,7 +242,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		}
 	}
 	res.Comparison = &results.Comparison{
-		Baseline: fmt.Sprintf("base %s (%s), paired on this runner", o.BaseRef, short(baseCommit)),
+		Baseline: fmt.Sprintf("base %s (%s), paired on this runner", o.BaseRef, results.ShortCommit(baseCommit)),
 		Alpha:    compare.Alpha(cfg.Gates),
 		Checks:   out.Checks,
 	}
@@ -341,13 +341,6 @@ func interrupted(ctx context.Context, res *results.Results, s *runner.Side, err 
 	res.Note = s.FailureNote(ctx, e)
 	res.Verdict = results.VerdictNoBaseline
 	return e
-}
-
-func short(commit string) string {
-	if len(commit) > 12 {
-		return commit[:12]
-	}
-	return commit
 }
 
 func git(ctx context.Context, dir string, args ...string) (string, error) {

@@ -35,9 +35,9 @@ func pairedLine(p *results.Paired) string {
 	if p.BaseRef != "" && !strings.HasPrefix(p.BaseCommit, p.BaseRef) {
 		s += " " + inline(p.BaseRef, 80)
 	}
-	s += " `" + codeSpan(short(p.BaseCommit)) + "` vs head"
+	s += " `" + codeSpan(results.ShortCommit(p.BaseCommit)) + "` vs head"
 	if p.HeadCommit != "" {
-		s += " `" + codeSpan(short(p.HeadCommit)) + "`"
+		s += " `" + codeSpan(results.ShortCommit(p.HeadCommit)) + "`"
 	} else {
 		s += " (the working tree)"
 	}
@@ -119,22 +119,6 @@ func writeInconclusive(b *strings.Builder, res *results.Results, o BodyOptions) 
 			b.WriteString("- " + s + "\n")
 		}
 	}
-}
-
-func short(c string) string {
-	if len(c) > 7 && isHex(c) {
-		return c[:7]
-	}
-	return c
-}
-
-func isHex(s string) bool {
-	for _, r := range s {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // codeSpan makes s safe inside a single-backtick code span.

@@ -83,7 +83,7 @@ func VerdictHeadline(res *results.Results) Headline {
 		}
 	}
 	if p := res.Paired; p != nil && !res.Interrupted {
-		h.Notes = append(h.Notes, fmt.Sprintf("paired against %s (%s) on this runner: %d rounds, %.0f s of load", p.BaseRef, shortCommit(p.BaseCommit), p.Rounds, p.LoadS))
+		h.Notes = append(h.Notes, fmt.Sprintf("paired against %s (%s) on this runner: %d rounds, %.0f s of load", p.BaseRef, results.ShortCommit(p.BaseCommit), p.Rounds, p.LoadS))
 	}
 	if n.insufficient > 0 {
 		h.Notes = append(h.Notes, plural(n.insufficient, "check", "checks")+" could not be judged (too few runs)")
@@ -128,11 +128,4 @@ func notesSuffix(notes []string) string {
 		return ""
 	}
 	return " · " + strings.Join(notes, " · ")
-}
-
-func shortCommit(c string) string {
-	if len(c) > 12 {
-		return c[:12]
-	}
-	return c
 }

@@ -95,6 +95,20 @@ type Paired struct {
 	RoundLog []PairedRound `json:"round_log,omitempty"`
 }
 
+// ShortCommit is a commit id as people write it: its first 7 hex digits
+// (anything that is not a hex id is returned as it is).
+func ShortCommit(c string) string {
+	if len(c) <= 7 {
+		return c
+	}
+	for _, r := range c {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || 'A' <= r && r <= 'F') {
+			return c
+		}
+	}
+	return c[:7]
+}
+
 // PairedRound is one round's goodput per scenario and side.
 type PairedRound struct {
 	Round int                `json:"round"`

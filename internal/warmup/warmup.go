@@ -19,9 +19,9 @@ package warmup
 import (
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
+	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -88,7 +88,7 @@ func trending(tl []results.TimelinePoint, measured []float64, val func(results.T
 	}
 	k := len(xs) / 3
 	first, last := mean(xs[:k]), mean(xs[len(xs)-k:])
-	med := median(measured)
+	med := baseline.Median(measured)
 	if med <= 0 || last <= 0 {
 		return ""
 	}
@@ -105,7 +105,7 @@ func trending(tl []results.TimelinePoint, measured []float64, val func(results.T
 // firstRun compares run 1 with the others' median and spread.
 func firstRun(xs []float64, what, unit string) string {
 	rest := xs[1:]
-	med := median(rest)
+	med := baseline.Median(rest)
 	if med <= 0 {
 		return ""
 	}
@@ -113,7 +113,7 @@ func firstRun(xs []float64, what, unit string) string {
 	for i, x := range rest {
 		dev[i] = math.Abs(x - med)
 	}
-	mad := median(dev)
+	mad := baseline.Median(dev)
 	d := xs[0] - med
 	if math.Abs(d)/med <= Tolerance || math.Abs(d) <= 3*mad {
 		return ""
@@ -128,17 +128,4 @@ func mean(xs []float64) float64 {
 		s += x
 	}
 	return s / float64(len(xs))
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
