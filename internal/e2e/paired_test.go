@@ -76,28 +76,12 @@ func TestAuthStackPairedInterrupt(t *testing.T) {
 	cli := docker(t)
 	assertClean(t, cli)
 	pg := clitest.Build(t, "./cmd/perfgate")
-	cmd := exec.Command(pg, "run", "-c", cfg, "--base", "base")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	deadline := time.Now().Add(2 * time.Minute)
-	for !strings.Contains(stderr.String(), "warming up head") && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	pr := clitest.Start(t, pg, "run", "-c", cfg, "--base", "base")
+	pr.WaitFor("warming up head", 2*time.Minute)
 	time.Sleep(1500 * time.Millisecond)
-	cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-done:
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatalf("perfgate did not stop within 2 minutes of SIGINT:\n%s", stderr.String())
-	}
-	if code := cmd.ProcessState.ExitCode(); code != 3 {
-		t.Errorf("exit %d, want 3\n%s", code, stderr.String())
+	pr.Signal(os.Interrupt)
+	if code := pr.Wait(2 * time.Minute); code != 3 {
+		t.Errorf("exit %d, want 3\n%s", code, pr.Stderr())
 	}
 	assertClean(t, cli)
 	assertNoWorktree(t, dir)

@@ -177,15 +177,7 @@ func TestRunResultsWrittenBeforeStop(t *testing.T) {
 	text = strings.Replace(text, "    ready:", "    stop_timeout: 60s\n    ready:", 1)
 	os.WriteFile(cfg, []byte(text), 0o644)
 	out := filepath.Join(dir, "results.json")
-	cmd := exec.Command(pg, "run", "-c", cfg, "--out", out)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	pr := clitest.Start(t, pg, "run", "-c", cfg, "--out", out)
 	// perfgate is SIGKILLed, so its service (in a process group of its
 	// own, its shell gone by Pdeathsig) must be removed by the test.
 	t.Cleanup(func() { killByArg(t, fmt.Sprintf("127.0.0.1:%d", port)) })
@@ -194,13 +186,13 @@ func TestRunResultsWrittenBeforeStop(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(1500 * time.Millisecond)
-	cmd.Process.Signal(syscall.SIGTERM)
+	pr.Signal(syscall.SIGTERM)
 	time.Sleep(2 * time.Second) // the stop is still waiting for the service
-	cmd.Process.Kill()
-	<-done
+	pr.Signal(syscall.SIGKILL)
+	pr.Wait(30 * time.Second)
 	res, err := results.Read(out)
 	if err != nil {
-		t.Fatalf("no results after SIGTERM + SIGKILL: %v\n%s", err, stderr.String())
+		t.Fatalf("no results after SIGTERM + SIGKILL: %v\n%s", err, pr.Stderr())
 	}
 	if !res.Interrupted || len(res.Scenarios) == 0 || res.Scenarios[0].Requests == 0 || !res.Scenarios[0].Runs[0].Incomplete {
 		t.Errorf("interrupted %v scenarios %+v", res.Interrupted, res.Scenarios)

@@ -166,32 +166,16 @@ func TestRunPairedInterrupt(t *testing.T) {
 	b, _ := os.ReadFile(cfgPath)
 	os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "duration: 300ms", "duration: 2s", 1)), 0o644)
 	out := filepath.Join(t.TempDir(), "r.json")
-	cmd := exec.Command(pg, "run", "-c", cfgPath, "--base", "base", "--out", out)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	deadline := time.Now().Add(60 * time.Second)
-	for !strings.Contains(stderr.String(), "warming up head") && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	pr := clitest.Start(t, pg, "run", "-c", cfgPath, "--base", "base", "--out", out)
+	pr.WaitFor("warming up head", 60*time.Second)
 	time.Sleep(2500 * time.Millisecond) // into the first measured round
-	cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-done:
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("perfgate did not stop within 60s of SIGINT:\n%s", stderr.String())
-	}
-	if code := cmd.ProcessState.ExitCode(); code != 3 {
-		t.Errorf("exit %d, want 3\n%s", code, stderr.String())
+	pr.Signal(syscall.SIGINT)
+	if code := pr.Wait(60 * time.Second); code != 3 {
+		t.Errorf("exit %d, want 3\n%s", code, pr.Stderr())
 	}
 	res, err := results.Read(out)
 	if err != nil {
-		t.Fatalf("partial results not written: %v\n%s", err, stderr.String())
+		t.Fatalf("partial results not written: %v\n%s", err, pr.Stderr())
 	}
 	if !res.Interrupted || res.Paired == nil || res.Paired.StoppedBy != "interrupted" || res.Verdict == results.VerdictFail {
 		t.Errorf("interrupted %v verdict %q paired %+v", res.Interrupted, res.Verdict, res.Paired)

@@ -126,35 +126,22 @@ func TestRunInterrupt(t *testing.T) {
 	dir := t.TempDir()
 	cfg, port := clitest.AuthConfig(t, dir, "load:\n  workers: 4\n  measure: {duration: 60s}\n  repeat: 5\n")
 	out := filepath.Join(dir, "results.json")
-	cmd := exec.Command(pg, "run", "-c", cfg, "--out", out)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	pr := clitest.Start(t, pg, "run", "-c", cfg, "--out", out)
 	deadline := time.Now().Add(30 * time.Second)
 	for clitest.PortClosed(port) && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(1500 * time.Millisecond) // let the measured pass run a little
-	cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("perfgate did not stop within 30s of SIGINT:\n%s", stderr.String())
-	}
-	if code := cmd.ProcessState.ExitCode(); code != 3 {
-		t.Errorf("exit %d, want 3\n%s", code, stderr.String())
+	pr.Signal(syscall.SIGINT)
+	if code := pr.Wait(30 * time.Second); code != 3 {
+		t.Errorf("exit %d, want 3\n%s", code, pr.Stderr())
 	}
 	if !clitest.PortClosed(port) {
 		t.Errorf("auth service still running after SIGINT")
 	}
 	data, err := os.ReadFile(out)
 	if err != nil {
-		t.Fatalf("partial results not written: %v\n%s", err, stderr.String())
+		t.Fatalf("partial results not written: %v\n%s", err, pr.Stderr())
 	}
 	var res results.Results
 	if err := json.Unmarshal(data, &res); err != nil {
@@ -280,37 +267,25 @@ func TestRunSecondInterruptKillsAtOnce(t *testing.T) {
 	text := strings.Replace(string(data), "scenarios:\n", stubborn+"scenarios:\n", 1)
 	os.WriteFile(cfg, []byte(text), 0o644)
 	out := filepath.Join(dir, "r.json")
-	cmd := exec.Command(pg, "run", "-c", cfg, "--out", out)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
+	pr := clitest.Start(t, pg, "run", "-c", cfg, "--out", out)
 	deadline := time.Now().Add(30 * time.Second)
 	for clitest.PortClosed(port) && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	time.Sleep(time.Second)
-	cmd.Process.Signal(syscall.SIGINT)
+	pr.Signal(syscall.SIGINT)
 	time.Sleep(300 * time.Millisecond)
 	second := time.Now()
-	cmd.Process.Signal(syscall.SIGINT)
-	select {
-	case <-done:
-	case <-time.After(45 * time.Second):
-		cmd.Process.Kill()
-		t.Fatalf("perfgate did not stop:\n%s", stderr.String())
-	}
+	pr.Signal(syscall.SIGINT)
+	code := pr.Wait(45 * time.Second)
 	// Generous bound: the stop timeout is 60 s, the kill takes milliseconds.
 	if waited := time.Since(second); waited > 30*time.Second {
 		t.Errorf("the second Ctrl-C did not kill the services at once (%s)", waited)
 	}
-	if code := cmd.ProcessState.ExitCode(); code != 3 {
-		t.Errorf("exit %d, want 3\n%s", code, stderr.String())
+	if code != 3 {
+		t.Errorf("exit %d, want 3\n%s", code, pr.Stderr())
 	}
 	if _, err := results.Read(out); err != nil {
-		t.Errorf("results not written after two interrupts: %v\n%s", err, stderr.String())
+		t.Errorf("results not written after two interrupts: %v\n%s", err, pr.Stderr())
 	}
 }
