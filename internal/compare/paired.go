@@ -58,9 +58,12 @@ func PairedLooks(minRounds, maxRounds int) []int {
 	return append(out, maxRounds)
 }
 
-// Round is one round's figures per scenario name, each side's slice.
+// Round is one round's figures per scenario name, each side's slice, and
+// the foreign CPU (cores, internal/foreigncpu) each slice ran beside; a
+// negative foreign figure means it could not be read.
 type Round struct {
-	Base, Head map[string]results.Figures
+	Base, Head               map[string]results.Figures
+	BaseForeign, HeadForeign float64
 }
 
 // PairedOutcome is one look's judgement.
@@ -73,6 +76,9 @@ type PairedOutcome struct {
 	// throughput/latency intervals: the smallest change this look could
 	// tell from noise. 0 when all are decided.
 	Resolution float64
+	// Adjusted: the paired changes were adjusted for foreign CPU (see
+	// AdjustForeign), which the rounds' spread of it called for.
+	Adjusted bool
 }
 
 // JudgePaired judges the rounds so far under gates at level alpha/looks.
@@ -82,19 +88,25 @@ func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, looks i
 	alpha := Alpha(gates)
 	level := alpha / float64(max(1, looks))
 	var out PairedOutcome
+	x := foreignDiffs(rounds)
+	out.Adjusted = x != nil
 	failed, open := false, 0
 	for _, name := range scenarios {
 		th := Resolve(gates, name)
 		var base, head []results.Figures
-		for _, r := range rounds {
+		var xs []float64
+		for i, r := range rounds {
 			b, okb := r.Base[name]
 			h, okh := r.Head[name]
 			if okb && okh {
 				base, head = append(base, b), append(head, h)
+				if x != nil {
+					xs = append(xs, x[i])
+				}
 			}
 		}
 		for _, g := range pairedGates(th) {
-			ch := pairedCheck(name, g, base, head, level)
+			ch := pairedCheck(name, g, base, head, xs, level)
 			switch ch.Status {
 			case results.CheckFail:
 				failed = true
@@ -168,7 +180,7 @@ func metricOf(f results.Figures, metric string) float64 {
 	return math.NaN()
 }
 
-func pairedCheck(scenario string, g metricGate, base, head []results.Figures, level float64) pairedResult {
+func pairedCheck(scenario string, g metricGate, base, head []results.Figures, foreign []float64, level float64) pairedResult {
 	ch := results.Check{Scenario: scenario, Metric: g.metric, Gate: g.gate, Threshold: g.threshold,
 		Confidence: 1 - level, SamplesBase: len(base), SamplesCur: len(head), Test: results.TestPairedSignedRank}
 	switch {
@@ -179,7 +191,7 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, le
 	default:
 		ch.Rule = "rise <= " + pct(g.threshold)
 	}
-	var bs, hs, d []float64
+	var bs, hs, d, xs []float64
 	for i := range base {
 		b, h := metricOf(base[i], g.metric), metricOf(head[i], g.metric)
 		if math.IsNaN(b) || math.IsNaN(h) {
@@ -194,9 +206,18 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, le
 		} else {
 			d = append(d, math.Log(h/b))
 		}
+		if foreign != nil {
+			xs = append(xs, foreign[i])
+		}
 	}
 	ch.Baseline, ch.Current = baseline.Median(bs), baseline.Median(hs)
-	est, lo, hi, ok := SignedRankInterval(d, level)
+	adjusted, lost := "", 0
+	if !g.absolute && xs != nil {
+		var slope float64
+		d, slope = AdjustForeign(d, xs)
+		adjusted, lost = fmt.Sprintf("; adjusted for foreign CPU (%+.1f%% per core of difference)", 100*math.Expm1(slope)), 1
+	}
+	est, lo, hi, ok := signedRankInterval(d, level, lost)
 	res := pairedResult{}
 	if !ok {
 		ch.Status = CheckInconclusive
@@ -238,8 +259,95 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, le
 		ch.Status = CheckInconclusive
 		ch.Note = fmt.Sprintf("%s %s over %d paired rounds: the interval still straddles the %s threshold", signed(ch.Change, unit), interval, len(d), unit(g.threshold))
 	}
+	ch.Note += adjusted
 	res.Check = ch
 	return res
+}
+
+// Foreign CPU adjustment.
+//
+// In alternating slices a neighbour that comes and goes (a burst on one
+// core for a second, then quiet) lands on one side's slice and not the
+// other's, and on a CPU-bound service a slice that lost 0.4 of a core to
+// it serves about a fifth less: far more than the 10% the gate must see,
+// and random in sign, so the interval widens until nothing is decided.
+// ABBA cancels drift, not bursts. But the burst is measured: each slice
+// knows the foreign CPU it ran beside (internal/foreigncpu), so the
+// round's paired change d = ln(head/base) is modelled as
+//
+//	d = δ + β·x,   x = foreign CPU during head's slice − during base's
+//
+// (a slice's goodput falls about in proportion to the CPU taken from it).
+// β is fitted by Theil–Sen (the median of the pairwise slopes: robust to
+// the odd wild round, no distribution assumed), every d is moved to x = 0
+// (d − β·x), and the signed-rank interval is that of the adjusted changes.
+// Under A/A the adjusted changes stay symmetric about 0 whatever β is, so
+// the test keeps its level; estimating β costs about one round's worth of
+// evidence. Applied only when the rounds' x vary enough to fit a slope
+// (MinForeignSpread): on a quiet machine nothing changes.
+
+// MinForeignSpread is the spread (standard deviation, cores) of the
+// rounds' foreign-CPU differences from which the paired changes are
+// adjusted for it: about 3 ticks of /proc's 1/100 s per 1 s slice on two
+// CPUs, so rounding alone never triggers it.
+const MinForeignSpread = 0.05
+
+// foreignDiffs is each round's head − base foreign CPU, or nil when any
+// round's could not be read or they vary less than MinForeignSpread (or
+// there are too few rounds to fit a slope).
+func foreignDiffs(rounds []Round) []float64 {
+	if len(rounds) < 6 {
+		return nil
+	}
+	x := make([]float64, len(rounds))
+	var sum float64
+	for i, r := range rounds {
+		if r.BaseForeign < 0 || r.HeadForeign < 0 {
+			return nil
+		}
+		x[i] = r.HeadForeign - r.BaseForeign
+		sum += x[i]
+	}
+	mean := sum / float64(len(x))
+	var ss float64
+	for _, v := range x {
+		ss += (v - mean) * (v - mean)
+	}
+	if math.Sqrt(ss/float64(len(x)-1)) < MinForeignSpread {
+		return nil
+	}
+	return x
+}
+
+// AdjustForeign returns d − β·x with β the Theil–Sen slope of d on x (the
+// median of the slopes of every pair of points whose x differ by more
+// than a tick), and β. With no such pair d is returned as it is.
+func AdjustForeign(d, x []float64) ([]float64, float64) {
+	if len(d) != len(x) {
+		return d, 0
+	}
+	var slopes []float64
+	for i := range d {
+		for j := i + 1; j < len(d); j++ {
+			if dx := x[j] - x[i]; math.Abs(dx) > 0.01 {
+				slopes = append(slopes, (d[j]-d[i])/dx)
+			}
+		}
+	}
+	if len(slopes) == 0 {
+		return d, 0
+	}
+	sort.Float64s(slopes)
+	m := len(slopes)
+	beta := slopes[m/2]
+	if m%2 == 0 {
+		beta = (slopes[m/2-1] + slopes[m/2]) / 2
+	}
+	out := make([]float64, len(d))
+	for i := range d {
+		out[i] = d[i] - beta*x[i]
+	}
+	return out, beta
 }
 
 func signed(x float64, unit func(float64) string) string {
@@ -255,6 +363,13 @@ func signed(x float64, unit func(float64) string) string {
 // from the exact null distribution of the signed-rank statistic. ok is
 // false when n is too small for that level.
 func SignedRankInterval(d []float64, alpha float64) (est, lo, hi float64, ok bool) {
+	return signedRankInterval(d, alpha, 0)
+}
+
+// signedRankInterval is SignedRankInterval with the critical value of
+// len(d)-lost pairs: lost > 0 widens the interval for parameters fitted
+// from the same d (AdjustForeign's slope costs one).
+func signedRankInterval(d []float64, alpha float64, lost int) (est, lo, hi float64, ok bool) {
 	n := len(d)
 	if n == 0 || n > 1000 {
 		return 0, 0, 0, false
@@ -271,7 +386,7 @@ func SignedRankInterval(d []float64, alpha float64) (est, lo, hi float64, ok boo
 	if m%2 == 0 {
 		est = (walsh[m/2-1] + walsh[m/2]) / 2
 	}
-	c := signedRankCritical(n, alpha/2)
+	c := signedRankCritical(n-lost, alpha/2)
 	if c < 0 {
 		return est, 0, 0, false
 	}

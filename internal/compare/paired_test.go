@@ -102,3 +102,102 @@ func TestJudgePaired(t *testing.T) {
 		t.Fatalf("looks %v", got)
 	}
 }
+
+// noisyRounds: each slice loses goodput in proportion to the foreign CPU
+// beside it (a burst on one core costs a CPU-bound service ~40%), the
+// bursts land at random on either side's slice.
+func noisyRounds(n int, headFactor float64, seed uint64) []Round {
+	r := rand.New(rand.NewPCG(seed, 11))
+	var out []Round
+	for range n {
+		f := func(rps float64) (results.Figures, float64) {
+			foreign := 0.0
+			if r.Float64() < 0.5 {
+				foreign = r.Float64() // part of a burst
+			}
+			x := rps * (1 - 0.4*foreign) * (1 + 0.02*r.NormFloat64())
+			return results.Figures{Requests: int64(x), ThroughputRPS: x,
+				LatencyMS: results.Latency{P50: 8000 / x, P90: 9000 / x, P95: 10000 / x, P99: 12000 / x}}, foreign
+		}
+		b, bf := f(1000)
+		h, hf := f(1000 * headFactor)
+		out = append(out, Round{Base: map[string]results.Figures{"s": b}, Head: map[string]results.Figures{"s": h}, BaseForeign: bf, HeadForeign: hf})
+	}
+	return out
+}
+
+func TestJudgePairedForeignAdjusted(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		head   float64
+		status string
+	}{
+		{"A/A", 1, results.CheckPass},
+		{"10% slower", 0.9, results.CheckFail},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := noisyRounds(22, tt.head, 5)
+			out := JudgePaired(config.Gates{}, []string{"s"}, rs, 3)
+			if !out.Adjusted || !out.Decided || out.Checks[0].Status != tt.status {
+				t.Fatalf("adjusted %v decided %v: %+v", out.Adjusted, out.Decided, out.Checks[0])
+			}
+			if want := tt.head - 1; math.Abs(out.Checks[0].Change-want) > 0.02 {
+				t.Fatalf("change %g, want ~%g", out.Checks[0].Change, want)
+			}
+			// The same rounds without their foreign figures: the bursts
+			// widen the interval past any decision.
+			for i := range rs {
+				rs[i].BaseForeign, rs[i].HeadForeign = 0, 0
+			}
+			plain := JudgePaired(config.Gates{}, []string{"s"}, rs, 3)
+			if plain.Adjusted || plain.Checks[0].Status != CheckInconclusive {
+				t.Fatalf("unadjusted: %+v", plain.Checks[0])
+			}
+		})
+	}
+	// Unreadable foreign CPU (negative) or too little spread: no adjustment.
+	rs := noisyRounds(22, 1, 6)
+	rs[3].HeadForeign = -1
+	if foreignDiffs(rs) != nil {
+		t.Fatal("adjusted with an unreadable round")
+	}
+	rs = rounds(22, 1000, 1000, 0.01, 3)
+	for i := range rs {
+		rs[i].HeadForeign = 0.02 * float64(i%3)
+	}
+	if foreignDiffs(rs) != nil {
+		t.Fatal("adjusted on rounding-size differences")
+	}
+}
+
+// TestForeignAdjustedLevel: under A/A with bursts, the adjusted interval
+// still covers 0 at its level (the fitted slope must not make the test
+// anti-conservative).
+func TestForeignAdjustedLevel(t *testing.T) {
+	const trials = 400
+	miss := 0
+	for s := range trials {
+		rs := noisyRounds(15, 1, uint64(100+s))
+		out := JudgePaired(config.Gates{}, []string{"s"}, rs, 1)
+		ch := out.Checks[0]
+		if ch.ChangeLow > 0 || ch.ChangeHigh < 0 {
+			miss++
+		}
+	}
+	t.Logf("A/A miss rate %.1f%%", 100*float64(miss)/trials)
+	if rate := float64(miss) / trials; rate > 0.065 {
+		t.Fatalf("the adjusted 95%% interval missed 0 in %.1f%% of A/A trials", 100*rate)
+	}
+}
+
+func TestAdjustForeign(t *testing.T) {
+	d := []float64{0.1, -0.3, 0.5, 0.1}
+	x := []float64{0, 1, -1, 0}
+	got, beta := AdjustForeign(d, x)
+	if math.Abs(beta+0.4) > 1e-9 || !slices.EqualFunc(got, []float64{0.1, 0.1, 0.1, 0.1}, func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }) {
+		t.Fatalf("got %v β %v", got, beta)
+	}
+	if got, beta := AdjustForeign([]float64{1, 2}, []float64{0, 0.005}); beta != 0 || got[1] != 2 {
+		t.Fatalf("no usable pair: %v %v", got, beta)
+	}
+}

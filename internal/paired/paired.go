@@ -33,6 +33,7 @@ import (
 
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/foreigncpu"
 	"github.com/perfgate/perfgate/internal/load"
 	"github.com/perfgate/perfgate/internal/results"
 	"github.com/perfgate/perfgate/internal/runner"
@@ -170,6 +171,11 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 			names = append(names, sc.Name)
 		}
 	}
+	var pids []int
+	for _, s := range []*runner.Side{base, head} {
+		pids = append(pids, s.HostPIDs(ctx)...)
+	}
+	meter := foreigncpu.New(func() []int { return pids })
 	var basePasses, headPasses []*load.Result
 	var rounds []compare.Round
 	var out compare.PairedOutcome
@@ -186,13 +192,18 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		if duet {
 			log.First = "both"
 		}
-		measured, side, err := slices(order, head.Plan.Measure, duet)
+		measured, foreign, side, err := slices(order, head.Plan.Measure, duet, meter)
 		if err != nil {
 			p.LoadS = time.Since(started).Seconds()
 			finish(res, basePasses, headPasses)
 			return res, interrupted(ctx, res, side, err)
 		}
 		for k, s := range order {
+			if s == base {
+				round.BaseForeign, log.BaseForeignCPU = foreign[k], foreign[k]
+			} else {
+				round.HeadForeign, log.HeadForeignCPU = foreign[k], foreign[k]
+			}
 			pr := measured[k]
 			figs, err := pr.Figures()
 			if err != nil {
@@ -220,6 +231,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 			looked++
 			p.Looks = append(p.Looks, r)
 			out = compare.JudgePaired(cfg.Gates, names, rounds, len(looks))
+			p.ForeignCPUAdjusted = out.Adjusted
 			fmt.Fprintf(logw, "paired: round %d: %s\n", r, lookSummary(out))
 			if out.Decided {
 				p.StoppedBy = "decided"
@@ -284,19 +296,31 @@ func lookSummary(out compare.PairedOutcome) string {
 
 // slices measures one round: each side's slice one after the other in
 // order, or (duet) both at once, so that whatever the machine does during
-// the slice it does to both. On error it names the side that failed.
-func slices(order []*runner.Side, spec load.PassSpec, duet bool) ([]*load.Result, *runner.Side, error) {
+// the slice it does to both. It also returns the foreign CPU (cores, -1
+// when unreadable) beside each slice. On error it names the side that
+// failed.
+func slices(order []*runner.Side, spec load.PassSpec, duet bool, meter *foreigncpu.Meter) ([]*load.Result, []float64, *runner.Side, error) {
 	out := make([]*load.Result, len(order))
+	foreign := make([]float64, len(order))
+	between := func(a, b foreigncpu.Reading) float64 {
+		if f, ok := foreigncpu.Foreign(a, b); ok {
+			return f
+		}
+		return -1
+	}
 	if !duet {
+		prev := meter.Read()
 		for k, s := range order {
 			r, err := s.Engine().Run(s.Ctx(), spec)
 			if err != nil {
-				return nil, s, err
+				return nil, nil, s, err
 			}
-			out[k] = r
+			now := meter.Read()
+			out[k], foreign[k], prev = r, between(prev, now), now
 		}
-		return out, nil, nil
+		return out, foreign, nil, nil
 	}
+	start := meter.Read()
 	passes := make([]*load.Pass, len(order))
 	for k, s := range order {
 		ps, err := s.Engine().Start(s.Ctx(), spec)
@@ -304,7 +328,7 @@ func slices(order []*runner.Side, spec load.PassSpec, duet bool) ([]*load.Result
 			for _, started := range passes[:k] {
 				started.Wait()
 			}
-			return nil, s, err
+			return nil, nil, s, err
 		}
 		passes[k] = ps
 	}
@@ -318,9 +342,13 @@ func slices(order []*runner.Side, spec load.PassSpec, duet bool) ([]*load.Result
 		out[k] = r
 	}
 	if ferr != nil {
-		return nil, failed, ferr
+		return nil, nil, failed, ferr
 	}
-	return out, nil, nil
+	f := between(start, meter.Read())
+	for k := range foreign {
+		foreign[k] = f // both at once: the same neighbour beside both
+	}
+	return out, foreign, nil, nil
 }
 
 // finish merges each side's slices into the results' scenarios.

@@ -58,6 +58,9 @@ func pairedLine(p *results.Paired) string {
 	if st := stoppedBy(p.StoppedBy); st != "" {
 		s += ", " + st
 	}
+	if p.ForeignCPUAdjusted {
+		s += "; adjusted for the CPU a neighbour took from each slice"
+	}
 	return s
 }
 

@@ -39,6 +39,8 @@ func TestBodyJudgedBy(t *testing.T) {
 	stored.Mode = results.ModeBaseline
 	stored.Comparison.Baseline = "/home/runner/work/shop/shop/baselines/api.json"
 	stored.Comparison.BaselineDate = baseDate
+	noisy := pairedResults(results.VerdictPass)
+	noisy.Paired.ForeignCPUAdjusted = true
 	old := sampleResults(results.VerdictFail) // an older file: no mode
 	old.Comparison.BaselineDate = baseDate
 
@@ -54,6 +56,9 @@ func TestBodyJudgedBy(t *testing.T) {
 			"**Judged by:** paired run on this runner — base origin/main `4f1c2a9` vs head `9a8b7c6`, 12 rounds of 32 (ABBA), 72 s of load, stopped once every gate was decided",
 			"- Nothing to do: the head is within every gate of its base commit.",
 		}, []string{"INCONCLUSIVE", "perfgate baseline update", "stored baseline", "paired against"}},
+		{"paired pass beside a neighbour", noisy, "0", []string{
+			"stopped once every gate was decided; adjusted for the CPU a neighbour took from each slice",
+		}, nil},
 		{"paired fail", pairedResults(results.VerdictFail), "1", []string{
 			"### ❌ perfgate api: FAIL",
 			"**Judged by:** paired run on this runner",

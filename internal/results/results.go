@@ -89,7 +89,11 @@ type Paired struct {
 	// from noise (an undecided interval's half-width); 0 when decided.
 	Resolution    float64    `json:"resolution,omitempty"`
 	StoppedBy     string     `json:"stopped_by"` // "decided" | "budget" | "interrupted"
-	BaseScenarios []Scenario `json:"base_scenarios"`
+	// ForeignCPUAdjusted: the paired changes were adjusted for the foreign
+	// CPU each slice ran beside (a neighbour; see round_log), because it
+	// varied between the rounds' slices.
+	ForeignCPUAdjusted bool       `json:"foreign_cpu_adjusted,omitempty"`
+	BaseScenarios      []Scenario `json:"base_scenarios"`
 	// RoundLog holds each round's goodput per side and scenario, in order,
 	// for charts: [round][scenario] = {base, head}.
 	RoundLog []PairedRound `json:"round_log,omitempty"`
@@ -115,6 +119,10 @@ type PairedRound struct {
 	First string             `json:"first"` // "base" or "head"
 	Base  map[string]float64 `json:"base_rps"`
 	Head  map[string]float64 `json:"head_rps"`
+	// Foreign CPU (cores) beside each side's slice: the machine's busy time
+	// outside perfgate and its services, plus steal; -1 where unreadable.
+	BaseForeignCPU float64 `json:"base_foreign_cpu"`
+	HeadForeignCPU float64 `json:"head_foreign_cpu"`
 }
 
 // LoadInfo records the load that produced the figures.

@@ -308,6 +308,15 @@ func (s *Side) Engine() *load.Engine { return s.eng }
 // run's context, or with a *stack.DiedError when one of its services dies.
 func (s *Side) Ctx() context.Context { return s.lctx }
 
+// HostPIDs are the host pids of this side's services that do not descend
+// from perfgate (containers), for internal/foreigncpu.
+func (s *Side) HostPIDs(ctx context.Context) []int {
+	if s == nil || s.st == nil {
+		return nil
+	}
+	return s.st.HostPIDs(ctx)
+}
+
 // URLs are the scenarios' URLs rendered against this side's services.
 func (s *Side) URLs() []string { return s.urls }
 

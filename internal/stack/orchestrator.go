@@ -382,6 +382,27 @@ func (s *Stack) Render(ctx context.Context, str string) (string, error) {
 	return RenderTemplate(ctx, str, s.endpoint)
 }
 
+// HostPIDs are the host pids of the services whose processes do not
+// descend from perfgate's (containers: their init process), for
+// internal/foreigncpu; process services need none.
+func (s *Stack) HostPIDs(ctx context.Context) []int {
+	s.mu.Lock()
+	svcs := make([]Service, 0, len(s.running))
+	for _, m := range s.running {
+		svcs = append(svcs, m.svc)
+	}
+	s.mu.Unlock()
+	var out []int
+	for _, svc := range svcs {
+		if h, ok := svc.(interface{ HostPID(context.Context) int }); ok {
+			if pid := h.HostPID(ctx); pid > 0 {
+				out = append(out, pid)
+			}
+		}
+	}
+	return out
+}
+
 // Infos describes the started services, in start order, for the results.
 func (s *Stack) Infos() []results.ServiceInfo {
 	s.mu.Lock()

@@ -316,6 +316,17 @@ func (s *Service) ID() string { return s.id }
 // Info describes the service for the results.
 func (s *Service) Info() stack.ServiceInfo { return s.info }
 
+// HostPID is the container's init process as this machine's /proc sees
+// it (0 when the daemon does not say, e.g. Docker in a VM): the root of
+// the container's share of the CPU (internal/foreigncpu).
+func (s *Service) HostPID(ctx context.Context) int {
+	insp, err := s.p.tc.Client().ContainerInspect(ctx, s.id, client.ContainerInspectOptions{})
+	if err != nil || insp.Container.State == nil {
+		return 0
+	}
+	return insp.Container.State.Pid
+}
+
 // Endpoint returns "127.0.0.1:<published port>" for a bridge-networked
 // service and "127.0.0.1:<port>" under host networking. port is "8080" or
 // "8080/tcp".
