@@ -3,7 +3,10 @@
 # service (issue 9's "done when"), in both modes, quiet and with a noisy
 # neighbour:
 #
-#   scripts/gate-trials-cpu.sh [--trials N] [--modes paired,baseline] [--workdir DIR]
+#   scripts/gate-trials-cpu.sh [--trials N] [--modes paired,baseline] [--cells LIST] [--workdir DIR]
+#
+# --cells keeps only the listed mode/kind/noise cells, e.g.
+# --cells paired/aa/quiet,paired/slow/noisy,baseline/aa/noisy.
 #
 # The target is the example auth service doing -cpu ROUNDS of SHA-256 per
 # /auth request (CPU work, not a sleep), started by the `process` provider.
@@ -30,17 +33,19 @@
 # figures are void beside other load (the burner is the only neighbour).
 #
 # Knobs: BASE_ARGS [-cpu 2000]  SLOW_ARGS [-cpu 2330] (~10% less goodput)  WORKERS [8]
-#        SLICE [500ms] (paired slice = load.measure)  MAX_ROUNDS [48]  PAIRING [alternate]
+#        SLICE [1s] (paired slice = load.measure)  MAX_ROUNDS [48]  PAIRING [alternate]
 #        REPEAT [5] and MEASURE [2s] (baseline mode's runs)  RUN_TIMEOUT [300]
 set -euo pipefail
 
 TRIALS=20
 MODES=paired,baseline
+CELLS=""
 WORKDIR=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--trials) TRIALS=$2; shift ;;
 	--modes) MODES=$2; shift ;;
+	--cells) CELLS=$2; shift ;;
 	--workdir) WORKDIR=$2; shift ;;
 	-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "gate-trials-cpu: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -53,7 +58,7 @@ case "$TRIALS" in ''|*[!0-9]*|0) echo "gate-trials-cpu: --trials wants a positiv
 BASE_ARGS=${BASE_ARGS:--cpu 2000}
 SLOW_ARGS=${SLOW_ARGS:--cpu 2330}
 WORKERS=${WORKERS:-8}
-SLICE=${SLICE:-500ms}
+SLICE=${SLICE:-1s}
 MAX_ROUNDS=${MAX_ROUNDS:-48}
 PAIRING=${PAIRING:-alternate}
 REPEAT=${REPEAT:-5}
@@ -153,10 +158,13 @@ if [[ ,$MODES, == *,baseline,* ]]; then
 fi
 
 cells=()
-for mode in ${MODES//,/ }; do for kind in aa slow; do for noise in quiet noisy; do cells+=("$mode/$kind/$noise"); done; done; done
+for mode in ${MODES//,/ }; do for kind in aa slow; do for noise in quiet noisy; do
+	if [ -z "$CELLS" ] || [[ ,$CELLS, == *",$mode/$kind/$noise,"* ]]; then cells+=("$mode/$kind/$noise"); fi
+done; done; done
+[ ${#cells[@]} -gt 0 ] || { echo "gate-trials-cpu: --cells $CELLS matches no cell of --modes $MODES" >&2; exit 2; }
 LEDGER=$WORKDIR/trials.tsv
 : >"$LEDGER"
-printf '%-8s %-4s %-5s %5s %4s %-12s %8s %-20s %6s %6s\n' MODE KIND NOISE ROUND EXIT VERDICT "THR Δ" "CI" ROUNDS LOAD_S
+printf '%-8s %-4s %-5s %5s %4s %-12s %8s %-20s %6s %6s %s\n' MODE KIND NOISE ROUND EXIT VERDICT "THR Δ" "CI" ROUNDS LOAD_S "FOREIGN CPU (median; adjusted)"
 for ((round = 1; round <= TRIALS; round++)); do
 	for ((j = 0; j < ${#cells[@]}; j++)); do
 		cell=${cells[$(((round + j) % ${#cells[@]}))]}
@@ -184,8 +192,10 @@ for c in (r.get("comparison") or {}).get("checks", []):
         chg = "%+.1f%%" % (100 * c["change"])
         ci = "[%+.1f,%+.1f]%%" % (100 * c["change_low"], 100 * c["change_high"])
 p = r.get("paired") or {}
-print("%-8s %-4s %-5s %5s %4s %-12s %8s %-20s %6s %6s" % (mode, kind, noise, rnd, rc, r.get("verdict", "?").upper(), chg, ci,
-      p.get("rounds", "-"), ("%.0f" % p["load_s"]) if p else "-"))
+fc = sorted(x for rl in p.get("round_log") or [] for x in (rl.get("base_foreign_cpu", -1), rl.get("head_foreign_cpu", -1)) if x >= 0)
+fcs = ("%.2f%s" % (fc[len(fc) // 2], "; adjusted" if p.get("foreign_cpu_adjusted") else "")) if fc else "-"
+print("%-8s %-4s %-5s %5s %4s %-12s %8s %-20s %6s %6s %s" % (mode, kind, noise, rnd, rc, r.get("verdict", "?").upper(), chg, ci,
+      p.get("rounds", "-"), ("%.0f" % p["load_s"]) if p else "-", fcs))
 PY
 	done
 done
