@@ -90,6 +90,7 @@ func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, looks i
 	var out PairedOutcome
 	x := foreignDiffs(rounds)
 	out.Adjusted = x != nil
+	balanced := x == nil || Balanced(x)
 	failed, open := false, 0
 	for _, name := range scenarios {
 		th := Resolve(gates, name)
@@ -106,7 +107,7 @@ func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, looks i
 			}
 		}
 		for _, g := range pairedGates(th) {
-			ch := pairedCheck(name, g, base, head, xs, level)
+			ch := pairedCheck(name, g, base, head, foreignAdj{x: xs, balanced: balanced}, level)
 			switch ch.Status {
 			case results.CheckFail:
 				failed = true
@@ -180,7 +181,15 @@ func metricOf(f results.Figures, metric string) float64 {
 	return math.NaN()
 }
 
-func pairedCheck(scenario string, g metricGate, base, head []results.Figures, foreign []float64, level float64) pairedResult {
+// foreignAdj is what pairedCheck needs to adjust for foreign CPU: each
+// round's head − base difference (nil: no adjustment) and whether they are
+// balanced around 0.
+type foreignAdj struct {
+	x        []float64
+	balanced bool
+}
+
+func pairedCheck(scenario string, g metricGate, base, head []results.Figures, foreign foreignAdj, level float64) pairedResult {
 	ch := results.Check{Scenario: scenario, Metric: g.metric, Gate: g.gate, Threshold: g.threshold,
 		Confidence: 1 - level, SamplesBase: len(base), SamplesCur: len(head), Test: results.TestPairedSignedRank}
 	switch {
@@ -206,18 +215,31 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 		} else {
 			d = append(d, math.Log(h/b))
 		}
-		if foreign != nil {
-			xs = append(xs, foreign[i])
+		if foreign.x != nil {
+			xs = append(xs, foreign.x[i])
 		}
 	}
 	ch.Baseline, ch.Current = baseline.Median(bs), baseline.Median(hs)
-	adjusted, lost := "", 0
+	var est, lo, hi float64
+	var ok bool
+	adjusted := ""
 	if !g.absolute && xs != nil {
-		var slope float64
-		d, slope = AdjustForeign(d, xs)
-		adjusted, lost = fmt.Sprintf("; adjusted for foreign CPU (%+.1f%% per core of difference)", 100*math.Expm1(slope)), 1
+		adj, slope := AdjustForeign(d, xs)
+		est, lo, hi, ok = signedRankInterval(adj, level, 1)
+		adjusted = fmt.Sprintf("; adjusted for foreign CPU (%+.1f%% per core of difference)", 100*math.Expm1(slope))
+		if !foreign.balanced && ok {
+			// The neighbour's CPU followed the side: the adjustment may be
+			// explaining the head's own change away, or correcting a chance
+			// imbalance. Judge on both intervals' hull, estimate unadjusted.
+			e0, lo0, hi0, ok0 := SignedRankInterval(d, level)
+			if ok0 {
+				est, lo, hi = e0, min(lo, lo0), max(hi, hi0)
+				adjusted = fmt.Sprintf("; foreign CPU followed the side (head − base %+.2f cores on average), so judged on the span of the adjusted and unadjusted intervals", mean(xs))
+			}
+		}
+	} else {
+		est, lo, hi, ok = SignedRankInterval(d, level)
 	}
-	est, lo, hi, ok := signedRankInterval(d, level, lost)
 	res := pairedResult{}
 	if !ok {
 		ch.Status = CheckInconclusive
@@ -284,7 +306,10 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 // Under A/A the adjusted changes stay symmetric about 0 whatever β is, so
 // the test keeps its level; estimating β costs about one round's worth of
 // evidence. Applied only when the rounds' x vary enough to fit a slope
-// (MinForeignSpread): on a quiet machine nothing changes.
+// (MinForeignSpread): on a quiet machine nothing changes. When they are
+// not balanced around 0 (Balanced), foreign CPU may be following the
+// side, caused by the head, and adjusting for it alone could hide the
+// change: then the interval spans both the adjusted and unadjusted ones.
 
 // MinForeignSpread is the spread (standard deviation, cores) of the
 // rounds' foreign-CPU differences from which the paired changes are
@@ -293,8 +318,8 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 const MinForeignSpread = 0.05
 
 // foreignDiffs is each round's head − base foreign CPU, or nil when any
-// round's could not be read or they vary less than MinForeignSpread (or
-// there are too few rounds to fit a slope).
+// round's could not be read, they vary less than MinForeignSpread, or
+// there are too few rounds to fit a slope.
 func foreignDiffs(rounds []Round) []float64 {
 	if len(rounds) < 6 {
 		return nil
@@ -317,6 +342,34 @@ func foreignDiffs(rounds []Round) []float64 {
 		return nil
 	}
 	return x
+}
+
+// BalanceAlpha is the level of the balance test on the foreign-CPU
+// differences: liberal on purpose, since a false alarm only widens the
+// interval to the span of the adjusted and unadjusted ones.
+const BalanceAlpha = 0.2
+
+// Balanced says whether the head − base foreign-CPU differences x are
+// centred on 0, as they are when the neighbour does not know which side is
+// running: their signed-rank interval at BalanceAlpha contains 0. When the
+// head itself changes how much CPU a neighbour gets — a head that sleeps
+// or blocks leaves cores idle, and a greedy neighbour takes them — foreign
+// CPU is a consequence of the change, not noise, and adjusting for it
+// would explain the change away. Unbalanced, a check is judged on the span
+// of its adjusted and unadjusted intervals: it decides only where both
+// agree (a chance imbalance under A/A biases the unadjusted interval, a
+// caused one the adjusted, and the span covers whichever is right).
+func Balanced(x []float64) bool {
+	_, lo, hi, ok := SignedRankInterval(x, BalanceAlpha)
+	return !ok || (lo <= 0 && hi >= 0)
+}
+
+func mean(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(max(1, len(x)))
 }
 
 // AdjustForeign returns d − β·x with β the Theil–Sen slope of d on x (the
