@@ -238,7 +238,11 @@ func Open(ctx context.Context, cfg *config.Config, o Options, so SideOptions) (*
 	}
 	if len(cfg.Prepare) > 0 {
 		fmt.Fprintf(s.log, "%spreparing (%d command(s))...\n", who, len(cfg.Prepare))
-		if err := prepare.Run(ctx, s.so.Dir, cfg.Prepare, s.log); err != nil {
+		plog := s.log
+		if who != "" {
+			plog = &linePrefix{w: s.log, prefix: who, bol: true} // two sides build at once: say whose line it is
+		}
+		if err := prepare.Run(ctx, s.so.Dir, cfg.Prepare, plog); err != nil {
 			if ctx.Err() != nil {
 				return s, fmt.Errorf("%w while preparing: %v", ErrInterrupted, err)
 			}
@@ -558,4 +562,26 @@ func absPath(cfg *config.Config) string {
 		return cfg.Path
 	}
 	return filepath.Join(cfg.Dir, filepath.Base(cfg.Path))
+}
+
+// linePrefix writes every line to w with prefix in front.
+type linePrefix struct {
+	w      io.Writer
+	prefix string
+	bol    bool // at the beginning of a line
+}
+
+func (l *linePrefix) Write(p []byte) (int, error) {
+	var out []byte
+	for _, c := range p {
+		if l.bol {
+			out = append(out, l.prefix...)
+		}
+		out = append(out, c)
+		l.bol = c == '\n'
+	}
+	if _, err := l.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

@@ -216,3 +216,16 @@ func TestProtocolRecorded(t *testing.T) {
 		}
 	}
 }
+
+func TestLinePrefix(t *testing.T) {
+	var b strings.Builder
+	w := &linePrefix{w: &b, prefix: "base: ", bol: true}
+	for _, s := range []string{"$ go build\n", "line one\nline ", "two\n", "\n"} {
+		if n, err := w.Write([]byte(s)); err != nil || n != len(s) {
+			t.Fatalf("Write(%q) = %d, %v", s, n, err)
+		}
+	}
+	if want := "base: $ go build\nbase: line one\nbase: line two\nbase: \n"; b.String() != want {
+		t.Fatalf("got %q, want %q", b.String(), want)
+	}
+}
