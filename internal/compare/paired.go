@@ -60,10 +60,12 @@ func PairedLooks(minRounds, maxRounds int) []int {
 
 // Round is one round's figures per scenario name, each side's slice, and
 // the foreign CPU (cores, internal/foreigncpu) each slice ran beside; a
-// negative foreign figure means it could not be read.
+// negative foreign figure means it could not be read. CPUs is the
+// machine's CPU count (0: no foreign-CPU adjustment).
 type Round struct {
 	Base, Head               map[string]results.Figures
 	BaseForeign, HeadForeign float64
+	CPUs                     int
 }
 
 // PairedOutcome is one look's judgement.
@@ -226,7 +228,7 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 	if !g.absolute && xs != nil {
 		adj, slope := AdjustForeign(d, xs)
 		est, lo, hi, ok = signedRankInterval(adj, level, 1)
-		adjusted = fmt.Sprintf("; adjusted for foreign CPU (%+.1f%% per core of difference)", 100*math.Expm1(slope))
+		adjusted = fmt.Sprintf("; adjusted for foreign CPU (goodput ∝ CPU left^%.2f)", slope)
 		if !foreign.balanced && ok {
 			// The neighbour's CPU followed the side: the adjustment may be
 			// explaining the head's own change away, or correcting a chance
@@ -234,7 +236,7 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 			e0, lo0, hi0, ok0 := SignedRankInterval(d, level)
 			if ok0 {
 				est, lo, hi = e0, min(lo, lo0), max(hi, hi0)
-				adjusted = fmt.Sprintf("; foreign CPU followed the side (head − base %+.2f cores on average), so judged on the span of the adjusted and unadjusted intervals", mean(xs))
+				adjusted = fmt.Sprintf("; foreign CPU followed the side (head's slices had %+.1f%% of the CPU left to them on average), so judged on the span of the adjusted and unadjusted intervals", 100*math.Expm1(mean(xs)))
 			}
 		}
 	} else {
@@ -294,12 +296,17 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 // it serves about a fifth less: far more than the 10% the gate must see,
 // and random in sign, so the interval widens until nothing is decided.
 // ABBA cancels drift, not bursts. But the burst is measured: each slice
-// knows the foreign CPU it ran beside (internal/foreigncpu), so the
+// knows the foreign CPU f it ran beside (internal/foreigncpu), so the
 // round's paired change d = ln(head/base) is modelled as
 //
-//	d = δ + β·x,   x = foreign CPU during head's slice − during base's
+//	d = δ + β·x,   x = ln((N − f_head) / (N − f_base))
 //
-// (a slice's goodput falls about in proportion to the CPU taken from it).
+// with N the machine's CPUs: x is the log ratio of the CPU left to each
+// slice, and a CPU-bound service's goodput follows it (β ≈ 1; an idle or
+// I/O-bound one's does not, β ≈ 0, and the fit finds that too). In a
+// pilot under a bursty neighbour this covariate left a per-round spread
+// (MAD) of 8–11% where foreign CPU itself, linearly, left 11–14% and the
+// raw changes 18–47%.
 // β is fitted by Theil–Sen (the median of the pairwise slopes: robust to
 // the odd wild round, no distribution assumed), every d is moved to x = 0
 // (d − β·x), and the signed-rank interval is that of the adjusted changes.
@@ -317,28 +324,30 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 // CPUs, so rounding alone never triggers it.
 const MinForeignSpread = 0.05
 
-// foreignDiffs is each round's head − base foreign CPU, or nil when any
-// round's could not be read, they vary less than MinForeignSpread, or
-// there are too few rounds to fit a slope.
+// foreignDiffs is each round's covariate x (above), or nil when any
+// round's foreign CPU could not be read, its head − base differences vary
+// less than MinForeignSpread, or there are too few rounds to fit a slope.
 func foreignDiffs(rounds []Round) []float64 {
 	if len(rounds) < 6 {
 		return nil
 	}
 	x := make([]float64, len(rounds))
-	var sum float64
+	diff := make([]float64, len(rounds))
 	for i, r := range rounds {
-		if r.BaseForeign < 0 || r.HeadForeign < 0 {
+		if r.BaseForeign < 0 || r.HeadForeign < 0 || r.CPUs <= 0 {
 			return nil
 		}
-		x[i] = r.HeadForeign - r.BaseForeign
-		sum += x[i]
+		n := float64(r.CPUs)
+		left := func(f float64) float64 { return max(n-f, 0.05*n) } // never quite none: a tick's rounding
+		x[i] = math.Log(left(r.HeadForeign) / left(r.BaseForeign))
+		diff[i] = r.HeadForeign - r.BaseForeign
 	}
-	mean := sum / float64(len(x))
+	m := mean(diff)
 	var ss float64
-	for _, v := range x {
-		ss += (v - mean) * (v - mean)
+	for _, v := range diff {
+		ss += (v - m) * (v - m)
 	}
-	if math.Sqrt(ss/float64(len(x)-1)) < MinForeignSpread {
+	if math.Sqrt(ss/float64(len(diff)-1)) < MinForeignSpread {
 		return nil
 	}
 	return x

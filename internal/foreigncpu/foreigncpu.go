@@ -59,17 +59,18 @@ type Reading struct {
 	Busy  float64 // every CPU's non-idle time, steal excluded
 	Steal float64 // time taken by the hypervisor for other guests
 	Ours  float64 // perfgate's process tree
+	CPUs  int     // CPUs /proc/stat lists (online)
 	OK    bool
 }
 
 // Read takes a snapshot. A machine without /proc gives OK=false.
 func (m *Meter) Read() Reading {
 	r := Reading{At: time.Now()}
-	busy, steal, ok := m.hostTimes()
+	busy, steal, cpus, ok := m.hostTimes()
 	if !ok {
 		return r
 	}
-	r.Busy, r.Steal = busy, steal
+	r.Busy, r.Steal, r.CPUs = busy, steal, cpus
 	var roots []int
 	if m.roots != nil {
 		roots = m.roots()
@@ -90,22 +91,28 @@ func Foreign(a, b Reading) (cores float64, ok bool) {
 	return max(0, f), true
 }
 
-// hostTimes sums the aggregate "cpu" line of /proc/stat.
-func (m *Meter) hostTimes() (busy, steal float64, ok bool) {
+// hostTimes reads the aggregate "cpu" line of /proc/stat and counts the
+// per-CPU lines after it.
+func (m *Meter) hostTimes() (busy, steal float64, cpus int, ok bool) {
 	f, err := os.Open(filepath.Join(m.proc, "stat"))
 	if err != nil {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Bytes()
-		if !bytes.HasPrefix(line, []byte("cpu ")) {
-			continue
+		switch {
+		case bytes.HasPrefix(line, []byte("cpu ")):
+			busy, steal, ok = parseCPULine(line)
+			if !ok {
+				return 0, 0, 0, false
+			}
+		case len(line) > 3 && bytes.HasPrefix(line, []byte("cpu")) && '0' <= line[3] && line[3] <= '9':
+			cpus++
 		}
-		return parseCPULine(line)
 	}
-	return 0, 0, false
+	return busy, steal, cpus, ok && cpus > 0
 }
 
 // parseCPULine reads "cpu user nice system idle iowait irq softirq steal

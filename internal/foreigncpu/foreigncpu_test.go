@@ -72,7 +72,7 @@ func FuzzParseStat(f *testing.F) {
 func fakeProc(t *testing.T, cpuLine string, procs map[int][2]int) string {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(cpuLine+"\ncpu0 1 1 1 1\nintr 5\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(cpuLine+"\ncpu0 1 1 1 1\ncpu1 1 1 1 1\nintr 5\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for pid, p := range procs {
@@ -106,7 +106,7 @@ func TestTreeAndForeign(t *testing.T) {
 	} {
 		m := &Meter{proc: dir, self: 10, roots: func() []int { return tc.roots }}
 		r := m.Read()
-		if !r.OK || math.Abs(r.Ours-tc.want) > 1e-9 || math.Abs(r.Busy-15) > 1e-9 || math.Abs(r.Steal-0.3) > 1e-9 {
+		if !r.OK || math.Abs(r.Ours-tc.want) > 1e-9 || math.Abs(r.Busy-15) > 1e-9 || math.Abs(r.Steal-0.3) > 1e-9 || r.CPUs != 2 {
 			t.Errorf("roots %v: got %+v, want ours %v busy 15 steal 0.3", tc.roots, r, tc.want)
 		}
 	}

@@ -192,12 +192,13 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		if duet {
 			log.First = "both"
 		}
-		measured, foreign, side, err := slices(order, head.Plan.Measure, duet, meter)
+		measured, foreign, cpus, side, err := slices(order, head.Plan.Measure, duet, meter)
 		if err != nil {
 			p.LoadS = time.Since(started).Seconds()
 			finish(res, basePasses, headPasses)
 			return res, interrupted(ctx, res, side, err)
 		}
+		round.CPUs = cpus
 		for k, s := range order {
 			if s == base {
 				round.BaseForeign, log.BaseForeignCPU = foreign[k], foreign[k]
@@ -297,9 +298,9 @@ func lookSummary(out compare.PairedOutcome) string {
 // slices measures one round: each side's slice one after the other in
 // order, or (duet) both at once, so that whatever the machine does during
 // the slice it does to both. It also returns the foreign CPU (cores, -1
-// when unreadable) beside each slice. On error it names the side that
-// failed.
-func slices(order []*runner.Side, spec load.PassSpec, duet bool, meter *foreigncpu.Meter) ([]*load.Result, []float64, *runner.Side, error) {
+// when unreadable) beside each slice, and the machine's CPUs. On error it
+// names the side that failed.
+func slices(order []*runner.Side, spec load.PassSpec, duet bool, meter *foreigncpu.Meter) ([]*load.Result, []float64, int, *runner.Side, error) {
 	out := make([]*load.Result, len(order))
 	foreign := make([]float64, len(order))
 	between := func(a, b foreigncpu.Reading) float64 {
@@ -308,19 +309,19 @@ func slices(order []*runner.Side, spec load.PassSpec, duet bool, meter *foreignc
 		}
 		return -1
 	}
+	start := meter.Read()
 	if !duet {
-		prev := meter.Read()
+		prev := start
 		for k, s := range order {
 			r, err := s.Engine().Run(s.Ctx(), spec)
 			if err != nil {
-				return nil, nil, s, err
+				return nil, nil, 0, s, err
 			}
 			now := meter.Read()
 			out[k], foreign[k], prev = r, between(prev, now), now
 		}
-		return out, foreign, nil, nil
+		return out, foreign, start.CPUs, nil, nil
 	}
-	start := meter.Read()
 	passes := make([]*load.Pass, len(order))
 	for k, s := range order {
 		ps, err := s.Engine().Start(s.Ctx(), spec)
@@ -328,7 +329,7 @@ func slices(order []*runner.Side, spec load.PassSpec, duet bool, meter *foreignc
 			for _, started := range passes[:k] {
 				started.Wait()
 			}
-			return nil, nil, s, err
+			return nil, nil, 0, s, err
 		}
 		passes[k] = ps
 	}
@@ -342,13 +343,13 @@ func slices(order []*runner.Side, spec load.PassSpec, duet bool, meter *foreignc
 		out[k] = r
 	}
 	if ferr != nil {
-		return nil, nil, failed, ferr
+		return nil, nil, 0, failed, ferr
 	}
 	f := between(start, meter.Read())
 	for k := range foreign {
 		foreign[k] = f // both at once: the same neighbour beside both
 	}
-	return out, foreign, nil, nil
+	return out, foreign, start.CPUs, nil, nil
 }
 
 // finish merges each side's slices into the results' scenarios.
