@@ -22,6 +22,7 @@ func fakeActionTree(t *testing.T) string {
 		"internal/a/testdata/x.golden": "x\n",
 		"internal/a/page.js":           "// embedded\n",
 		"README.md":                    "docs\n",
+		"schema/results.v1.json":       "{}\n",
 	} {
 		p := filepath.Join(dir, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -114,6 +115,7 @@ func TestActionCacheKey(t *testing.T) {
 		{"go.sum", func() func() { return edit("go.sum", "x v1 h1:...\n") }, true},
 		{"an embedded file", func() func() { return edit("internal/a/page.js", "// v2\n") }, true},
 		{"a new source", func() func() { return edit("internal/a/b.go", "package a\n") }, true},
+		{"a schema", func() func() { return edit("schema/results.v1.json", "{\"x\":1}\n") }, true},
 		{"a test", func() func() { return edit("internal/a/a_test.go", "package a // more\n") }, false},
 		{"testdata", func() func() { return edit("internal/a/testdata/x.golden", "y\n") }, false},
 		{"docs", func() func() { return edit("README.md", "more docs\n") }, false},
