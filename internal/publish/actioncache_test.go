@@ -130,6 +130,13 @@ func TestActionCacheKey(t *testing.T) {
 	if k, _ := cacheKey(t, tree, goDir, "v2"); k == base {
 		t.Error("another ref, same key: the version stamped into the binary would be stale")
 	}
+	// An older perfgate without schema/: the key step still works.
+	if err := os.RemoveAll(filepath.Join(tree, "schema")); err != nil {
+		t.Fatal(err)
+	}
+	if k, _ := cacheKey(t, tree, goDir, "v1"); k == base || k == "" {
+		t.Errorf("without schema/: key %q", k)
+	}
 	go2, _ := fakeGo(t, "go1.27.0")
 	if k, _ := cacheKey(t, tree, go2, "v1"); k == base {
 		t.Error("another Go on the runner, same key")
