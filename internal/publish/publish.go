@@ -137,8 +137,8 @@ func Publish(ctx context.Context, o Options) (*Report, error) {
 
 	if strings.TrimSpace(o.ExpectHeadSHA) != "" {
 		if err := p.verifyHead(ctx, token); err != nil {
+			// The caller prints the error; the annotation puts it on the run's page.
 			err = p.scrubErr(err)
-			p.logf("%v", err)
 			if env.Actions {
 				p.annotation(ghactions.Annotation{Level: ghactions.LevelError, Title: "perfgate publish", Message: err.Error()})
 			}
