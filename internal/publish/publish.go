@@ -43,6 +43,13 @@ type Options struct {
 	NoComment bool
 	// PullRequest overrides the number read from the event payload.
 	PullRequest int
+	// ExpectHeadSHA, when set, is the commit the results were measured for
+	// (in a workflow_run job: github.event.workflow_run.head_sha). Before
+	// anything is written, Publish asks GitHub for the pull request
+	// (GET /repos/{owner}/{repo}/pulls/{n}) and refuses, with an error
+	// wrapping ErrRefused and nothing posted, unless its head is this
+	// commit. See PRMetadata for the fork workflow.
+	ExpectHeadSHA string
 	// CommentAuthor restricts edits to marked comments written by this login
 	// (e.g. "github-actions[bot]"). When empty, PERFGATE_COMMENT_AUTHOR is
 	// used, else the token's own login when GET /user answers (personal
@@ -105,8 +112,9 @@ var ErrBadInput = errors.New("bad input")
 // annotations, creates or updates the PR comment, appends the job summary and
 // writes the verdict and results-path outputs.
 //
-// The error is non-nil only for bad input (wrapping ErrBadInput, no Report)
-// or when ctx was cancelled (the Report says what was done); everything else
+// The error is non-nil only for bad input (wrapping ErrBadInput, no Report),
+// for a refused or unverifiable ExpectHeadSHA (wrapping ErrRefused or
+// ErrUnverified, no Report, nothing written) or when ctx was cancelled (the Report says what was done); everything else
 // is a warning in the Report. Stdout must be the process's stdout in Actions:
 // the runner reads annotations there.
 func Publish(ctx context.Context, o Options) (*Report, error) {
@@ -126,6 +134,17 @@ func Publish(ctx context.Context, o Options) (*Report, error) {
 	p.scrub = newScrubber(token)
 	p.stdout = p.scrub.writer(orDiscard(o.Stdout))
 	p.log = p.scrub.writer(orDiscard(o.Log))
+
+	if strings.TrimSpace(o.ExpectHeadSHA) != "" {
+		if err := p.verifyHead(ctx, token); err != nil {
+			// The caller prints the error; the annotation puts it on the run's page.
+			err = p.scrubErr(err)
+			if env.Actions {
+				p.annotation(ghactions.Annotation{Level: ghactions.LevelError, Title: "perfgate publish", Message: err.Error()})
+			}
+			return nil, err
+		}
+	}
 
 	res := o.Results
 	bo := BodyOptions{RunURL: env.RunURL(), ConfigPath: o.ConfigPath, Workspace: env.Workspace, Exit: exitCode(getenv("PERFGATE_EXIT"))}
@@ -309,26 +328,12 @@ func (p *publisher) comment(ctx context.Context, res *results.Results, bo BodyOp
 		return
 	}
 	p.rep.Comment = CommentFailed
-	timeout := p.o.Timeout
-	if timeout <= 0 {
-		timeout = 2 * time.Minute
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	now := p.o.Now
-	if now == nil {
-		now = time.Now
-	}
-	sleep := p.o.Sleep
-	if sleep == nil {
-		sleep = sleepCtx
-	}
-	rt := &retryTransport{policy: p.o.Retry.withDefaults(), sleep: sleep, now: now, logf: p.logf}
-	gh, err := newClient(p.env.APIURL, token, p.o.HTTPClient, rt)
+	gh, ctx, cancel, err := p.client(ctx, token)
 	if err != nil {
 		p.warn("%v; writing the job summary only", err)
 		return
 	}
+	defer cancel()
 	body, cut := Body(res, bo)
 	body = p.scrub.s(body)
 	p.rep.Truncated = cut

@@ -6,11 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
 	"github.com/perfgate/perfgate/internal/compare"
+	"github.com/perfgate/perfgate/internal/jsonfile"
 	pub "github.com/perfgate/perfgate/internal/publish"
 	"github.com/perfgate/perfgate/internal/results"
 )
@@ -25,9 +27,16 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			"appends the job summary, writes the verdict and results-path outputs and annotates failed gates.\n" +
 			"The token comes from --token or GITHUB_TOKEN and never appears in any output. Missing permissions\n" +
 			"(fork PRs) fall back to the job summary with a warning. Outside Actions it prints the Markdown it\n" +
-			"would post. The exit code follows the verdict in the file (1 on a regression), never publishing.",
+			"would post. The exit code follows the verdict in the file (1 on a regression), never publishing.\n\n" +
+			"Pull requests from forks (a workflow_run job publishing an artifact of the pull_request job):\n" +
+			"  perfgate publish --pr-metadata pr.json --expect-head-sha ${{ github.event.workflow_run.head_sha }} results.json\n" +
+			"refuses with exit 2, posting nothing, unless the metadata's head commit is the triggering run's and\n" +
+			"GitHub says the pull request it names is at that commit now (exit 3 when GitHub cannot be asked).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.forkTarget(f.Getenv); err != nil {
+				return cmdutil.BadInput(err)
+			}
 			res, err := results.Read(args[0])
 			if err != nil {
 				return cmdutil.BadInput(err)
@@ -39,13 +48,55 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	AddFlags(cmd, &opts)
+	cmd.Flags().IntVar(&opts.PullRequest, "pr", 0, "pull request to comment on (default: the event's)")
+	cmd.Flags().StringVar(&opts.PRMetadata, "pr-metadata", "", "JSON file naming the pull request and head commit the results were measured for (the fork workflow's artifact); needs --expect-head-sha")
+	cmd.Flags().StringVar(&opts.ExpectHeadSHA, "expect-head-sha", "", "refuse (exit 2, nothing posted) unless the pull request's head commit is this one (github.event.workflow_run.head_sha)")
 	return cmd
+}
+
+// forkTarget reads --pr-metadata and checks it against --expect-head-sha,
+// --pr and GITHUB_REPOSITORY, setting PullRequest from it.
+func (o *Flags) forkTarget(getenv func(string) string) error {
+	o.ExpectHeadSHA = strings.TrimSpace(o.ExpectHeadSHA)
+	if o.PullRequest < 0 {
+		return fmt.Errorf("--pr %d is not a pull request number", o.PullRequest)
+	}
+	if o.ExpectHeadSHA != "" && !pub.ValidSHA(o.ExpectHeadSHA) {
+		return fmt.Errorf("--expect-head-sha %q is not a full commit id; pass ${{ github.event.workflow_run.head_sha }}", o.ExpectHeadSHA)
+	}
+	if o.PRMetadata == "" {
+		return nil
+	}
+	if o.ExpectHeadSHA == "" {
+		return errors.New("--pr-metadata comes from the pull request's own job and is not trusted alone: " +
+			"pass --expect-head-sha ${{ github.event.workflow_run.head_sha }}")
+	}
+	data, err := jsonfile.Read(o.PRMetadata, pub.MaxPRMetadataSize)
+	if err != nil {
+		return fmt.Errorf("--pr-metadata %s: %v", o.PRMetadata, err)
+	}
+	m, err := pub.ParsePRMetadata(data)
+	if err != nil {
+		return fmt.Errorf("--pr-metadata %s: %v", o.PRMetadata, err)
+	}
+	if err := pub.CheckPRMetadata(m, o.ExpectHeadSHA, strings.TrimSpace(getenv("GITHUB_REPOSITORY"))); err != nil {
+		return err
+	}
+	if o.PullRequest != 0 && o.PullRequest != m.PullRequest {
+		return fmt.Errorf("%w: --pr %d but the metadata names pull request #%d; nothing is posted", pub.ErrRefused, o.PullRequest, m.PullRequest)
+	}
+	o.PullRequest = m.PullRequest
+	return nil
 }
 
 // Flags are the publishing options shared with `run --publish`.
 type Flags struct {
 	Token   string
 	Comment bool
+	// Only on `perfgate publish`: the fork workflow's target and check.
+	PullRequest   int
+	PRMetadata    string
+	ExpectHeadSHA string
 }
 
 // AddFlags adds --token and --comment.
@@ -57,16 +108,21 @@ func AddFlags(cmd *cobra.Command, o *Flags) {
 // Publish publishes res; only bad input is an error (exit 2).
 func Publish(ctx context.Context, f *cmdutil.Factory, res *results.Results, path string, o Flags) error {
 	rep, err := pub.Publish(ctx, pub.Options{
-		Results:     res,
-		ResultsPath: path,
-		Token:       o.Token,
-		NoComment:   !o.Comment,
-		Stdout:      f.IO.Out,
-		Log:         f.IO.ErrOut,
-		Getenv:      f.Getenv,
+		Results:       res,
+		ResultsPath:   path,
+		Token:         o.Token,
+		NoComment:     !o.Comment,
+		Stdout:        f.IO.Out,
+		Log:           f.IO.ErrOut,
+		Getenv:        f.Getenv,
+		PullRequest:   o.PullRequest,
+		ExpectHeadSHA: o.ExpectHeadSHA,
 	})
-	if errors.Is(err, pub.ErrBadInput) {
+	if errors.Is(err, pub.ErrBadInput) || errors.Is(err, pub.ErrRefused) {
 		return cmdutil.BadInput(err)
+	}
+	if errors.Is(err, pub.ErrUnverified) {
+		return cmdutil.EnvFailed(err)
 	}
 	if err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "perfgate: publish: %v\n", err)
