@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -115,6 +116,13 @@ func testRunPairedCatchesSlowdown(t *testing.T, pairing string) {
 	}
 	if res.Verdict != results.VerdictFail || !strings.Contains(r.Out, "paired rounds") {
 		t.Errorf("verdict %q\n%s", res.Verdict, r.Out)
+	}
+	// Every slice knows the foreign CPU beside it (Linux /proc: readable;
+	// 2 CPUs cannot lose more than 2).
+	for _, rl := range p.RoundLog {
+		if rl.BaseForeignCPU < 0 || rl.HeadForeignCPU < 0 || rl.BaseForeignCPU > float64(runtime.NumCPU())+0.1 || rl.HeadForeignCPU > float64(runtime.NumCPU())+0.1 {
+			t.Errorf("round %d: foreign CPU base %v head %v", rl.Round, rl.BaseForeignCPU, rl.HeadForeignCPU)
+		}
 	}
 	if n := worktrees(t, dir); n != 1 {
 		t.Errorf("%d worktrees left", n)
