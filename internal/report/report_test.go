@@ -159,16 +159,23 @@ func TestBaselineDiffGolden(t *testing.T) {
 	golden(t, "baseline_diff", buf.Bytes())
 }
 
-func TestMarkdownTables(t *testing.T) {
+func TestMarkdownSections(t *testing.T) {
 	res := judged()
-	full, tables := Markdown(res), MarkdownTables(res)
-	if strings.Contains(tables, "perfgate: ") || strings.Contains(tables, "⚠️") || strings.Contains(tables, "config **") {
-		t.Errorf("MarkdownTables has a verdict, context or warnings:\n%s", tables)
+	full, parts := Markdown(res), MarkdownSections(res)
+	if !strings.HasSuffix(full, parts.String()) {
+		t.Errorf("Markdown does not end with its sections")
 	}
-	if !strings.HasSuffix(full, tables[strings.Index(tables, "\n<details>"):]) || !strings.Contains(full, tables[:strings.Index(tables, "\n- ")]) {
-		t.Errorf("MarkdownTables is not a part of Markdown")
+	for name, s := range map[string]string{"overview": parts.Overview, "chart": parts.Chart, "warnings": parts.Warnings, "checks": parts.Checks, "figures": parts.Figures} {
+		if s == "" || !strings.HasSuffix(s, "\n") || strings.Contains(s, "perfgate: ") {
+			t.Errorf("%s part is empty, unterminated or has the verdict: %q", name, s)
+		}
 	}
-	if MarkdownTables(nil) != "" {
+	for name, s := range map[string]string{"chart": parts.Chart, "warnings": parts.Warnings, "checks": parts.Checks, "figures": parts.Figures} {
+		if !strings.HasPrefix(s, "<details") || !strings.HasSuffix(s, "</details>\n") {
+			t.Errorf("%s part is not folded: %q", name, s)
+		}
+	}
+	if MarkdownSections(nil) != (MarkdownParts{}) {
 		t.Error("nil")
 	}
 }
