@@ -17,6 +17,11 @@ import (
 // characters; a byte is never fewer than a character, so this leaves room.
 const MaxCommentBytes = 65536 - 536
 
+// budgetShare is the share of the limit (in percent) past which a body
+// leaves out the rows of passed checks, so that a config with many
+// scenarios still gets a comment well under GitHub's limit.
+const budgetShare = 60
+
 // MaxSummaryBytes bounds what one step appends to GITHUB_STEP_SUMMARY (the
 // runner refuses more than 1 MiB per step).
 const MaxSummaryBytes = 1<<20 - 4096
@@ -83,16 +88,20 @@ func Body(res *results.Results, o BodyOptions) (body string, truncated bool) {
 	writeVerdict(&head, res)
 	writeJudgedBy(&head, res, o)
 
-	var mid strings.Builder
 	parts := report.MarkdownSections(res)
-	mid.WriteString("\n" + parts.Overview)
-	for _, p := range []string{parts.Chart, parts.Warnings, parts.Checks, parts.Figures} {
-		if p != "" {
-			mid.WriteString("\n" + p)
+	middle := func(checks string) string {
+		var mid strings.Builder
+		mid.WriteString("\n" + parts.Overview)
+		for _, p := range []string{parts.Chart, parts.Warnings, checks, parts.Figures} {
+			if p != "" {
+				mid.WriteString("\n" + p)
+			}
 		}
+		writeHost(&mid, res)
+		writeNext(&mid, res, o)
+		return mid.String()
 	}
-	writeHost(&mid, res)
-	writeNext(&mid, res, o)
+	m := middle(parts.Checks)
 
 	var tail strings.Builder
 	tail.WriteString("\n")
@@ -109,7 +118,12 @@ func Body(res *results.Results, o BodyOptions) (body string, truncated bool) {
 	}
 	tail.WriteString("</sub>\n")
 
-	h, m, t := head.String(), mid.String(), tail.String()
+	h, t := head.String(), tail.String()
+	if len(h)+len(m)+len(t) > limit*budgetShare/100 {
+		// Many scenarios: the rows of passed checks go first (the job
+		// summary, with its larger limit, keeps them).
+		m = middle(parts.UnpassedChecks)
+	}
 	if len(h)+len(m)+len(t) <= limit {
 		return h + m + t, false
 	}

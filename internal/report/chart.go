@@ -240,13 +240,19 @@ func mermaidString(s string, max int) string {
 	return `"` + b.String() + `"`
 }
 
-// mermaidNumber formats a finite value as a plain decimal with at most one
-// decimal ("1000", "12.5"); anything else as 0.
+// mermaidNumber formats a finite value as a plain decimal: one decimal
+// from 1 up ("1000", "12.5"), four significant digits below ("0.002");
+// anything else as 0.
 func mermaidNumber(v float64) string {
 	if !finite(v) {
 		return "0"
 	}
-	return strconv.FormatFloat(noNegZero(math.Round(v*10)/10), 'f', -1, 64)
+	dec := 1
+	if a := math.Abs(v); a > 0 && a < 1 {
+		dec = min(12, 3-int(math.Floor(math.Log10(a))))
+	}
+	p := math.Pow(10, float64(dec))
+	return strconv.FormatFloat(noNegZero(math.Round(v*p)/p), 'f', -1, 64)
 }
 
 func noNegZero(f float64) float64 {

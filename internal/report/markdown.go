@@ -53,6 +53,9 @@ type MarkdownParts struct {
 	// Checks is every check in a folded table, with the notes of the checks
 	// that neither passed nor failed (the failures are in Overview).
 	Checks string
+	// UnpassedChecks is Checks without the rows of passed checks, saying
+	// how many were left out: for a comment that must stay short.
+	UnpassedChecks string
 	// Figures is the measured figures per scenario, folded.
 	Figures string
 }
@@ -84,7 +87,8 @@ func MarkdownSections(res *results.Results) MarkdownParts {
 			c.Mermaid() + "```\n\n</details>\n"
 	}
 	if res.Comparison != nil && len(res.Comparison.Checks) > 0 {
-		p.Checks = markdownChecks(res.Comparison)
+		p.Checks = markdownChecks(res.Comparison, false)
+		p.UnpassedChecks = markdownChecks(res.Comparison, true)
 	}
 	return p
 }
@@ -307,8 +311,9 @@ func cut(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// markdownChecks is the folded table of every check.
-func markdownChecks(c *results.Comparison) string {
+// markdownChecks is the folded table of every check, or of those that did
+// not pass.
+func markdownChecks(c *results.Comparison, unpassed bool) string {
 	n := tally(c)
 	inconclusive := 0
 	for _, ch := range c.Checks {
@@ -326,11 +331,24 @@ func markdownChecks(c *results.Comparison) string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "<details><summary>All %s: %s</summary>\n\n", plural(len(c.Checks), "check", "checks"), strings.Join(counts, ", "))
+	switch {
+	case !unpassed:
+		fmt.Fprintf(&b, "<details><summary>All %s: %s</summary>\n\n", plural(len(c.Checks), "check", "checks"), strings.Join(counts, ", "))
+	case n.pass == len(c.Checks):
+		fmt.Fprintf(&b, "<details><summary>%s passed</summary>\n\n", plural(len(c.Checks), "check", "checks"))
+		fmt.Fprintf(&b, "The table of checks is in the job summary and the results file.\n\n</details>\n")
+		return b.String()
+	default:
+		fmt.Fprintf(&b, "<details><summary>The %s that did not pass (of %d: %s)</summary>\n\n",
+			plural(len(c.Checks)-n.pass, "check", "checks"), len(c.Checks), strings.Join(counts, ", "))
+	}
 	t := table.NewWriter()
 	t.AppendHeader(table.Row{"Scenario", "Metric", "Baseline", "Current", "Change [" + intervalLabel(c) + "]", "p", "Rule", "Result"})
 	prev := "\x00"
 	for _, ch := range c.Checks {
+		if unpassed && ch.Status == results.CheckPass {
+			continue
+		}
 		// Only the scenario name comes from outside; the other cells are
 		// numbers and fixed words, safe as they are. A scenario's name is
 		// written on its first row only.
@@ -350,6 +368,9 @@ func markdownChecks(c *results.Comparison) string {
 	})
 	b.WriteString(t.RenderMarkdown())
 	b.WriteString("\n")
+	if unpassed && n.pass > 0 {
+		fmt.Fprintf(&b, "\n%s left out here: the job summary and the results file have every check.\n", plural(n.pass, "passed check", "passed checks"))
+	}
 	var ns []note
 	for _, x := range notes(c) {
 		if x.status != results.CheckFail { // said once, in the overview

@@ -33,19 +33,34 @@ func RepoPath(p string, roots ...string) string {
 	}
 	// Symlinked folders (/tmp on macOS, a runner's work dir): compare the
 	// resolved paths too.
-	if rp, err := filepath.EvalSymlinks(p); err == nil {
-		for _, root := range cands {
-			if root == "" {
-				continue
-			}
-			if rr, err := filepath.EvalSymlinks(root); err == nil {
-				if r, ok := inside(rr, rp); ok {
-					return r
-				}
-			}
+	rp := resolved(p)
+	for _, root := range cands {
+		if root == "" {
+			continue
+		}
+		if r, ok := inside(resolved(root), rp); ok {
+			return r
 		}
 	}
 	return filepath.Base(p)
+}
+
+// resolved is p with the symbolic links of its longest existing prefix
+// resolved (the rest need not exist: a results file read on another
+// machine).
+func resolved(p string) string {
+	rest := ""
+	for dir := p; ; {
+		if r, err := filepath.EvalSymlinks(dir); err == nil {
+			return filepath.Join(r, rest)
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			return p
+		}
+		rest = filepath.Join(filepath.Base(dir), rest)
+		dir = up
+	}
 }
 
 // inside is p relative to root when p lies in root.
