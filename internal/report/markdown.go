@@ -343,7 +343,14 @@ func markdownChecks(c *results.Comparison, unpassed bool) string {
 			plural(len(c.Checks)-n.pass, "check", "checks"), len(c.Checks), strings.Join(counts, ", "))
 	}
 	t := table.NewWriter()
-	t.AppendHeader(table.Row{"Scenario", "Metric", "Baseline", "Current", "Change [" + intervalLabel(c) + "]", "p", "Rule", "Result"})
+	baseCol, curCol := "Baseline", "Current"
+	for _, ch := range c.Checks {
+		if ch.Test == results.TestPairedSignedRank {
+			baseCol, curCol = "Base", "Head"
+			break
+		}
+	}
+	t.AppendHeader(table.Row{"Scenario", "Metric", baseCol, curCol, "Change [" + intervalLabel(c) + "]", "p", "Rule", "Result"})
 	prev := "\x00"
 	for _, ch := range c.Checks {
 		if unpassed && ch.Status == results.CheckPass {
