@@ -146,3 +146,24 @@ func TestBodyFiftyScenarios(t *testing.T) {
 	}
 	t.Logf("comment %d bytes, job summary %d bytes", len(body), len(summary))
 }
+
+// TestBodyHintOutsideGit: without a git work tree the hint is relative to
+// the working directory, and a config outside it is named by its base name
+// rather than by a machine path.
+func TestBodyHintOutsideGit(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ cfg, wd, want string }{
+		{filepath.Join(dir, "bench", "perfgate.yaml"), dir, "perfgate baseline update -c bench/perfgate.yaml\ngit add bench/baselines/\n"},
+		{"/opt/ci/checkout/perfgate.yaml", dir, "perfgate baseline update -c perfgate.yaml\ngit add baselines/\n"},
+	} {
+		t.Run(c.cfg, func(t *testing.T) {
+			t.Chdir(c.wd)
+			res := sampleResults(results.VerdictNoBaseline)
+			res.ConfigPath = c.cfg
+			body, _ := Body(res, BodyOptions{})
+			if !strings.Contains(body, c.want) || strings.Contains(body, dir) || strings.Contains(body, "/opt/") {
+				t.Errorf("body lacks %q or holds a machine path:\n%s", c.want, body)
+			}
+		})
+	}
+}
