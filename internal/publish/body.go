@@ -17,6 +17,11 @@ import (
 // characters; a byte is never fewer than a character, so this leaves room.
 const MaxCommentBytes = 65536 - 536
 
+// budgetShare is the share of the limit (in percent) past which a body
+// leaves out the rows of passed checks, so that a config with many
+// scenarios still gets a comment well under GitHub's limit.
+const budgetShare = 60
+
 // MaxSummaryBytes bounds what one step appends to GITHUB_STEP_SUMMARY (the
 // runner refuses more than 1 MiB per step).
 const MaxSummaryBytes = 1<<20 - 4096
@@ -61,11 +66,16 @@ type BodyOptions struct {
 	Exit string
 }
 
-// Body renders the PR comment: the marker, the verdict, report.MarkdownTables'
-// table, warnings, the host block, what to do next and a link to the run.
-// Text that comes from configs or services is escaped. Bodies over the limit
-// are cut at a line boundary with a note; the marker, verdict and run link
-// are always kept. truncated reports whether a cut was made.
+// Body renders the PR comment: the marker, the verdict heading (with its
+// notes) and what judged the run, then report.MarkdownSections: a row per
+// scenario with goodput, p50, p95, p99 and error rate (value, change and
+// mark; failed and changed rows first), each failure said once, the chart
+// of goodput per round, and folded under <details> the warnings, every
+// check, the measured figures and the host; then what to do next and a link
+// to the run. Paths are relative to the repository (report.RepoPath).
+// Text that comes from configs or services is escaped. Bodies over the
+// limit are cut at a line boundary with a note; the marker, verdict and run
+// link are always kept. truncated reports whether a cut was made.
 func Body(res *results.Results, o BodyOptions) (body string, truncated bool) {
 	limit := o.Limit
 	if limit <= 0 {
@@ -78,13 +88,20 @@ func Body(res *results.Results, o BodyOptions) (body string, truncated bool) {
 	writeVerdict(&head, res)
 	writeJudgedBy(&head, res, o)
 
-	var mid strings.Builder
-	if t := strings.TrimSpace(report.MarkdownTables(res)); t != "" {
-		mid.WriteString("\n" + t + "\n")
+	parts := report.MarkdownSections(res)
+	middle := func(checks string) string {
+		var mid strings.Builder
+		mid.WriteString("\n" + parts.Overview)
+		for _, p := range []string{parts.Chart, parts.Warnings, checks, parts.Figures} {
+			if p != "" {
+				mid.WriteString("\n" + p)
+			}
+		}
+		writeHost(&mid, res)
+		writeNext(&mid, res, o)
+		return mid.String()
 	}
-	writeWarnings(&mid, res)
-	writeHost(&mid, res)
-	writeNext(&mid, res, o)
+	m := middle(parts.Checks)
 
 	var tail strings.Builder
 	tail.WriteString("\n")
@@ -101,7 +118,12 @@ func Body(res *results.Results, o BodyOptions) (body string, truncated bool) {
 	}
 	tail.WriteString("</sub>\n")
 
-	h, m, t := head.String(), mid.String(), tail.String()
+	h, t := head.String(), tail.String()
+	if len(h)+len(m)+len(t) > limit*budgetShare/100 {
+		// Many scenarios: the rows of passed checks go first (the job
+		// summary, with its larger limit, keeps them).
+		m = middle(parts.UnpassedChecks)
+	}
 	if len(h)+len(m)+len(t) <= limit {
 		return h + m + t, false
 	}
@@ -111,7 +133,8 @@ func Body(res *results.Results, o BodyOptions) (body string, truncated bool) {
 }
 
 // writeVerdict writes the heading (report.VerdictHeadline, with the
-// config's name), its notes and the failed checks.
+// config's name) and, on the line below it, its notes. The failures are
+// said in the overview, once.
 func writeVerdict(b *strings.Builder, res *results.Results) {
 	name := "perfgate"
 	if n := inline(res.Name, 100); n != "" {
@@ -132,26 +155,7 @@ func writeVerdict(b *strings.Builder, res *results.Results) {
 		notes = append(notes, inline(n, 300))
 	}
 	if len(notes) > 0 {
-		b.WriteString("\n" + strings.Join(notes, " · ") + "\n")
-	}
-	var fails []results.Check
-	if c := res.Comparison; c != nil {
-		for _, ch := range c.Checks {
-			if ch.Status == results.CheckFail {
-				fails = append(fails, ch)
-			}
-		}
-	}
-	const maxListed = 10
-	if len(fails) > 0 {
-		b.WriteString("\n")
-		for i, ch := range fails {
-			if i == maxListed {
-				fmt.Fprintf(b, "- … and %d more (see the table)\n", len(fails)-maxListed)
-				break
-			}
-			b.WriteString("- " + describeCheck(ch) + "\n")
-		}
+		b.WriteString(strings.Join(notes, " · ") + "\n")
 	}
 }
 
@@ -178,23 +182,6 @@ func changeLine(ch results.Check, arrow string) string {
 		s += " (" + c + ")"
 	}
 	return s
-}
-
-func writeWarnings(b *strings.Builder, res *results.Results) {
-	ws := append([]string(nil), res.Warnings...)
-	if res.Comparison != nil {
-		ws = append(ws, res.Comparison.Warnings...)
-	}
-	if res.Note != "" {
-		ws = append(ws, res.Note)
-	}
-	if len(ws) == 0 {
-		return
-	}
-	b.WriteString("\n**Warnings**\n\n")
-	for _, w := range ws {
-		b.WriteString("- " + inline(w, 500) + "\n")
-	}
 }
 
 func writeHost(b *strings.Builder, res *results.Results) {
@@ -302,16 +289,14 @@ func writeNext(b *strings.Builder, res *results.Results, o BodyOptions) {
 	b.WriteString("\n" + fence + "sh\n" + cmds + "\n" + fence + "\n")
 }
 
-// relTo makes p relative to base when p lies inside it.
+// relTo is p relative to the repository (report.RepoPath): the git work
+// tree holding it, else base (the workspace), else the working directory;
+// never a path of the machine.
 func relTo(base, p string) string {
-	if base == "" || !filepath.IsAbs(p) {
-		return filepath.ToSlash(p)
+	if base == "" {
+		return report.RepoPath(p)
 	}
-	r, err := filepath.Rel(base, p)
-	if err != nil || r == ".." || strings.HasPrefix(r, "../") {
-		return filepath.ToSlash(p)
-	}
-	return filepath.ToSlash(r)
+	return report.RepoPath(p, base)
 }
 
 var plainWord = regexp.MustCompile(`^[A-Za-z0-9._/+=:@-]+$`)

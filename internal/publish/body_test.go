@@ -97,7 +97,7 @@ func TestBodyConfigPathInHint(t *testing.T) {
 func TestBodyVerdicts(t *testing.T) {
 	for _, c := range []struct{ verdict, want string }{
 		{results.VerdictPass, "\n### ✅ perfgate api: PASS — 2 checks passed\n"},
-		{results.VerdictFail, "\n### ❌ perfgate api: FAIL — 1 regression in 1 scenario\n\n- login **p99**: 12.0 ms → 15.0 ms (+25.0%) (gate: rise \\<= 10%)\n"},
+		{results.VerdictFail, "\n### ❌ perfgate api: FAIL — 1 regression in 1 scenario\n"},
 		{results.VerdictNoBaseline, "\n### ⚪ perfgate api: NO BASELINE — nothing judged\n"},
 	} {
 		body, cut := Body(sampleResults(c.verdict), BodyOptions{})
@@ -127,7 +127,7 @@ func TestBodyVerdicts(t *testing.T) {
 	gone := sampleResults(results.VerdictFail)
 	gone.Comparison.Checks = append(gone.Comparison.Checks, results.Check{Scenario: "gone", Status: results.CheckFail, Note: "in the baseline but not measured in this run", SamplesBase: 5})
 	body, _ = Body(gone, BodyOptions{})
-	if want := "FAIL — 1 regression in 1 scenario, 1 baseline scenario not measured\n"; !strings.Contains(body, want) || !strings.Contains(body, "\n- gone: in the baseline but not measured in this run\n") {
+	if want := "FAIL — 1 regression in 1 scenario, 1 baseline scenario not measured\n"; !strings.Contains(body, want) || !strings.Contains(body, "\n- ❌ gone: in the baseline but not measured in this run\n") {
 		t.Errorf("missing scenario:\n%s", body)
 	}
 	// An interrupted run never reads as passed, and says why it stopped.

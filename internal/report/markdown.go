@@ -16,12 +16,12 @@ import (
 
 // Markdown renders res as GitHub-flavoured Markdown: the verdict line first
 // (VerdictHeadline: "**perfgate: ✅ PASS — 14 checks passed**",
-// "**perfgate: ❌ FAIL — 2 regressions in 1 scenario**"), then
-// the table of checks when res.Comparison is set, notes and warnings, and
-// the measured figures per scenario (folded away under a verdict, shown
-// plainly without one). Every text from a config or a host (scenario names,
-// CPU models, notes) is escaped so it cannot break the table or inject
-// Markdown or HTML.
+// "**perfgate: ❌ FAIL — 2 regressions in 1 scenario**"), a line saying
+// what was compared, then MarkdownParts: the overview (a row per scenario,
+// the failures, a legend), the chart and, folded under <details>, the
+// warnings, every check and the measured figures. Every text from a config
+// or a host (scenario names, CPU models, notes) is escaped so it cannot
+// break the table or inject Markdown or HTML.
 func Markdown(res *results.Results) string {
 	if res == nil {
 		return "**perfgate: no results**\n"
@@ -33,37 +33,339 @@ func Markdown(res *results.Results) string {
 		b.WriteString(line)
 		b.WriteString("\n\n")
 	}
-	b.WriteString(markdownTables(res, true))
+	b.WriteString(MarkdownSections(res).String())
 	return b.String()
 }
 
-// MarkdownTables is Markdown without the verdict line, the context line and
-// the warnings, for callers that write those themselves (the PR comment):
-// the table of checks and the notes of checks that did not pass, then the
-// measured figures (folded under <details> when there are checks).
-func MarkdownTables(res *results.Results) string {
-	if res == nil {
-		return ""
-	}
-	return markdownTables(res, false)
+// MarkdownParts are the pieces of Markdown the report, the PR comment and
+// the job summary share. Each is "" or a block ending in a newline.
+type MarkdownParts struct {
+	// Overview is a table with a row per scenario (Overview): goodput, p50,
+	// p95, p99 and error rate, each as value, change and mark; failed and
+	// significantly changed rows first (rows past the first 20 that did
+	// not fail folded). Then one line per failed scenario naming each
+	// failed check once with its gate, and a legend of the marks used.
+	Overview string
+	// Chart is GoodputChart as a Mermaid xychart in an open <details>.
+	Chart string
+	// Warnings is the run's and the comparison's warnings, folded.
+	Warnings string
+	// Checks is every check in a folded table, with the notes of the checks
+	// that neither passed nor failed (the failures are in Overview).
+	Checks string
+	// UnpassedChecks is Checks without the rows of passed checks, saying
+	// how many were left out: for a comment that must stay short.
+	UnpassedChecks string
+	// Figures is the measured figures per scenario, folded.
+	Figures string
 }
 
-func markdownTables(res *results.Results, warnings bool) string {
+// String joins the parts, a blank line between them.
+func (p MarkdownParts) String() string {
+	var parts []string
+	for _, s := range []string{p.Overview, p.Chart, p.Warnings, p.Checks, p.Figures} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// MarkdownSections renders the shared parts of res (all "" for nil).
+func MarkdownSections(res *results.Results) MarkdownParts {
+	if res == nil {
+		return MarkdownParts{}
+	}
+	rows := Overview(res)
+	p := MarkdownParts{
+		Overview: markdownOverview(res, rows),
+		Warnings: markdownWarnings(Warnings(res)),
+		Figures:  "<details><summary>Measured figures</summary>\n\n" + markdownScenarios(res) + "\n\n</details>\n",
+	}
+	if c, ok := GoodputChart(res); ok {
+		p.Chart = "<details open><summary>Goodput per round: " + htmlText(cut(c.Scenario, 60)) + "</summary>\n\n```mermaid\n" +
+			c.Mermaid() + "```\n\n</details>\n"
+	}
+	if res.Comparison != nil && len(res.Comparison.Checks) > 0 {
+		p.Checks = markdownChecks(res.Comparison, false)
+		p.UnpassedChecks = markdownChecks(res.Comparison, true)
+	}
+	return p
+}
+
+// Warnings are what qualifies res's figures: the run's warnings, the
+// comparison's, and the run's note unless the headline already says it
+// (an interrupted run).
+func Warnings(res *results.Results) []string {
+	ws := append([]string(nil), res.Warnings...)
+	if res.Comparison != nil {
+		ws = append(ws, res.Comparison.Warnings...)
+	}
+	if n := strings.TrimSpace(res.Note); n != "" && !res.Interrupted {
+		ws = append(ws, n)
+	}
+	return ws
+}
+
+func markdownWarnings(ws []string) string {
+	if len(ws) == 0 {
+		return ""
+	}
 	var b strings.Builder
-	c := res.Comparison
-	if c == nil {
-		b.WriteString(markdownScenarios(res))
-		b.WriteString("\n")
-		return b.String()
+	fmt.Fprintf(&b, "<details><summary>⚠️ %s</summary>\n\n", plural(len(ws), "warning", "warnings"))
+	for _, w := range ws {
+		b.WriteString("- " + mdText(w) + "\n")
+	}
+	b.WriteString("\n</details>\n")
+	return b.String()
+}
+
+// Overview layout.
+const (
+	overviewRows     = 20 // rows shown before the rest is folded (failed rows always shown)
+	overviewFailures = 10 // failed scenarios spelled out
+)
+
+func markdownOverview(res *results.Results, rows []Row) string {
+	if len(rows) == 0 {
+		return "_No scenario was measured._\n"
+	}
+	header := "| Scenario | Goodput | p50 | p95 | p99 | Error rate |\n| --- | ---:| ---:| ---:| ---:| ---:|\n"
+	shown := overviewRows
+	for i, r := range rows {
+		if r.Status == results.CheckFail || r.Status == results.CheckInconclusive {
+			shown = max(shown, i+1)
+		}
+	}
+	shown = min(shown, len(rows))
+	var b strings.Builder
+	b.WriteString(header)
+	for _, r := range rows[:shown] {
+		b.WriteString(overviewLine(r))
 	}
 
-	t := table.NewWriter()
-	t.AppendHeader(table.Row{"Scenario", "Metric", "Baseline", "Current", "Change [" + intervalLabel(c) + "]", "p", "Rule", "Result"})
+	var failed []Row
+	for _, r := range rows {
+		if len(r.Failed) > 0 {
+			failed = append(failed, r)
+		}
+	}
+	if len(failed) > 0 {
+		b.WriteString("\n")
+		for i, r := range failed {
+			if i == overviewFailures {
+				fmt.Fprintf(&b, "- … and %s with failures (all checks are below)\n", plural(len(failed)-i, "more scenario", "more scenarios"))
+				break
+			}
+			b.WriteString("- " + failureLine(r) + "\n")
+		}
+	}
+	if l := legend(res, rows); l != "" {
+		b.WriteString("\n" + l + "\n")
+	}
+	if rest := rows[shown:]; len(rest) > 0 {
+		fmt.Fprintf(&b, "\n<details><summary>%s without a failure</summary>\n\n", plural(len(rest), "more scenario", "more scenarios"))
+		b.WriteString(header)
+		for _, r := range rest {
+			b.WriteString(overviewLine(r))
+		}
+		b.WriteString("\n</details>\n")
+	}
+	return b.String()
+}
+
+func overviewLine(r Row) string {
+	name := mdText(cut(r.Scenario, 80))
+	if m := r.Mark(); m != "" {
+		name = m + " " + name
+	}
+	cells := []string{name}
+	for _, c := range r.Cells {
+		cells = append(cells, cellText(c))
+	}
+	return "| " + strings.Join(cells, " | ") + " |\n"
+}
+
+// cellText is "752.0 req/s -24.8% ❌": value, change, mark.
+func cellText(c Cell) string {
+	if !c.HasValue {
+		return "—"
+	}
+	parts := []string{FormatValue(c.Metric, c.Value)}
+	if c.HasChange {
+		parts = append(parts, num.Signed(c.Change, c.Metric == "error_rate"))
+	}
+	if m := c.Mark(); m != "" {
+		parts = append(parts, m)
+	}
+	return strings.Join(parts, " ")
+}
+
+// failureLine says once what failed in a row: "❌ login **goodput**:
+// 1000.0 req/s → 752.0 req/s (-24.8%, gate drop ≤ 5%); **p99**: …".
+func failureLine(r Row) string {
+	// The error rate can fail its ceiling and its rise at once: one part
+	// says both.
+	ceiling := ""
+	riseFailed := false
+	for _, ch := range r.Failed {
+		if ch.Gate == gateErrorRateMax {
+			ceiling = "ceiling " + mdText(fRule(ch))
+		} else if ch.Metric == "error_rate" && !scenarioLevel(ch) {
+			riseFailed = true
+		}
+	}
+	var parts []string
+	for _, ch := range r.Failed {
+		switch {
+		case scenarioLevel(ch):
+			n := ch.Note
+			if n == "" {
+				n = "in the baseline but not measured in this run"
+			}
+			parts = append(parts, mdText(n))
+		case ch.Gate == gateErrorRateMax:
+			if !riseFailed {
+				parts = append(parts, "**error rate**: "+FormatValue(ch.Metric, ch.Current)+" ("+ceiling+")")
+			}
+		default:
+			s := "**" + mdText(metricLabel(ch.Metric)) + "**: "
+			if ch.SamplesBase > 0 || ch.Baseline != 0 {
+				s += FormatValue(ch.Metric, ch.Baseline) + " → "
+			}
+			s += FormatValue(ch.Metric, ch.Current)
+			var in []string
+			if ch.SamplesBase > 0 && ch.SamplesCur > 0 && finite(ch.Change) {
+				in = append(in, num.Signed(ch.Change, isAbsolute(ch)))
+			}
+			if ch.Rule != "" {
+				in = append(in, "gate "+mdText(ruleText(ch.Rule)))
+			}
+			if ch.Metric == "error_rate" && ceiling != "" {
+				in = append(in, ceiling)
+			}
+			if len(in) > 0 {
+				s += " (" + strings.Join(in, ", ") + ")"
+			}
+			parts = append(parts, s)
+		}
+	}
+	name := mdText(cut(r.Scenario, 80))
+	if len(parts) > 0 && strings.HasPrefix(parts[0], "**") {
+		return "❌ " + name + " " + strings.Join(parts, "; ")
+	}
+	return "❌ " + name + ": " + strings.Join(parts, "; ")
+}
+
+// legend explains the marks the overview uses, and what its values are.
+func legend(res *results.Results, rows []Row) string {
+	used := map[string]bool{}
+	changes := false
+	for _, r := range rows {
+		used[r.Mark()] = true
+		for _, c := range r.Cells {
+			used[c.Mark()] = true
+			changes = changes || c.HasChange
+		}
+	}
+	var marks []string
+	for _, m := range []struct{ mark, text string }{
+		{"✅", "within its gate"}, {"~", "no significant change"}, {"❌", "beyond its gate"},
+		{"⚪", "too few runs to judge"}, {"〰️", "not decided yet"}, {"❔", "not in the baseline"},
+	} {
+		if used[m.mark] {
+			marks = append(marks, m.mark+" "+m.text)
+		}
+	}
+	var what string
+	switch {
+	case changes && res.Paired != nil:
+		what = "Each cell: the head's median over the paired rounds and its change from the base's."
+	case changes:
+		what = "Each cell: this run's median over its runs and its change from the baseline's."
+	case len(marks) == 0:
+		return ""
+	default:
+		what = "Each cell: this run's figure (nothing to compare it with)."
+	}
+	if len(marks) > 0 {
+		what += " " + strings.Join(marks, " · ")
+	}
+	return "<sub>" + what + "</sub>"
+}
+
+// htmlText escapes s for HTML (a <summary>, where Markdown is not read);
+// what Markdown would read becomes a character reference too, so the text
+// stays inert wherever it is rendered.
+func htmlText(s string) string { return htmlReplacer.Replace(singleLine(s)) }
+
+var htmlReplacer = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;", "@", "&#64;", "`", "&#96;", "*", "&#42;", "_", "&#95;",
+	"[", "&#91;", "]", "&#93;", "~", "&#126;", `\`, "&#92;", "|", "&#124;", "#", "&#35;", "!", "&#33;")
+
+// cut shortens s to at most n runes, with "…".
+func cut(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// markdownChecks is the folded table of every check, or of those that did
+// not pass.
+func markdownChecks(c *results.Comparison, unpassed bool) string {
+	n := tally(c)
+	inconclusive := 0
 	for _, ch := range c.Checks {
+		if ch.Status == results.CheckInconclusive {
+			inconclusive++
+		}
+	}
+	var counts []string
+	for _, k := range []struct {
+		n    int
+		text string
+	}{{n.fail, "failed"}, {n.pass, "passed"}, {inconclusive, "undecided"}, {n.insufficient, "with too few runs"}, {n.missing, "not in the baseline"}} {
+		if k.n > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", k.n, k.text))
+		}
+	}
+	var b strings.Builder
+	switch {
+	case !unpassed:
+		fmt.Fprintf(&b, "<details><summary>All %s: %s</summary>\n\n", plural(len(c.Checks), "check", "checks"), strings.Join(counts, ", "))
+	case n.pass == len(c.Checks):
+		fmt.Fprintf(&b, "<details><summary>%s passed</summary>\n\n", plural(len(c.Checks), "check", "checks"))
+		fmt.Fprintf(&b, "The table of checks is in the job summary and the results file.\n\n</details>\n")
+		return b.String()
+	default:
+		fmt.Fprintf(&b, "<details><summary>The %s that did not pass (of %d: %s)</summary>\n\n",
+			plural(len(c.Checks)-n.pass, "check", "checks"), len(c.Checks), strings.Join(counts, ", "))
+	}
+	t := table.NewWriter()
+	baseCol, curCol := "Baseline", "Current"
+	for _, ch := range c.Checks {
+		if ch.Test == results.TestPairedSignedRank {
+			baseCol, curCol = "Base", "Head"
+			break
+		}
+	}
+	t.AppendHeader(table.Row{"Scenario", "Metric", baseCol, curCol, "Change [" + intervalLabel(c) + "]", "p", "Rule", "Result"})
+	prev := "\x00"
+	for _, ch := range c.Checks {
+		if unpassed && ch.Status == results.CheckPass {
+			continue
+		}
+		// Only the scenario name comes from outside; the other cells are
+		// numbers and fixed words, safe as they are. A scenario's name is
+		// written on its first row only.
+		name := mdCell(ch.Scenario)
+		if ch.Scenario == prev {
+			name = ""
+		}
+		prev = ch.Scenario
 		t.AppendRow(table.Row{
-			// Only the scenario name comes from outside; the other cells
-			// are numbers and fixed words, safe as they are.
-			mdCell(ch.Scenario), fMetric(ch), fBase(ch), FormatValue(ch.Metric, ch.Current),
+			name, fMetric(ch), fBase(ch), FormatValue(ch.Metric, ch.Current),
 			FormatChange(ch), fPValue(ch), fRule(ch), markdownStatus(ch.Status),
 		})
 	}
@@ -73,23 +375,22 @@ func markdownTables(res *results.Results, warnings bool) string {
 	})
 	b.WriteString(t.RenderMarkdown())
 	b.WriteString("\n")
-
-	if ns := notes(c); len(ns) > 0 {
+	if unpassed && n.pass > 0 {
+		fmt.Fprintf(&b, "\n%s left out here: the job summary and the results file have every check.\n", plural(n.pass, "passed check", "passed checks"))
+	}
+	var ns []note
+	for _, x := range notes(c) {
+		if x.status != results.CheckFail { // said once, in the overview
+			ns = append(ns, x)
+		}
+	}
+	if len(ns) > 0 {
 		b.WriteString("\n")
 		for _, n := range ns {
 			fmt.Fprintf(&b, "- %s **%s**: %s\n", markdownStatus(n.status), mdText(n.what), mdText(n.note))
 		}
 	}
-	if warnings && len(c.Warnings) > 0 {
-		lines := make([]string, len(c.Warnings))
-		for i, w := range c.Warnings {
-			lines[i] = "> ⚠️ " + mdText(w)
-		}
-		b.WriteString("\n" + strings.Join(lines, "\n>\n") + "\n")
-	}
-	b.WriteString("\n<details><summary>Measured figures</summary>\n\n")
-	b.WriteString(markdownScenarios(res))
-	b.WriteString("\n\n</details>\n")
+	b.WriteString("\n</details>\n")
 	return b.String()
 }
 
@@ -105,7 +406,7 @@ func markdownContext(res *results.Results) string {
 	if c := res.Comparison; c != nil && (c.Baseline != "" || !c.BaselineDate.IsZero()) {
 		s := "baseline"
 		if c.Baseline != "" {
-			s += " " + mdText(c.Baseline)
+			s += " " + mdText(RepoPath(c.Baseline))
 		}
 		s += dateSuffix(c)
 		parts = append(parts, s)
@@ -127,26 +428,31 @@ func markdownStatus(s string) string {
 		return "⚪ INSUFFICIENT"
 	case results.CheckMissing:
 		return "❔ MISSING"
+	case results.CheckInconclusive:
+		return "〰️ INCONCLUSIVE"
 	}
 	return mdCell(strings.ToUpper(s))
 }
 
-// markdownScenarios is the per-scenario table of measured figures.
+// markdownScenarios is the per-scenario table of measured figures: merged
+// over the measured runs, the spread of goodput across runs, errors by
+// class; latency percentiles are those of successful responses.
 func markdownScenarios(res *results.Results) string {
-	t := table.NewWriter()
-	t.AppendHeader(table.Row{"Scenario", "Requests", "Req/s", "Error rate", "p50 ms", "p95 ms", "p99 ms"})
-	for _, s := range res.Scenarios {
-		t.AppendRow(table.Row{
-			mdCell(s.Name), s.Requests, strconv.FormatFloat(s.ThroughputRPS, 'f', 1, 64), num.Percent(s.ErrorRate, 2),
-			fMS(s.LatencyMS.P50), fMS(s.LatencyMS.P95), fMS(s.LatencyMS.P99),
-		})
-	}
 	if len(res.Scenarios) == 0 {
 		return "_No scenario was measured._"
 	}
-	t.SetColumnConfigs([]table.ColumnConfig{
-		{Number: 2, Align: text.AlignRight}, {Number: 3, Align: text.AlignRight}, {Number: 4, Align: text.AlignRight},
-		{Number: 5, Align: text.AlignRight}, {Number: 6, Align: text.AlignRight}, {Number: 7, Align: text.AlignRight},
-	})
+	t := table.NewWriter()
+	t.AppendHeader(table.Row{"Scenario", "Requests", "Goodput/s", "Runs min..max", "Errors", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms"})
+	for _, s := range res.Scenarios {
+		t.AppendRow(table.Row{
+			mdCell(s.Name), s.Requests, strconv.FormatFloat(s.ThroughputRPS, 'f', 1, 64), runSpread(s.Runs), errorCell(s.Figures),
+			fMS(s.LatencyMS.P50), fMS(s.LatencyMS.P90), fMS(s.LatencyMS.P95), fMS(s.LatencyMS.P99), fMS(s.LatencyMS.Max),
+		})
+	}
+	cfg := []table.ColumnConfig{}
+	for _, n := range []int{2, 3, 4, 5, 6, 7, 8, 9, 10} {
+		cfg = append(cfg, table.ColumnConfig{Number: n, Align: text.AlignRight})
+	}
+	t.SetColumnConfigs(cfg)
 	return t.RenderMarkdown()
 }

@@ -1,0 +1,233 @@
+package report
+
+import (
+	"math"
+	"sort"
+
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// OverviewMetrics are the overview's columns, in order: goodput, p50, p95,
+// p99 and the error rate (results.Check metric names).
+var OverviewMetrics = []string{"throughput_rps", "p50", "p95", "p99", "error_rate"}
+
+// Row is one row of the overview that opens the PR comment, the job summary
+// and the Markdown report: one scenario with its judged metrics.
+//
+// Rows are keyed by the scenario name of the checks, so a check about
+// something that is not among res.Scenarios (a baselined scenario the run
+// did not measure, and, once results carry them, a flow's steps judged
+// under their own names) gets a row of its own.
+type Row struct {
+	Scenario string
+	// Status is the worst status among the row's checks (fail, inconclusive,
+	// missing, insufficient, pass) or "" when nothing was judged.
+	Status string
+	// Measured is false for a scenario of the baseline this run did not
+	// measure: its cells hold no value.
+	Measured bool
+	// Cells holds one cell per OverviewMetrics entry.
+	Cells []Cell
+	// Failed lists the row's failed checks in the comparison's order,
+	// metrics outside the columns (p90) included.
+	Failed []results.Check
+}
+
+// Cell is one metric of a row: this run's value and its change.
+type Cell struct {
+	Metric   string
+	Value    float64
+	HasValue bool
+	// Change is relative (absolute for the error rate), as in
+	// results.Check; HasChange is false without a baseline value.
+	Change    float64
+	HasChange bool
+	// Status is the worst status of the metric's checks ("" unjudged).
+	Status string
+	// Tested: a statistical check judged it (the error-rate ceiling alone
+	// is not a test); Significant: that check found a significant change.
+	Tested, Significant bool
+}
+
+// Mark is the cell's verdict sign: "❌" beyond its gate, "✅" a
+// significant change within it (or only a ceiling, held), "~" no
+// significant change, "⚪" too few runs, "〰️" not decided (paired), "❔"
+// not in the baseline, "" not judged.
+func (c Cell) Mark() string {
+	switch c.Status {
+	case results.CheckFail:
+		return "❌"
+	case results.CheckInconclusive:
+		return "〰️"
+	case results.CheckInsufficient:
+		return "⚪"
+	case results.CheckMissing:
+		return "❔"
+	case results.CheckPass:
+		if c.Significant || !c.Tested {
+			return "✅"
+		}
+		return "~"
+	}
+	return ""
+}
+
+// Mark is the row's sign: that of its worst check ("❌", "〰️", "❔",
+// "⚪", "✅"), "" when nothing was judged.
+func (r Row) Mark() string {
+	switch r.Status {
+	case results.CheckPass:
+		return "✅"
+	case "":
+		return ""
+	}
+	return Cell{Status: r.Status}.Mark()
+}
+
+// changed reports whether a judged change in r was significant.
+func (r Row) changed() bool {
+	for _, c := range r.Cells {
+		if c.Significant {
+			return true
+		}
+	}
+	return false
+}
+
+// statusRank orders statuses worst first.
+func statusRank(s string) int {
+	switch s {
+	case results.CheckFail:
+		return 5
+	case results.CheckInconclusive:
+		return 4
+	case results.CheckMissing:
+		return 3
+	case results.CheckInsufficient:
+		return 2
+	case results.CheckPass:
+		return 1
+	}
+	return 0
+}
+
+func worse(a, b string) string {
+	if statusRank(b) > statusRank(a) {
+		return b
+	}
+	return a
+}
+
+// Overview is one Row per scenario: failed rows first, then undecided
+// ones, then rows with a significant change, then the rest, each group in
+// the order of the results. Values are the judged centers (the median over
+// runs, or over paired rounds for the head) when a check has them, else
+// the figures merged over the runs.
+func Overview(res *results.Results) []Row {
+	if res == nil {
+		return nil
+	}
+	var rows []Row
+	index := map[string]int{}
+	for _, sc := range res.Scenarios {
+		if _, dup := index[sc.Name]; dup {
+			continue
+		}
+		index[sc.Name] = len(rows)
+		rows = append(rows, Row{Scenario: sc.Name, Measured: true, Cells: figureCells(sc.Figures)})
+	}
+	if c := res.Comparison; c != nil {
+		for _, ch := range c.Checks {
+			i, ok := index[ch.Scenario]
+			if !ok {
+				i = len(rows)
+				index[ch.Scenario] = i
+				rows = append(rows, Row{Scenario: ch.Scenario, Cells: figureCells(results.Figures{})})
+				for k := range rows[i].Cells {
+					rows[i].Cells[k].HasValue = false
+				}
+			}
+			r := &rows[i]
+			r.Status = worse(r.Status, ch.Status)
+			if ch.Status == results.CheckFail {
+				r.Failed = append(r.Failed, ch)
+			}
+			for k := range r.Cells {
+				if r.Cells[k].Metric == ch.Metric {
+					addCheck(&r.Cells[k], ch, r.Measured)
+				}
+			}
+		}
+	}
+	group := func(r Row) int {
+		switch {
+		case r.Status == results.CheckFail:
+			return 0
+		case r.Status == results.CheckInconclusive:
+			return 1
+		case r.changed():
+			return 2
+		}
+		return 3
+	}
+	sort.SliceStable(rows, func(a, b int) bool { return group(rows[a]) < group(rows[b]) })
+	return rows
+}
+
+// figureCells are the cells of merged figures, before any check.
+func figureCells(f results.Figures) []Cell {
+	cells := make([]Cell, len(OverviewMetrics))
+	for i, m := range OverviewMetrics {
+		cells[i] = Cell{Metric: m, HasValue: true}
+		switch m {
+		case "throughput_rps":
+			cells[i].Value = f.ThroughputRPS
+		case "p50":
+			cells[i].Value = f.LatencyMS.P50
+		case "p95":
+			cells[i].Value = f.LatencyMS.P95
+		case "p99":
+			cells[i].Value = f.LatencyMS.P99
+		case "error_rate":
+			cells[i].Value = f.ErrorRate
+		}
+	}
+	return cells
+}
+
+// addCheck folds one check of the cell's metric into it. The error rate
+// has two: the ceiling (overall rate, no test) and the rise (median over
+// runs, tested); the tested one gives the value and the change.
+func addCheck(c *Cell, ch results.Check, measured bool) {
+	c.Status = worse(c.Status, ch.Status)
+	if ch.Gate == gateErrorRateMax {
+		if measured && !c.Tested && finite(ch.Current) {
+			c.Value, c.HasValue = ch.Current, true
+		}
+		return
+	}
+	if scenarioLevel(ch) {
+		return
+	}
+	c.Tested = true
+	c.Significant = c.Significant || ch.Significant
+	if ch.SamplesCur > 0 && finite(ch.Current) && measured {
+		c.Value, c.HasValue = ch.Current, true
+	}
+	if ch.SamplesBase > 0 && ch.SamplesCur > 0 && finite(ch.Change) {
+		c.Change, c.HasChange = ch.Change, true
+	}
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// metricLabel names a metric for people: "goodput", "error rate", "p99".
+func metricLabel(m string) string {
+	switch m {
+	case "throughput_rps":
+		return "goodput"
+	case "error_rate":
+		return "error rate"
+	}
+	return m
+}
