@@ -1,28 +1,40 @@
 // Package foreigncpu measures how much CPU the machine spent on work that
-// is not perfgate's own during a measured slice: a noisy neighbour, a
-// build beside the run, or (on a virtual machine) time the hypervisor gave
+// is not perfgate's during a measured slice: a noisy neighbour, a build
+// beside the run, or (on a virtual machine) time the hypervisor gave
 // another guest (steal).
 //
-// Foreign CPU over an interval is
+// Foreign CPU over an interval is the CPU time, per second of wall time
+// (cores), of every process that is neither perfgate's nor working for it,
+// plus steal: 0 on a quiet machine, 1 when a neighbour kept one core busy
+// for the whole interval. It is summed over processes, not taken as the
+// host's busy time minus perfgate's, because much of the machine's work
+// during a slice is caused by the slice itself and is not in perfgate's
+// process tree — the kernel's network time on loopback (in /proc/stat's
+// softirq column on kernels that account IRQ time apart), Docker's
+// docker-proxy copying every byte to a published port, containerd-shim and
+// dockerd carrying a container's logs — and counting it as foreign would
+// make the measure follow the side's own throughput (which the
+// adjustment in internal/compare would then subtract: a slowdown
+// explained away). So these are left out:
 //
-//	(host busy time − CPU time of perfgate's own process tree) / wall time  + steal / wall time
+//   - perfgate's tree: perfgate and every process descending from it or
+//     from an extra root (a container's init process, whose tree hangs off
+//     the container runtime);
+//   - kernel threads (kworker, ksoftirqd: they work for whoever made the
+//     traffic, mostly the slice);
+//   - the container runtime: processes named dockerd, containerd,
+//     containerd-shim*, docker-proxy.
 //
-// in cores: 0 on a quiet machine, 1 when a neighbour kept one core busy for
-// the whole interval. Host busy time is the sum of /proc/stat's user, nice,
-// system, irq and softirq columns of every CPU (steal is counted apart;
-// guest time is already inside user). perfgate's own tree is the perfgate
-// process (every thread, the load generator included) and each process
-// descending from it or from an extra root (a container's init process,
-// whose tree hangs off the container runtime, not perfgate), read from
-// /proc/<pid>/stat's utime and stime. The kernel counts both in clock ticks
-// of 1/100 s (USER_HZ), so one reading over a 1 s slice on 2 CPUs is good
-// to about ±0.02 cores; a process that starts and ends inside one slice is
-// still counted, through its parent's cutime once reaped (a child that
-// outlives a reaped parent and is reparented away is lost, like any orphan).
+// A process's CPU is utime+stime+cutime+cstime from /proc/<pid>/stat (its
+// own and its reaped children's), keyed by pid and start time (a reused
+// pid is a new process); see Meter.Read for how ends and births are
+// counted. The kernel reports in 1/100 s ticks (USER_HZ); per process the
+// error is a tick, so over a 1 s slice the figure is good to a few
+// hundredths of a core on a machine with a few busy processes.
 //
-// The paired session (internal/paired) reads a Meter before and after every
-// slice and hands compare.JudgePaired each side's foreign CPU, which
-// adjusts the paired changes for it (see compare.Round).
+// The paired session (internal/paired) reads one Meter before the first
+// slice and after every slice, in order, and hands compare.JudgePaired
+// each side's foreign CPU (see compare.Round).
 //
 // Linux only; elsewhere a Meter reads nothing and Foreign says ok=false.
 package foreigncpu
@@ -33,6 +45,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -40,55 +53,107 @@ import (
 // architecture, whatever the kernel's own HZ.
 const tick = 0.01
 
-// Meter reads the host's and perfgate's CPU time. Use New.
+// Meter keeps the state between readings. Use New; read it from one
+// goroutine, in order.
 type Meter struct {
 	proc  string       // /proc
 	self  int          // perfgate's pid
 	roots func() []int // extra roots (containers' host pids); may be nil
+	last  float64      // the outside processes' summed CPU at the last reading
+	ours  map[key]bool // every process ever seen in perfgate's tree
+	cum   float64      // foreign CPU seconds since the first reading
+	first bool
+}
+
+// key is a process: a pid and its start time (field 22), so a pid reused
+// by another process is another key.
+type key struct {
+	pid   int
+	start uint64
 }
 
 // New returns a Meter over /proc for this process and the extra roots
 // roots returns at each reading (nil for none).
 func New(roots func() []int) *Meter {
-	return &Meter{proc: "/proc", self: os.Getpid(), roots: roots}
+	return &Meter{proc: "/proc", self: os.Getpid(), roots: roots, first: true}
 }
 
-// Reading is one snapshot: cumulative seconds of CPU time.
+// Reading is one snapshot.
 type Reading struct {
-	At    time.Time
-	Busy  float64 // every CPU's non-idle time, steal excluded
-	Steal float64 // time taken by the hypervisor for other guests
-	Ours  float64 // perfgate's process tree
-	CPUs  int     // CPUs /proc/stat lists (online)
-	OK    bool
+	At      time.Time
+	Foreign float64 // foreign CPU seconds since the Meter's first reading
+	Steal   float64 // cumulative time taken by the hypervisor for other guests
+	CPUs    int     // CPUs /proc/stat lists (online)
+	OK      bool
 }
 
-// Read takes a snapshot. A machine without /proc gives OK=false.
+// Read takes a snapshot. A machine without a readable /proc gives OK=false.
+//
+// The outside processes' CPU is summed whole at each reading (own and
+// reaped children's), and the foreign CPU of the interval is the sum's
+// increase: a child that ends and is reaped moves its CPU into its
+// parent's cutime, so the sum stays continuous across it, and a process
+// born and ended between two readings is counted through its parent.
+// Each process ever seen in perfgate's tree stays perfgate's (a service
+// that daemonises and is reparented to init does not jump into the
+// outside sum with its whole life's CPU). An interval whose sum falls
+// (a process ended whose parent does not reap, e.g. one that ignores
+// SIGCHLD: its CPU leaves the sum) counts 0.
 func (m *Meter) Read() Reading {
-	r := Reading{At: time.Now()}
-	busy, steal, cpus, ok := m.hostTimes()
-	if !ok {
-		return r
-	}
-	r.Busy, r.Steal, r.CPUs = busy, steal, cpus
 	var roots []int
 	if m.roots != nil {
 		roots = m.roots()
 	}
-	r.Ours = m.treeTime(append([]int{m.self}, roots...))
-	r.OK = true
+	procs, ok := m.processes()
+	if !ok {
+		return Reading{At: time.Now()}
+	}
+	_, steal, cpus, ok := m.hostTimes()
+	r := Reading{At: time.Now(), Steal: steal, CPUs: cpus}
+	if !ok {
+		return r
+	}
+	if m.ours == nil {
+		m.ours = map[key]bool{}
+	}
+	inTree := tree(procs, append([]int{m.self}, roots...))
+	var sum float64
+	for pid, p := range procs {
+		k := key{pid, p.start}
+		if inTree[pid] {
+			m.ours[k] = true
+		}
+		if m.ours[k] || p.kernel || runtimeProcess(p.name) {
+			continue
+		}
+		sum += p.cpu
+	}
+	if !m.first {
+		m.cum += max(0, sum-m.last)
+	}
+	m.last, m.first = sum, false
+	r.Foreign, r.OK = m.cum, true
 	return r
 }
 
-// Foreign is the foreign CPU between two readings, in cores (never below 0:
-// a tick's rounding can make host busy time look smaller than ours).
+// Foreign is the foreign CPU between two readings of one Meter, in cores.
 func Foreign(a, b Reading) (cores float64, ok bool) {
 	wall := b.At.Sub(a.At).Seconds()
 	if !a.OK || !b.OK || wall <= 0 {
 		return 0, false
 	}
-	f := ((b.Busy - a.Busy) - (b.Ours - a.Ours) + (b.Steal - a.Steal)) / wall
-	return max(0, f), true
+	return max(0, (b.Foreign-a.Foreign)+(b.Steal-a.Steal)) / wall, true
+}
+
+// runtimeProcess: the container runtime's processes, which work for the
+// containers perfgate started (and, on a shared daemon, for others': not
+// told apart).
+func runtimeProcess(name string) bool {
+	switch name {
+	case "dockerd", "containerd", "docker-proxy":
+		return true
+	}
+	return strings.HasPrefix(name, "containerd-shim")
 }
 
 // hostTimes reads the aggregate "cpu" line of /proc/stat and counts the
@@ -136,44 +201,44 @@ func parseCPULine(line []byte) (busy, steal float64, ok bool) {
 	return busy, v[7], true
 }
 
-// proc is one process's parent and CPU time.
+// proc is one process's parent, start time, name and CPU time.
 type proc struct {
-	ppid int
-	cpu  float64
+	ppid   int
+	start  uint64
+	name   string
+	cpu    float64
+	kernel bool // a kernel thread (kthreadd and its children)
 }
 
-// treeTime sums the CPU time of roots and every process descending from
-// them, each counted once.
-func (m *Meter) treeTime(roots []int) float64 {
-	all := m.processes()
+// tree is the set of roots and every process descending from them.
+func tree(all map[int]proc, roots []int) map[int]bool {
 	children := map[int][]int{}
 	for pid, p := range all {
 		children[p.ppid] = append(children[p.ppid], pid)
 	}
 	seen := map[int]bool{}
 	stack := append([]int(nil), roots...)
-	total := 0.0
 	for len(stack) > 0 {
 		pid := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		if pid <= 0 || seen[pid] {
 			continue
 		}
-		seen[pid] = true
-		if p, ok := all[pid]; ok {
-			total += p.cpu
+		if _, ok := all[pid]; !ok {
+			continue
 		}
+		seen[pid] = true
 		stack = append(stack, children[pid]...)
 	}
-	return total
+	return seen
 }
 
-func (m *Meter) processes() map[int]proc {
-	out := map[int]proc{}
+func (m *Meter) processes() (map[int]proc, bool) {
 	ents, err := os.ReadDir(m.proc)
 	if err != nil {
-		return out
+		return nil, false
 	}
+	out := make(map[int]proc, len(ents))
 	for _, e := range ents {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid <= 0 {
@@ -184,25 +249,27 @@ func (m *Meter) processes() map[int]proc {
 			continue // gone since ReadDir
 		}
 		if p, ok := parseStat(b); ok {
+			p.kernel = pid == 2 || p.ppid == 2
 			out[pid] = p
 		}
 	}
-	return out
+	return out, len(out) > 0
 }
 
-// parseStat reads ppid (field 4), utime, stime, cutime and cstime (14-17)
-// of /proc/<pid>/stat: a process's own CPU and that of its children it has
-// reaped, so a short-lived child's CPU stays in the tree after it ends. The command name (field 2) is in parentheses and may
-// hold spaces and parentheses itself, so fields are counted from the last
-// ')'.
+// parseStat reads the name (field 2), ppid (4), utime, stime, cutime and
+// cstime (14-17) and starttime (22) of /proc/<pid>/stat: a process's own
+// CPU and that of the children it has reaped. The name is in parentheses
+// and may hold spaces and parentheses itself, so fields are counted from
+// the last ')'.
 func parseStat(b []byte) (proc, bool) {
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
+	open, i := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+	if open < 0 || i < open {
 		return proc{}, false
 	}
 	fields := bytes.Fields(b[i+1:])
-	// fields[0] is field 3 (state): ppid is fields[1], utime..cstime fields[11..14].
-	if len(fields) < 15 {
+	// fields[0] is field 3 (state): ppid is fields[1], utime..cstime
+	// fields[11..14], starttime fields[19].
+	if len(fields) < 20 {
 		return proc{}, false
 	}
 	ppid, err := strconv.Atoi(string(fields[1]))
@@ -217,5 +284,9 @@ func parseStat(b []byte) (proc, bool) {
 		}
 		sum += uint64(n)
 	}
-	return proc{ppid: ppid, cpu: float64(sum) * tick}, true
+	start, err := strconv.ParseUint(string(fields[19]), 10, 64)
+	if err != nil {
+		return proc{}, false
+	}
+	return proc{ppid: ppid, start: start, name: string(b[open+1 : i]), cpu: float64(sum) * tick}, true
 }

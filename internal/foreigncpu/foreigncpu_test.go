@@ -35,22 +35,25 @@ func TestParseCPULine(t *testing.T) {
 }
 
 func TestParseStat(t *testing.T) {
-	tail := "S 42 1 1 0 -1 4194560 100 0 0 0 150 50 7 3 20 0 1 0 100 1000 10"
+	tail := "S 42 1 1 0 -1 4194560 100 0 0 0 150 50 7 3 20 0 1 0 777 1000 10"
 	for _, tc := range []struct {
-		stat string
-		ppid int
-		cpu  float64
-		ok   bool
+		stat  string
+		name  string
+		ppid  int
+		cpu   float64
+		start uint64
+		ok    bool
 	}{
-		{"123 (auth-service) " + tail, 42, 2.10, true},
-		{"123 (a) (b) c) " + tail, 42, 2.10, true}, // a name with parentheses and spaces
-		{"123 (x" + tail, 0, 0, false},
-		{"123 (x) S 42 1", 0, 0, false},
-		{"123 (x) S 42 1 1 0 -1 4194560 100 0 0 0 150 50 -7 3 20", 0, 0, false},
+		{"123 (auth-service) " + tail, "auth-service", 42, 2.10, 777, true},
+		{"123 (a) (b) c) " + tail, "a) (b) c", 42, 2.10, 777, true}, // a name with parentheses and spaces
+		{"123 (x" + tail, "", 0, 0, 0, false},
+		{"123 (x) S 42 1", "", 0, 0, 0, false},
+		{"123 (x) S 42 1 1 0 -1 4194560 100 0 0 0 150 50 -7 3 20 0 1 0 1 1 1", "", 0, 0, 0, false},
+		{"123 (x) S 42 1 1 0 -1 4194560 100 0 0 0 150 50 7 3 20 0 1 0 zz 1 1", "", 0, 0, 0, false},
 	} {
 		p, ok := parseStat([]byte(tc.stat))
-		if ok != tc.ok || p.ppid != tc.ppid || math.Abs(p.cpu-tc.cpu) > 1e-9 {
-			t.Errorf("%q: got %+v %v, want ppid %d cpu %v %v", tc.stat, p, ok, tc.ppid, tc.cpu, tc.ok)
+		if ok != tc.ok || ok && (p.ppid != tc.ppid || math.Abs(p.cpu-tc.cpu) > 1e-9 || p.start != tc.start || p.name != tc.name) {
+			t.Errorf("%q: got %+v %v, want %q ppid %d cpu %v start %d %v", tc.stat, p, ok, tc.name, tc.ppid, tc.cpu, tc.start, tc.ok)
 		}
 	}
 }
@@ -67,12 +70,22 @@ func FuzzParseStat(f *testing.F) {
 	})
 }
 
-// fakeProc writes a /proc with a stat line and processes given as
-// pid → (ppid, ticks).
-func fakeProc(t *testing.T, cpuLine string, procs map[int][2]int) string {
+type fp struct {
+	name        string
+	ppid, ticks int
+	start       int
+}
+
+// writeProc (re)writes a fake /proc: a stat file with a steal column and
+// the given processes.
+func writeProc(t *testing.T, dir string, steal int, procs map[int]fp) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(cpuLine+"\ncpu0 1 1 1 1\ncpu1 1 1 1 1\nintr 5\n"), 0o644); err != nil {
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
+	line := fmt.Sprintf("cpu  100 0 50 1000 0 0 0 %d 0 0\ncpu0 1 1 1 1\ncpu1 1 1 1 1\nintr 5\n", steal)
+	if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(line), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for pid, p := range procs {
@@ -80,57 +93,73 @@ func fakeProc(t *testing.T, cpuLine string, procs map[int][2]int) string {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		line := fmt.Sprintf("%d (p %d) S %d 1 1 0 -1 0 0 0 0 0 %d 0 0 0 20 0 1 0 1 1 1", pid, pid, p[0], p[1])
-		if err := os.WriteFile(filepath.Join(d, "stat"), []byte(line), 0o644); err != nil {
+		st := fmt.Sprintf("%d (%s) S %d 1 1 0 -1 0 0 0 0 0 %d 0 0 0 20 0 1 0 %d 1 1", pid, p.name, p.ppid, p.ticks, p.start)
+		if err := os.WriteFile(filepath.Join(d, "stat"), []byte(st), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
 	os.MkdirAll(filepath.Join(dir, "self"), 0o755) // not a pid: skipped
-	return dir
 }
 
-func TestTreeAndForeign(t *testing.T) {
+func TestForeignFromProcesses(t *testing.T) {
 	// 10 is perfgate, 11 and 12 its children, 13 a grandchild; 20 a
-	// container's init (an extra root) with child 21; 30 a neighbour; 31
-	// the neighbour's child.
-	procs := map[int][2]int{10: {1, 100}, 11: {10, 50}, 12: {10, 25}, 13: {11, 5}, 20: {2, 40}, 21: {20, 60}, 30: {1, 500}, 31: {30, 70}}
-	dir := fakeProc(t, "cpu 1000 0 500 0 0 0 0 30", procs)
-	for _, tc := range []struct {
-		roots []int
-		want  float64
-	}{
-		{nil, 1.80},
-		{[]int{20}, 2.80},
-		{[]int{20, 21, 11}, 2.80}, // each process counted once
-		{[]int{99}, 1.80},         // a root that is gone
-	} {
-		m := &Meter{proc: dir, self: 10, roots: func() []int { return tc.roots }}
-		r := m.Read()
-		if !r.OK || math.Abs(r.Ours-tc.want) > 1e-9 || math.Abs(r.Busy-15) > 1e-9 || math.Abs(r.Steal-0.3) > 1e-9 || r.CPUs != 2 {
-			t.Errorf("roots %v: got %+v, want ours %v busy 15 steal 0.3", tc.roots, r, tc.want)
-		}
+	// container's init (an extra root) with child 21; 2 kthreadd and 3 a
+	// kernel thread; 5 dockerd, 6 a containerd-shim, 7 docker-proxy; 30 a
+	// neighbour, 31 its child, 40 another neighbour.
+	before := map[int]fp{
+		10: {"perfgate", 1, 100, 1}, 11: {"auth", 10, 50, 1}, 12: {"sh", 10, 25, 1}, 13: {"auth", 11, 5, 1},
+		20: {"nginx", 6, 40, 1}, 21: {"nginx", 20, 60, 1},
+		2: {"kthreadd", 0, 0, 0}, 3: {"ksoftirqd/0", 2, 10, 0},
+		5: {"dockerd", 1, 10, 1}, 6: {"containerd-shim", 1, 10, 1}, 7: {"docker-proxy", 5, 10, 1},
+		30: {"burner", 1, 500, 1}, 31: {"cc1", 30, 70, 1}, 40: {"job", 1, 40, 1},
 	}
-	t0 := time.Unix(100, 0)
-	a := Reading{At: t0, Busy: 10, Steal: 1, Ours: 4, OK: true}
-	for _, tc := range []struct {
-		b    Reading
-		want float64
-		ok   bool
-	}{
-		{Reading{At: t0.Add(2 * time.Second), Busy: 14, Steal: 1, Ours: 8, OK: true}, 0, true},    // all ours
-		{Reading{At: t0.Add(2 * time.Second), Busy: 14, Steal: 1, Ours: 6, OK: true}, 1, true},    // a neighbour on one core
-		{Reading{At: t0.Add(2 * time.Second), Busy: 13, Steal: 2, Ours: 7, OK: true}, 0.5, true},  // steal counts
-		{Reading{At: t0.Add(2 * time.Second), Busy: 14, Steal: 1, Ours: 8.02, OK: true}, 0, true}, // rounding: never negative
-		{Reading{At: t0, Busy: 14, Ours: 8, OK: true}, 0, false},                                  // no time passed
-		{Reading{At: t0.Add(time.Second), Busy: 14, Ours: 8}, 0, false},                           // unreadable
-	} {
-		got, ok := Foreign(a, tc.b)
-		if ok != tc.ok || math.Abs(got-tc.want) > 1e-9 {
-			t.Errorf("Foreign(%+v) = %v %v, want %v %v", tc.b, got, ok, tc.want, tc.ok)
-		}
+	after := map[int]fp{
+		// ours, kernel and runtime all busy: none of it foreign
+		10: {"perfgate", 1, 200, 1}, 11: {"auth", 10, 150, 1}, 12: {"sh", 10, 25, 1}, 13: {"auth", 11, 50, 1},
+		20: {"nginx", 6, 90, 1}, 21: {"nginx", 20, 160, 1},
+		2: {"kthreadd", 0, 0, 0}, 3: {"ksoftirqd/0", 2, 60, 0},
+		5: {"dockerd", 1, 30, 1}, 6: {"containerd-shim", 1, 40, 1}, 7: {"docker-proxy", 5, 90, 1},
+		// the neighbour: +60 ticks of its own, its child cc1 ended at 90
+		// and was reaped into the parent's cutime, a new child cc1 (15);
+		// pid 40 ended unreaped and was reused by another process (25)
+		30: {"burner", 1, 650, 1}, 32: {"cc1", 30, 15, 9}, 40: {"job2", 1, 25, 9},
+	}
+	dir := t.TempDir()
+	writeProc(t, dir, 30, before)
+	m := &Meter{proc: dir, self: 10, roots: func() []int { return []int{20, 99} }, first: true}
+	a := m.Read()
+	writeProc(t, dir, 80, after)
+	time.Sleep(20 * time.Millisecond)
+	b := m.Read()
+	if !a.OK || !b.OK || a.CPUs != 2 {
+		t.Fatalf("readings %+v %+v", a, b)
+	}
+	// In ticks: outside before = burner 500 + cc1 70 + job 40 = 610; after
+	// = burner 650 (its 60 own + cc1's final 90, reaped) + cc1 15 + job2
+	// 25 = 690. 80 ticks: the burner's 60, cc1's last 20, the new cc1's
+	// 15, job2's 25 minus the old job's 40 that ended unreaped (its last
+	// interval is lost). Plus steal, 50 ticks.
+	if got, want := b.Foreign-a.Foreign, 0.80; math.Abs(got-want) > 1e-9 {
+		t.Errorf("foreign CPU %.2f s, want %.2f", got, want)
+	}
+	wall := b.At.Sub(a.At).Seconds()
+	if got, ok := Foreign(a, b); !ok || math.Abs(got-1.30/wall) > 1e-9 {
+		t.Errorf("Foreign = %v %v, want %v cores", got, ok, 1.30/wall)
+	}
+	// A service that daemonises: 11 is reparented to init, still ours.
+	// A neighbour's process that ends unreaped makes the sum fall: 0.
+	after[11] = fp{"auth", 1, 170, 1}
+	delete(after, 30)
+	writeProc(t, dir, 80, after)
+	c := m.Read()
+	if got := c.Foreign - b.Foreign; got != 0 {
+		t.Errorf("daemonised service or an unreaped end counted %.2f s foreign", got)
+	}
+	if got, ok := Foreign(b, b); ok || got != 0 {
+		t.Errorf("no time passed: %v %v", got, ok)
 	}
 	if r := (&Meter{proc: t.TempDir(), self: 1}).Read(); r.OK {
-		t.Errorf("a /proc without stat read as OK: %+v", r)
+		t.Errorf("an empty /proc read as OK: %+v", r)
 	}
 }
 
@@ -210,28 +239,29 @@ func TestRealProcesses(t *testing.T) {
 				time.Sleep(50 * time.Millisecond)
 			}
 			used := cpuOf(t, pid) - c0
+			inTree := tree(mustProcs(t, m), []int{os.Getpid()})[pid]
 			b := m.Read()
 			stop()
 			if used < 0.2 {
 				t.Skipf("the spinner got only %.2f s of CPU in 8 s: machine too busy to tell", used)
 			}
-			ours := b.Ours - a.Ours
-			foreign, ok := Foreign(a, b)
-			if !ok {
-				t.Fatal("no reading")
+			foreign := b.Foreign - a.Foreign
+			t.Logf("spinner %.2f s of CPU: foreign %.2f s (steal %.2f s)", used, foreign, b.Steal-a.Steal)
+			if orphan && foreign < used-0.05 {
+				t.Errorf("an orphaned spinner's %.2f s of CPU not foreign (%.2f s)", used, foreign)
 			}
-			wall := b.At.Sub(a.At).Seconds()
-			t.Logf("spinner %.2f s of CPU in %.2f s: ours %.2f s, foreign %.2f cores", used, wall, ours, foreign)
-			if orphan {
-				if ours > used/2 {
-					t.Errorf("an orphaned spinner counted as ours: ours %.2f s, the spinner used %.2f s", ours, used)
-				}
-				if foreign < (used-0.05)/wall {
-					t.Errorf("foreign %.2f cores is below the orphan's own %.2f", foreign, used/wall)
-				}
-			} else if ours < used-0.05 {
-				t.Errorf("our own child's %.2f s of CPU not counted as ours (%.2f s)", used, ours)
+			if !orphan && !inTree {
+				t.Errorf("our own spinner %d was not in perfgate's tree", pid)
 			}
 		})
 	}
+}
+
+func mustProcs(t *testing.T, m *Meter) map[int]proc {
+	t.Helper()
+	ps, ok := m.processes()
+	if !ok {
+		t.Fatal("no /proc")
+	}
+	return ps
 }

@@ -317,14 +317,20 @@ func (s *Service) ID() string { return s.id }
 func (s *Service) Info() stack.ServiceInfo { return s.info }
 
 // HostPID is the container's init process as this machine's /proc sees
-// it (0 when the daemon does not say, e.g. Docker in a VM): the root of
-// the container's share of the CPU (internal/foreigncpu).
+// it, the root of the container's share of the CPU (internal/foreigncpu);
+// 0 unless /proc/<pid>/cgroup names the container (a daemon in a VM or in
+// another pid namespace reports a pid that means something else here).
 func (s *Service) HostPID(ctx context.Context) int {
 	insp, err := s.p.tc.Client().ContainerInspect(ctx, s.id, client.ContainerInspectOptions{})
-	if err != nil || insp.Container.State == nil {
+	if err != nil || insp.Container.State == nil || insp.Container.State.Pid <= 0 {
 		return 0
 	}
-	return insp.Container.State.Pid
+	pid := insp.Container.State.Pid
+	cg, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil || s.id == "" || !strings.Contains(string(cg), s.id) {
+		return 0
+	}
+	return pid
 }
 
 // Endpoint returns "127.0.0.1:<published port>" for a bridge-networked
