@@ -143,7 +143,10 @@ func TestParseErrors(t *testing.T) {
 		{"merge key", "x: &a {name: d}\n<<: *a\n", []string{}},
 		{"bad body template", strings.Replace(base, "url:", "body: '{{ lettres 8 }}'\n    url:", 1), []string{"scenarios[0].body: template:", "lettres"}},
 		{"bad header template", strings.Replace(base, "url:", "headers: {X-Id: '{{ uuid'}\n    url:", 1), []string{"scenarios[0].headers.X-Id: template:"}},
-		{"url if action", strings.Replace(base, "http://127.0.0.1:1/", "http://{{ if true }}x{{ end }}/", 1), []string{}},
+		{"url if action", strings.Replace(base, "http://127.0.0.1:1/", "http://127.0.0.1:1/{{ if true }}x{{ end }}", 1), []string{}},
+		{"url host template", strings.Replace(base, "http://127.0.0.1:1/", "http://{{ if true }}x{{ end }}/", 1), []string{"a template in the host is not supported"}},
+		{"url path unknown func", strings.Replace(base, "http://127.0.0.1:1/", "http://127.0.0.1:1/{{ sequence }}", 1), []string{"scenarios[0].url", `function "sequence" is not defined`}},
+		{"url path seq", strings.Replace(base, "http://127.0.0.1:1/", "http://127.0.0.1:1/users/{{ seq }}?q={{ int 1 9 }}", 1), []string{}},
 		{"url field", strings.Replace(base, "http://127.0.0.1:1/", "http://{{ .Host }}/", 1), []string{"scenarios[0].url"}},
 		{"url endpoint without port", base + "services:\n  - name: s\n    process: {command: [x], ports: [80]}\n", []string{}},
 		{"undeclared port", strings.Replace(base, "http://127.0.0.1:1/", `http://{{ endpoint "s" "81" }}/`, 1) + "services:\n  - name: s\n    process: {command: [x], ports: [80]}\n", []string{"port not declared (declared: 80)"}},
@@ -164,7 +167,7 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse("perfgate.yaml", []byte(tt.yaml))
-			if tt.name == "url if action" || tt.name == "url endpoint without port" {
+			if tt.name == "url if action" || tt.name == "url endpoint without port" || tt.name == "url path seq" {
 				if err != nil {
 					t.Fatalf("valid: %v", err)
 				}

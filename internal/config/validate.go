@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfgate/perfgate/internal/endpoint"
 	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
@@ -154,7 +156,7 @@ func (v *validator) validate() {
 		if !methodRe.MatchString(sc.Method) {
 			v.at(p+".method", "%q is not an HTTP method (GET, POST, PUT, ...)", sc.Method)
 		}
-		v.templURL(p+".url", sc.URL, true)
+		v.requestURL(p+".url", sc.URL)
 		for j, code := range sc.Expect {
 			if code < 100 || code > 599 {
 				v.at(fmt.Sprintf("%s.expect[%d]", p, j), "%d is not an HTTP status (100-599)", code)
@@ -472,6 +474,48 @@ func (v *validator) templURLPort(path, raw string, required bool, port PortFunc)
 	check, ok := v.renderPort(path, raw, port)
 	if !ok {
 		return
+	}
+	u, err := url.Parse(check)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.at(path, "%q is not an http:// or https:// URL with a host", raw)
+	}
+}
+
+// requestURL checks a scenario's URL: {{ endpoint }} actions are resolved
+// once, the rest of the path and query is a per-request template.
+func (v *validator) requestURL(path, raw string) {
+	if raw == "" {
+		v.templURL(path, raw, true)
+		return
+	}
+	if portActionRe.MatchString(raw) {
+		v.at(path, "{{ port }} is only for a process service's command, env and ready; a request names a service by {{ endpoint \"svc\" 8080 }} in its url")
+		return
+	}
+	failed := false
+	out, _ := endpoint.RenderOnly(raw, func(action string) (string, error) {
+		r, ok := v.renderPort(path, action, nil)
+		if !ok {
+			failed = true
+			return action, errors.New("reported")
+		}
+		return r, nil
+	})
+	if failed {
+		return
+	}
+	origin, pathText, err := tmpl.SplitURL(out)
+	if err != nil {
+		v.at(path, "%v", err)
+		return
+	}
+	check := out
+	if pathText != "" {
+		if _, err := tmpl.Compile("url", pathText); err != nil {
+			v.at(path, "template: %v", err)
+			return
+		}
+		check = origin + "/"
 	}
 	u, err := url.Parse(check)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -134,6 +134,7 @@ func BenchmarkEngine(b *testing.B) {
 		sc   Scenario
 	}{
 		{"get", Scenario{Name: "get", URL: url + "/health"}},
+		{"get-url-template", Scenario{Name: "user", URL: url + "/users/{{ seq }}?k={{ alnum 4 }}"}},
 		{"post-const", Scenario{Name: "post", Method: "POST", URL: url + "/login",
 			Headers: map[string]string{"Content-Type": "application/json"},
 			Body:    tmpl.MustCompile("b", `{"user":"fixed","password":"secret"}`)}},

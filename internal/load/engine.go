@@ -84,7 +84,11 @@ const (
 type Scenario struct {
 	Name   string
 	Method string // default GET
-	URL    string // already rendered (endpoints resolved)
+	// URL has its endpoints resolved; its path and query may still be a
+	// template (see internal/tmpl), rendered per request within the same
+	// request as the headers and body (same seq). A URL without actions is
+	// sent as is, serialized once.
+	URL string
 	// Headers are header values; each may be a template (see internal/tmpl),
 	// rendered per request within the same request as the body (same seq).
 	Headers map[string]string
@@ -164,8 +168,9 @@ type scenario struct {
 	name      string
 	method    string
 	url       *url.URL
-	header    http.Header // constant headers, shared read-only by requests
-	host      string      // a constant Host header ("" = the URL's host)
+	path      *tmpl.Template // per-request path and query; nil: url is constant
+	header    http.Header    // constant headers, shared read-only by requests
+	host      string         // a constant Host header ("" = the URL's host)
 	hdrTmpl   []hdrTemplate
 	body      *tmpl.Template
 	constBody []byte // body when constant
@@ -315,7 +320,23 @@ func compileScenario(sc Scenario) (*scenario, error) {
 	if sc.Name == "" {
 		return nil, errors.New("a scenario has no name")
 	}
-	u, err := url.Parse(sc.URL)
+	origin, pathText, err := tmpl.SplitURL(sc.URL)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %q: %v", sc.Name, err)
+	}
+	var path *tmpl.Template
+	if pathText != "" {
+		path, err = tmpl.Compile(sc.Name+" url", pathText)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %q: url: %w", sc.Name, err)
+		}
+		if path.Constant() { // only comments or empty actions
+			origin, path = origin+string(path.Bytes()), nil
+		} else {
+			origin += "/"
+		}
+	}
+	u, err := url.Parse(origin)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %q: url %q: %v", sc.Name, sc.URL, err)
 	}
@@ -326,7 +347,7 @@ func compileScenario(sc Scenario) (*scenario, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	c := &scenario{name: sc.Name, method: method, url: u, header: http.Header{}, body: sc.Body}
+	c := &scenario{name: sc.Name, method: method, url: u, path: path, header: http.Header{}, body: sc.Body}
 	keys := make([]string, 0, len(sc.Headers))
 	for k := range sc.Headers {
 		keys = append(keys, k)
@@ -570,7 +591,7 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 	batch := min(batchSize, max(8, 64<<10/conc))
 	templated := false
 	for _, sc := range e.scs {
-		templated = templated || len(sc.hdrTmpl) > 0 || (sc.body != nil && sc.constBody == nil)
+		templated = templated || sc.path != nil || len(sc.hdrTmpl) > 0 || (sc.body != nil && sc.constBody == nil)
 	}
 	var wg, ready sync.WaitGroup
 	gate := make(chan struct{}) // workers start together, once all are set up
@@ -704,6 +725,8 @@ type worker struct {
 	proto  string // net/http: the protocol of the last response
 	wbuf   []byte // the request being sent
 	bbuf   []byte // its rendered body
+	ubuf   []byte // a rendered URL path (templated URLs)
+	ubuf2  []byte // ubuf escaped
 }
 
 func (w *worker) flush() {
@@ -881,6 +904,14 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 	req := new(http.Request)
 	*req = w.base[si]
 	req.Header = sc.header // shared, read-only
+	if sc.path != nil {
+		u, err := w.renderURL(sc)
+		if err != nil {
+			w.record(si, time.Since(start), 0, metrics.ClassOther, err, lag)
+			return
+		}
+		req.URL = u
+	}
 	if len(sc.hdrTmpl) > 0 {
 		req.Header = sc.header.Clone()
 		for _, h := range sc.hdrTmpl {
@@ -947,6 +978,22 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 		class = metrics.ClassStatus
 	}
 	w.record(si, lat, status, class, err, lag)
+}
+
+// renderURL renders a templated scenario URL for net/http.
+func (w *worker) renderURL(sc *scenario) (*url.URL, error) {
+	var err error
+	w.ubuf, err = sc.path.Append(w.ubuf[:0], w.st)
+	if err != nil {
+		return nil, fmt.Errorf("render url: %w", err)
+	}
+	w.ubuf2 = tmpl.AppendPathEscaped(w.ubuf2[:0], w.ubuf)
+	u, err := url.ParseRequestURI(string(w.ubuf2))
+	if err != nil {
+		return nil, fmt.Errorf("render url: %q is not a valid path and query: %v", w.ubuf2, err)
+	}
+	u.Scheme, u.Host = sc.url.Scheme, sc.url.Host
+	return u, nil
 }
 
 // deadline enforces the client timeout without allocating per request: a

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/internal/metrics"
+	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
 // perfgate's own HTTP/1.1 client (the "fast path").
@@ -41,6 +42,9 @@ const h1MaxHeader = 1 << 20
 type h1Target struct {
 	addr int    // index into h1Client.addrs
 	head []byte // request line, Host (unless templated), constant headers, Connection
+	// method is "GET " etc. when the path is a template: head then starts
+	// after the request line, which is rendered per request.
+	method []byte
 	// full is the whole request when nothing in it varies; nil otherwise.
 	full   []byte
 	head2  bool // method wants Content-Length: 0 without a body (POST, PUT, PATCH)
@@ -111,10 +115,14 @@ func (c *h1Client) addTarget(sc *scenario) (*h1Target, error) {
 		t.head2 = true
 	}
 	b := make([]byte, 0, 256)
-	b = append(b, sc.method...)
-	b = append(b, ' ')
-	b = append(b, u.RequestURI()...)
-	b = append(b, " HTTP/1.1\r\n"...)
+	if sc.path != nil {
+		t.method = append([]byte(sc.method), ' ')
+	} else {
+		b = append(b, sc.method...)
+		b = append(b, ' ')
+		b = append(b, u.RequestURI()...)
+		b = append(b, " HTTP/1.1\r\n"...)
+	}
 	for _, h := range sc.hdrTmpl {
 		if h.key == "Host" {
 			t.hostTmpl = true
@@ -158,7 +166,7 @@ func (c *h1Client) addTarget(sc *scenario) (*h1Target, error) {
 		b = append(b, "Connection: close\r\n"...)
 	}
 	t.head = b
-	if len(sc.hdrTmpl) == 0 && (sc.body == nil || sc.constBody != nil) {
+	if sc.path == nil && len(sc.hdrTmpl) == 0 && (sc.body == nil || sc.constBody != nil) {
 		t.full = t.render(nil, sc.constBody)
 	}
 	return t, nil
@@ -503,7 +511,19 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 	t := sc.h1
 	req := t.full
 	if req == nil {
-		b := append(w.wbuf[:0], t.head...)
+		b := w.wbuf[:0]
+		if sc.path != nil {
+			var err error
+			w.ubuf, err = sc.path.Append(w.ubuf[:0], w.st)
+			if err != nil {
+				w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render url: %w", err), lag)
+				return
+			}
+			b = append(b, t.method...)
+			b = tmpl.AppendPathEscaped(b, w.ubuf)
+			b = append(b, " HTTP/1.1\r\n"...)
+		}
+		b = append(b, t.head...)
 		for _, h := range sc.hdrTmpl {
 			b = append(b, h.key...)
 			b = append(b, ": "...)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/endpoint"
 	"github.com/perfgate/perfgate/internal/hostinfo"
 	"github.com/perfgate/perfgate/internal/load"
 	"github.com/perfgate/perfgate/internal/loopback"
@@ -267,7 +268,9 @@ func Open(ctx context.Context, cfg *config.Config, o Options, so SideOptions) (*
 
 	s.urls = make([]string, len(cfg.Scenarios))
 	for i, sc := range cfg.Scenarios {
-		u, err := s.st.Render(ctx, sc.URL)
+		// Endpoints resolve once; the rest of the URL is a per-request
+		// template (internal/load).
+		u, err := endpoint.RenderOnly(sc.URL, func(action string) (string, error) { return s.st.Render(ctx, action) })
 		if err != nil {
 			return s, fmt.Errorf("%w: scenario %q url: %v", ErrBadInput, sc.Name, err)
 		}
