@@ -61,6 +61,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/flow"
 	"github.com/perfgate/perfgate/internal/metrics"
 	"github.com/perfgate/perfgate/internal/tmpl"
 )
@@ -99,6 +100,16 @@ type Scenario struct {
 	// Off: the scenario sends nothing (weight 0 in the config). It keeps
 	// its place in the results, with no requests.
 	Off bool
+	// Steps make the scenario a flow: an iteration sends them in order on
+	// one worker and its connections (Method, URL, Headers, Body and
+	// Expect of the scenario are then unused). A pass's request bound and
+	// an open-model slot count iterations. Flow (required then) holds the
+	// vars, the captures (Flow's steps match Steps one to one) and the
+	// data rows.
+	Steps []Step
+	// Flow: the vars, captures and data rows (see internal/flow); on a
+	// scenario without Steps it gives each request a data row.
+	Flow *flow.Flow
 }
 
 // Options configure an Engine.
@@ -177,6 +188,13 @@ type scenario struct {
 	getBody   func() (io.ReadCloser, error)
 	expect    [10]uint64 // bitset over statuses 0..639
 	h1        *h1Target  // the pre-serialized request (ClientH1)
+	// A flow: isFlow marks the entry that records iterations (it sends
+	// nothing itself); steps are its steps' indexes in Engine.scs, and
+	// parent is a step's flow (-1: a top-level scenario).
+	flow   *flow.Flow
+	isFlow bool
+	steps  []int
+	parent int
 }
 
 type hdrTemplate struct {
@@ -226,28 +244,36 @@ func New(scs []Scenario, opt Options) (*Engine, error) {
 	if e.timeout <= 0 {
 		e.timeout = DefaultTimeout
 	}
-	weights := make([]int, len(scs))
+	var weights []int // per entry of e.scs: steps get 0, they are sent by their flow
 	seen := map[string]bool{}
-	for i, sc := range scs {
-		c, err := compileScenario(sc)
-		if err != nil {
-			return nil, err
-		}
+	for _, sc := range scs {
 		if seen[sc.Name] {
 			return nil, fmt.Errorf("scenario %q: the name is used twice", sc.Name)
 		}
 		seen[sc.Name] = true
-		e.scs = append(e.scs, c)
 		if sc.Weight < 0 {
 			return nil, fmt.Errorf("scenario %q: weight must not be negative, got %d", sc.Name, sc.Weight)
 		}
-		weights[i] = sc.Weight
-		if weights[i] == 0 {
-			weights[i] = 1
+		wt := sc.Weight
+		if wt == 0 {
+			wt = 1
 		}
 		if sc.Off {
-			weights[i] = 0
+			wt = 0
 		}
+		if len(sc.Steps) > 0 {
+			if err := e.addFlow(sc, wt, &weights); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		c, err := compileScenario(sc)
+		if err != nil {
+			return nil, err
+		}
+		c.flow, c.parent = sc.Flow, -1
+		e.scs = append(e.scs, c)
+		weights = append(weights, wt)
 	}
 	if slices.Max(weights) == 0 {
 		return nil, errors.New("every scenario is switched off (weight 0): nothing would be sent")
@@ -271,7 +297,7 @@ func (e *Engine) pickClient() error {
 		why = "max_conns_per_host caps connections below the concurrency"
 	}
 	for _, sc := range e.scs {
-		if why == "" && sc.url.Scheme != "http" {
+		if why == "" && !sc.isFlow && sc.url.Scheme != "http" {
 			why = fmt.Sprintf("scenario %q is %s", sc.name, sc.url.Scheme)
 		}
 	}
@@ -304,6 +330,9 @@ func (e *Engine) pickClient() error {
 	}
 	e.h1 = newH1Client(dial, e.opt.Client.KeepAliveOn())
 	for _, sc := range e.scs {
+		if sc.isFlow {
+			continue
+		}
 		t, err := e.h1.addTarget(sc)
 		if err != nil {
 			return err
@@ -575,6 +604,10 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 		if e.h1 != nil {
 			break
 		}
+		if sc.isFlow {
+			p.base = append(p.base, nil)
+			continue
+		}
 		r, err := http.NewRequestWithContext(ctx, sc.method, sc.url.String(), nil)
 		if err != nil {
 			e.mu.Unlock()
@@ -591,7 +624,7 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 	batch := min(batchSize, max(8, 64<<10/conc))
 	templated := false
 	for _, sc := range e.scs {
-		templated = templated || sc.path != nil || len(sc.hdrTmpl) > 0 || (sc.body != nil && sc.constBody == nil)
+		templated = templated || sc.flow != nil || sc.path != nil || len(sc.hdrTmpl) > 0 || (sc.body != nil && sc.constBody == nil)
 	}
 	var wg, ready sync.WaitGroup
 	gate := make(chan struct{}) // workers start together, once all are set up
@@ -722,11 +755,13 @@ type worker struct {
 	// ClientH1
 	conns  []*h1Conn // per address: the connection this worker holds
 	active atomic.Pointer[h1Conn]
-	proto  string // net/http: the protocol of the last response
-	wbuf   []byte // the request being sent
-	bbuf   []byte // its rendered body
-	ubuf   []byte // a rendered URL path (templated URLs)
-	ubuf2  []byte // ubuf escaped
+	proto  string       // net/http: the protocol of the last response
+	wbuf   []byte       // the request being sent
+	bbuf   []byte       // its rendered body
+	ubuf   []byte       // a rendered URL path (templated URLs)
+	iters  []*flow.Iter // per scenario with a flow: this worker's iteration
+	resp   respBuf      // a flow step's response, for its captures
+	ubuf2  []byte       // ubuf escaped
 }
 
 func (w *worker) flush() {
@@ -888,16 +923,45 @@ func (e *Engine) droppedTail(from, slots int64) []int64 {
 	return out
 }
 
-// do sends one request of scenario si and records it, its latency counted
-// from start.
+// do sends one request of scenario si (or one iteration of a flow) and
+// records it, its latency counted from start.
 func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Duration) {
+	sc := w.e.scs[si]
+	if sc.isFlow {
+		w.doFlow(ctx, si, start, lag)
+		return
+	}
+	if sc.flow != nil { // a data file: this request is the iteration
+		if err := sc.flow.Begin(w.iter(si), w.st); err != nil {
+			w.record(si, time.Since(start), 0, metrics.ClassOther, err, lag)
+			return
+		}
+	}
+	o := w.send(ctx, si, start, lag, nil)
+	if !o.canceled {
+		w.record(si, o.lat, o.status, o.class, o.err, lag)
+	}
+}
+
+// outcome is one sent request: what record takes, or canceled (aborted
+// by cancellation, already counted, not a measurement).
+type outcome struct {
+	lat      time.Duration
+	status   int
+	class    metrics.Class
+	err      error
+	canceled bool
+}
+
+// send sends one request of scenario si, its latency counted from start;
+// rb, when not nil, keeps what a flow step's captures read of the response.
+func (w *worker) send(ctx context.Context, si int, start time.Time, lag time.Duration, rb *respBuf) outcome {
 	sc := w.e.scs[si]
 	if w.st != nil {
 		w.st.Next()
 	}
 	if sc.h1 != nil {
-		w.doH1(ctx, sc, si, start, lag)
-		return
+		return w.doH1(ctx, sc, start, lag, rb)
 	}
 	// net/http needs a fresh *http.Request per send; a shallow copy of the
 	// pass's prepared request (URL parsed once, context bound) is enough.
@@ -907,8 +971,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 	if sc.path != nil {
 		u, err := w.renderURL(sc)
 		if err != nil {
-			w.record(si, time.Since(start), 0, metrics.ClassOther, err, lag)
-			return
+			return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: err}
 		}
 		req.URL = u
 	}
@@ -918,8 +981,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 			var err error
 			w.hbuf, err = h.t.Append(w.hbuf[:0], w.st)
 			if err != nil {
-				w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render header %s: %w", h.key, err), lag)
-				return
+				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render header %s: %w", h.key, err)}
 			}
 			if h.key == "Host" {
 				req.Host = string(w.hbuf)
@@ -937,8 +999,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 		// after the response arrived, so a buffer is never reused.
 		b, err := sc.body.Append(make([]byte, 0, w.bsize+16), w.st)
 		if err != nil {
-			w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render body: %w", err), lag)
-			return
+			return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render body: %w", err)}
 		}
 		w.bsize = len(b)
 		req.Body, req.ContentLength = &bodyReader{b: b}, int64(len(b))
@@ -956,7 +1017,11 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 		if w.proto != resp.Proto {
 			w.proto = resp.Proto
 		}
-		_, err = io.Copy(io.Discard, resp.Body)
+		if rb != nil {
+			err = rb.readStd(resp)
+		} else {
+			_, err = io.Copy(io.Discard, resp.Body)
+		}
 		resp.Body.Close()
 	}
 	lat := time.Since(start)
@@ -967,7 +1032,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 	if err != nil && ctx.Err() != nil {
 		// Aborted by cancellation: not a measurement of the service.
 		w.p.canceled.Add(1)
-		return
+		return outcome{canceled: true}
 	}
 	class := metrics.Classify(err)
 	if err != nil && timedOut {
@@ -977,7 +1042,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 	if err == nil && !sc.expected(status) {
 		class = metrics.ClassStatus
 	}
-	w.record(si, lat, status, class, err, lag)
+	return outcome{lat: lat, status: status, class: class, err: err}
 }
 
 // renderURL renders a templated scenario URL for net/http.
@@ -1021,6 +1086,10 @@ func (w *worker) renew(passCtx context.Context) {
 	w.dl = d
 	w.base = w.base[:0]
 	for _, r := range w.p.base {
+		if r == nil { // a flow's own entry sends nothing
+			w.base = append(w.base, http.Request{})
+			continue
+		}
 		w.base = append(w.base, *r.WithContext(d.ctx))
 	}
 }

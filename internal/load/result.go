@@ -49,6 +49,10 @@ type ScenarioResult struct {
 	Metrics *metrics.Recorder
 	// Timeline is the pass's per-second points for this scenario.
 	Timeline []results.TimelinePoint
+	// Steps are a flow's steps, each a request kind of its own; the
+	// flow's Metrics then count iterations (an iteration's latency runs
+	// from its start to the end of its last step).
+	Steps []ScenarioResult
 }
 
 func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
@@ -95,7 +99,13 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 				tl[len(tl)-1].Errors.Dropped += tail[i] // never claimed: dropped at the end
 			}
 		}
-		r.Scenarios = append(r.Scenarios, ScenarioResult{Name: sc.name, Metrics: m, Timeline: tl})
+		sr := ScenarioResult{Name: sc.name, Metrics: m, Timeline: tl}
+		if sc.parent >= 0 {
+			f := &r.Scenarios[len(r.Scenarios)-1] // a step follows its flow
+			f.Steps = append(f.Steps, sr)
+			continue
+		}
+		r.Scenarios = append(r.Scenarios, sr)
 	}
 	r.Dropped = p.dropped.Load()
 	p.shards = nil
@@ -140,13 +150,23 @@ func (r *Result) Warnings() []string {
 // Figures converts the pass to results.Scenario entries (no Runs), each
 // with its encoded histogram.
 func (r *Result) Figures() ([]results.Scenario, error) {
-	out := make([]results.Scenario, 0, len(r.Scenarios))
-	for _, s := range r.Scenarios {
+	return figures(r.Scenarios, r.Duration)
+}
+
+func figures(scs []ScenarioResult, d time.Duration) ([]results.Scenario, error) {
+	out := make([]results.Scenario, 0, len(scs))
+	for _, s := range scs {
 		h, err := metrics.EncodeHistogram(s.Metrics.Histogram())
 		if err != nil {
 			return nil, fmt.Errorf("scenario %q: %w", s.Name, err)
 		}
-		out = append(out, results.Scenario{Name: s.Name, Figures: s.Metrics.Figures(r.Duration), Histogram: h, Timeline: s.Timeline})
+		rs := results.Scenario{Name: s.Name, Figures: s.Metrics.Figures(d), Histogram: h, Timeline: s.Timeline}
+		if len(s.Steps) > 0 {
+			if rs.Steps, err = figures(s.Steps, d); err != nil {
+				return nil, fmt.Errorf("scenario %q: %w", s.Name, err)
+			}
+		}
+		out = append(out, rs)
 	}
 	return out, nil
 }
@@ -159,31 +179,53 @@ func Summarize(passes []*Result) ([]results.Scenario, error) {
 	if len(passes) == 0 {
 		return nil, nil
 	}
-	n := len(passes[0].Scenarios)
+	lists := make([][]ScenarioResult, len(passes))
+	durs := make([]time.Duration, len(passes))
+	incomplete := make([]bool, len(passes))
+	for i, p := range passes {
+		lists[i], durs[i], incomplete[i] = p.Scenarios, p.Duration, p.Interrupted
+	}
+	return summarize(lists, durs, incomplete)
+}
+
+// summarize merges per-pass scenario lists (and, recursively, flow steps).
+func summarize(lists [][]ScenarioResult, durs []time.Duration, incomplete []bool) ([]results.Scenario, error) {
+	n := len(lists[0])
 	merged := make([]*metrics.Recorder, n)
 	for i := range merged {
 		merged[i] = metrics.NewRecorder()
 	}
 	var total time.Duration
 	out := make([]results.Scenario, n)
-	for pi, p := range passes {
-		if len(p.Scenarios) != n {
+	for pi, list := range lists {
+		if len(list) != n {
 			return nil, errors.New("summarize: passes of different engines")
 		}
-		total += p.Duration
-		for i, s := range p.Scenarios {
+		total += durs[pi]
+		for i, s := range list {
 			merged[i].Merge(s.Metrics)
-			out[i].Runs = append(out[i].Runs, results.Run{Index: pi + 1, Incomplete: p.Interrupted, Timeline: s.Timeline, Figures: s.Metrics.Figures(p.Duration)})
+			out[i].Runs = append(out[i].Runs, results.Run{Index: pi + 1, Incomplete: incomplete[pi], Timeline: s.Timeline, Figures: s.Metrics.Figures(durs[pi])})
 		}
 	}
 	for i, m := range merged {
 		h, err := metrics.EncodeHistogram(m.Histogram())
 		if err != nil {
-			return nil, fmt.Errorf("scenario %q: %w", passes[0].Scenarios[i].Name, err)
+			return nil, fmt.Errorf("scenario %q: %w", lists[0][i].Name, err)
 		}
-		out[i].Name = passes[0].Scenarios[i].Name
+		out[i].Name = lists[0][i].Name
 		out[i].Figures = m.Figures(total)
 		out[i].Histogram = h
+		if len(lists[0][i].Steps) > 0 {
+			steps := make([][]ScenarioResult, len(lists))
+			for pi := range lists {
+				steps[pi] = lists[pi][i].Steps
+			}
+			s, err := summarize(steps, durs, incomplete)
+			if err != nil {
+				return nil, fmt.Errorf("scenario %q: %w", out[i].Name, err)
+			}
+			out[i].Steps = s
+		}
 	}
 	return out, nil
 }

@@ -91,7 +91,7 @@ func errorCell(f results.Figures) string {
 		n string
 		v int64
 	}{{"status", f.Errors.Status}, {"timeout", f.Errors.Timeout}, {"refused", f.Errors.Refused}, {"reset", f.Errors.Reset},
-		{"other", f.Errors.Other}, {"client", f.Errors.Client}, {"dropped", f.Errors.Dropped}} {
+		{"other", f.Errors.Other}, {"client", f.Errors.Client}, {"dropped", f.Errors.Dropped}, {"capture", f.Errors.Capture}} {
 		if c.v > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", c.n, c.v))
 		}

@@ -1,0 +1,172 @@
+package load
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/perfgate/perfgate/internal/flow"
+	"github.com/perfgate/perfgate/internal/metrics"
+	"github.com/perfgate/perfgate/internal/tmpl"
+)
+
+// authServer issues a token at login and checks it on /me; it counts the
+// users it saw at /me with a valid token.
+type authServer struct {
+	mu     sync.Mutex
+	users  map[string]string // user → password
+	tokens map[string]string // token → user
+	seq    int
+	meOK   int
+}
+
+func (a *authServer) handler(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var in struct{ User, Pw string }
+	switch r.URL.Path {
+	case "/signup":
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		if in.User == "" || a.users[in.User] != "" {
+			w.WriteHeader(http.StatusConflict)
+			return
+		}
+		a.users[in.User] = in.Pw
+		w.Header().Set("X-User-Id", "u-"+in.User)
+		w.WriteHeader(http.StatusCreated)
+	case "/login":
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		if in.Pw == "" || a.users[in.User] != in.Pw {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		a.seq++
+		tok := fmt.Sprintf("t%d", a.seq)
+		a.tokens[tok] = in.User
+		fmt.Fprintf(w, `{"data":{"token":%q},"n":%d}`, tok, a.seq)
+	default: // /me/<user>?id=<id>
+		user := strings.TrimPrefix(r.URL.Path, "/me/")
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if a.tokens[tok] != user || r.URL.Query().Get("id") != "u-"+user {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		a.meOK++
+		fmt.Fprintf(w, "<p>hello %s, session=%s;</p>", user, tok)
+	}
+}
+
+func authFlow(t *testing.T, base string, tokenPath string) Scenario {
+	t.Helper()
+	caps := func(specs ...flow.CaptureSpec) []flow.Capture {
+		var out []flow.Capture
+		for _, s := range specs {
+			c, err := flow.ParseCapture(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, c)
+		}
+		return out
+	}
+	f, err := flow.New(flow.Spec{
+		Name: "auth",
+		Vars: map[string]*tmpl.Template{
+			"user": tmpl.MustCompile("user", "{{ letters 8 }}{{ seq }}"),
+			"pw":   tmpl.MustCompile("pw", "{{ alnum 12 }}"),
+		},
+		Steps: []flow.StepSpec{
+			{Name: "signup", Captures: caps(flow.CaptureSpec{Header: "x-user-id", As: "id"})},
+			{Name: "login", Captures: caps(flow.CaptureSpec{JSON: tokenPath, As: "token"})},
+			{Name: "me", Captures: caps(flow.CaptureSpec{Regexp: `session=(\w+);`, As: "session"})},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := tmpl.MustCompile("b", `{"user":"{{ var "user" }}","pw":"{{ var "pw" }}"}`)
+	return Scenario{Name: "auth", Flow: f, Steps: []Step{
+		{Name: "signup", Method: "POST", URL: base + "/signup", Body: body, Expect: []int{201}},
+		{Name: "login", Method: "POST", URL: base + "/login", Body: body},
+		{Name: "me", URL: base + `/me/{{ var "user" }}?id={{ var "id" }}`, Headers: map[string]string{"Authorization": `Bearer {{ var "token" }}`}, Expect: []int{200}},
+	}}
+}
+
+func TestFlow(t *testing.T) { forClients(t, testFlow) }
+
+// A signup → login → me flow: the header, JSON and regexp captures carry
+// the user id, the token and the session to the later steps; every
+// iteration succeeds and each step is counted on its own.
+func testFlow(t *testing.T, client string) {
+	a := &authServer{users: map[string]string{}, tokens: map[string]string{}}
+	srv := newServer(t, a.handler)
+	const n = 200
+	res := runPass(t, []Scenario{authFlow(t, srv.URL, "data.token")}, Options{HTTPClient: client, Workers: 4}, PassSpec{Requests: n})
+	if len(res.Scenarios) != 1 || len(res.Scenarios[0].Steps) != 3 {
+		t.Fatalf("scenarios %+v; want one flow with 3 steps", res.Scenarios)
+	}
+	fl := res.Scenarios[0]
+	if fl.Metrics.Requests() != n || fl.Metrics.Errors().Total() != 0 {
+		t.Fatalf("iterations %d, errors %+v (%q); want %d, none", fl.Metrics.Requests(), fl.Metrics.Errors(), fl.Metrics.SampleErrors(), n)
+	}
+	for _, st := range fl.Steps {
+		if st.Metrics.Requests() != n || st.Metrics.Errors().Total() != 0 {
+			t.Errorf("step %s: requests %d, errors %+v (%q); want %d, none", st.Name, st.Metrics.Requests(), st.Metrics.Errors(), st.Metrics.SampleErrors(), n)
+		}
+	}
+	if res.Requests != 3*n || res.Errors != 0 {
+		t.Errorf("pass: requests %d, errors %d; want %d, 0", res.Requests, res.Errors, 3*n)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.meOK != n || len(a.users) != n {
+		t.Errorf("server: %d users, %d good /me; want %d, %d", len(a.users), a.meOK, n, n)
+	}
+}
+
+func TestFlowMissingCapture(t *testing.T) { forClients(t, testFlowMissingCapture) }
+
+// A JSON path that the login response lacks fails the login step (class
+// capture) and ends each iteration there: me is never sent.
+func testFlowMissingCapture(t *testing.T, client string) {
+	a := &authServer{users: map[string]string{}, tokens: map[string]string{}}
+	srv := newServer(t, a.handler)
+	const n = 40
+	res := runPass(t, []Scenario{authFlow(t, srv.URL, "data.tokn")}, Options{HTTPClient: client, Workers: 2}, PassSpec{Requests: n})
+	fl := res.Scenarios[0]
+	if got := fl.Metrics.Errors().Capture; got != n {
+		t.Errorf("flow: %d capture errors; want %d (%+v)", got, n, fl.Metrics.Errors())
+	}
+	want := []struct {
+		reqs, capture int64
+	}{{n, 0}, {n, n}, {0, 0}}
+	for i, st := range fl.Steps {
+		if st.Metrics.Requests() != want[i].reqs || st.Metrics.Errors().Capture != want[i].capture {
+			t.Errorf("step %s: requests %d, capture errors %d; want %d, %d", st.Name, st.Metrics.Requests(), st.Metrics.Errors().Capture, want[i].reqs, want[i].capture)
+		}
+	}
+	if s := fl.Steps[1].Metrics.SampleErrors(); len(s) == 0 || !strings.Contains(s[0], `json "data.tokn"`) {
+		t.Errorf("login's errors %q; want the capture named", s)
+	}
+	if a.meOK != 0 {
+		t.Errorf("me answered %d times; want 0", a.meOK)
+	}
+	_ = metrics.ClassCapture
+}
+
+// A failing status ends the iteration at that step.
+func TestFlowStatusEndsIteration(t *testing.T) {
+	a := &authServer{users: map[string]string{}, tokens: map[string]string{}}
+	srv := newServer(t, a.handler)
+	sc := authFlow(t, srv.URL, "data.token")
+	sc.Steps[0].Expect = []int{200} // signup answers 201
+	res := runPass(t, []Scenario{sc}, Options{Workers: 2}, PassSpec{Requests: 20})
+	fl := res.Scenarios[0]
+	if fl.Metrics.Errors().Status != 20 || fl.Steps[0].Metrics.Errors().Status != 20 || fl.Steps[1].Metrics.Requests() != 0 {
+		t.Errorf("flow %+v, signup %+v, login requests %d; want 20 status errors on both and no login",
+			fl.Metrics.Errors(), fl.Steps[0].Metrics.Errors(), fl.Steps[1].Metrics.Requests())
+	}
+}
