@@ -266,17 +266,15 @@ func Open(ctx context.Context, cfg *config.Config, o Options, so SideOptions) (*
 		s.services = s.st.Infos()
 	}
 
-	s.urls = make([]string, len(cfg.Scenarios))
-	for i, sc := range cfg.Scenarios {
-		// Endpoints resolve once; the rest of the URL is a per-request
-		// template (internal/load).
-		u, err := endpoint.RenderOnly(sc.URL, func(action string) (string, error) { return s.st.Render(ctx, action) })
-		if err != nil {
-			return s, fmt.Errorf("%w: scenario %q url: %v", ErrBadInput, sc.Name, err)
+	// Endpoints resolve once; the rest of a URL is a per-request template
+	// (internal/load).
+	scs, opts, plan, err := load.FromConfigWith(cfg, load.ConfigInputs{URL: func(raw string, step bool) (string, error) {
+		u, err := endpoint.RenderOnly(raw, func(action string) (string, error) { return s.st.Render(ctx, action) })
+		if err == nil {
+			s.urls = append(s.urls, u)
 		}
-		s.urls[i] = u
-	}
-	scs, opts, plan, err := load.FromConfig(cfg, s.urls)
+		return u, err
+	}})
 	if err != nil {
 		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
@@ -311,7 +309,7 @@ func (s *Side) Engine() *load.Engine { return s.eng }
 // run's context, or with a *stack.DiedError when one of its services dies.
 func (s *Side) Ctx() context.Context { return s.lctx }
 
-// URLs are the scenarios' URLs rendered against this side's services.
+// URLs are the scenarios' and flow steps' URLs rendered against this side's services (endpoints resolved), in config order.
 func (s *Side) URLs() []string { return s.urls }
 
 // NewResults is the skeleton of this side's results: header, host, load,
