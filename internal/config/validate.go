@@ -162,6 +162,9 @@ func (v *validator) validate() {
 			v.at(p+".name", "scenario %q is defined twice", sc.Name)
 		}
 		scen[sc.Name] = true
+		for _, st := range sc.Steps { // gates may name a step as flow/step
+			scen[sc.Name+"/"+st.Name] = true
+		}
 		if !methodRe.MatchString(sc.Method) {
 			v.at(p+".method", "%q is not an HTTP method (GET, POST, PUT, ...)", sc.Method)
 		}

@@ -135,7 +135,7 @@ func markdownStatus(s string) string {
 func markdownScenarios(res *results.Results) string {
 	t := table.NewWriter()
 	t.AppendHeader(table.Row{"Scenario", "Requests", "Req/s", "Error rate", "p50 ms", "p95 ms", "p99 ms"})
-	for _, s := range res.Scenarios {
+	for _, s := range displayRows(res.Scenarios, "└ ") {
 		t.AppendRow(table.Row{
 			mdCell(s.Name), s.Requests, strconv.FormatFloat(s.ThroughputRPS, 'f', 1, 64), num.Percent(s.ErrorRate, 2),
 			fMS(s.LatencyMS.P50), fMS(s.LatencyMS.P95), fMS(s.LatencyMS.P99),
