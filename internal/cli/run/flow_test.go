@@ -207,3 +207,57 @@ func TestValidateFlowErrors(t *testing.T) {
 		})
 	}
 }
+
+// A flow in paired mode (--base): both sides run it, rounds judge the flow
+// and each step (flow/step), the results keep the steps of both sides.
+func TestRunPairedFlow(t *testing.T) {
+	dir := pairedRepo(t, "", "", "", "")
+	cfg := filepath.Join(dir, "app", "perfgate.yaml")
+	b, _ := os.ReadFile(cfg)
+	s := string(b)
+	i, j := strings.Index(s, "scenarios:\n"), strings.Index(s, "load:\n")
+	s = s[:i] + `scenarios:
+  - name: user
+    vars: {id: '{{ letters 8 }}{{ seq }}'}
+    steps:
+      - name: signup
+        method: POST
+        url: http://{{ endpoint "auth" "8080" }}/auth/user
+        headers: {Content-Type: application/json}
+        body: '{"userId":"{{ var "id" }}","userName":"n","email":"{{ email }}","userPw":"{{ alnum 12 }}"}'
+        expect: [200]
+      - name: get
+        url: http://{{ endpoint "auth" "8080" }}/auth/user/{{ var "id" }}
+        expect: [200]
+        capture: [{json: email, as: email}, {regexp: '"userId":"([^"]+)"', as: again}]
+` + s[j:]
+	os.WriteFile(cfg, []byte(s), 0o644)
+	out := filepath.Join(t.TempDir(), "r.json")
+	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--base", "base", "--out", out)
+	res, err := results.Read(out)
+	if err != nil {
+		t.Fatalf("%v (exit %d: %v)\n%s", err, r.Code, r.Err, r.ErrOut)
+	}
+	if r.Code != 0 || res.Verdict == results.VerdictFail {
+		t.Fatalf("exit %d verdict %q: %v\n%s\n%s", r.Code, res.Verdict, r.Err, r.Out, r.ErrOut)
+	}
+	if len(res.Scenarios) != 1 || len(res.Scenarios[0].Steps) != 2 || res.Paired == nil || len(res.Paired.BaseScenarios) != 1 || len(res.Paired.BaseScenarios[0].Steps) != 2 {
+		t.Fatalf("scenarios %+v paired %+v", res.Scenarios, res.Paired)
+	}
+	for _, sc := range [][]results.Scenario{res.Scenarios, res.Paired.BaseScenarios} {
+		for _, st := range sc[0].Steps {
+			if st.Requests == 0 || st.Errors.Total() != 0 {
+				t.Errorf("step %s: %d requests, errors %+v (%q)", st.Name, st.Requests, st.Errors, st.SampleErrors)
+			}
+		}
+	}
+	judged := map[string]bool{}
+	for _, c := range res.Comparison.Checks {
+		judged[c.Scenario] = true
+	}
+	for _, name := range []string{"user", "user/signup", "user/get"} {
+		if !judged[name] {
+			t.Errorf("%s not judged (checks on %v)", name, judged)
+		}
+	}
+}
