@@ -505,8 +505,8 @@ func (e *Engine) Options() Options { return e.opt }
 
 // Progress is a cheap, live view of a running pass.
 type Progress struct {
-	Requests int64         // completed (measured) requests
-	Errors   int64         // of which failed
+	Requests int64         // completed (measured) requests; a flow's iteration counts once
+	Errors   int64         // of which failed (a failed iteration counts once)
 	Elapsed  time.Duration // since the pass started
 	Done     bool
 }
@@ -530,14 +530,17 @@ type Pass struct {
 	dropped     atomic.Int64 // open model: due in the window, never sent
 	canceled    atomic.Int64
 	capDelayed  atomic.Int64
-	interrupted atomic.Bool  // a worker stopped on cancellation, before the bound
-	endNanos    atomic.Int64 // elapsed at the end, once done
-	shards      []*shard
-	timeline    *timeline
-	base        []*http.Request // per scenario, bound to the pass's context
-	done        chan struct{}
-	res         *Result
-	err         error
+	interrupted atomic.Bool // a worker stopped on cancellation, before the bound
+	// Flows: their steps' requests and errors, and their iterations and
+	// failed iterations, so that Progress counts an iteration once.
+	stepReqs, stepErrs, iters, iterErrs atomic.Int64
+	endNanos                            atomic.Int64 // elapsed at the end, once done
+	shards                              []*shard
+	timeline                            *timeline
+	base                                []*http.Request // per scenario, bound to the pass's context
+	done                                chan struct{}
+	res                                 *Result
+	err                                 error
 }
 
 type shard struct {
@@ -550,7 +553,8 @@ type shard struct {
 
 // Progress reads the pass's counters (safe from any goroutine).
 func (p *Pass) Progress() Progress {
-	pr := Progress{Requests: p.requests.Load(), Errors: p.errs.Load()}
+	// A flow counts once per iteration, as the pass's bound does.
+	pr := Progress{Requests: p.requests.Load() - p.stepReqs.Load() + p.iters.Load(), Errors: p.errs.Load() - p.stepErrs.Load() + p.iterErrs.Load()}
 	if end := p.endNanos.Load(); end > 0 {
 		pr.Elapsed, pr.Done = time.Duration(end), true
 	} else {
@@ -1110,6 +1114,12 @@ func (w *worker) record(si int, lat time.Duration, status int, class metrics.Cla
 	w.p.requests.Add(1)
 	if class != metrics.ClassNone {
 		w.p.errs.Add(1)
+	}
+	if w.e.scs[si].parent >= 0 { // a flow's step
+		w.p.stepReqs.Add(1)
+		if class != metrics.ClassNone {
+			w.p.stepErrs.Add(1)
+		}
 	}
 	w.batch = append(w.batch, sample{lat: lat, lag: lag, err: err, scn: int32(si), status: int32(status), class: class})
 	if len(w.batch) == cap(w.batch) {

@@ -75,8 +75,12 @@ func stepFailure(step string, o outcome) error {
 }
 
 // recordIter records a flow iteration: not a request (the steps are), so
-// the pass's request and error counters are left alone.
+// it counts in Progress, not in the pass's requests and errors.
 func (w *worker) recordIter(si int, lat time.Duration, class metrics.Class, err error, lag time.Duration) {
+	w.p.iters.Add(1)
+	if class != metrics.ClassNone {
+		w.p.iterErrs.Add(1)
+	}
 	w.batch = append(w.batch, sample{lat: lat, lag: -1, err: err, scn: int32(si), class: class})
 	_ = lag // the schedule lag is the first step's, recorded with it
 	if len(w.batch) == cap(w.batch) {

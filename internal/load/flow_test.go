@@ -7,9 +7,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/perfgate/perfgate/internal/flow"
-	"github.com/perfgate/perfgate/internal/metrics"
 	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
@@ -154,7 +154,6 @@ func testFlowMissingCapture(t *testing.T, client string) {
 	if a.meOK != 0 {
 		t.Errorf("me answered %d times; want 0", a.meOK)
 	}
-	_ = metrics.ClassCapture
 }
 
 // A failing status ends the iteration at that step.
@@ -168,5 +167,112 @@ func TestFlowStatusEndsIteration(t *testing.T) {
 	if fl.Metrics.Errors().Status != 20 || fl.Steps[0].Metrics.Errors().Status != 20 || fl.Steps[1].Metrics.Requests() != 0 {
 		t.Errorf("flow %+v, signup %+v, login requests %d; want 20 status errors on both and no login",
 			fl.Metrics.Errors(), fl.Steps[0].Metrics.Errors(), fl.Steps[1].Metrics.Requests())
+	}
+}
+
+func rowsOf(t *testing.T, csv, order string) *flow.Rows {
+	t.Helper()
+	tb, err := flow.ParseTable("users.csv", []byte(csv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := flow.NewRows(tb, order, flow.Shard{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestDataRows(t *testing.T) { forClients(t, testDataRows) }
+
+// A single-request scenario with a data file: each request takes a row;
+// sequential uses every row alike, random uses rows of the file only.
+func testDataRows(t *testing.T, client string) {
+	for _, order := range []string{flow.Sequential, flow.Random} {
+		t.Run(order, func(t *testing.T) {
+			var c counter
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { c.add(r.URL.Path + "|" + r.Header.Get("X-Name")) })
+			f, err := flow.New(flow.Spec{Name: "u", Rows: rowsOf(t, "id,name\n1,a\n2,b\n3,c\n4,d\n", order)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := runPass(t, []Scenario{{Name: "u", Flow: f, URL: srv.URL + `/users/{{ row "id" }}`, Headers: map[string]string{"X-Name": `{{ row "name" }}`}}},
+				Options{HTTPClient: client, Workers: 3}, PassSpec{Requests: 200})
+			if res.Requests != 200 || res.Errors != 0 {
+				t.Fatalf("requests %d errors %d (%q)", res.Requests, res.Errors, res.Scenarios[0].Metrics.SampleErrors())
+			}
+			total := 0
+			for i, name := range []string{"a", "b", "c", "d"} {
+				n := c.get(fmt.Sprintf("/users/%d|%s", i+1, name))
+				total += n
+				if order == flow.Sequential && n != 50 {
+					t.Errorf("row %d sent %d times; want 50", i+1, n)
+				}
+				if order == flow.Random && n == 0 {
+					t.Errorf("row %d never drawn in 200", i+1)
+				}
+			}
+			if total != 200 {
+				t.Errorf("%d requests matched a row (id and name together); want 200", total)
+			}
+		})
+	}
+}
+
+func TestFlowChunkedAndLarge(t *testing.T) { forClients(t, testFlowChunkedAndLarge) }
+
+// Captures read a chunked body and one larger than the read buffer, and a
+// header, and the connection stays in step for the next request.
+func testFlowChunkedAndLarge(t *testing.T, client string) {
+	pad := strings.Repeat("x", 10<<10)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/a":
+			w.Header().Set("X-Id", "h1")
+			fmt.Fprintf(w, `{"pad":"%s",`, pad)
+			w.(http.Flusher).Flush() // chunked from here
+			fmt.Fprint(w, `"deep":{"v":"j1"}}`)
+		default:
+			if r.URL.Path != "/b/h1/j1" {
+				w.WriteHeader(400)
+			}
+		}
+	})
+	ch, _ := flow.ParseCapture(flow.CaptureSpec{Header: "X-Id", As: "h"})
+	cj, _ := flow.ParseCapture(flow.CaptureSpec{JSON: "deep.v", As: "j"})
+	f, err := flow.New(flow.Spec{Name: "f", Steps: []flow.StepSpec{{Name: "a", Captures: []flow.Capture{ch, cj}}, {Name: "b"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runPass(t, []Scenario{{Name: "f", Flow: f, Steps: []Step{{Name: "a", URL: srv.URL + "/a"}, {Name: "b", URL: srv.URL + `/b/{{ var "h" }}/{{ var "j" }}`}}}},
+		Options{HTTPClient: client, Workers: 2}, PassSpec{Requests: 30})
+	fl := res.Scenarios[0]
+	if fl.Metrics.Requests() != 30 || fl.Metrics.Errors().Total() != 0 || fl.Steps[1].Metrics.Requests() != 30 {
+		t.Fatalf("iterations %d errors %+v (%q), b %d", fl.Metrics.Requests(), fl.Metrics.Errors(), fl.Metrics.SampleErrors(), fl.Steps[1].Metrics.Requests())
+	}
+}
+
+func TestFlowOpenModel(t *testing.T) { forClients(t, testFlowOpenModel) }
+
+// In the open model an arrival slot starts an iteration; Progress counts
+// iterations, as the pass's bound does.
+func testFlowOpenModel(t *testing.T, client string) {
+	a := &authServer{users: map[string]string{}, tokens: map[string]string{}}
+	srv := newServer(t, a.handler)
+	e := newEngine(t, []Scenario{authFlow(t, srv.URL, "data.token")}, Options{HTTPClient: client, Model: Open, Rate: 400})
+	p, err := e.Start(ctxFor(t, 30*time.Second), PassSpec{Requests: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl := res.Scenarios[0]
+	if fl.Metrics.Requests() != 60 || fl.Metrics.Errors().Total() != 0 || res.Requests != 180 {
+		t.Fatalf("iterations %d errors %+v (%q) requests %d; want 60, none, 180", fl.Metrics.Requests(), fl.Metrics.Errors(), fl.Metrics.SampleErrors(), res.Requests)
+	}
+	if pr := p.Progress(); pr.Requests != 60 || pr.Errors != 0 || !pr.Done {
+		t.Errorf("progress %+v; want 60 iterations", pr)
 	}
 }
