@@ -765,6 +765,7 @@ type worker struct {
 	ubuf   []byte       // a rendered URL path (templated URLs)
 	iters  []*flow.Iter // per scenario with a flow: this worker's iteration
 	resp   respBuf      // a flow step's response, for its captures
+	inFlow bool         // within a flow's iteration: it keeps its connections (open model too)
 	ubuf2  []byte       // ubuf escaped
 }
 

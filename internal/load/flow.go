@@ -38,6 +38,12 @@ func (w *worker) doFlow(ctx context.Context, si int, start time.Time, lag time.D
 		w.recordIter(si, time.Since(start), metrics.ClassOther, err, lag)
 		return
 	}
+	if w.e.h1 != nil && w.e.opt.Model == Open {
+		// The open model shares connections between requests; an
+		// iteration keeps its own until it ends, then hands them back.
+		w.inFlow = true
+		defer w.releaseConns()
+	}
 	stepStart, stepLag := start, lag
 	for k, sti := range sc.steps {
 		var rb *respBuf
@@ -62,6 +68,18 @@ func (w *worker) doFlow(ctx context.Context, si int, start time.Time, lag time.D
 		stepStart, stepLag = time.Now(), -1
 	}
 	w.recordIter(si, time.Since(start), metrics.ClassNone, nil, lag)
+}
+
+// releaseConns ends an open-model iteration: the connections it held go
+// back to the shared pool.
+func (w *worker) releaseConns() {
+	w.inFlow = false
+	for i, cn := range w.conns {
+		if cn != nil {
+			w.e.h1.put(cn)
+			w.conns[i] = nil
+		}
+	}
 }
 
 func stepFailure(step string, o outcome) error {

@@ -21,6 +21,17 @@ type authServer struct {
 	tokens map[string]string // token → user
 	seq    int
 	meOK   int
+	conns  map[string]map[string]bool // user → remote addresses it came from
+}
+
+func (a *authServer) saw(user, addr string) {
+	if a.conns == nil {
+		a.conns = map[string]map[string]bool{}
+	}
+	if a.conns[user] == nil {
+		a.conns[user] = map[string]bool{}
+	}
+	a.conns[user][addr] = true
 }
 
 func (a *authServer) handler(w http.ResponseWriter, r *http.Request) {
@@ -35,6 +46,7 @@ func (a *authServer) handler(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a.users[in.User] = in.Pw
+		a.saw(in.User, r.RemoteAddr)
 		w.Header().Set("X-User-Id", "u-"+in.User)
 		w.WriteHeader(http.StatusCreated)
 	case "/login":
@@ -43,6 +55,7 @@ func (a *authServer) handler(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
+		a.saw(in.User, r.RemoteAddr)
 		a.seq++
 		tok := fmt.Sprintf("t%d", a.seq)
 		a.tokens[tok] = in.User
@@ -55,6 +68,7 @@ func (a *authServer) handler(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a.meOK++
+		a.saw(user, r.RemoteAddr)
 		fmt.Fprintf(w, "<p>hello %s, session=%s;</p>", user, tok)
 	}
 }
@@ -258,8 +272,13 @@ func TestFlowOpenModel(t *testing.T) { forClients(t, testFlowOpenModel) }
 // iterations, as the pass's bound does.
 func testFlowOpenModel(t *testing.T, client string) {
 	a := &authServer{users: map[string]string{}, tokens: map[string]string{}}
-	srv := newServer(t, a.handler)
-	e := newEngine(t, []Scenario{authFlow(t, srv.URL, "data.token")}, Options{HTTPClient: client, Model: Open, Rate: 400})
+	// A slow server and a high rate keep many iterations in flight, so a
+	// shared pool would hand a step another iteration's connection.
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2 * time.Millisecond)
+		a.handler(w, r)
+	})
+	e := newEngine(t, []Scenario{authFlow(t, srv.URL, "data.token")}, Options{HTTPClient: client, Model: Open, Rate: 3000})
 	p, err := e.Start(ctxFor(t, 30*time.Second), PassSpec{Requests: 60})
 	if err != nil {
 		t.Fatal(err)
@@ -274,5 +293,14 @@ func testFlowOpenModel(t *testing.T, client string) {
 	}
 	if pr := p.Progress(); pr.Requests != 60 || pr.Errors != 0 || !pr.Done {
 		t.Errorf("progress %+v; want 60 iterations", pr)
+	}
+	if client == ClientH1 { // net/http picks connections itself
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		for user, addrs := range a.conns {
+			if len(addrs) != 1 {
+				t.Fatalf("iteration of %s used %d connections: %v", user, len(addrs), addrs)
+			}
+		}
 	}
 }

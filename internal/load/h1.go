@@ -619,7 +619,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, start time.Time, lag ti
 		switch {
 		case cn.close || !c.keepAlive || t.closeAfter:
 			cn.nc.Close()
-		case w.e.opt.Model == Open:
+		case w.e.opt.Model == Open && !w.inFlow:
 			c.put(cn) // open model: workers share connections, as in-flight requests come and go
 		default:
 			w.conns[ai] = cn
