@@ -399,3 +399,47 @@ func TestReadFileChecksFiles(t *testing.T) {
 		t.Errorf("a PATH command was checked as a file: %v", err)
 	}
 }
+
+// Flows: steps, captures, vars and data parse with file:line errors.
+func TestParseFlow(t *testing.T) {
+	head := "name: f\nload: {measure: {requests: 10}}\nscenarios:\n  - name: f\n"
+	tests := []struct {
+		name, yaml string
+		want       []string // empty: valid
+	}{
+		{"valid", "    vars: {u: '{{ seq }}'}\n    steps:\n      - {name: a, method: post, url: 'http://127.0.0.1:1/a/{{ var \"u\" }}', capture: [{header: X-Id, as: id}]}\n      - {name: b, url: 'http://127.0.0.1:1/b/{{ var \"id\" }}'}\n", nil},
+		{"unknown step key", "    steps:\n      - {name: a, uri: 'http://127.0.0.1:1/'}\n", []string{"perfgate.yaml:6:", "uri"}},
+		{"unknown capture key", "    steps:\n      - {name: a, url: 'http://127.0.0.1:1/', capture: [{jsn: x, as: y}]}\n", []string{"perfgate.yaml:6:", "jsn"}},
+		{"url beside steps", "    url: http://127.0.0.1:1/\n    steps:\n      - {name: a, url: 'http://127.0.0.1:1/'}\n", []string{"perfgate.yaml:5:", "a flow's requests are its steps"}},
+		{"step without url", "    steps:\n      - {name: a}\n", []string{"steps[0].url", "required"}},
+		{"step name twice", "    steps:\n      - {name: a, url: 'http://127.0.0.1:1/'}\n      - {name: a, url: 'http://127.0.0.1:1/'}\n", []string{"perfgate.yaml:7:", "defined twice"}},
+		{"var in vars", "    vars: {a: '{{ seq }}', b: '{{ var \"a\" }}'}\n    url: http://127.0.0.1:1/\n", []string{"vars.b", "cannot read"}},
+		{"bad var name", "    vars: {a-b: x}\n    url: http://127.0.0.1:1/\n", []string{"vars.a-b", "letters, digits and _"}},
+		{"row without data", "    url: 'http://127.0.0.1:1/{{ row \"id\" }}'\n", []string{"perfgate.yaml:5:", "needs a data file"}},
+		{"var in a single request", "    url: 'http://127.0.0.1:1/{{ var \"id\" }}'\n", []string{"perfgate.yaml:5:", `{{ var "id" }} is not defined`}},
+		{"data order", "    url: http://127.0.0.1:1/\n    data: {file: u.csv, order: shuffle}\n", []string{"data.order", "sequential"}},
+		{"gate on a step", "    steps:\n      - {name: a, url: 'http://127.0.0.1:1/'}\ngates: {scenarios: {f/a: {throughput_drop: 10%}}}\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("perfgate.yaml", []byte(head+tt.yaml))
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("valid config rejected: %v", err)
+				}
+				if tt.name == "valid" && (len(cfg.Scenarios[0].Steps) != 2 || cfg.Scenarios[0].Steps[0].Method != "POST" || cfg.Scenarios[0].Steps[0].Capture[0].As != "id") {
+					t.Errorf("steps %+v", cfg.Scenarios[0].Steps)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}

@@ -9,7 +9,15 @@
 // The load engine (internal/load) sends the requests and records them; this
 // package holds what an iteration knows (Iter, which is the templates'
 // tmpl.Values) and how a response is read (Capture), so the engine calls
-// four methods: Flow.Begin, Flow.Capture, Flow.Wants and Iter's Values.
+// four methods: Flow.NewIter (once per worker), Flow.Begin (per
+// iteration), Flow.Wants (what of a step's response to keep) and
+// Flow.Capture (after a step's response), through the Response interface.
+//
+// Data files (Table, Rows) are read once and shared read-only; Rows hands
+// out rows in file order (one counter for all workers) or at random, within
+// a Shard: partition Index of Count, the rows i with i%Count == Index. The
+// default {0, 1} takes every row; the config has no shard setting yet
+// (load.ConfigInputs.Shard is where a shard feature sets it).
 //
 // JSON paths use github.com/tidwall/gjson's syntax (token, user.id,
 // items.0.name, items.#): it reads the raw bytes without unmarshalling, so

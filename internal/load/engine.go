@@ -22,6 +22,15 @@
 // Throughput is goodput (see internal/metrics): only successful responses
 // count in it and in the latency percentiles.
 //
+// A scenario's URL path and query may be a template too, rendered per
+// request within the same request as its headers and body; a constant URL
+// stays serialized once. A scenario with Steps is a flow (see
+// internal/flow, flow.go): the mix picks it like any scenario, and one pick
+// (a closed-model turn, an open-model arrival slot, a unit of the request
+// bound) runs one iteration, its steps in order on one worker and its
+// connection; each step is recorded as a request kind of its own, the
+// iteration on the flow's row.
+//
 // Every request gets a fresh body rendered from its template; responses are
 // read to the end so connections are reused. Measurements go to per-worker
 // batches flushed into a few sharded metrics.Recorders, so memory stays flat
