@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/results"
 )
@@ -259,5 +260,52 @@ func TestRunPairedFlow(t *testing.T) {
 		if !judged[name] {
 			t.Errorf("%s not judged (checks on %v)", name, judged)
 		}
+	}
+}
+
+// A baseline of a flow holds each step (flow/step); a step that regressed
+// fails the gate under its own name.
+func TestRunFlowStepRegressionExit1(t *testing.T) {
+	_, url := newTokenServer(t)
+	cfg := writeFlowConfig(t, url)
+	dir := filepath.Dir(cfg)
+	yb, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, []byte(strings.Replace(string(yb), "repeat: 3", "repeat: 4", 1)), 0o644) // 4+4 runs can show a change
+	first := filepath.Join(dir, "first.json")
+	if r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--out", first); r.Code != 0 {
+		t.Fatalf("first run: exit %d: %v\n%s", r.Code, r.Err, r.ErrOut)
+	}
+	res, err := results.Read(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me := &res.Scenarios[0].Steps[2]
+	for j := range me.Runs {
+		me.Runs[j].ThroughputRPS *= 10 // the baseline's "me" was ten times faster
+	}
+	b := baseline.FromResults(res)
+	if b.Scenario("login-me/me") == nil || b.Scenario("login-me") == nil {
+		t.Fatalf("baseline scenarios %+v; want the flow and each step", b.Scenarios)
+	}
+	if err := baseline.Write(filepath.Join(dir, "baselines", "flow.json"), b); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "r.json")
+	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--out", out)
+	if r.Code != 1 {
+		t.Fatalf("exit %d, want 1: %v\n%s", r.Code, r.Err, r.Out)
+	}
+	judged, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := false
+	for _, c := range judged.Comparison.Checks {
+		if c.Scenario == "login-me/me" && c.Metric == "throughput_rps" && c.Status == results.CheckFail {
+			failed = true
+		}
+	}
+	if !failed {
+		t.Errorf("no failed throughput check on login-me/me: %+v", judged.Comparison.Checks)
 	}
 }
