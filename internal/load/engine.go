@@ -945,11 +945,13 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 		w.doFlow(ctx, si, start, lag)
 		return
 	}
-	if sc.flow != nil { // a data file: this request is the iteration
+	if sc.flow != nil { // vars or a data file: this request is the iteration
 		if err := sc.flow.Begin(w.iter(si), w.st); err != nil {
 			w.record(si, time.Since(start), 0, metrics.ClassOther, err, lag)
 			return
 		}
+	} else if w.st != nil {
+		w.st.SetValues(nil) // no other scenario's vars or row
 	}
 	o := w.send(ctx, si, start, lag, nil)
 	if !o.canceled {
