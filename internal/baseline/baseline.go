@@ -165,7 +165,7 @@ func FromResults(res *results.Results) *Baseline {
 		Host:            res.Host,
 		Scenarios:       make([]Scenario, 0, len(res.Scenarios)),
 	}
-	for _, sc := range res.Scenarios {
+	for _, sc := range results.Flatten(res.Scenarios) { // a flow's steps are baselined as flow/step
 		f := sc.Figures
 		f.StatusCounts = copyCounts(f.StatusCounts)
 		f.SampleErrors = append([]string(nil), f.SampleErrors...)

@@ -90,7 +90,7 @@ func FromSessions(runs []*results.Results) (*Baseline, error) {
 		var pooled Samples
 		var sessions []Session
 		for _, r := range runs {
-			for _, rs := range r.Scenarios {
+			for _, rs := range results.Flatten(r.Scenarios) {
 				if rs.Name != sc.Name {
 					continue
 				}

@@ -1,7 +1,10 @@
 package compare
 
 import (
+	"strings"
+
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/results"
 )
 
 // Built-in gate defaults, used when perfgate.yaml has no gates section.
@@ -46,6 +49,12 @@ func Defaults() Thresholds {
 func Resolve(g config.Gates, scenario string) Thresholds {
 	t := Defaults()
 	t.apply(g.Default)
+	// A flow's step ("flow/step") takes its flow's gates, then its own.
+	if flow, _, ok := strings.Cut(scenario, results.StepSep); ok {
+		if sg, ok := g.Scenarios[flow]; ok {
+			t.apply(sg)
+		}
+	}
 	if sg, ok := g.Scenarios[scenario]; ok {
 		t.apply(sg)
 	}

@@ -108,7 +108,7 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 	}
 	j := &judge{alpha: alpha}
 	seen := map[string]bool{}
-	for _, sc := range cur.Scenarios {
+	for _, sc := range results.Flatten(cur.Scenarios) { // each flow, then each of its steps (flow/step)
 		seen[sc.Name] = true
 		th := Resolve(gates, sc.Name)
 		c.Checks = append(c.Checks, ceilingCheck(sc, th, base))
@@ -612,7 +612,7 @@ func CheckCandidate(gates config.Gates, cur *results.Results) error {
 	if len(cur.Scenarios) == 0 {
 		p = append(p, "it measured no scenario")
 	}
-	for _, sc := range cur.Scenarios {
+	for _, sc := range results.Flatten(cur.Scenarios) {
 		th := Resolve(gates, sc.Name)
 		if baseline.SamplesOf(sc).Len() == 0 {
 			p = append(p, fmt.Sprintf("scenario %q completed no request", sc.Name))

@@ -308,6 +308,14 @@ func TestResolve(t *testing.T) {
 	if s.ThroughputDrop != 0.1 || s.LatencyRise["p99"] != 0.5 || s.LatencyRise["p90"] != 0.2 || s.ErrorRateMax != 0.1 {
 		t.Errorf("scenario override: %+v", s)
 	}
+	// A flow's step takes its flow's gates, then its own.
+	g.Scenarios["slow/login"] = config.Gate{ErrorRateMax: pctOf(0.2)}
+	if st := Resolve(g, "slow/login"); st.LatencyRise["p99"] != 0.5 || st.ErrorRateMax != 0.2 || st.ThroughputDrop != 0.1 {
+		t.Errorf("step of slow: %+v", st)
+	}
+	if st := Resolve(g, "slow/me"); st.LatencyRise["p99"] != 0.5 || st.ErrorRateMax != 0.1 {
+		t.Errorf("step without its own gates: %+v", st)
+	}
 	// Resolving must not leak one scenario's override into another.
 	if again := Resolve(g, "x"); again.LatencyRise["p99"] != 0.15 {
 		t.Errorf("override leaked: %+v", again)

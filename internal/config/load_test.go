@@ -143,7 +143,10 @@ func TestParseErrors(t *testing.T) {
 		{"merge key", "x: &a {name: d}\n<<: *a\n", []string{}},
 		{"bad body template", strings.Replace(base, "url:", "body: '{{ lettres 8 }}'\n    url:", 1), []string{"scenarios[0].body: template:", "lettres"}},
 		{"bad header template", strings.Replace(base, "url:", "headers: {X-Id: '{{ uuid'}\n    url:", 1), []string{"scenarios[0].headers.X-Id: template:"}},
-		{"url if action", strings.Replace(base, "http://127.0.0.1:1/", "http://{{ if true }}x{{ end }}/", 1), []string{}},
+		{"url if action", strings.Replace(base, "http://127.0.0.1:1/", "http://127.0.0.1:1/{{ if true }}x{{ end }}", 1), []string{}},
+		{"url host template", strings.Replace(base, "http://127.0.0.1:1/", "http://{{ if true }}x{{ end }}/", 1), []string{"a template in the host is not supported"}},
+		{"url path unknown func", strings.Replace(base, "http://127.0.0.1:1/", "http://127.0.0.1:1/{{ sequence }}", 1), []string{"scenarios[0].url", `function "sequence" is not defined`}},
+		{"url path seq", strings.Replace(base, "http://127.0.0.1:1/", "http://127.0.0.1:1/users/{{ seq }}?q={{ int 1 9 }}", 1), []string{}},
 		{"url field", strings.Replace(base, "http://127.0.0.1:1/", "http://{{ .Host }}/", 1), []string{"scenarios[0].url"}},
 		{"url endpoint without port", base + "services:\n  - name: s\n    process: {command: [x], ports: [80]}\n", []string{}},
 		{"undeclared port", strings.Replace(base, "http://127.0.0.1:1/", `http://{{ endpoint "s" "81" }}/`, 1) + "services:\n  - name: s\n    process: {command: [x], ports: [80]}\n", []string{"port not declared (declared: 80)"}},
@@ -164,7 +167,7 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse("perfgate.yaml", []byte(tt.yaml))
-			if tt.name == "url if action" || tt.name == "url endpoint without port" {
+			if tt.name == "url if action" || tt.name == "url endpoint without port" || tt.name == "url path seq" {
 				if err != nil {
 					t.Fatalf("valid: %v", err)
 				}
@@ -394,5 +397,49 @@ func TestReadFileChecksFiles(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "services[1]") {
 		t.Errorf("a PATH command was checked as a file: %v", err)
+	}
+}
+
+// Flows: steps, captures, vars and data parse with file:line errors.
+func TestParseFlow(t *testing.T) {
+	head := "name: f\nload: {measure: {requests: 10}}\nscenarios:\n  - name: f\n"
+	tests := []struct {
+		name, yaml string
+		want       []string // empty: valid
+	}{
+		{"valid", "    vars: {u: '{{ seq }}'}\n    steps:\n      - {name: a, method: post, url: 'http://127.0.0.1:1/a/{{ var \"u\" }}', capture: [{header: X-Id, as: id}]}\n      - {name: b, url: 'http://127.0.0.1:1/b/{{ var \"id\" }}'}\n", nil},
+		{"unknown step key", "    steps:\n      - {name: a, uri: 'http://127.0.0.1:1/'}\n", []string{"perfgate.yaml:6:", "uri"}},
+		{"unknown capture key", "    steps:\n      - {name: a, url: 'http://127.0.0.1:1/', capture: [{jsn: x, as: y}]}\n", []string{"perfgate.yaml:6:", "jsn"}},
+		{"url beside steps", "    url: http://127.0.0.1:1/\n    steps:\n      - {name: a, url: 'http://127.0.0.1:1/'}\n", []string{"perfgate.yaml:5:", "a flow's requests are its steps"}},
+		{"step without url", "    steps:\n      - {name: a}\n", []string{"steps[0].url", "required"}},
+		{"step name twice", "    steps:\n      - {name: a, url: 'http://127.0.0.1:1/'}\n      - {name: a, url: 'http://127.0.0.1:1/'}\n", []string{"perfgate.yaml:7:", "defined twice"}},
+		{"var in vars", "    vars: {a: '{{ seq }}', b: '{{ var \"a\" }}'}\n    url: http://127.0.0.1:1/\n", []string{"vars.b", "cannot read"}},
+		{"bad var name", "    vars: {a-b: x}\n    url: http://127.0.0.1:1/\n", []string{"vars.a-b", "letters, digits and _"}},
+		{"row without data", "    url: 'http://127.0.0.1:1/{{ row \"id\" }}'\n", []string{"perfgate.yaml:5:", "needs a data file"}},
+		{"var in a single request", "    url: 'http://127.0.0.1:1/{{ var \"id\" }}'\n", []string{"perfgate.yaml:5:", `{{ var "id" }} is not defined`}},
+		{"data order", "    url: http://127.0.0.1:1/\n    data: {file: u.csv, order: shuffle}\n", []string{"data.order", "sequential"}},
+		{"gate on a step", "    steps:\n      - {name: a, url: 'http://127.0.0.1:1/'}\ngates: {scenarios: {f/a: {throughput_drop: 10%}}}\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("perfgate.yaml", []byte(head+tt.yaml))
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("valid config rejected: %v", err)
+				}
+				if tt.name == "valid" && (len(cfg.Scenarios[0].Steps) != 2 || cfg.Scenarios[0].Steps[0].Method != "POST" || cfg.Scenarios[0].Steps[0].Capture[0].As != "id") {
+					t.Errorf("steps %+v", cfg.Scenarios[0].Steps)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
 	}
 }

@@ -26,7 +26,7 @@ func TestPortTemplate(t *testing.T) {
 		{"undeclared in ready", okScen + "services:\n  - name: api\n    process: {command: [x], ports: [8080]}\n    ready: {http: 'http://127.0.0.1:{{ port 80 }}/'}\n", `services[0].ready.http:`},
 		{"not a number", okScen + "services:\n  - name: api\n    process: {command: [x, '{{ port \"http\" }}'], ports: [8080]}\n", `port "http": expected a port number`},
 		{"no argument", okScen + "services:\n  - name: api\n    process: {command: [x, '{{ port }}'], ports: [8080]}\n", `services[0].process.command[1]: template`},
-		{"in scenario url", "scenarios: [{name: s, url: 'http://127.0.0.1:{{ port 8080 }}/'}]\nservices:\n  - name: api\n    process: {command: [x], ports: [8080]}\n", `scenarios[0].url: template "http://127.0.0.1:{{ port 8080 }}/": {{ port 8080 }} is only for a process service's command, env and ready`},
+		{"in scenario url", "scenarios: [{name: s, url: 'http://127.0.0.1:{{ port 8080 }}/'}]\nservices:\n  - name: api\n    process: {command: [x], ports: [8080]}\n", `scenarios[0].url: {{ port }} is only for a process service's command, env and ready`},
 		{"in header", "scenarios: [{name: s, url: 'http://x/', headers: {X-P: '{{ port 1 }}'}}]\n", `scenarios[0].headers.X-P: {{ port }} is only for a process service`},
 		{"in body", "scenarios: [{name: s, url: 'http://x/', body: 'p={{port 1}}'}]\n", `scenarios[0].body: {{ port }} is only`},
 		{"container ready", okScen + "services:\n  - name: api\n    container: {image: x, ports: ['8080']}\n    ready: {http: 'http://127.0.0.1:{{ port 8080 }}/'}\n", `services[0].ready.http:`},

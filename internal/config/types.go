@@ -7,6 +7,8 @@ package config
 import (
 	"strings"
 	"time"
+
+	"github.com/perfgate/perfgate/internal/flow"
 )
 
 // Config is one perfgate.yaml.
@@ -137,11 +139,13 @@ type Ready struct {
 	Timeout Duration `yaml:"timeout"` // default 30s
 }
 
-// Scenario is one kind of request.
+// Scenario is one kind of request, or a flow of requests (Steps).
 type Scenario struct {
-	Name    string            `yaml:"name"`
-	Method  string            `yaml:"method"` // default GET
-	URL     string            `yaml:"url"`    // may use {{ endpoint "svc" 8080 }}, rendered once
+	Name   string `yaml:"name"`
+	Method string `yaml:"method"` // default GET
+	// URL: {{ endpoint "svc" 8080 }} is rendered once; the rest of the
+	// path and query is a template rendered per request, like Body.
+	URL     string            `yaml:"url"`
 	Headers map[string]string `yaml:"headers"`
 	// Body is a template evaluated fresh for every request (see internal/tmpl).
 	Body string `yaml:"body"`
@@ -150,9 +154,57 @@ type Scenario struct {
 	// Weight in the mix of scenarios: 1 when absent, 0 sends nothing (the
 	// scenario is switched off). After Parse it is the effective weight.
 	Weight int `yaml:"weight"`
+	// Vars are rendered once at the start of each iteration (each request
+	// of a scenario without steps) and read with {{ var "name" }}.
+	Vars map[string]string `yaml:"vars"`
+	// Steps make the scenario a flow: an iteration sends them in order on
+	// one worker and its connection (Method, URL, Headers, Body and Expect
+	// are then the steps'). See internal/flow.
+	Steps []Step `yaml:"steps"`
+	// Data gives each iteration (each request without steps) a row of a
+	// file, read with {{ row "column" }}.
+	Data *Data `yaml:"data"`
 
 	Line int `yaml:"-"`
 }
+
+// Step is one request of a flow.
+type Step struct {
+	Name    string            `yaml:"name"`
+	Method  string            `yaml:"method"` // default GET
+	URL     string            `yaml:"url"`    // as Scenario.URL
+	Headers map[string]string `yaml:"headers"`
+	Body    string            `yaml:"body"`
+	Expect  []int             `yaml:"expect"` // default 200-399
+	// Capture takes values from the response for the later steps.
+	Capture []Capture `yaml:"capture"`
+}
+
+// Capture takes one value from a step's response: exactly one of JSON (a
+// path into the JSON body, gjson syntax: token, data.user.id, items.0),
+// Header (a response header) or Regexp (the first group of a regular
+// expression over the body), as the variable As.
+type Capture struct {
+	JSON   string `yaml:"json"`
+	Header string `yaml:"header"`
+	Regexp string `yaml:"regexp"`
+	As     string `yaml:"as"`
+}
+
+// Data is a scenario's data file.
+type Data struct {
+	// File: CSV with a header row, or JSON lines (.jsonl, .ndjson), one
+	// flat object per line; relative to the config file.
+	File string `yaml:"file"`
+	// Order: "sequential" (default: rows in file order, shared by all
+	// workers, wrapping around) or "random".
+	Order string `yaml:"order"`
+
+	table *flow.Table // read by ReadFile (checkFiles), shared by every use
+}
+
+// Table is the data file as ReadFile read it (nil for a config from Parse).
+func (d *Data) Table() *flow.Table { return d.table }
 
 // Load describes the warm-up and measured passes.
 type Load struct {

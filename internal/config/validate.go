@@ -2,6 +2,7 @@ package config
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfgate/perfgate/internal/endpoint"
+	"github.com/perfgate/perfgate/internal/flow"
 	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
@@ -57,6 +60,14 @@ func applyDefaults(c *Config) {
 			sc.Method = "GET"
 		} else {
 			sc.Method = strings.ToUpper(sc.Method)
+		}
+		for j := range sc.Steps {
+			st := &sc.Steps[j]
+			if st.Method == "" {
+				st.Method = "GET"
+			} else {
+				st.Method = strings.ToUpper(st.Method)
+			}
 		}
 		// An absent weight is 1; an explicit weight: 0 switches the
 		// scenario off (it stays in the results, sends nothing).
@@ -151,10 +162,18 @@ func (v *validator) validate() {
 			v.at(p+".name", "scenario %q is defined twice", sc.Name)
 		}
 		scen[sc.Name] = true
+		for _, st := range sc.Steps { // gates may name a step as flow/step
+			scen[sc.Name+"/"+st.Name] = true
+		}
 		if !methodRe.MatchString(sc.Method) {
 			v.at(p+".method", "%q is not an HTTP method (GET, POST, PUT, ...)", sc.Method)
 		}
-		v.templURL(p+".url", sc.URL, true)
+		if len(sc.Steps) == 0 {
+			v.requestURL(p+".url", sc.URL)
+		} else {
+			v.flowSteps(p, sc)
+		}
+		v.flowValues(p, sc)
 		for j, code := range sc.Expect {
 			if code < 100 || code > 599 {
 				v.at(fmt.Sprintf("%s.expect[%d]", p, j), "%d is not an HTTP status (100-599)", code)
@@ -164,29 +183,8 @@ func (v *validator) validate() {
 			v.at(p+".weight", "must be 0 (no traffic) or more, got %d", sc.Weight)
 		}
 		totalWeight += sc.Weight
-		for k, val := range sc.Headers {
-			if k == "" || strings.ContainsAny(k, " :\r\n") {
-				v.at(p+".headers."+k, "%q is not a valid header name", k)
-			}
-			switch strings.ToLower(k) {
-			case "content-length", "transfer-encoding":
-				v.at(p+".headers."+k, "perfgate sets %s from the body it sends; remove this header", k)
-			case "connection":
-				v.at(p+".headers."+k, "connection handling is client.keepalive (false opens a connection per request); remove this header")
-			}
-			if portActionRe.MatchString(val) {
-				v.at(p+".headers."+k, "{{ port }} is only for a process service's command, env and ready; a request names a service by {{ endpoint \"svc\" 8080 }} in its url")
-			} else if _, err := tmpl.Compile(k, val); err != nil {
-				v.at(p+".headers."+k, "template: %v", err)
-			}
-		}
-		if portActionRe.MatchString(sc.Body) {
-			v.at(p+".body", "{{ port }} is only for a process service's command, env and ready; a request names a service by {{ endpoint \"svc\" 8080 }} in its url")
-		} else if sc.Body != "" {
-			if _, err := tmpl.Compile(sc.Name, sc.Body); err != nil {
-				v.at(p+".body", "template: %v", err)
-			}
-		}
+		v.headers(p, sc.Headers)
+		v.body(p, sc.Name, sc.Body)
 	}
 	if len(c.Scenarios) > 0 && totalWeight == 0 {
 		v.at("scenarios", "every scenario has weight 0: nothing would be sent; give at least one a weight above 0 (an absent weight is 1)")
@@ -479,6 +477,194 @@ func (v *validator) templURLPort(path, raw string, required bool, port PortFunc)
 	}
 }
 
+// headers checks a request's headers (p is the scenario's or step's path).
+func (v *validator) headers(p string, hs map[string]string) {
+	for k, val := range hs {
+		if k == "" || strings.ContainsAny(k, " :\r\n") {
+			v.at(p+".headers."+k, "%q is not a valid header name", k)
+		}
+		switch strings.ToLower(k) {
+		case "content-length", "transfer-encoding":
+			v.at(p+".headers."+k, "perfgate sets %s from the body it sends; remove this header", k)
+		case "connection":
+			v.at(p+".headers."+k, "connection handling is client.keepalive (false opens a connection per request); remove this header")
+		}
+		if portActionRe.MatchString(val) {
+			v.at(p+".headers."+k, "{{ port }} is only for a process service's command, env and ready; a request names a service by {{ endpoint \"svc\" 8080 }} in its url")
+		} else if _, err := tmpl.Compile(k, val); err != nil {
+			v.at(p+".headers."+k, "template: %v", err)
+		}
+	}
+}
+
+// body checks a request's body template.
+func (v *validator) body(p, name, body string) {
+	if portActionRe.MatchString(body) {
+		v.at(p+".body", "{{ port }} is only for a process service's command, env and ready; a request names a service by {{ endpoint \"svc\" 8080 }} in its url")
+	} else if body != "" {
+		if _, err := tmpl.Compile(name, body); err != nil {
+			v.at(p+".body", "template: %v", err)
+		}
+	}
+}
+
+// flowSteps checks a flow's steps: each a request of its own, with
+// captures.
+func (v *validator) flowSteps(p string, sc Scenario) {
+	for field, set := range map[string]bool{"url": sc.URL != "", "body": sc.Body != "", "headers": len(sc.Headers) > 0, "expect": len(sc.Expect) > 0} {
+		if set {
+			v.at(p+"."+field, "a flow's requests are its steps: move %s into a step (or remove steps:)", field)
+		}
+	}
+	if _, set := v.cfg.lines[p+".method"]; set {
+		v.at(p+".method", "a flow's requests are its steps: move method into a step (or remove steps:)")
+	}
+	names := map[string]bool{}
+	for j, st := range sc.Steps {
+		sp := fmt.Sprintf("%s.steps[%d]", p, j)
+		switch {
+		case st.Name == "":
+			v.at(sp+".name", "required: each step has a name (it names the step's row in the results)")
+		case !nameRe.MatchString(st.Name):
+			v.at(sp+".name", "%q must be letters, digits, '.', '_' or '-'", st.Name)
+		case names[st.Name]:
+			v.at(sp+".name", "step %q is defined twice in this flow", st.Name)
+		}
+		names[st.Name] = true
+		if !methodRe.MatchString(st.Method) {
+			v.at(sp+".method", "%q is not an HTTP method (GET, POST, PUT, ...)", st.Method)
+		}
+		v.requestURL(sp+".url", st.URL)
+		for k, code := range st.Expect {
+			if code < 100 || code > 599 {
+				v.at(fmt.Sprintf("%s.expect[%d]", sp, k), "%d is not an HTTP status (100-599)", code)
+			}
+		}
+		v.headers(sp, st.Headers)
+		v.body(sp, st.Name, st.Body)
+		for k, c := range st.Capture {
+			if _, err := flow.ParseCapture(flow.CaptureSpec{JSON: c.JSON, Header: c.Header, Regexp: c.Regexp, As: c.As}); err != nil {
+				v.at(fmt.Sprintf("%s.capture[%d]", sp, k), "%v", err)
+			}
+		}
+	}
+}
+
+// flowValues checks vars, the data file's settings and every {{ var }} and
+// {{ row }}: a var must be defined by vars: or captured by an earlier step.
+func (v *validator) flowValues(p string, sc Scenario) {
+	defined := map[string]bool{}
+	for name, text := range sc.Vars {
+		defined[name] = true
+		vp := p + ".vars." + name
+		if !flow.ValidName(name) {
+			v.at(vp, "%q: a var's name is letters, digits and _ (not starting with a digit)", name)
+		}
+		if _, err := tmpl.Compile(name, text); err != nil {
+			v.at(vp, "template: %v", err)
+			continue
+		}
+		if vars, _ := tmpl.Refs(text); len(vars) > 0 {
+			v.at(vp, "vars are rendered together at the start of an iteration and cannot read {{ var %q }}; use the functions directly", vars[0])
+		}
+		v.rowRefs(p, vp, sc, text)
+	}
+	if d := sc.Data; d != nil {
+		if d.File == "" {
+			v.at(p+".data.file", "required: a CSV file with a header row, or JSON lines (relative to the config file)")
+		}
+		switch d.Order {
+		case "", flow.Sequential, flow.Random:
+		default:
+			v.at(p+".data.order", "%q: use %q (default) or %q", d.Order, flow.Sequential, flow.Random)
+		}
+	}
+	check := func(field, text string, defined map[string]bool) {
+		vars, _ := tmpl.Refs(text)
+		for _, name := range vars {
+			if !defined[name] {
+				known := slices.Sorted(maps.Keys(defined))
+				hint := "none yet"
+				if len(known) > 0 {
+					hint = strings.Join(known, ", ")
+				}
+				v.at(field, "{{ var %q }} is not defined here: define it in the scenario's vars: or capture it (as: %s) in an earlier step (defined here: %s)", name, name, hint)
+			}
+		}
+		v.rowRefs(p, field, sc, text)
+	}
+	requestRefs := func(rp, url, body string, headers map[string]string, defined map[string]bool) {
+		check(rp+".url", url, defined)
+		check(rp+".body", body, defined)
+		for k, h := range headers {
+			check(rp+".headers."+k, h, defined)
+		}
+	}
+	if len(sc.Steps) == 0 {
+		requestRefs(p, sc.URL, sc.Body, sc.Headers, defined)
+		return
+	}
+	for j, st := range sc.Steps {
+		sp := fmt.Sprintf("%s.steps[%d]", p, j)
+		requestRefs(sp, st.URL, st.Body, st.Headers, defined)
+		for _, c := range st.Capture {
+			if c.As != "" {
+				defined[c.As] = true
+			}
+		}
+	}
+}
+
+// rowRefs checks that a template's {{ row }} has a data file to read.
+func (v *validator) rowRefs(p, field string, sc Scenario, text string) {
+	_, rows := tmpl.Refs(text)
+	if len(rows) > 0 && sc.Data == nil {
+		v.at(field, "{{ row %q }} needs a data file: add data: {file: users.csv} to the scenario", rows[0])
+	}
+}
+
+// requestURL checks a scenario's URL: {{ endpoint }} actions are resolved
+// once, the rest of the path and query is a per-request template.
+func (v *validator) requestURL(path, raw string) {
+	if raw == "" {
+		v.templURL(path, raw, true)
+		return
+	}
+	if portActionRe.MatchString(raw) {
+		v.at(path, "{{ port }} is only for a process service's command, env and ready; a request names a service by {{ endpoint \"svc\" 8080 }} in its url")
+		return
+	}
+	failed := false
+	out, _ := endpoint.RenderOnly(raw, func(action string) (string, error) {
+		r, ok := v.renderPort(path, action, nil)
+		if !ok {
+			failed = true
+			return action, errors.New("reported")
+		}
+		return r, nil
+	})
+	if failed {
+		return
+	}
+	origin, pathText, err := tmpl.SplitURL(out)
+	if err != nil {
+		v.at(path, "%v", err)
+		return
+	}
+	check := out
+	if pathText != "" {
+		if _, err := tmpl.Compile("url", pathText); err != nil {
+			v.at(path, "template: %v", err)
+			return
+		}
+		check = origin + "/"
+	}
+	u, err := url.Parse(check)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.at(path, "%q is not an http:// or https:// URL with a host", raw)
+	}
+}
+
 func (c *Config) serviceByName(name string) (Service, bool) {
 	for _, s := range c.Services {
 		if s.Name == name {
@@ -624,6 +810,9 @@ func (v *validator) checkFiles() {
 		}
 		return filepath.Join(v.cfg.Dir, p)
 	}
+	for i := range v.cfg.Scenarios {
+		v.dataFile(i, rel)
+	}
 	for i, s := range v.cfg.Services {
 		p := fmt.Sprintf("services[%d]", i)
 		if ps := s.Process; ps != nil {
@@ -667,6 +856,41 @@ func (v *validator) checkFiles() {
 				if _, err := os.Stat(rel(f.Source)); err != nil {
 					v.at(fmt.Sprintf("%s.container.files[%d].source", p, j), "%s does not exist (paths are relative to the config file)", rel(f.Source))
 				}
+			}
+		}
+	}
+}
+
+// dataFile reads scenario i's data file once (kept for the run) and checks
+// that every {{ row }} names one of its columns.
+func (v *validator) dataFile(i int, rel func(string) string) {
+	sc := &v.cfg.Scenarios[i]
+	if sc.Data == nil || sc.Data.File == "" {
+		return
+	}
+	p := fmt.Sprintf("scenarios[%d].data.file", i)
+	t, err := flow.ReadTable(rel(sc.Data.File))
+	if err != nil {
+		v.at(p, "%v", err)
+		return
+	}
+	sc.Data.table = t
+	var texts []string
+	for _, s := range sc.Vars {
+		texts = append(texts, s)
+	}
+	texts = append(texts, sc.URL, sc.Body)
+	texts = slices.AppendSeq(texts, maps.Values(sc.Headers))
+	for _, st := range sc.Steps {
+		texts = append(texts, st.URL, st.Body)
+		texts = slices.AppendSeq(texts, maps.Values(st.Headers))
+	}
+	for _, text := range texts {
+		_, rows := tmpl.Refs(text)
+		for _, col := range rows {
+			if _, ok := t.Col(col); !ok {
+				v.at(p, "{{ row %q }}: %s has no such column (columns: %s)", col, sc.Data.File, strings.Join(t.Columns, ", "))
+				return
 			}
 		}
 	}

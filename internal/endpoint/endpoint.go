@@ -7,6 +7,7 @@ package endpoint
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"text/template"
 )
@@ -79,3 +80,32 @@ type templateError struct {
 
 func (e *templateError) Error() string { return e.msg }
 func (e *templateError) Unwrap() error { return e.err }
+
+// endpointActionRe is one {{ endpoint "svc" 8080 }} action with literal
+// arguments.
+var endpointActionRe = regexp.MustCompile(`\{\{-?\s*endpoint\s+("[^"{}]*"|[0-9]+)\s+("[^"{}]*"|[0-9]+)\s*-?\}\}`)
+
+// RenderOnly expands the {{ endpoint }} actions of s, each with render (for
+// example Render with a resolver, or a stack's Render), and leaves every other
+// action as written: a request URL is rendered once for its endpoints, and
+// what remains ({{ seq }}, {{ var "id" }}) is a template rendered per request
+// (see internal/tmpl). A string without an endpoint action is returned
+// unchanged.
+func RenderOnly(s string, render func(action string) (string, error)) (string, error) {
+	var firstErr error
+	out := endpointActionRe.ReplaceAllStringFunc(s, func(action string) string {
+		if firstErr != nil {
+			return action
+		}
+		r, err := render(action)
+		if err != nil {
+			firstErr = err
+			return action
+		}
+		return r
+	})
+	if firstErr != nil {
+		return "", firstErr
+	}
+	return out, nil
+}

@@ -22,6 +22,15 @@
 // Throughput is goodput (see internal/metrics): only successful responses
 // count in it and in the latency percentiles.
 //
+// A scenario's URL path and query may be a template too, rendered per
+// request within the same request as its headers and body; a constant URL
+// stays serialized once. A scenario with Steps is a flow (see
+// internal/flow, flow.go): the mix picks it like any scenario, and one pick
+// (a closed-model turn, an open-model arrival slot, a unit of the request
+// bound) runs one iteration, its steps in order on one worker and its
+// connection; each step is recorded as a request kind of its own, the
+// iteration on the flow's row.
+//
 // Every request gets a fresh body rendered from its template; responses are
 // read to the end so connections are reused. Measurements go to per-worker
 // batches flushed into a few sharded metrics.Recorders, so memory stays flat
@@ -61,6 +70,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/flow"
 	"github.com/perfgate/perfgate/internal/metrics"
 	"github.com/perfgate/perfgate/internal/tmpl"
 )
@@ -84,7 +94,11 @@ const (
 type Scenario struct {
 	Name   string
 	Method string // default GET
-	URL    string // already rendered (endpoints resolved)
+	// URL has its endpoints resolved; its path and query may still be a
+	// template (see internal/tmpl), rendered per request within the same
+	// request as the headers and body (same seq). A URL without actions is
+	// sent as is, serialized once.
+	URL string
 	// Headers are header values; each may be a template (see internal/tmpl),
 	// rendered per request within the same request as the body (same seq).
 	Headers map[string]string
@@ -95,6 +109,16 @@ type Scenario struct {
 	// Off: the scenario sends nothing (weight 0 in the config). It keeps
 	// its place in the results, with no requests.
 	Off bool
+	// Steps make the scenario a flow: an iteration sends them in order on
+	// one worker and its connections (Method, URL, Headers, Body and
+	// Expect of the scenario are then unused). A pass's request bound and
+	// an open-model slot count iterations. Flow (required then) holds the
+	// vars, the captures (Flow's steps match Steps one to one) and the
+	// data rows.
+	Steps []Step
+	// Flow: the vars, captures and data rows (see internal/flow); on a
+	// scenario without Steps it gives each request a data row.
+	Flow *flow.Flow
 }
 
 // Options configure an Engine.
@@ -164,14 +188,22 @@ type scenario struct {
 	name      string
 	method    string
 	url       *url.URL
-	header    http.Header // constant headers, shared read-only by requests
-	host      string      // a constant Host header ("" = the URL's host)
+	path      *tmpl.Template // per-request path and query; nil: url is constant
+	header    http.Header    // constant headers, shared read-only by requests
+	host      string         // a constant Host header ("" = the URL's host)
 	hdrTmpl   []hdrTemplate
 	body      *tmpl.Template
 	constBody []byte // body when constant
 	getBody   func() (io.ReadCloser, error)
 	expect    [10]uint64 // bitset over statuses 0..639
 	h1        *h1Target  // the pre-serialized request (ClientH1)
+	// A flow: isFlow marks the entry that records iterations (it sends
+	// nothing itself); steps are its steps' indexes in Engine.scs, and
+	// parent is a step's flow (-1: a top-level scenario).
+	flow   *flow.Flow
+	isFlow bool
+	steps  []int
+	parent int
 }
 
 type hdrTemplate struct {
@@ -221,28 +253,36 @@ func New(scs []Scenario, opt Options) (*Engine, error) {
 	if e.timeout <= 0 {
 		e.timeout = DefaultTimeout
 	}
-	weights := make([]int, len(scs))
+	var weights []int // per entry of e.scs: steps get 0, they are sent by their flow
 	seen := map[string]bool{}
-	for i, sc := range scs {
-		c, err := compileScenario(sc)
-		if err != nil {
-			return nil, err
-		}
+	for _, sc := range scs {
 		if seen[sc.Name] {
 			return nil, fmt.Errorf("scenario %q: the name is used twice", sc.Name)
 		}
 		seen[sc.Name] = true
-		e.scs = append(e.scs, c)
 		if sc.Weight < 0 {
 			return nil, fmt.Errorf("scenario %q: weight must not be negative, got %d", sc.Name, sc.Weight)
 		}
-		weights[i] = sc.Weight
-		if weights[i] == 0 {
-			weights[i] = 1
+		wt := sc.Weight
+		if wt == 0 {
+			wt = 1
 		}
 		if sc.Off {
-			weights[i] = 0
+			wt = 0
 		}
+		if len(sc.Steps) > 0 {
+			if err := e.addFlow(sc, wt, &weights); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		c, err := compileScenario(sc)
+		if err != nil {
+			return nil, err
+		}
+		c.flow, c.parent = sc.Flow, -1
+		e.scs = append(e.scs, c)
+		weights = append(weights, wt)
 	}
 	if slices.Max(weights) == 0 {
 		return nil, errors.New("every scenario is switched off (weight 0): nothing would be sent")
@@ -266,7 +306,7 @@ func (e *Engine) pickClient() error {
 		why = "max_conns_per_host caps connections below the concurrency"
 	}
 	for _, sc := range e.scs {
-		if why == "" && sc.url.Scheme != "http" {
+		if why == "" && !sc.isFlow && sc.url.Scheme != "http" {
 			why = fmt.Sprintf("scenario %q is %s", sc.name, sc.url.Scheme)
 		}
 	}
@@ -299,6 +339,9 @@ func (e *Engine) pickClient() error {
 	}
 	e.h1 = newH1Client(dial, e.opt.Client.KeepAliveOn())
 	for _, sc := range e.scs {
+		if sc.isFlow {
+			continue
+		}
 		t, err := e.h1.addTarget(sc)
 		if err != nil {
 			return err
@@ -315,7 +358,23 @@ func compileScenario(sc Scenario) (*scenario, error) {
 	if sc.Name == "" {
 		return nil, errors.New("a scenario has no name")
 	}
-	u, err := url.Parse(sc.URL)
+	origin, pathText, err := tmpl.SplitURL(sc.URL)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %q: %v", sc.Name, err)
+	}
+	var path *tmpl.Template
+	if pathText != "" {
+		path, err = tmpl.Compile(sc.Name+" url", pathText)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %q: url: %w", sc.Name, err)
+		}
+		if path.Constant() { // only comments or empty actions
+			origin, path = origin+string(path.Bytes()), nil
+		} else {
+			origin += "/"
+		}
+	}
+	u, err := url.Parse(origin)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %q: url %q: %v", sc.Name, sc.URL, err)
 	}
@@ -326,7 +385,7 @@ func compileScenario(sc Scenario) (*scenario, error) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	c := &scenario{name: sc.Name, method: method, url: u, header: http.Header{}, body: sc.Body}
+	c := &scenario{name: sc.Name, method: method, url: u, path: path, header: http.Header{}, body: sc.Body}
 	keys := make([]string, 0, len(sc.Headers))
 	for k := range sc.Headers {
 		keys = append(keys, k)
@@ -455,8 +514,8 @@ func (e *Engine) Options() Options { return e.opt }
 
 // Progress is a cheap, live view of a running pass.
 type Progress struct {
-	Requests int64         // completed (measured) requests
-	Errors   int64         // of which failed
+	Requests int64         // completed (measured) requests; a flow's iteration counts once
+	Errors   int64         // of which failed (a failed iteration counts once)
 	Elapsed  time.Duration // since the pass started
 	Done     bool
 }
@@ -480,14 +539,17 @@ type Pass struct {
 	dropped     atomic.Int64 // open model: due in the window, never sent
 	canceled    atomic.Int64
 	capDelayed  atomic.Int64
-	interrupted atomic.Bool  // a worker stopped on cancellation, before the bound
-	endNanos    atomic.Int64 // elapsed at the end, once done
-	shards      []*shard
-	timeline    *timeline
-	base        []*http.Request // per scenario, bound to the pass's context
-	done        chan struct{}
-	res         *Result
-	err         error
+	interrupted atomic.Bool // a worker stopped on cancellation, before the bound
+	// Flows: their steps' requests and errors, and their iterations and
+	// failed iterations, so that Progress counts an iteration once.
+	stepReqs, stepErrs, iters, iterErrs atomic.Int64
+	endNanos                            atomic.Int64 // elapsed at the end, once done
+	shards                              []*shard
+	timeline                            *timeline
+	base                                []*http.Request // per scenario, bound to the pass's context
+	done                                chan struct{}
+	res                                 *Result
+	err                                 error
 }
 
 type shard struct {
@@ -500,7 +562,8 @@ type shard struct {
 
 // Progress reads the pass's counters (safe from any goroutine).
 func (p *Pass) Progress() Progress {
-	pr := Progress{Requests: p.requests.Load(), Errors: p.errs.Load()}
+	// A flow counts once per iteration, as the pass's bound does.
+	pr := Progress{Requests: p.requests.Load() - p.stepReqs.Load() + p.iters.Load(), Errors: p.errs.Load() - p.stepErrs.Load() + p.iterErrs.Load()}
 	if end := p.endNanos.Load(); end > 0 {
 		pr.Elapsed, pr.Done = time.Duration(end), true
 	} else {
@@ -554,6 +617,10 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 		if e.h1 != nil {
 			break
 		}
+		if sc.isFlow {
+			p.base = append(p.base, nil)
+			continue
+		}
 		r, err := http.NewRequestWithContext(ctx, sc.method, sc.url.String(), nil)
 		if err != nil {
 			e.mu.Unlock()
@@ -570,7 +637,7 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 	batch := min(batchSize, max(8, 64<<10/conc))
 	templated := false
 	for _, sc := range e.scs {
-		templated = templated || len(sc.hdrTmpl) > 0 || (sc.body != nil && sc.constBody == nil)
+		templated = templated || sc.flow != nil || sc.path != nil || len(sc.hdrTmpl) > 0 || (sc.body != nil && sc.constBody == nil)
 	}
 	var wg, ready sync.WaitGroup
 	gate := make(chan struct{}) // workers start together, once all are set up
@@ -701,9 +768,14 @@ type worker struct {
 	// ClientH1
 	conns  []*h1Conn // per address: the connection this worker holds
 	active atomic.Pointer[h1Conn]
-	proto  string // net/http: the protocol of the last response
-	wbuf   []byte // the request being sent
-	bbuf   []byte // its rendered body
+	proto  string       // net/http: the protocol of the last response
+	wbuf   []byte       // the request being sent
+	bbuf   []byte       // its rendered body
+	ubuf   []byte       // a rendered URL path (templated URLs)
+	iters  []*flow.Iter // per scenario with a flow: this worker's iteration
+	resp   respBuf      // a flow step's response, for its captures
+	inFlow bool         // within a flow's iteration: it keeps its connections (open model too)
+	ubuf2  []byte       // ubuf escaped
 }
 
 func (w *worker) flush() {
@@ -865,30 +937,67 @@ func (e *Engine) droppedTail(from, slots int64) []int64 {
 	return out
 }
 
-// do sends one request of scenario si and records it, its latency counted
-// from start.
+// do sends one request of scenario si (or one iteration of a flow) and
+// records it, its latency counted from start.
 func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Duration) {
+	sc := w.e.scs[si]
+	if sc.isFlow {
+		w.doFlow(ctx, si, start, lag)
+		return
+	}
+	if sc.flow != nil { // vars or a data file: this request is the iteration
+		if err := sc.flow.Begin(w.iter(si), w.st); err != nil {
+			w.record(si, time.Since(start), 0, metrics.ClassOther, err, lag)
+			return
+		}
+	} else if w.st != nil {
+		w.st.SetValues(nil) // no other scenario's vars or row
+	}
+	o := w.send(ctx, si, start, lag, nil)
+	if !o.canceled {
+		w.record(si, o.lat, o.status, o.class, o.err, lag)
+	}
+}
+
+// outcome is one sent request: what record takes, or canceled (aborted
+// by cancellation, already counted, not a measurement).
+type outcome struct {
+	lat      time.Duration
+	status   int
+	class    metrics.Class
+	err      error
+	canceled bool
+}
+
+// send sends one request of scenario si, its latency counted from start;
+// rb, when not nil, keeps what a flow step's captures read of the response.
+func (w *worker) send(ctx context.Context, si int, start time.Time, lag time.Duration, rb *respBuf) outcome {
 	sc := w.e.scs[si]
 	if w.st != nil {
 		w.st.Next()
 	}
 	if sc.h1 != nil {
-		w.doH1(ctx, sc, si, start, lag)
-		return
+		return w.doH1(ctx, sc, start, lag, rb)
 	}
 	// net/http needs a fresh *http.Request per send; a shallow copy of the
 	// pass's prepared request (URL parsed once, context bound) is enough.
 	req := new(http.Request)
 	*req = w.base[si]
 	req.Header = sc.header // shared, read-only
+	if sc.path != nil {
+		u, err := w.renderURL(sc)
+		if err != nil {
+			return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: err}
+		}
+		req.URL = u
+	}
 	if len(sc.hdrTmpl) > 0 {
 		req.Header = sc.header.Clone()
 		for _, h := range sc.hdrTmpl {
 			var err error
 			w.hbuf, err = h.t.Append(w.hbuf[:0], w.st)
 			if err != nil {
-				w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render header %s: %w", h.key, err), lag)
-				return
+				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render header %s: %w", h.key, err)}
 			}
 			if h.key == "Host" {
 				req.Host = string(w.hbuf)
@@ -906,8 +1015,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 		// after the response arrived, so a buffer is never reused.
 		b, err := sc.body.Append(make([]byte, 0, w.bsize+16), w.st)
 		if err != nil {
-			w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render body: %w", err), lag)
-			return
+			return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render body: %w", err)}
 		}
 		w.bsize = len(b)
 		req.Body, req.ContentLength = &bodyReader{b: b}, int64(len(b))
@@ -925,7 +1033,11 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 		if w.proto != resp.Proto {
 			w.proto = resp.Proto
 		}
-		_, err = io.Copy(io.Discard, resp.Body)
+		if rb != nil {
+			err = rb.readStd(resp)
+		} else {
+			_, err = io.Copy(io.Discard, resp.Body)
+		}
 		resp.Body.Close()
 	}
 	lat := time.Since(start)
@@ -936,7 +1048,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 	if err != nil && ctx.Err() != nil {
 		// Aborted by cancellation: not a measurement of the service.
 		w.p.canceled.Add(1)
-		return
+		return outcome{canceled: true}
 	}
 	class := metrics.Classify(err)
 	if err != nil && timedOut {
@@ -946,7 +1058,23 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 	if err == nil && !sc.expected(status) {
 		class = metrics.ClassStatus
 	}
-	w.record(si, lat, status, class, err, lag)
+	return outcome{lat: lat, status: status, class: class, err: err}
+}
+
+// renderURL renders a templated scenario URL for net/http.
+func (w *worker) renderURL(sc *scenario) (*url.URL, error) {
+	var err error
+	w.ubuf, err = sc.path.Append(w.ubuf[:0], w.st)
+	if err != nil {
+		return nil, fmt.Errorf("render url: %w", err)
+	}
+	w.ubuf2 = tmpl.AppendPathEscaped(w.ubuf2[:0], w.ubuf)
+	u, err := url.ParseRequestURI(string(w.ubuf2))
+	if err != nil {
+		return nil, fmt.Errorf("render url: %q is not a valid path and query: %v", w.ubuf2, err)
+	}
+	u.Scheme, u.Host = sc.url.Scheme, sc.url.Host
+	return u, nil
 }
 
 // deadline enforces the client timeout without allocating per request: a
@@ -974,6 +1102,10 @@ func (w *worker) renew(passCtx context.Context) {
 	w.dl = d
 	w.base = w.base[:0]
 	for _, r := range w.p.base {
+		if r == nil { // a flow's own entry sends nothing
+			w.base = append(w.base, http.Request{})
+			continue
+		}
 		w.base = append(w.base, *r.WithContext(d.ctx))
 	}
 }
@@ -994,6 +1126,12 @@ func (w *worker) record(si int, lat time.Duration, status int, class metrics.Cla
 	w.p.requests.Add(1)
 	if class != metrics.ClassNone {
 		w.p.errs.Add(1)
+	}
+	if w.e.scs[si].parent >= 0 { // a flow's step
+		w.p.stepReqs.Add(1)
+		if class != metrics.ClassNone {
+			w.p.stepErrs.Add(1)
+		}
 	}
 	w.batch = append(w.batch, sample{lat: lat, lag: lag, err: err, scn: int32(si), status: int32(status), class: class})
 	if len(w.batch) == cap(w.batch) {

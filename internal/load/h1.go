@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/internal/metrics"
+	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
 // perfgate's own HTTP/1.1 client (the "fast path").
@@ -41,6 +42,9 @@ const h1MaxHeader = 1 << 20
 type h1Target struct {
 	addr int    // index into h1Client.addrs
 	head []byte // request line, Host (unless templated), constant headers, Connection
+	// method is "GET " etc. when the path is a template: head then starts
+	// after the request line, which is rendered per request.
+	method []byte
 	// full is the whole request when nothing in it varies; nil otherwise.
 	full   []byte
 	head2  bool // method wants Content-Length: 0 without a body (POST, PUT, PATCH)
@@ -111,10 +115,14 @@ func (c *h1Client) addTarget(sc *scenario) (*h1Target, error) {
 		t.head2 = true
 	}
 	b := make([]byte, 0, 256)
-	b = append(b, sc.method...)
-	b = append(b, ' ')
-	b = append(b, u.RequestURI()...)
-	b = append(b, " HTTP/1.1\r\n"...)
+	if sc.path != nil {
+		t.method = append([]byte(sc.method), ' ')
+	} else {
+		b = append(b, sc.method...)
+		b = append(b, ' ')
+		b = append(b, u.RequestURI()...)
+		b = append(b, " HTTP/1.1\r\n"...)
+	}
 	for _, h := range sc.hdrTmpl {
 		if h.key == "Host" {
 			t.hostTmpl = true
@@ -158,7 +166,7 @@ func (c *h1Client) addTarget(sc *scenario) (*h1Target, error) {
 		b = append(b, "Connection: close\r\n"...)
 	}
 	t.head = b
-	if len(sc.hdrTmpl) == 0 && (sc.body == nil || sc.constBody != nil) {
+	if sc.path == nil && len(sc.hdrTmpl) == 0 && (sc.body == nil || sc.constBody != nil) {
 		t.full = t.render(nil, sc.constBody)
 	}
 	return t, nil
@@ -286,7 +294,7 @@ func (e *retryable) Unwrap() error { return e.err }
 
 // roundTrip writes req on cn and reads the response. It reports the status
 // and whether cn must be closed afterwards.
-func (cn *h1Conn) roundTrip(req []byte, head, replayable bool) (int, error) {
+func (cn *h1Conn) roundTrip(req []byte, head, replayable bool, rb *respBuf) (int, error) {
 	if n, err := cn.nc.Write(req); err != nil {
 		cn.close = true
 		if cn.reqs > 0 && (n == 0 || replayable) {
@@ -294,7 +302,7 @@ func (cn *h1Conn) roundTrip(req []byte, head, replayable bool) (int, error) {
 		}
 		return 0, err
 	}
-	status, err := cn.readResponse(head)
+	status, err := cn.readResponse(head, rb)
 	if err != nil {
 		cn.close = true
 		var r *retryable
@@ -315,9 +323,10 @@ func (cn *h1Conn) roundTrip(req []byte, head, replayable bool) (int, error) {
 	return status, nil
 }
 
-func (cn *h1Conn) readResponse(head bool) (int, error) {
+func (cn *h1Conn) readResponse(head bool, rb *respBuf) (int, error) {
 	br := cn.br
 	for {
+		rb.reset()
 		line, err := br.ReadSlice('\n')
 		if err != nil {
 			if len(line) == 0 && cn.reqs > 0 && (errors.Is(err, io.EOF) || isReset(err)) {
@@ -346,9 +355,13 @@ func (cn *h1Conn) readResponse(head bool) (int, error) {
 		if status < 100 || (len(line) > 12 && line[12] != ' ' && line[12] != '\r' && line[12] != '\n') {
 			return 0, &h1ProtocolError{fmt.Sprintf("status line %q", trimCRLF(line))}
 		}
-		clen, chunked, connClose, keepAlive, err := cn.readHeader()
+		clen, chunked, connClose, keepAlive, err := cn.readHeader(rb)
 		if err != nil {
 			return status, err
+		}
+		keep := rb
+		if rb != nil && !rb.wantBody {
+			keep = nil // the body is discarded
 		}
 		if status >= 100 && status < 200 && status != 101 {
 			continue // 100 Continue, 103 Early Hints: the response follows
@@ -359,16 +372,16 @@ func (cn *h1Conn) readResponse(head bool) (int, error) {
 		switch {
 		case head || status == 204 || status == 304 || (status >= 100 && status < 200):
 		case chunked:
-			if err := cn.readChunked(); err != nil {
+			if err := cn.readChunked(keep); err != nil {
 				return status, err
 			}
 		case clen >= 0:
-			if _, err := br.Discard(int(clen)); err != nil {
+			if err := keep.keep(br, clen); err != nil {
 				return status, unexpectedEOF(err)
 			}
 		default: // delimited by the end of the connection
 			cn.close = true
-			if _, err := io.Copy(io.Discard, br); err != nil {
+			if err := keep.keep(br, -1); err != nil {
 				return status, err
 			}
 		}
@@ -376,7 +389,7 @@ func (cn *h1Conn) readResponse(head bool) (int, error) {
 	}
 }
 
-func (cn *h1Conn) readHeader() (clen int64, chunked, connClose, keepAlive bool, err error) {
+func (cn *h1Conn) readHeader(rb *respBuf) (clen int64, chunked, connClose, keepAlive bool, err error) {
 	br := cn.br
 	clen = -1
 	total := 0
@@ -392,6 +405,9 @@ func (cn *h1Conn) readHeader() (clen int64, chunked, connClose, keepAlive bool, 
 		}
 		if !long && (len(line) == 2 && line[0] == '\r' || len(line) == 1) {
 			return clen, chunked, connClose, keepAlive, nil
+		}
+		if rb != nil && rb.wantHdr && !long {
+			rb.hdr = append(rb.hdr, line...)
 		}
 		if i := bytes.IndexByte(line, ':'); i > 0 {
 			name, val := line[:i], bytes.TrimSpace(line[i+1:])
@@ -428,7 +444,7 @@ func (cn *h1Conn) readHeader() (clen int64, chunked, connClose, keepAlive bool, 
 	}
 }
 
-func (cn *h1Conn) readChunked() error {
+func (cn *h1Conn) readChunked(rb *respBuf) error {
 	br := cn.br
 	for {
 		line, err := br.ReadSlice('\n')
@@ -460,10 +476,13 @@ func (cn *h1Conn) readChunked() error {
 			return &h1ProtocolError{fmt.Sprintf("chunk size line %q", trimCRLF(line))}
 		}
 		if size == 0 {
-			_, _, _, _, err := cn.readHeader() // trailers, then the blank line
+			_, _, _, _, err := cn.readHeader(nil) // trailers, then the blank line
 			return err
 		}
-		if _, err := br.Discard(int(size) + 2); err != nil {
+		if err := rb.keep(br, size); err != nil {
+			return unexpectedEOF(err)
+		}
+		if _, err := br.Discard(2); err != nil {
 			return unexpectedEOF(err)
 		}
 	}
@@ -497,13 +516,25 @@ func isReset(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNABORTED)
 }
 
-// doH1 sends one request of scenario sc with perfgate's HTTP/1.1 client and
-// records it, its latency counted from start.
-func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time, lag time.Duration) {
+// doH1 sends one request of scenario sc with perfgate's HTTP/1.1 client,
+// its latency counted from start; rb, when not nil, keeps what a flow
+// step's captures read of the response.
+func (w *worker) doH1(ctx context.Context, sc *scenario, start time.Time, lag time.Duration, rb *respBuf) outcome {
 	t := sc.h1
 	req := t.full
 	if req == nil {
-		b := append(w.wbuf[:0], t.head...)
+		b := w.wbuf[:0]
+		if sc.path != nil {
+			var err error
+			w.ubuf, err = sc.path.Append(w.ubuf[:0], w.st)
+			if err != nil {
+				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render url: %w", err)}
+			}
+			b = append(b, t.method...)
+			b = tmpl.AppendPathEscaped(b, w.ubuf)
+			b = append(b, " HTTP/1.1\r\n"...)
+		}
+		b = append(b, t.head...)
 		for _, h := range sc.hdrTmpl {
 			b = append(b, h.key...)
 			b = append(b, ": "...)
@@ -515,8 +546,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 			}
 			if err != nil {
 				w.wbuf = b[:0]
-				w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render header %s: %w", h.key, err), lag)
-				return
+				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render header %s: %w", h.key, err)}
 			}
 			b = append(b, "\r\n"...)
 		}
@@ -529,8 +559,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 			w.bbuf, err = sc.body.Append(w.bbuf[:0], w.st)
 			if err != nil {
 				w.wbuf = b[:0]
-				w.record(si, time.Since(start), 0, metrics.ClassOther, fmt.Errorf("render body: %w", err), lag)
-				return
+				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render body: %w", err)}
 			}
 			body = w.bbuf
 		}
@@ -573,9 +602,9 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 		if w.p.stop.Load() { // cancelled: the abort may have missed this connection
 			cn.nc.Close()
 			w.p.canceled.Add(1)
-			return
+			return outcome{canceled: true}
 		}
-		status, err = cn.roundTrip(req, t.noBody, t.replayable)
+		status, err = cn.roundTrip(req, t.noBody, t.replayable, rb)
 		if err != nil {
 			cn.nc.Close()
 			var r *retryable
@@ -590,7 +619,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 		switch {
 		case cn.close || !c.keepAlive || t.closeAfter:
 			cn.nc.Close()
-		case w.e.opt.Model == Open:
+		case w.e.opt.Model == Open && !w.inFlow:
 			c.put(cn) // open model: workers share connections, as in-flight requests come and go
 		default:
 			w.conns[ai] = cn
@@ -600,7 +629,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 	lat := time.Since(start)
 	if err != nil && (w.p.stop.Load() || ctx.Err() != nil) {
 		w.p.canceled.Add(1) // aborted by cancellation: not a measurement
-		return
+		return outcome{canceled: true}
 	}
 	class := metrics.ClassNone
 	if err != nil {
@@ -611,7 +640,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, si int, start time.Time
 	} else if !sc.expected(status) {
 		class = metrics.ClassStatus
 	}
-	w.record(si, lat, status, class, err, lag)
+	return outcome{lat: lat, status: status, class: class, err: err}
 }
 
 func validHeaderBytes(v []byte) bool {

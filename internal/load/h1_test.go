@@ -461,7 +461,7 @@ func FuzzH1Response(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, head bool) {
 		cn := &h1Conn{br: bufio.NewReaderSize(bytes.NewReader(data), 64), reqs: 1}
-		status, err := cn.readResponse(head)
+		status, err := cn.readResponse(head, nil)
 		if err == nil && (status < 100 || status > 999) {
 			t.Fatalf("status %d without an error", status)
 		}

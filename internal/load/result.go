@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/flow"
 	"github.com/perfgate/perfgate/internal/metrics"
 	"github.com/perfgate/perfgate/internal/results"
 	"github.com/perfgate/perfgate/internal/tmpl"
@@ -49,6 +51,10 @@ type ScenarioResult struct {
 	Metrics *metrics.Recorder
 	// Timeline is the pass's per-second points for this scenario.
 	Timeline []results.TimelinePoint
+	// Steps are a flow's steps, each a request kind of its own; the
+	// flow's Metrics then count iterations (an iteration's latency runs
+	// from its start to the end of its last step).
+	Steps []ScenarioResult
 }
 
 func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
@@ -95,7 +101,13 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 				tl[len(tl)-1].Errors.Dropped += tail[i] // never claimed: dropped at the end
 			}
 		}
-		r.Scenarios = append(r.Scenarios, ScenarioResult{Name: sc.name, Metrics: m, Timeline: tl})
+		sr := ScenarioResult{Name: sc.name, Metrics: m, Timeline: tl}
+		if sc.parent >= 0 {
+			f := &r.Scenarios[len(r.Scenarios)-1] // a step follows its flow
+			f.Steps = append(f.Steps, sr)
+			continue
+		}
+		r.Scenarios = append(r.Scenarios, sr)
 	}
 	r.Dropped = p.dropped.Load()
 	p.shards = nil
@@ -140,13 +152,23 @@ func (r *Result) Warnings() []string {
 // Figures converts the pass to results.Scenario entries (no Runs), each
 // with its encoded histogram.
 func (r *Result) Figures() ([]results.Scenario, error) {
-	out := make([]results.Scenario, 0, len(r.Scenarios))
-	for _, s := range r.Scenarios {
+	return figures(r.Scenarios, r.Duration)
+}
+
+func figures(scs []ScenarioResult, d time.Duration) ([]results.Scenario, error) {
+	out := make([]results.Scenario, 0, len(scs))
+	for _, s := range scs {
 		h, err := metrics.EncodeHistogram(s.Metrics.Histogram())
 		if err != nil {
 			return nil, fmt.Errorf("scenario %q: %w", s.Name, err)
 		}
-		out = append(out, results.Scenario{Name: s.Name, Figures: s.Metrics.Figures(r.Duration), Histogram: h, Timeline: s.Timeline})
+		rs := results.Scenario{Name: s.Name, Figures: s.Metrics.Figures(d), Histogram: h, Timeline: s.Timeline}
+		if len(s.Steps) > 0 {
+			if rs.Steps, err = figures(s.Steps, d); err != nil {
+				return nil, fmt.Errorf("scenario %q: %w", s.Name, err)
+			}
+		}
+		out = append(out, rs)
 	}
 	return out, nil
 }
@@ -159,31 +181,53 @@ func Summarize(passes []*Result) ([]results.Scenario, error) {
 	if len(passes) == 0 {
 		return nil, nil
 	}
-	n := len(passes[0].Scenarios)
+	lists := make([][]ScenarioResult, len(passes))
+	durs := make([]time.Duration, len(passes))
+	incomplete := make([]bool, len(passes))
+	for i, p := range passes {
+		lists[i], durs[i], incomplete[i] = p.Scenarios, p.Duration, p.Interrupted
+	}
+	return summarize(lists, durs, incomplete)
+}
+
+// summarize merges per-pass scenario lists (and, recursively, flow steps).
+func summarize(lists [][]ScenarioResult, durs []time.Duration, incomplete []bool) ([]results.Scenario, error) {
+	n := len(lists[0])
 	merged := make([]*metrics.Recorder, n)
 	for i := range merged {
 		merged[i] = metrics.NewRecorder()
 	}
 	var total time.Duration
 	out := make([]results.Scenario, n)
-	for pi, p := range passes {
-		if len(p.Scenarios) != n {
+	for pi, list := range lists {
+		if len(list) != n {
 			return nil, errors.New("summarize: passes of different engines")
 		}
-		total += p.Duration
-		for i, s := range p.Scenarios {
+		total += durs[pi]
+		for i, s := range list {
 			merged[i].Merge(s.Metrics)
-			out[i].Runs = append(out[i].Runs, results.Run{Index: pi + 1, Incomplete: p.Interrupted, Timeline: s.Timeline, Figures: s.Metrics.Figures(p.Duration)})
+			out[i].Runs = append(out[i].Runs, results.Run{Index: pi + 1, Incomplete: incomplete[pi], Timeline: s.Timeline, Figures: s.Metrics.Figures(durs[pi])})
 		}
 	}
 	for i, m := range merged {
 		h, err := metrics.EncodeHistogram(m.Histogram())
 		if err != nil {
-			return nil, fmt.Errorf("scenario %q: %w", passes[0].Scenarios[i].Name, err)
+			return nil, fmt.Errorf("scenario %q: %w", lists[0][i].Name, err)
 		}
-		out[i].Name = passes[0].Scenarios[i].Name
+		out[i].Name = lists[0][i].Name
 		out[i].Figures = m.Figures(total)
 		out[i].Histogram = h
+		if len(lists[0][i].Steps) > 0 {
+			steps := make([][]ScenarioResult, len(lists))
+			for pi := range lists {
+				steps[pi] = lists[pi][i].Steps
+			}
+			s, err := summarize(steps, durs, incomplete)
+			if err != nil {
+				return nil, fmt.Errorf("scenario %q: %w", out[i].Name, err)
+			}
+			out[i].Steps = s
+		}
 	}
 	return out, nil
 }
@@ -282,23 +326,59 @@ func (e *Engine) RunPlan(ctx context.Context, plan Plan, hooks Hooks) (*PlanResu
 
 // FromConfig builds the Engine inputs from a loaded configuration: the
 // scenarios (urls[i] is cfg.Scenarios[i].URL with endpoints resolved; bodies
-// and header templates compiled), the options (client tuned for the load's
-// concurrency) and the plan.
+// and header templates compiled; a flow's step URLs are taken as written),
+// the options (client tuned for the load's concurrency) and the plan.
 func FromConfig(cfg *config.Config, urls []string) ([]Scenario, Options, Plan, error) {
 	if len(urls) != len(cfg.Scenarios) {
 		return nil, Options{}, Plan{}, fmt.Errorf("%d rendered URLs for %d scenarios", len(urls), len(cfg.Scenarios))
 	}
+	next := 0
+	return FromConfigWith(cfg, ConfigInputs{URL: func(raw string, step bool) (string, error) {
+		if step {
+			return raw, nil
+		}
+		next++
+		return urls[next-1], nil
+	}})
+}
+
+// ConfigInputs is what FromConfigWith needs besides the config.
+type ConfigInputs struct {
+	// URL resolves a scenario's (step false) or a flow step's URL: its
+	// {{ endpoint }} actions, once (the rest stays a per-request
+	// template). Called in config order.
+	URL func(raw string, step bool) (string, error)
+	// Shard restricts every data file to its rows i with i%Count ==
+	// Index; the zero value (or {0, 1}) takes every row.
+	Shard flow.Shard
+}
+
+// FromConfigWith is FromConfig with the URLs resolved by in.URL.
+func FromConfigWith(cfg *config.Config, in ConfigInputs) ([]Scenario, Options, Plan, error) {
 	scs := make([]Scenario, 0, len(cfg.Scenarios))
-	for i, c := range cfg.Scenarios {
+	for _, c := range cfg.Scenarios {
+		where := fmt.Sprintf("%s: scenario %q (line %d)", cfg.Path, c.Name, c.Line)
+		u := ""
+		if len(c.Steps) == 0 {
+			var err error
+			if u, err = in.URL(c.URL, false); err != nil {
+				return nil, Options{}, Plan{}, fmt.Errorf("%s: url: %w", where, err)
+			}
+		}
 		// The loaded config's weight is the effective one: 0 was written
 		// as 0 and switches the scenario off (an absent weight is 1).
-		s := Scenario{Name: c.Name, Method: c.Method, URL: urls[i], Headers: c.Headers, Expect: c.Expect, Weight: c.Weight, Off: c.Weight == 0}
+		s := Scenario{Name: c.Name, Method: c.Method, URL: u, Headers: c.Headers, Expect: c.Expect, Weight: c.Weight, Off: c.Weight == 0}
 		if c.Body != "" {
 			t, err := tmpl.Compile(c.Name, c.Body)
 			if err != nil {
-				return nil, Options{}, Plan{}, fmt.Errorf("%s: scenario %q (line %d): body: %w", cfg.Path, c.Name, c.Line, err)
+				return nil, Options{}, Plan{}, fmt.Errorf("%s: body: %w", where, err)
 			}
 			s.Body = t
+		}
+		if len(c.Steps) > 0 || len(c.Vars) > 0 || c.Data != nil {
+			if err := flowFromConfig(cfg, c, &s, in); err != nil {
+				return nil, Options{}, Plan{}, fmt.Errorf("%s: %w", where, err)
+			}
 		}
 		scs = append(scs, s)
 	}
@@ -318,4 +398,62 @@ func FromConfig(cfg *config.Config, urls []string) ([]Scenario, Options, Plan, e
 		plan.Repeat = 5
 	}
 	return scs, opt, plan, nil
+}
+
+// flowFromConfig compiles a scenario's vars, steps, captures and data file.
+func flowFromConfig(cfg *config.Config, c config.Scenario, s *Scenario, in ConfigInputs) error {
+	spec := flow.Spec{Name: c.Name, Vars: map[string]*tmpl.Template{}}
+	for name, text := range c.Vars {
+		t, err := tmpl.Compile(c.Name+" var "+name, text)
+		if err != nil {
+			return fmt.Errorf("vars.%s: %w", name, err)
+		}
+		spec.Vars[name] = t
+	}
+	if d := c.Data; d != nil {
+		t := d.Table()
+		if t == nil {
+			file := d.File
+			if !filepath.IsAbs(file) {
+				file = filepath.Join(cfg.Dir, file)
+			}
+			var err error
+			if t, err = flow.ReadTable(file); err != nil {
+				return err
+			}
+		}
+		rows, err := flow.NewRows(t, d.Order, in.Shard)
+		if err != nil {
+			return err
+		}
+		spec.Rows = rows
+	}
+	for j, st := range c.Steps {
+		u, err := in.URL(st.URL, true)
+		if err != nil {
+			return fmt.Errorf("steps[%d] (%s): url: %w", j, st.Name, err)
+		}
+		step := Step{Name: st.Name, Method: st.Method, URL: u, Headers: st.Headers, Expect: st.Expect}
+		if st.Body != "" {
+			if step.Body, err = tmpl.Compile(c.Name+" "+st.Name, st.Body); err != nil {
+				return fmt.Errorf("steps[%d] (%s): body: %w", j, st.Name, err)
+			}
+		}
+		ss := flow.StepSpec{Name: st.Name}
+		for k, cp := range st.Capture {
+			cc, err := flow.ParseCapture(flow.CaptureSpec{JSON: cp.JSON, Header: cp.Header, Regexp: cp.Regexp, As: cp.As})
+			if err != nil {
+				return fmt.Errorf("steps[%d].capture[%d]: %w", j, k, err)
+			}
+			ss.Captures = append(ss.Captures, cc)
+		}
+		spec.Steps = append(spec.Steps, ss)
+		s.Steps = append(s.Steps, step)
+	}
+	f, err := flow.New(spec)
+	if err != nil {
+		return err
+	}
+	s.Flow = f
+	return nil
 }

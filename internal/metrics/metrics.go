@@ -64,6 +64,9 @@ const (
 	// ClassDropped: an open-model request that could not be sent before
 	// the end of its pass's window (every slot busy): counted, never sent.
 	ClassDropped
+	// ClassCapture: a flow step whose capture found nothing in its
+	// response (see internal/flow); its iteration ends there.
+	ClassCapture
 )
 
 func (c Class) String() string {
@@ -84,6 +87,8 @@ func (c Class) String() string {
 		return "client"
 	case ClassDropped:
 		return "dropped"
+	case ClassCapture:
+		return "capture"
 	}
 	return "class(" + strconv.Itoa(int(c)) + ")"
 }
@@ -206,6 +211,8 @@ func (r *Recorder) Record(latency time.Duration, status int, class Class, err er
 		r.errs.Status++
 	case ClassClient:
 		r.errs.Client++
+	case ClassCapture:
+		r.errs.Capture++
 	default:
 		r.errs.Other++
 	}

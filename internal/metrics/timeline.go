@@ -43,6 +43,8 @@ func (t *Tick) Record(latency time.Duration, class Class) {
 		t.errs.Status++
 	case ClassClient:
 		t.errs.Client++
+	case ClassCapture:
+		t.errs.Capture++
 	default:
 		t.errs.Other++
 	}

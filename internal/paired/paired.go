@@ -169,6 +169,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 	for _, sc := range cfg.Scenarios {
 		if sc.Weight > 0 {
 			names = append(names, sc.Name)
+			for _, st := range sc.Steps {
+				names = append(names, sc.Name+results.StepSep+st.Name)
+			}
 		}
 	}
 	var pids []int
@@ -210,7 +213,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 			if err != nil {
 				return res, fmt.Errorf("%w: %v", runner.ErrEnvironment, err)
 			}
-			for _, f := range figs {
+			for _, f := range results.Flatten(figs) { // flows and their steps (flow/step)
 				if s == base {
 					round.Base[f.Name] = f.Figures
 					log.Base[f.Name] = f.ThroughputRPS

@@ -443,7 +443,7 @@ func markdownScenarios(res *results.Results) string {
 	}
 	t := table.NewWriter()
 	t.AppendHeader(table.Row{"Scenario", "Requests", "Goodput/s", "Runs min..max", "Errors", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms"})
-	for _, s := range res.Scenarios {
+	for _, s := range displayRows(res.Scenarios, "└ ") {
 		t.AppendRow(table.Row{
 			mdCell(s.Name), s.Requests, strconv.FormatFloat(s.ThroughputRPS, 'f', 1, 64), runSpread(s.Runs), errorCell(s.Figures),
 			fMS(s.LatencyMS.P50), fMS(s.LatencyMS.P90), fMS(s.LatencyMS.P95), fMS(s.LatencyMS.P99), fMS(s.LatencyMS.Max),

@@ -27,7 +27,7 @@ func SummaryTable(w io.Writer, res *results.Results, color bool) error {
 	}
 	t.SetTitle(summaryTitle(res))
 	t.AppendHeader(table.Row{"Scenario", "Requests", "Goodput/s", "Runs min..max", "Errors", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms", "Statuses"})
-	for _, s := range res.Scenarios {
+	for _, s := range displayRows(res.Scenarios, "  └ ") {
 		rate := fmt.Sprintf("%.1f", s.ThroughputRPS)
 		if s.AttemptRPS > 0 && s.OK < s.Requests {
 			rate += fmt.Sprintf(" (of %.1f sent)", s.AttemptRPS)
@@ -91,7 +91,7 @@ func errorCell(f results.Figures) string {
 		n string
 		v int64
 	}{{"status", f.Errors.Status}, {"timeout", f.Errors.Timeout}, {"refused", f.Errors.Refused}, {"reset", f.Errors.Reset},
-		{"other", f.Errors.Other}, {"client", f.Errors.Client}, {"dropped", f.Errors.Dropped}} {
+		{"other", f.Errors.Other}, {"client", f.Errors.Client}, {"dropped", f.Errors.Dropped}, {"capture", f.Errors.Capture}} {
 		if c.v > 0 {
 			parts = append(parts, fmt.Sprintf("%s %d", c.n, c.v))
 		}
@@ -110,4 +110,25 @@ func statusCell(m map[string]int64) string {
 		parts[i] = fmt.Sprintf("%s×%d", k, m[k])
 	}
 	return strings.Join(parts, " ")
+}
+
+// displayRows lists the scenarios for a table: a flow's row (its figures
+// count iterations, marked "(flow)") with its steps after it, each named
+// with indent before it.
+func displayRows(scs []results.Scenario, indent string) []results.Scenario {
+	out := make([]results.Scenario, 0, len(scs))
+	for _, s := range scs {
+		if len(s.Steps) == 0 {
+			out = append(out, s)
+			continue
+		}
+		f := s
+		f.Name += " (flow)"
+		out = append(out, f)
+		for _, st := range s.Steps {
+			st.Name = indent + st.Name
+			out = append(out, st)
+		}
+	}
+	return out
 }

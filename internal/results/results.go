@@ -182,6 +182,9 @@ type Errors struct {
 	// but could not be sent before it ended (every in-flight slot busy):
 	// never sent, counted as failed.
 	Dropped int64 `json:"dropped,omitempty"`
+	// Capture counts flow steps whose capture found nothing in the
+	// response (the iteration ended there).
+	Capture int64 `json:"capture,omitempty"`
 }
 
 // Add adds o's counts to e.
@@ -193,11 +196,12 @@ func (e *Errors) Add(o Errors) {
 	e.Other += o.Other
 	e.Client += o.Client
 	e.Dropped += o.Dropped
+	e.Capture += o.Capture
 }
 
 // Total is the sum of all classes.
 func (e Errors) Total() int64 {
-	return e.Timeout + e.Refused + e.Reset + e.Status + e.Other + e.Client + e.Dropped
+	return e.Timeout + e.Refused + e.Reset + e.Status + e.Other + e.Client + e.Dropped + e.Capture
 }
 
 // Latency percentiles in milliseconds.
@@ -274,6 +278,38 @@ type Scenario struct {
 	// Histogram is the merged latency histogram (HDR, microseconds),
 	// base64-encoded in HdrHistogram's compressed V2 format.
 	Histogram string `json:"histogram,omitempty"`
+	// Steps are a flow's steps (a scenario with steps: in the config),
+	// each with its own figures and runs. The flow's own figures then
+	// count iterations: requests are iterations, throughput_rps is
+	// iterations per second, latency_ms is an iteration's latency (its
+	// first request's start to its last response), and error_rate the
+	// share of iterations that failed at some step.
+	Steps []Scenario `json:"steps,omitempty"`
+}
+
+// StepSep joins a flow's name and a step's in Flatten's names: "login-me/login".
+const StepSep = "/"
+
+// Flatten lists scs with each flow's steps after it, named
+// flow+StepSep+step, so that what judges or shows one scenario at a time
+// covers every step too. Scenarios without steps are returned as they are.
+func Flatten(scs []Scenario) []Scenario {
+	n := len(scs)
+	for _, s := range scs {
+		n += len(s.Steps)
+	}
+	if n == len(scs) {
+		return scs
+	}
+	out := make([]Scenario, 0, n)
+	for _, s := range scs {
+		out = append(out, s)
+		for _, st := range s.Steps {
+			st.Name = s.Name + StepSep + st.Name
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 // Comparison is the judgement of a run against a baseline.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/endpoint"
 	"github.com/perfgate/perfgate/internal/hostinfo"
 	"github.com/perfgate/perfgate/internal/load"
 	"github.com/perfgate/perfgate/internal/loopback"
@@ -269,15 +270,15 @@ func Open(ctx context.Context, cfg *config.Config, o Options, so SideOptions) (*
 		s.services = s.st.Infos()
 	}
 
-	s.urls = make([]string, len(cfg.Scenarios))
-	for i, sc := range cfg.Scenarios {
-		u, err := s.st.Render(ctx, sc.URL)
-		if err != nil {
-			return s, fmt.Errorf("%w: scenario %q url: %v", ErrBadInput, sc.Name, err)
+	// Endpoints resolve once; the rest of a URL is a per-request template
+	// (internal/load).
+	scs, opts, plan, err := load.FromConfigWith(cfg, load.ConfigInputs{URL: func(raw string, step bool) (string, error) {
+		u, err := endpoint.RenderOnly(raw, func(action string) (string, error) { return s.st.Render(ctx, action) })
+		if err == nil {
+			s.urls = append(s.urls, u)
 		}
-		s.urls[i] = u
-	}
-	scs, opts, plan, err := load.FromConfig(cfg, s.urls)
+		return u, err
+	}})
 	if err != nil {
 		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
@@ -321,7 +322,7 @@ func (s *Side) HostPIDs(ctx context.Context) []int {
 	return s.st.HostPIDs(ctx)
 }
 
-// URLs are the scenarios' URLs rendered against this side's services.
+// URLs are the scenarios' and flow steps' URLs rendered against this side's services (endpoints resolved), in config order.
 func (s *Side) URLs() []string { return s.urls }
 
 // NewResults is the skeleton of this side's results: header, host, load,

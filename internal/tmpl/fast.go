@@ -26,6 +26,8 @@ const (
 	opPick
 	opNow
 	opUnix
+	opVar
+	opRow
 )
 
 type op struct {
@@ -35,6 +37,7 @@ type op struct {
 	n        int    // opRand: length
 	lo, hi   int    // opInt
 	choices  []string
+	name     string // opVar, opRow
 }
 
 // compileFast returns the ops of a template the fast path can render, or
@@ -96,6 +99,19 @@ func fastCall(args []parse.Node) (op, bool) {
 			return op{}, false
 		}
 		return op{kind: opInt, lo: v[0], hi: v[1]}, true
+	case "var", "row":
+		if len(args) != 2 {
+			return op{}, false
+		}
+		s, ok := args[1].(*parse.StringNode)
+		if !ok {
+			return op{}, false
+		}
+		k := opVar
+		if id.Ident == "row" {
+			k = opRow
+		}
+		return op{kind: k, name: s.Text}, true
 	case "pick":
 		if len(args) < 2 {
 			return op{}, false
@@ -144,6 +160,18 @@ func (st *State) renderFast(dst []byte, ops []op) ([]byte, error) {
 			dst = st.now().AppendFormat(dst, time.RFC3339)
 		case opUnix:
 			dst = strconv.AppendInt(dst, st.now().Unix(), 10)
+		case opVar, opRow:
+			var v string
+			var err error
+			if o.kind == opVar {
+				v, err = st.varValue(o.name)
+			} else {
+				v, err = st.rowValue(o.name)
+			}
+			if err != nil {
+				return dst, err
+			}
+			dst = append(dst, v...)
 		}
 		if len(dst) > limit {
 			return dst[:limit-MaxOutput], ErrTooLarge

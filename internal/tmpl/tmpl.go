@@ -19,6 +19,12 @@
 //	now          the current time, RFC 3339
 //	unix         the current time, Unix seconds
 //	json V       V as a JSON value (a quoted, escaped string for strings)
+//	var "NAME"   a flow variable of the current iteration: one of the
+//	             scenario's vars or a value an earlier step captured
+//	row "COLUMN" a column of the data-file row of the current iteration
+//
+// var and row read the Values set on the State (SetValues); without one
+// (e.g. Compile's trial render) they give "".
 //
 // Templates have no data: `.` and fields are rejected, and so are range,
 // define, block and template (bodies have no loops or sub-templates).
@@ -110,6 +116,8 @@ var specs = map[string]funcSpec{
 	"now":        {0, 0, "now (no arguments)", false},
 	"unix":       {0, 0, "unix (no arguments)", false},
 	"json":       {1, 1, "json VALUE", false},
+	"var":        {1, 1, `var "NAME" (a flow variable: vars or an earlier capture)`, false},
+	"row":        {1, 1, `row "COLUMN" (a column of the scenario's data file)`, false},
 }
 
 // FuncNames lists the template functions perfgate adds, sorted.
@@ -251,6 +259,40 @@ type State struct {
 	exec    map[*Template]*template.Template
 	w       appendWriter
 	now     func() time.Time
+	vals    Values
+}
+
+// Values supplies {{ var }} and {{ row }} for the current iteration.
+type Values interface {
+	// Var returns a flow variable's value.
+	Var(name string) (string, bool)
+	// Row returns a column of the current data-file row.
+	Row(column string) (string, bool)
+}
+
+// SetValues sets what {{ var }} and {{ row }} read (nil: they give "").
+func (st *State) SetValues(v Values) { st.vals = v }
+
+func (st *State) varValue(name string) (string, error) {
+	if st.vals == nil {
+		return "", nil
+	}
+	v, ok := st.vals.Var(name)
+	if !ok {
+		return "", fmt.Errorf("var %q is not set in this iteration (define it in vars: or capture it in an earlier step)", name)
+	}
+	return v, nil
+}
+
+func (st *State) rowValue(col string) (string, error) {
+	if st.vals == nil {
+		return "", nil
+	}
+	v, ok := st.vals.Row(col)
+	if !ok {
+		return "", fmt.Errorf("row %q: no such column in the data file's row", col)
+	}
+	return v, nil
 }
 
 // NewState returns a State drawing randomness from a PCG generator seeded by
@@ -347,6 +389,8 @@ func (st *State) funcs() template.FuncMap {
 		},
 		"now":  func() string { return st.now().Format(time.RFC3339) },
 		"unix": func() int64 { return st.now().Unix() },
+		"var":  st.varValue,
+		"row":  st.rowValue,
 		"json": func(v any) (string, error) {
 			b, err := json.Marshal(v)
 			return string(b), err
