@@ -300,12 +300,25 @@ var (
 
 // drift walks Go type typ beside schema node and returns the mismatches.
 func drift(typ reflect.Type, node, doc map[string]any, tag, path string) []string {
+	return driftIn(typ, node, doc, tag, path, map[reflect.Type]bool{})
+}
+
+// driftIn is drift with the struct types being walked on the current path:
+// a recursive type (a flow's steps are scenarios) is walked once.
+func driftIn(typ reflect.Type, node, doc map[string]any, tag, path string, walking map[reflect.Type]bool) []string {
 	node = resolve(node, doc)
 	for typ.Kind() == reflect.Pointer {
 		typ = typ.Elem()
 	}
 	if typ == timeType || reflect.PointerTo(typ).Implements(yamlUnmarshaler) {
 		return nil // a leaf with its own syntax
+	}
+	if typ.Kind() == reflect.Struct {
+		if walking[typ] {
+			return nil
+		}
+		walking[typ] = true
+		defer delete(walking, typ)
 	}
 	var ps []string
 	switch typ.Kind() {
@@ -341,7 +354,7 @@ func drift(typ reflect.Type, node, doc map[string]any, tag, path string) []strin
 					ps = append(ps, fmt.Sprintf("%s.%s: Go field %s.%s has no schema property", path, name, typ.Name(), f.Name))
 					continue
 				}
-				ps = append(ps, drift(f.Type, p, doc, tag, path+"."+name)...)
+				ps = append(ps, driftIn(f.Type, p, doc, tag, path+"."+name, walking)...)
 			}
 		}
 		walkFields(typ)
@@ -361,10 +374,10 @@ func drift(typ reflect.Type, node, doc map[string]any, tag, path string) []strin
 		if !ok {
 			return []string{path + ": the schema has no items for Go type " + typ.String()}
 		}
-		ps = drift(typ.Elem(), items, doc, tag, path+"[]")
+		ps = driftIn(typ.Elem(), items, doc, tag, path+"[]", walking)
 	case reflect.Map:
 		if ap, ok := node["additionalProperties"].(map[string]any); ok {
-			ps = drift(typ.Elem(), ap, doc, tag, path+"{}")
+			ps = driftIn(typ.Elem(), ap, doc, tag, path+"{}", walking)
 		} else {
 			ps = []string{path + ": the schema has no additionalProperties for Go map " + typ.String()}
 		}
