@@ -72,4 +72,3 @@ func testShardsMakeTheWholeLoad(t *testing.T, client string) {
 		})
 	}
 }
-
