@@ -148,5 +148,5 @@ func markdownScenarios(res *results.Results) string {
 		{Number: 2, Align: text.AlignRight}, {Number: 3, Align: text.AlignRight}, {Number: 4, Align: text.AlignRight},
 		{Number: 5, Align: text.AlignRight}, {Number: 6, Align: text.AlignRight}, {Number: 7, Align: text.AlignRight},
 	})
-	return t.RenderMarkdown()
+	return t.RenderMarkdown() + markdownShards(res)
 }

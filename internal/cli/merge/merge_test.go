@@ -1,0 +1,292 @@
+package merge_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/perfgate/perfgate/internal/cli/clitest"
+	"github.com/perfgate/perfgate/internal/metrics"
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+const (
+	shards  = 4
+	rate    = 400 // requests/s over all shards
+	measure = 3 * time.Second
+)
+
+// arrivals records when each GET reached the target (HEAD requests are the
+// shards' clock probes) and which seq values came.
+type arrivals struct {
+	mu   sync.Mutex
+	at   []time.Time
+	seqs map[int64]int
+}
+
+func (a *arrivals) handler(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		return
+	}
+	n, _ := strconv.ParseInt(r.Header.Get("X-Seq"), 10, 64)
+	a.mu.Lock()
+	a.at = append(a.at, time.Now())
+	a.seqs[n]++
+	a.mu.Unlock()
+	if n%10 == 0 { // a slower tenth, so the percentiles differ
+		time.Sleep(3 * time.Millisecond)
+	}
+}
+
+func (a *arrivals) between(from, to time.Time) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n := 0
+	for _, t := range a.at {
+		if !t.Before(from) && t.Before(to) {
+			n++
+		}
+	}
+	return n
+}
+
+func writeConfig(t *testing.T, dir, url, extra string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`name: sharded
+scenarios:
+  - name: get
+    url: %s/item
+    headers: {X-Seq: "{{ seq }}"}
+    expect: [200]
+load:
+  model: open
+  rate: %d
+  max_in_flight: 64
+  measure: {duration: %s}
+  repeat: 1
+%s`, url, rate, measure, extra)
+	p := filepath.Join(dir, "perfgate.yaml")
+	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readResults(t *testing.T, p string) *results.Results {
+	t.Helper()
+	r, err := results.Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// Four shard processes of the built binary load one loopback target from a
+// common start; merged, they are one load of the configured rate.
+func TestShardedRunMerged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 4 perfgate processes for several seconds")
+	}
+	bin := clitest.Build(t, "./cmd/perfgate")
+	arr := &arrivals{seqs: map[int64]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(arr.handler))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, srv.URL, "")
+
+	startAt := time.Now().Add(6 * time.Second).Truncate(time.Second)
+	var procs []*clitest.Proc
+	for i := range shards {
+		procs = append(procs, clitest.Start(t, bin, "run", "-c", cfg, "--shard", fmt.Sprintf("%d/%d", i, shards),
+			"--start-at", startAt.Format(time.RFC3339), "--out", filepath.Join(dir, fmt.Sprintf("shard-%d.json", i))))
+	}
+	for i, p := range procs {
+		if code := p.Wait(60 * time.Second); code != 0 {
+			t.Fatalf("shard %d exited %d:\n%s", i, code, p.Stderr())
+		}
+	}
+
+	ctx := context.Background()
+	mergedPath := filepath.Join(dir, "results.json")
+	res := clitest.Run(t, ctx, nil, "merge", filepath.Join(dir, "shard-*.json"), "--out", mergedPath)
+	if res.Code != 0 {
+		t.Fatalf("merge exited %d: %v\n%s", res.Code, res.Err, res.ErrOut)
+	}
+	merged := readResults(t, mergedPath)
+
+	// Total requests: the sum of the shards, and what reached the target.
+	var sum int64
+	all := metrics.NewHistogram()
+	for i := range shards {
+		sh := readResults(t, filepath.Join(dir, fmt.Sprintf("shard-%d.json", i)))
+		if sh.Shard == nil || sh.Shard.Index != i || !sh.Shard.StartAt.Equal(startAt) || sh.Shard.ClockSource == "" {
+			t.Fatalf("shard %d's results do not record the shard, start and clock: %+v", i, sh.Shard)
+		}
+		if !sh.Shard.LoadStartedAt.Add(time.Second).After(startAt) || sh.Shard.LoadStartedAt.Before(startAt) {
+			t.Errorf("shard %d began its load at %s, not at the common start %s", i, sh.Shard.LoadStartedAt, startAt)
+		}
+		sum += sh.Scenarios[0].Requests
+		h, err := metrics.DecodeHistogram(sh.Scenarios[0].Histogram)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Merge(h)
+	}
+	sc := merged.Scenarios[0]
+	arr.mu.Lock()
+	got := len(arr.at)
+	dupSeq := 0
+	for _, n := range arr.seqs {
+		if n > 1 {
+			dupSeq++
+		}
+	}
+	arr.mu.Unlock()
+	slots := int64(rate * measure.Seconds())
+	if sc.Requests != sum || sum != int64(got) || sum != slots {
+		t.Errorf("merged requests %d, shards' sum %d, arrived at the target %d; want all equal to the %d slots", sc.Requests, sum, got, slots)
+	}
+	if dupSeq > 0 || len(arr.seqs) != int(slots) {
+		t.Errorf("seq values: %d distinct, %d sent twice; want %d distinct", len(arr.seqs), dupSeq, slots)
+	}
+	// Percentiles: those of one histogram holding every shard's samples.
+	want := metrics.LatencyMS(all)
+	if sc.LatencyMS.P50 != want.P50 || sc.LatencyMS.P99 != want.P99 || sc.Runs[0].LatencyMS.P99 != want.P99 {
+		t.Errorf("merged p50 %v p99 %v (run p99 %v), want those of all samples: p50 %v p99 %v", sc.LatencyMS.P50, sc.LatencyMS.P99, sc.Runs[0].LatencyMS.P99, want.P50, want.P99)
+	}
+	// The rate at the target. Every request due in the measured window
+	// [start, start+3s) arrived after the start and within the window plus
+	// the shards' lateness (bounded: 2 s), none before: 1200 over 3 s is
+	// the configured 400/s. The last arrival no earlier than 2.99 s after
+	// the start shows the slots were spread over the window, not sent
+	// early (a shard with the wrong split or rate fails one of these).
+	var lagP99 float64
+	for i := range shards {
+		sh := readResults(t, filepath.Join(dir, fmt.Sprintf("shard-%d.json", i)))
+		lagP99 = max(lagP99, sh.Shard.ScheduleLagP99MS)
+	}
+	grace := 2 * time.Second
+	early := arr.between(startAt.Add(-time.Hour), startAt)
+	in := arr.between(startAt, startAt.Add(measure+grace))
+	if r := float64(in) / measure.Seconds(); early != 0 || r < rate*0.99 || r > rate*1.01 {
+		t.Errorf("the target saw %d requests before the start and %.1f requests/s in the window, want 0 and %d ± 1%%", early, r, rate)
+	}
+	arr.mu.Lock()
+	if len(arr.at) == 0 {
+		arr.mu.Unlock()
+		t.Fatal("no request reached the target")
+	}
+	last := arr.at[0]
+	for _, a := range arr.at {
+		last = maxTime(last, a)
+	}
+	arr.mu.Unlock()
+	if span := last.Sub(startAt); span < measure-10*time.Millisecond {
+		t.Errorf("the last request arrived %s after the start: the %s window's slots were sent early", span, measure)
+	}
+	// Second by second: only when the shards kept their schedule (a
+	// machine busy with other work sends late, in bursts, and that lag is
+	// the client's, reported as schedule_lag_p99_ms).
+	if lagP99 < 10 {
+		for k := range 3 {
+			from := startAt.Add(time.Duration(k) * time.Second)
+			n := arr.between(from, from.Add(time.Second))
+			if k > 0 && (float64(n) < rate*0.99 || float64(n) > rate*1.01) {
+				t.Errorf("second %d of the window: %d requests arrived, want %d ± 1%%", k+1, n, rate)
+			}
+		}
+	} else {
+		t.Logf("per-second rate not checked: the shards' schedule lag p99 was %.0f ms (a busy machine)", lagP99)
+	}
+	if len(merged.Shards) != shards || merged.Shard != nil {
+		t.Fatalf("merged shards %d (shard %v), want %d summaries and no shard of its own", len(merged.Shards), merged.Shard, shards)
+	}
+
+	// The merged file is a normal results file: report takes it.
+	rep := clitest.Run(t, ctx, nil, "report", "--format", "markdown", mergedPath)
+	if rep.Code != 0 || !strings.Contains(rep.Out, "Merged from 4 shards") {
+		t.Errorf("report exited %d:\n%s%s", rep.Code, rep.Out, rep.ErrOut)
+	}
+
+	// Mismatched shards are refused, naming the problem.
+	other := filepath.Join(dir, "other.json")
+	sh := readResults(t, filepath.Join(dir, "shard-3.json"))
+	sh.ConfigHash = "0123456789abcdef"
+	if err := results.Write(other, sh); err != nil {
+		t.Fatal(err)
+	}
+	twice := filepath.Join(dir, "again.json")
+	data, _ := os.ReadFile(filepath.Join(dir, "shard-0.json"))
+	if err := os.WriteFile(twice, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := func(i int) string { return filepath.Join(dir, fmt.Sprintf("shard-%d.json", i)) }
+	for _, tc := range []struct {
+		name  string
+		files []string
+		want  string
+	}{
+		{"missing", []string{s(0), s(1), s(2)}, "shard(s) 3 of 4 missing"},
+		{"other config", []string{s(0), s(1), s(2), other}, "other.json ran config 0123456789ab"},
+		{"twice", []string{s(0), s(1), s(2), s(3), twice}, "shard 0/4 is given twice"},
+		{"not a shard", []string{s(0), s(1), s(2), mergedPath}, "is not a shard's results"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := clitest.Run(t, ctx, nil, append(append([]string{"merge"}, tc.files...), "--out", filepath.Join(dir, "x.json"))...)
+			if r.Code != 2 || !strings.Contains(r.ErrOut+fmt.Sprint(r.Err), tc.want) {
+				t.Errorf("exit %d, %v %s; want 2 and %q", r.Code, r.Err, r.ErrOut, tc.want)
+			}
+		})
+	}
+}
+
+// What a shard refuses before sending anything (exit 2).
+func TestShardRefusals(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	plain := writeConfig(t, dir, srv.URL, "")
+	withSvc := filepath.Join(t.TempDir(), "perfgate.yaml")
+	data, _ := os.ReadFile(plain)
+	svc := strings.Replace(string(data), "scenarios:", "services:\n  - name: api\n    process:\n      command: [\"sleep\", \"60\"]\n      ports: [9]\nscenarios:", 1)
+	if err := os.WriteFile(withSvc, []byte(svc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"services", []string{"run", "-c", withSvc, "--shard", "0/2"}, "shards do not start services"},
+		{"start passed", []string{"run", "-c", plain, "--shard", "0/2", "--start-at", past}, "has passed"},
+		{"bad start", []string{"run", "-c", plain, "--shard", "0/2", "--start-at", "tomorrow"}, "RFC 3339"},
+		{"bad shard", []string{"run", "-c", plain, "--shard", "2/2"}, "below the number of shards"},
+		{"start without shard", []string{"run", "-c", plain, "--start-at", past}, "needs --shard"},
+		{"paired", []string{"run", "-c", plain, "--shard", "0/2", "--base", "HEAD"}, "exclude each other"},
+		{"merge without out", []string{"merge", "x.json"}, "--out is required"},
+		{"merge nothing matches", []string{"merge", filepath.Join(dir, "none-*.json"), "--out", filepath.Join(dir, "o.json")}, "matches no file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := clitest.Run(t, context.Background(), nil, tc.args...)
+			if r.Code != 2 || !strings.Contains(fmt.Sprint(r.Err)+r.ErrOut, tc.want) {
+				t.Errorf("exit %d, %v %s; want 2 and %q", r.Code, r.Err, r.ErrOut, tc.want)
+			}
+		})
+	}
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
