@@ -37,20 +37,28 @@ func testShardsMakeTheWholeLoad(t *testing.T, client string) {
 				{Name: "a", URL: srv.URL + "/a", Weight: 3, Headers: map[string]string{"X-Seq": "{{ seq }}"}},
 				{Name: "b", URL: srv.URL + "/b", Weight: 1, Headers: map[string]string{"X-Seq": "{{ seq }}"}},
 			}
-			var sum int64
+			var sum, sent int64
+			slots := map[string]int{}
 			const n = 4
 			for i := range n {
 				opt := tc.opt
 				opt.HTTPClient = client
 				opt.Shard = loadshard.Spec{Index: i, Count: n}
 				res := runPass(t, scs, opt, PassSpec{Requests: tc.total})
-				if want := opt.Shard.Share(tc.total); res.Requests != want || res.Errors != 0 {
-					t.Errorf("shard %d: %d requests, %d errors; want %d, 0", i, res.Requests, res.Errors, want)
+				// An open-model slot the client (starved on a busy
+				// machine) could not send by the window's end is dropped:
+				// it still counts as one of the shard's slots.
+				if want := opt.Shard.Share(tc.total); res.Requests+res.Dropped != want || res.Errors != res.Dropped {
+					t.Errorf("shard %d: %d requests, %d dropped, %d errors; want %d slots, errors only dropped", i, res.Requests, res.Dropped, res.Errors, want)
 				}
-				sum += res.Requests
+				for j, sc := range res.Scenarios {
+					slots["/"+scs[j].Name] += int(sc.Metrics.Requests() + sc.Metrics.Errors().Dropped)
+				}
+				sum += res.Requests + res.Dropped
+				sent += res.Requests
 			}
 			if sum != tc.total {
-				t.Errorf("shards sent %d requests, want %d", sum, tc.total)
+				t.Errorf("shards had %d slots, want %d", sum, tc.total)
 			}
 			// The unsharded mix of 202 slots over a 3:1 wheel.
 			whole := newEngine(t, scs, Options{Model: tc.opt.Model, Rate: tc.opt.Rate, Workers: 1})
@@ -58,16 +66,19 @@ func testShardsMakeTheWholeLoad(t *testing.T, client string) {
 			for k := range tc.total {
 				want["/"+whole.scs[whole.wheel[k%int64(len(whole.wheel))]].name]++
 			}
-			if paths["/a"] != want["/a"] || paths["/b"] != want["/b"] {
-				t.Errorf("mix over the shards %v, want %v", paths, want)
+			if slots["/a"] != want["/a"] || slots["/b"] != want["/b"] {
+				t.Errorf("mix over the shards %v, want %v", slots, want)
 			}
-			for v := int64(1); v <= tc.total; v++ {
-				if seqs[v] != 1 {
-					t.Errorf("seq %d sent %d times, want once", v, seqs[v])
+			if paths["/a"]+paths["/b"] != int(sent) {
+				t.Errorf("the server saw %v, the shards sent %d", paths, sent)
+			}
+			for v, c := range seqs {
+				if c != 1 || v < 1 || v > tc.total {
+					t.Errorf("seq %d sent %d times, want once and within 1..%d", v, c, tc.total)
 				}
 			}
-			if len(seqs) != int(tc.total) {
-				t.Errorf("%d distinct seq values, want %d", len(seqs), tc.total)
+			if len(seqs) != int(sent) {
+				t.Errorf("%d distinct seq values, want %d", len(seqs), sent)
 			}
 		})
 	}
