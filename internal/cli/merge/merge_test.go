@@ -216,6 +216,21 @@ func TestShardedRunMerged(t *testing.T) {
 		t.Errorf("report exited %d:\n%s%s", rep.Code, rep.Out, rep.ErrOut)
 	}
 
+	// A stored baseline from the merged results, and compare judging them.
+	basePath := filepath.Join(dir, "baseline.json")
+	bu := clitest.Run(t, ctx, nil, "baseline", "update", "-c", cfg, "--from", mergedPath, "--baseline", basePath)
+	if bu.Code != 0 {
+		t.Fatalf("baseline update --from merged exited %d: %v\n%s", bu.Code, bu.Err, bu.ErrOut)
+	}
+	cmp := clitest.Run(t, ctx, nil, "compare", "--baseline", basePath, mergedPath)
+	if cmp.Code != 0 {
+		t.Errorf("compare of the merged results against their own baseline exited %d: %v\n%s%s", cmp.Code, cmp.Err, cmp.Out, cmp.ErrOut)
+	}
+	lone := clitest.Run(t, ctx, nil, "baseline", "update", "-c", cfg, "--from", filepath.Join(dir, "shard-0.json"), "--baseline", basePath)
+	if lone.Code != 2 || !strings.Contains(fmt.Sprint(lone.Err), "one shard's results") {
+		t.Errorf("baseline update --from a lone shard: exit %d, %v; want 2 naming it", lone.Code, lone.Err)
+	}
+
 	// Mismatched shards are refused, naming the problem.
 	other := filepath.Join(dir, "other.json")
 	sh := readResults(t, filepath.Join(dir, "shard-3.json"))
