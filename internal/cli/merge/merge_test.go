@@ -305,3 +305,60 @@ func maxTime(a, b time.Time) time.Time {
 	}
 	return a
 }
+
+// The closed model through the command: shard I of N gets its part of the
+// workers (remainder to the low indices) and of the request bound.
+func TestClosedShard(t *testing.T) {
+	var mu sync.Mutex
+	got := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			mu.Lock()
+			got++
+			mu.Unlock()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "perfgate.yaml")
+	body := fmt.Sprintf("name: closed\nscenarios:\n  - name: get\n    url: %s/\nload:\n  workers: 3\n  measure: {requests: 41, duration: 20s}\n  repeat: 1\n", srv.URL)
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		shard    string
+		code     int
+		workers  int
+		requests int64
+		want     string
+	}{
+		{"0/2", 0, 2, 21, ""},
+		{"1/2", 0, 1, 20, ""},
+		{"3/4", 2, 0, 0, "this shard would have no worker: use at most 3 shards"},
+	} {
+		t.Run(tc.shard, func(t *testing.T) {
+			mu.Lock()
+			got = 0
+			mu.Unlock()
+			out := filepath.Join(dir, "r.json")
+			os.Remove(out)
+			r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--shard", tc.shard, "--out", out)
+			if r.Code != tc.code || !strings.Contains(fmt.Sprint(r.Err), tc.want) {
+				t.Fatalf("exit %d (%v), want %d and %q\n%s", r.Code, r.Err, tc.code, tc.want, r.ErrOut)
+			}
+			if tc.code != 0 {
+				return
+			}
+			res := readResults(t, out)
+			mu.Lock()
+			arrived := got
+			mu.Unlock()
+			if res.Shard == nil || res.Shard.Workers != tc.workers || res.Scenarios[0].Requests != tc.requests || int64(arrived) != tc.requests {
+				t.Errorf("shard %s: %+v, %d requests (%d arrived); want %d workers, %d requests", tc.shard, res.Shard, res.Scenarios[0].Requests, arrived, tc.workers, tc.requests)
+			}
+			if res.Verdict != results.VerdictNoBaseline {
+				t.Errorf("a lone shard was judged: verdict %q", res.Verdict)
+			}
+		})
+	}
+}
