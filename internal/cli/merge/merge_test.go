@@ -287,6 +287,7 @@ func TestShardRefusals(t *testing.T) {
 		{"bad shard", []string{"run", "-c", plain, "--shard", "2/2"}, "below the number of shards"},
 		{"start without shard", []string{"run", "-c", plain, "--start-at", past}, "needs --shard"},
 		{"paired", []string{"run", "-c", plain, "--shard", "0/2", "--base", "HEAD"}, "exclude each other"},
+		{"baseline", []string{"run", "-c", plain, "--shard", "0/2", "--baseline", "b.json"}, "is not judged"},
 		{"merge without out", []string{"merge", "x.json"}, "--out is required"},
 		{"merge nothing matches", []string{"merge", filepath.Join(dir, "none-*.json"), "--out", filepath.Join(dir, "o.json")}, "matches no file"},
 	} {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -89,25 +88,28 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	if err != nil {
 		return err
 	}
-	if sh != nil {
-		// A shard measures part of the load: it is judged only once merged.
-		fl.baseline, fl.noGate = os.DevNull, true
-	}
 	// Read the baseline before starting anything: a broken one is bad
-	// input, found in a second rather than after the whole run.
-	basePath, err := BaselinePath(cfg, fl.baseline)
-	if err != nil {
-		return cmdutil.BadInput(err)
-	}
-	base, err := baseline.Read(basePath)
-	switch {
-	case sh != nil:
-		base = nil
-	case err == nil:
-	case errors.Is(err, fs.ErrNotExist) && fl.baseline == "":
-		base = nil
-	default:
-		return cmdutil.BadInput(err)
+	// input, found in a second rather than after the whole run. A shard
+	// measures part of the load: it is judged only once merged.
+	var base *baseline.Baseline
+	basePath := ""
+	if sh == nil {
+		if basePath, err = BaselinePath(cfg, fl.baseline); err != nil {
+			return cmdutil.BadInput(err)
+		}
+		base, err = baseline.Read(basePath)
+		switch {
+		case err == nil:
+		case errors.Is(err, fs.ErrNotExist) && fl.baseline == "":
+			base = nil
+		default:
+			return cmdutil.BadInput(err)
+		}
+	} else {
+		if fl.baseline != "" {
+			return cmdutil.BadInput(errors.New("--baseline with --shard: one shard makes part of the load and is not judged; judge the merged results (`perfgate merge`, then `perfgate compare --baseline`)"))
+		}
+		fl.noGate = true
 	}
 
 	if fl.out != "" {
