@@ -72,6 +72,7 @@ import (
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/flow"
 	"github.com/perfgate/perfgate/internal/metrics"
+	loadshard "github.com/perfgate/perfgate/internal/shard"
 	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
@@ -142,6 +143,12 @@ type Options struct {
 	HTTPClient string
 	// Seed makes template randomness reproducible; 0 picks one from the clock.
 	Seed uint64
+	// Shard makes this engine shard I of N of the load (see internal/shard):
+	// open model, every N-th arrival slot of Rate (slot k is shard k mod
+	// N's, at its own due time); closed model, the shard's part of a
+	// request bound (the caller splits Workers); seq values disjoint. The
+	// zero value: the whole load.
+	Shard loadshard.Spec
 }
 
 // PassSpec bounds a pass: Requests, Duration or both, whichever comes first.
@@ -245,6 +252,9 @@ func New(scs []Scenario, opt Options) (*Engine, error) {
 		}
 	default:
 		return nil, fmt.Errorf("unknown load model %q: use %q or %q", opt.Model, Closed, Open)
+	}
+	if err := opt.Shard.Valid(); err != nil {
+		return nil, fmt.Errorf("shard %s: %w", opt.Shard, err)
 	}
 	if opt.Seed == 0 {
 		opt.Seed = uint64(time.Now().UnixNano())
@@ -650,6 +660,9 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 		}
 		if templated {
 			w.st = tmpl.NewState(mix(e.opt.Seed, uint64(p.index), uint64(i)), &e.seq)
+			if e.opt.Shard.Sharded() {
+				w.st.MapSeq(e.opt.Shard.Seq)
+			}
 		}
 		p.workers = append(p.workers, w)
 		wg.Add(1)
@@ -816,6 +829,7 @@ func (w *worker) runClosed(ctx context.Context) (cancelled bool) {
 	// workers take part.
 	k := int64(claimBatch)
 	if spec.Requests > 0 {
+		spec.Requests = w.e.opt.Shard.Share(spec.Requests) // this shard's part
 		k = min(k, max(1, spec.Requests/int64(64*Concurrency(w.e.opt))))
 	}
 	var next, end int64
@@ -833,7 +847,7 @@ func (w *worker) runClosed(ctx context.Context) (cancelled bool) {
 		if spec.Duration > 0 && !start.Before(deadline) {
 			return
 		}
-		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), start, -1)
+		w.do(ctx, int(w.e.wheel[w.e.opt.Shard.Global(i)%int64(len(w.e.wheel))]), start, -1)
 	}
 	return true
 }
@@ -844,7 +858,7 @@ func (w *worker) runOpen(ctx context.Context) (cancelled bool) {
 	p := w.p
 	spec := p.spec
 	interval := float64(time.Second) / w.e.opt.Rate
-	slots, window := openWindow(spec, w.e.opt.Rate)
+	slots, window := w.e.openSlots(spec)
 	end := p.start.Add(window)
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -854,13 +868,14 @@ func (w *worker) runOpen(ctx context.Context) (cancelled bool) {
 		if i >= slots {
 			return
 		}
-		offset := time.Duration(float64(i) * interval)
+		g := w.e.opt.Shard.Global(i) // the slot's number in the whole load
+		offset := time.Duration(float64(g) * interval)
 		due := p.start.Add(offset)
 		if time.Since(end) > capLateness {
 			// The window is over and this request was never sent: every
 			// slot was busy (a stalled service). It and every request not
 			// yet claimed are dropped; the pass ends on time.
-			w.dropped(int(w.e.wheel[i%int64(len(w.e.wheel))]))
+			w.dropped(int(w.e.wheel[g%int64(len(w.e.wheel))]))
 			return
 		}
 		// Latency counts from the due time when the slot was claimed late
@@ -884,7 +899,7 @@ func (w *worker) runOpen(ctx context.Context) (cancelled bool) {
 			// Claimed late: every worker was busy, max_in_flight reached.
 			p.capDelayed.Add(1)
 		}
-		w.do(ctx, int(w.e.wheel[i%int64(len(w.e.wheel))]), start, time.Since(due))
+		w.do(ctx, int(w.e.wheel[g%int64(len(w.e.wheel))]), start, time.Since(due))
 	}
 	return true
 }
@@ -907,6 +922,13 @@ func openWindow(spec PassSpec, rate float64) (slots int64, window time.Duration)
 	return slots, window
 }
 
+// openSlots is openWindow for this engine's shard: how many of the
+// window's slots are its own (every N-th), and the window.
+func (e *Engine) openSlots(spec PassSpec) (slots int64, window time.Duration) {
+	all, window := openWindow(spec, e.opt.Rate)
+	return e.opt.Shard.Share(all), window
+}
+
 // dropped counts one open-model request of scenario si as dropped.
 func (w *worker) dropped(si int) {
 	w.p.dropped.Add(1)
@@ -926,6 +948,12 @@ func (e *Engine) droppedTail(from, slots int64) []int64 {
 	}
 	n := slots - from
 	l := int64(len(e.wheel))
+	if e.opt.Shard.Sharded() {
+		for i := from; i < slots; i++ {
+			out[e.wheel[e.opt.Shard.Global(i)%l]]++
+		}
+		return out
+	}
 	if full := n / l; full > 0 {
 		for _, si := range e.wheel {
 			out[si] += full

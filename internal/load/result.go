@@ -81,7 +81,7 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 	}
 	var tail []int64
 	if e.opt.Model == Open && !interrupted {
-		slots, _ := openWindow(p.spec, e.opt.Rate)
+		slots, _ := e.openSlots(p.spec)
 		tail = e.droppedTail(min(p.claimed.Load(), slots), slots)
 	}
 	for i, sc := range e.scs {
@@ -115,7 +115,7 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 		r.AchievedRate = float64(r.Requests) / elapsed.Seconds()
 	}
 	if e.opt.Model == Open {
-		r.IntendedRate = e.opt.Rate
+		r.IntendedRate = e.opt.Rate / float64(max(e.opt.Shard.Count, 1)) // this shard's part
 		r.ScheduleLag = metrics.LatencyMS(lag)
 		r.CapDelayed = p.capDelayed.Load()
 	}

@@ -454,5 +454,5 @@ func markdownScenarios(res *results.Results) string {
 		cfg = append(cfg, table.ColumnConfig{Number: n, Align: text.AlignRight})
 	}
 	t.SetColumnConfigs(cfg)
-	return t.RenderMarkdown()
+	return t.RenderMarkdown() + markdownShards(res)
 }

@@ -21,6 +21,9 @@ func Terminal(w io.Writer, res *results.Results, color bool) error {
 	if err := SummaryTable(w, res, color); err != nil {
 		return err
 	}
+	if err := ShardsTable(w, res, color); err != nil {
+		return err
+	}
 	if res.Comparison == nil {
 		return nil
 	}

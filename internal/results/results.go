@@ -67,6 +67,62 @@ type Results struct {
 	// ModePaired; Paired describes a paired session.
 	Mode   string  `json:"mode,omitempty"`
 	Paired *Paired `json:"paired,omitempty"`
+	// Shard is set on the results of one shard (`perfgate run --shard
+	// I/N`): which part of the load this process made, and when.
+	Shard *ShardRun `json:"shard,omitempty"`
+	// Shards is set on merged results (`perfgate merge`): each shard's
+	// part, its host, its rate and whether it limited the load.
+	Shards []ShardSummary `json:"shards,omitempty"`
+}
+
+// ShardRun describes one shard's run (see internal/shard).
+type ShardRun struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
+	// StartAt is the common start every shard waited for (--start-at);
+	// zero when none was given.
+	StartAt time.Time `json:"start_at,omitzero"`
+	// LoadStartedAt is when this shard's first pass began, by its clock.
+	LoadStartedAt time.Time `json:"load_started_at"`
+	// ClockOffsetS is this machine's clock minus the target's (read from
+	// the HTTP Date header of the first scenario's target around a second
+	// boundary), ± ClockUncertaintyS; ClockSource says what it was read
+	// from, "" when it could not be read.
+	ClockOffsetS      float64 `json:"clock_offset_s"`
+	ClockUncertaintyS float64 `json:"clock_uncertainty_s,omitempty"`
+	ClockSource       string  `json:"clock_source,omitempty"`
+	// This shard's part of the load: closed-model workers, or the
+	// open-model rate (with its own max_in_flight cap).
+	Workers     int     `json:"workers,omitempty"`
+	Rate        float64 `json:"rate,omitempty"`
+	MaxInFlight int     `json:"max_in_flight,omitempty"`
+	// CPUUtil is the perfgate process's CPU time over the passes divided
+	// by their wall time and the machine's CPUs (1 = every core busy).
+	CPUUtil float64 `json:"cpu_util"`
+	// Open model, over the measured passes: requests that waited for the
+	// max_in_flight cap, requests dropped, the p99 of the schedule lag.
+	CapDelayed       int64   `json:"cap_delayed,omitempty"`
+	Dropped          int64   `json:"dropped,omitempty"`
+	ScheduleLagP99MS float64 `json:"schedule_lag_p99_ms,omitempty"`
+}
+
+// ShardSummary is one shard in merged results.
+type ShardSummary struct {
+	ShardRun
+	File string `json:"file,omitempty"` // the shard's results file as given to merge
+	Host Host   `json:"host"`
+	// Over the measured runs, all scenarios: requests, requests sent per
+	// second and goodput.
+	Requests      int64   `json:"requests"`
+	AttemptRPS    float64 `json:"attempt_rps"`
+	ThroughputRPS float64 `json:"throughput_rps"`
+	// Bottleneck says why this shard, not the service, may have limited
+	// the load: "cpu" (its CPU saturated), "connections" (open model: the
+	// max_in_flight cap reached or requests dropped; or the client ran out
+	// of file descriptors or ports), "" when neither.
+	Bottleneck string `json:"bottleneck,omitempty"`
+	// BottleneckNote says what was seen, in words.
+	BottleneckNote string `json:"bottleneck_note,omitempty"`
 }
 
 // Paired describes a paired session: the working tree (head) against a git
@@ -265,6 +321,10 @@ type Run struct {
 	// as a baseline sample.
 	Incomplete bool `json:"incomplete,omitempty"`
 	Figures
+	// Histogram is this run's latency histogram (same encoding as
+	// Scenario.Histogram); sharded runs keep it so that merged runs have
+	// the percentiles of all their requests.
+	Histogram string `json:"histogram,omitempty"`
 }
 
 // Scenario is one scenario's figures, merged over its runs.

@@ -23,6 +23,7 @@ import (
 	"github.com/perfgate/perfgate/internal/prepare"
 	"github.com/perfgate/perfgate/internal/progress"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/shard"
 	"github.com/perfgate/perfgate/internal/stack"
 	"github.com/perfgate/perfgate/internal/stack/container"
 	"github.com/perfgate/perfgate/internal/stack/process"
@@ -69,6 +70,16 @@ type Options struct {
 	// Checkpoint receives the results before the services stop (see
 	// Checkpoint); nil: none.
 	Checkpoint Checkpoint
+	// Shard makes this run shard I of N of the load (see internal/shard
+	// and ShardOptions); zero: all of it.
+	Shard shard.Spec
+	// BeforeLoad, when set, runs once the side is open, just before the
+	// first pass (a sharded run waits for its common start there). Its
+	// error ends the run without results.
+	BeforeLoad func(ctx context.Context, s *Side) error
+	// AfterLoad, when set, sees what the plan measured and the results
+	// before they are checked and returned (a shard records its part).
+	AfterLoad func(pr *load.PlanResult, res *results.Results)
 }
 
 // Error kinds a command maps to exit codes. Results returned alongside
@@ -141,9 +152,17 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 			}
 		},
 	}
+	if o.BeforeLoad != nil {
+		if err := o.BeforeLoad(side.Ctx(), side); err != nil {
+			return nil, err
+		}
+	}
 	pr, runErr := side.eng.RunPlan(side.Ctx(), side.Plan, hooks)
 	if stopBar != nil {
 		stopBar()
+	}
+	if pr != nil && o.AfterLoad != nil {
+		o.AfterLoad(pr, res)
 	}
 	if pr != nil {
 		res.Warmup = pr.Warmup
@@ -283,6 +302,9 @@ func Open(ctx context.Context, cfg *config.Config, o Options, so SideOptions) (*
 		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}
 	s.Plan = plan
+	if opts, err = ShardOptions(opts, o.Shard); err != nil {
+		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
+	}
 	s.eng, err = load.New(scs, opts)
 	if err != nil {
 		return s, fmt.Errorf("%w: %v", ErrBadInput, err)

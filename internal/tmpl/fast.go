@@ -208,6 +208,9 @@ func (st *State) appendUUID(dst []byte) []byte {
 func (st *State) seqValue() int64 {
 	if !st.haveCur {
 		st.cur = st.seq.Add(1)
+		if st.mapSeq != nil {
+			st.cur = st.mapSeq(st.cur)
+		}
 		st.haveCur = true
 	}
 	return st.cur

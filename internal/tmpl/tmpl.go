@@ -255,6 +255,7 @@ type State struct {
 	seq     *atomic.Int64
 	cur     int64
 	haveCur bool
+	mapSeq  func(int64) int64 // nil: seq values as drawn
 	fm      template.FuncMap
 	exec    map[*Template]*template.Template
 	w       appendWriter
@@ -311,6 +312,10 @@ func NewState(seed uint64, seq *atomic.Int64) *State {
 	st.fm = st.funcs()
 	return st
 }
+
+// MapSeq makes seq render f(n) for the n-th number drawn (n = 1, 2, …):
+// a sharded run maps its numbers onto the shard's disjoint share.
+func (st *State) MapSeq(f func(int64) int64) { st.mapSeq = f }
 
 // Next starts a new request: the next use of seq draws a new number.
 func (st *State) Next() { st.haveCur = false }

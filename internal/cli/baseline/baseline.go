@@ -42,6 +42,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 	var cfgPath, out string
 	var force, add bool
+	var from []string
 	var sessions int
 	var pause time.Duration
 	cmd := &cobra.Command{
@@ -87,6 +88,12 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			var runs []*results.Results
+			if len(from) > 0 {
+				if runs, err = fromFiles(f, cfg, from, force); err != nil {
+					return err
+				}
+				sessions = 0 // measure nothing
+			}
 			for i := 1; i <= sessions; i++ {
 				if i > 1 && pause > 0 {
 					fmt.Fprintf(f.IO.ErrOut, "pausing %v before the next session\n", pause)
@@ -145,6 +152,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().StringVar(&out, "baseline", "", "baseline file to write (default: <baselines>/<name>.json next to the config)")
 	cmd.Flags().IntVar(&sessions, "sessions", 3, "measuring sessions to record (each starts the stack afresh); their spread is the drift later runs are judged against")
 	cmd.Flags().DurationVar(&pause, "pause", 5*time.Second, "pause between sessions")
+	cmd.Flags().StringArrayVar(&from, "from", nil, "take a session from this results file instead of measuring (repeatable; e.g. the merged results of a sharded load, `perfgate merge`)")
 	cmd.Flags().BoolVar(&add, "add", false, "keep the sessions already stored in the baseline (same config), the newest "+fmt.Sprint(bl.MaxSessions))
 	cmd.Flags().BoolVar(&force, "force", false, "write the baseline even if the run breaks its own error-rate gate or a file exists that cannot be read")
 	return cmd
@@ -185,4 +193,32 @@ func candidateProblems(err error) string {
 		return "this run should not become a baseline: " + strings.Join(ce.Problems, "; ")
 	}
 	return err.Error()
+}
+
+// fromFiles reads --from results files as the baseline's sessions: each
+// must be of cfg (same hash), not a lone shard, and pass its own gates.
+func fromFiles(f *cmdutil.Factory, cfg *config.Config, paths []string, force bool) ([]*results.Results, error) {
+	var runs []*results.Results
+	for _, p := range paths {
+		res, err := results.Read(p)
+		if err != nil {
+			return nil, cmdutil.BadInput(err)
+		}
+		switch {
+		case res.Shard != nil:
+			return nil, cmdutil.BadInput(fmt.Errorf("--from %s is one shard's results (%d/%d): merge every shard first with `perfgate merge`", p, res.Shard.Index, res.Shard.Count))
+		case res.ConfigHash != cfg.Hash:
+			return nil, cmdutil.BadInput(fmt.Errorf("--from %s was measured with another config (hash %s, %s has %s)", p, res.ConfigHash, cfg.Path, cfg.Hash))
+		case res.Interrupted:
+			return nil, cmdutil.BadInput(fmt.Errorf("--from %s was interrupted: a cut-short run is never a baseline", p))
+		}
+		if cerr := compare.CheckCandidate(cfg.Gates, res); cerr != nil {
+			if !force {
+				return nil, cmdutil.Regression(fmt.Errorf("baseline not written: %s: %w", p, cerr))
+			}
+			fmt.Fprintf(f.IO.ErrOut, "warning: %s: %s; written anyway (--force)\n", p, candidateProblems(cerr))
+		}
+		runs = append(runs, res)
+	}
+	return runs, nil
 }

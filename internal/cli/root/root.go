@@ -7,6 +7,7 @@ import (
 	"github.com/perfgate/perfgate/internal/cli/baseline"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
 	"github.com/perfgate/perfgate/internal/cli/compare"
+	"github.com/perfgate/perfgate/internal/cli/merge"
 	"github.com/perfgate/perfgate/internal/cli/publish"
 	"github.com/perfgate/perfgate/internal/cli/report"
 	"github.com/perfgate/perfgate/internal/cli/run"
@@ -34,6 +35,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		run.NewCmd(f),
 		baseline.NewCmd(f),
 		compare.NewCmd(f),
+		merge.NewCmd(f),
 		report.NewCmd(f),
 		publish.NewCmd(f),
 		validate.NewCmd(f),

@@ -29,6 +29,8 @@ type flags struct {
 	publish  bool
 	base     string
 	pub      publish.Flags
+	shard    string
+	startAt  string
 }
 
 // NewCmd builds the command.
@@ -52,6 +54,8 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().BoolVar(&fl.noGate, "no-gate", false, "measure and report, but exit 0 whatever the comparison says")
 	cmd.Flags().StringVar(&fl.base, "base", "", "paired mode: judge the working tree against this git revision, both started at once on this machine and measured in alternating slices (no stored baseline)")
 	cmd.Flags().BoolVar(&fl.publish, "publish", false, "publish like `perfgate publish` (PR comment, job summary) after the run")
+	cmd.Flags().StringVar(&fl.shard, "shard", "", "make shard I of N of the load (e.g. 0/4, I from 0): every N-th arrival slot of the open model, the closed model's workers split; services are not started; merge the shards' results with `perfgate merge`")
+	cmd.Flags().StringVar(&fl.startAt, "start-at", "", "with --shard: wait until this RFC 3339 instant (e.g. 2026-12-01T22:00:00Z) before the first pass, so every shard's passes overlap; exit 2 if it has passed")
 	publish.AddFlags(cmd, &fl.pub)
 	return cmd
 }
@@ -75,21 +79,37 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		return cmdutil.BadInput(err)
 	}
 	if fl.base != "" {
+		if fl.shard != "" || fl.startAt != "" {
+			return cmdutil.BadInput(errors.New("--base and --shard exclude each other: a paired run compares two stacks on one machine; shard an unpaired run and judge the merged results"))
+		}
 		return runPaired(cmd, f, fl, cfg)
 	}
-	// Read the baseline before starting anything: a broken one is bad
-	// input, found in a second rather than after the whole run.
-	basePath, err := BaselinePath(cfg, fl.baseline)
+	sh, err := setupShard(f, cfg, fl)
 	if err != nil {
-		return cmdutil.BadInput(err)
+		return err
 	}
-	base, err := baseline.Read(basePath)
-	switch {
-	case err == nil:
-	case errors.Is(err, fs.ErrNotExist) && fl.baseline == "":
-		base = nil
-	default:
-		return cmdutil.BadInput(err)
+	// Read the baseline before starting anything: a broken one is bad
+	// input, found in a second rather than after the whole run. A shard
+	// measures part of the load: it is judged only once merged.
+	var base *baseline.Baseline
+	basePath := ""
+	if sh == nil {
+		if basePath, err = BaselinePath(cfg, fl.baseline); err != nil {
+			return cmdutil.BadInput(err)
+		}
+		base, err = baseline.Read(basePath)
+		switch {
+		case err == nil:
+		case errors.Is(err, fs.ErrNotExist) && fl.baseline == "":
+			base = nil
+		default:
+			return cmdutil.BadInput(err)
+		}
+	} else {
+		if fl.baseline != "" {
+			return cmdutil.BadInput(errors.New("--baseline with --shard: one shard makes part of the load and is not judged; judge the merged results (`perfgate merge`, then `perfgate compare --baseline`)"))
+		}
+		fl.noGate = true
 	}
 
 	if fl.out != "" {
@@ -103,6 +123,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		opts.BaselinePath = basePath
 	}
 	ro := cmdutil.RunnerOptions(f)
+	sh.apply(&ro)
 	if fl.out != "" {
 		// Written before the services stop as well: a CI timeout that
 		// kills perfgate during a long stop still finds the results.
@@ -130,7 +151,9 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	if err := report.Terminal(f.IO.Out, res, f.IO.TTY); err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the report: %v\n", err)
 	}
-	if base == nil {
+	if sh != nil {
+		fmt.Fprintf(f.IO.ErrOut, "shard %s measured: merge every shard's results with `perfgate merge shard-*.json --out results.json`, then compare or publish that\n", sh.spec)
+	} else if base == nil {
 		fmt.Fprintf(f.IO.ErrOut, "no baseline at %s yet: create it with `perfgate baseline update -c %s` and commit it\n", basePath, fl.config)
 	}
 	if fl.publish {
