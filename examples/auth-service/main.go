@@ -44,6 +44,7 @@ import (
 const (
 	envDB       = "DATABASE_URL"
 	envTokenKey = "AUTH_TOKEN_KEY"
+	envStore    = "AUTH_STORE"
 )
 
 const shutdownTimeout = 10 * time.Second
@@ -70,7 +71,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	latency := fs.Duration("latency", 0, "extra latency per /auth request, e.g. 2ms")
 	cpu := fs.Int("cpu", 0, "SHA-256 rounds per /auth request (CPU work), e.g. 2000")
 	maxUsers := fs.Int("max-users", 1_000_000, "with -store memory: users kept; the oldest are evicted beyond it")
-	storeKind := fs.String("store", "postgres", "where users live: postgres (needs -db or $"+envDB+") or memory")
+	defStore := "postgres"
+	if v := os.Getenv(envStore); v != "" {
+		defStore = v
+	}
+	storeKind := fs.String("store", defStore, "where users live: postgres (needs -db or $"+envDB+") or memory (default $"+envStore+", else postgres)")
 	dsn := fs.String("db", "", "PostgreSQL connection string (URL or key=value); default $"+envDB)
 	dbConns := fs.Int("db-conns", 0, fmt.Sprintf("database pool size (0: max(4, 2×GOMAXPROCS) = %d)", defaultConns()))
 	dbWait := fs.Duration("db-wait", 30*time.Second, "how long to wait at startup for the database to accept connections")

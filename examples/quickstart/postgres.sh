@@ -19,7 +19,8 @@
 #   PG_USER  user to run as when started as root (default nobody)
 #   TMPDIR   where the temporary folder is made (default /tmp)
 #   PG_DIR   use this folder instead, and keep it: a cluster already in
-#            it is served again (tests count the rows a run left behind)
+#            it is served again (tests count the rows a run left behind);
+#            as root, PG_USER must be able to reach it (not under a 0700 folder)
 set -euo pipefail
 if [ $# -ne 1 ] || ! [[ $1 =~ ^[0-9]+$ ]]; then
 	echo "usage: postgres.sh PORT" >&2
