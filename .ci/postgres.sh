@@ -7,7 +7,8 @@
 #
 # Idempotent: installs the `postgresql` package with apt only when no
 # initdb is found. A temporary policy-rc.d keeps the package from starting
-# the cluster it creates (main, port 5432; left stopped and unused). apt locks held by others are waited for (scripts/lib/apt.sh).
+# the cluster it creates (main, port 5432; left stopped and unused). apt
+# locks held by others are waited for (scripts/lib/apt.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
