@@ -89,7 +89,7 @@ name: gate-trials-cpu
 services:
   - name: auth
     process:
-      command: ["sh", "-c", "exec '$WORKDIR/bin/auth-service' -addr 127.0.0.1:{{ port 18080 }} \$(cat args)"]
+      command: ["sh", "-c", "exec '$WORKDIR/bin/auth-service' -addr 127.0.0.1:{{ port 18080 }} -store memory \$(cat args)"]
       ports: [18080]
     ready:
       http: http://{{ endpoint "auth" "18080" }}/health

@@ -109,7 +109,7 @@ name: gate-trials
 services:
   - name: auth
     process:
-      command: ["sh", "-c", "exec '$WORKDIR/bin/auth-service' -addr 127.0.0.1:$PORT \$AUTH_ARGS"]
+      command: ["sh", "-c", "exec '$WORKDIR/bin/auth-service' -addr 127.0.0.1:$PORT -store memory \$AUTH_ARGS"]
       ports: [$PORT]
     ready:
       http: http://{{ endpoint "auth" "$PORT" }}/health

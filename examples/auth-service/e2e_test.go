@@ -36,7 +36,7 @@ func TestUnderPerfgate(t *testing.T) {
 	svc := config.Service{
 		Name: "auth",
 		Process: &config.ProcessSpec{
-			Command: []string{bin, "-addr", "127.0.0.1:" + strconv.Itoa(port), "-cpu", "100"},
+			Command: []string{bin, "-addr", "127.0.0.1:" + strconv.Itoa(port), "-store", "memory", "-cpu", "100"},
 			Ports:   []int{port},
 		},
 		Ready: &config.Ready{HTTP: `http://{{ endpoint "auth" ` + strconv.Itoa(port) + ` }}/health`},

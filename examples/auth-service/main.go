@@ -3,13 +3,20 @@
 //
 //	POST /auth/user       {"userId","userName","email","userPw"}
 //	                      200 {"status":"created"} | 409 duplicate userId | 400 bad JSON or missing fields
-//	GET  /auth/user/{id}  200 {"userId","userName","email"} | 404
-//	GET  /health          200 "ok"
+//	POST /auth/login      {"userId","userPw"} 200 {"token"} | 401 wrong userId or password
+//	GET  /auth/user/{id}  Authorization: Bearer <token of that user>
+//	                      200 {"userId","userName","email"} | 401 no/bad token | 403 another user's | 404
+//	GET  /health          200 "ok" | 503 when the database does not answer
 //
-// Users live in memory, in 64 locked shards. The store is bounded by
+// Users live in PostgreSQL (-store postgres, the default; -db or
+// DATABASE_URL names the database; the table is created at startup). With
+// -store memory they live in memory instead, in 64 locked shards bounded by
 // -max-users: when full, the oldest users are evicted (first in, first
 // out), so a long load never runs the service out of memory and never turns
 // into errors; an evicted userId can be created again.
+//
+// Tokens are HMAC-SHA256 signed and stateless: servers given the same
+// -token-key (or AUTH_TOKEN_KEY) accept each other's tokens.
 //
 // -latency and -cpu make the service slower on purpose (a sleep, and
 // SHA-256 rounds per /auth request), to produce real regressions for a
@@ -31,6 +38,13 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
+)
+
+// Environment variables read when the matching flag is not given.
+const (
+	envDB       = "DATABASE_URL"
+	envTokenKey = "AUTH_TOKEN_KEY"
+	envStore    = "AUTH_STORE"
 )
 
 const shutdownTimeout = 10 * time.Second
@@ -56,7 +70,17 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	addr := fs.String("addr", "127.0.0.1:18080", "listen address (host:port)")
 	latency := fs.Duration("latency", 0, "extra latency per /auth request, e.g. 2ms")
 	cpu := fs.Int("cpu", 0, "SHA-256 rounds per /auth request (CPU work), e.g. 2000")
-	maxUsers := fs.Int("max-users", 1_000_000, "users kept in memory; the oldest are evicted beyond it")
+	maxUsers := fs.Int("max-users", 1_000_000, "with -store memory: users kept; the oldest are evicted beyond it")
+	defStore := "postgres"
+	if v := os.Getenv(envStore); v != "" {
+		defStore = v
+	}
+	storeKind := fs.String("store", defStore, "where users live: postgres (needs -db or $"+envDB+") or memory (default $"+envStore+", else postgres)")
+	dsn := fs.String("db", "", "PostgreSQL connection string (URL or key=value); default $"+envDB)
+	dbConns := fs.Int("db-conns", 0, fmt.Sprintf("database pool size (0: max(4, 2×GOMAXPROCS) = %d)", defaultConns()))
+	dbWait := fs.Duration("db-wait", 30*time.Second, "how long to wait at startup for the database to accept connections")
+	tokenKey := fs.String("token-key", "", "HMAC key signing tokens; servers sharing it accept each other's tokens (default $"+envTokenKey+", else random)")
+	tokenTTL := fs.Duration("token-ttl", time.Hour, "how long a token from /auth/login is valid")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("%w: %v", errBadFlag, err)
 	}
@@ -66,8 +90,45 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	if err := validate(*latency, *cpu, *maxUsers); err != nil {
 		return err
 	}
+	switch {
+	case *dbConns < 0:
+		return fmt.Errorf("%w: -db-conns %d is negative", errBadFlag, *dbConns)
+	case *tokenTTL <= 0:
+		return fmt.Errorf("%w: -token-ttl %v must be positive", errBadFlag, *tokenTTL)
+	}
+	if *dsn == "" {
+		*dsn = os.Getenv(envDB)
+	}
+	if *tokenKey == "" {
+		*tokenKey = os.Getenv(envTokenKey)
+	}
+	logf := func(format string, a ...any) { fmt.Fprintf(stderr, format+"\n", a...) }
 
-	s := NewServer(*maxUsers)
+	var store Store
+	desc := ""
+	switch *storeKind {
+	case "memory":
+		store = newMemStore(*maxUsers)
+		desc = fmt.Sprintf("memory store, max %d users", *maxUsers)
+	case "postgres":
+		if *dsn == "" {
+			return fmt.Errorf("%w: -store postgres needs a database: pass -db postgres://user@host:port/db or set %s (or -store memory to keep users in memory)", errBadFlag, envDB)
+		}
+		pg, err := openPG(ctx, *dsn, *dbConns, *dbWait, logf)
+		if err != nil {
+			return err
+		}
+		store = pg
+		desc = fmt.Sprintf("postgres store, %d connections", pg.pool.Config().MaxConns)
+	default:
+		return fmt.Errorf("%w: -store %q: want postgres or memory", errBadFlag, *storeKind)
+	}
+	defer store.Close()
+	if *tokenKey == "" {
+		logf("auth-service: no -token-key or %s: tokens are signed with a random key and only this process accepts them", envTokenKey)
+	}
+
+	s := NewServerWith(store, []byte(*tokenKey), *tokenTTL)
 	s.Latency, s.CPU = *latency, *cpu
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -78,7 +139,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	fmt.Fprintf(stderr, "auth-service listening on %s (latency %v, cpu %d rounds, max %d users)\n", ln.Addr(), *latency, *cpu, *maxUsers)
+	fmt.Fprintf(stderr, "auth-service listening on %s (latency %v, cpu %d rounds, %s)\n", ln.Addr(), *latency, *cpu, desc)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

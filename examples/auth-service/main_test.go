@@ -37,7 +37,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-cpu", "10", "-latency", "1ms"}, &log, ready)
+		done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-store", "memory", "-cpu", "10", "-latency", "1ms"}, &log, ready)
 	}()
 	var addr string
 	select {
@@ -78,7 +78,13 @@ func TestRunBadFlags(t *testing.T) {
 		{"-cpu", "-5"},
 		{"-max-users", "0"},
 		{"extra"},
+		{"-store", "disk"},
+		{"-store", "postgres"}, // no -db and no DATABASE_URL (cleared below)
+		{"-store", "postgres", "-db", "postgres://[::1"},
+		{"-store", "memory", "-db-conns", "-1"},
+		{"-store", "memory", "-token-ttl", "0s"},
 	}
+	t.Setenv(envDB, "")
 	for _, args := range tests {
 		err := run(context.Background(), args, io.Discard, nil)
 		if !errors.Is(err, errBadFlag) {
@@ -92,9 +98,9 @@ func TestRunAddrInUse(t *testing.T) {
 	defer cancel()
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, io.Discard, ready) }()
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-store", "memory"}, io.Discard, ready) }()
 	addr := <-ready
-	if err := run(context.Background(), []string{"-addr", addr}, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "address already in use") {
+	if err := run(context.Background(), []string{"-addr", addr, "-store", "memory"}, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "address already in use") {
 		t.Fatalf("second listener on %s: %v", addr, err)
 	}
 	cancel()

@@ -39,14 +39,15 @@ func TestRoutes(t *testing.T) {
 			{method: "POST", path: "/auth/user", body: alice, status: 200, want: map[string]string{"status": "created"}},
 			{method: "POST", path: "/auth/user", body: alice, status: 409},
 		}},
-		{"create then get", []step{
-			{method: "GET", path: "/auth/user/alice01", status: 404},
+		{"get needs a token", []step{
 			{method: "POST", path: "/auth/user", body: alice, status: 200},
-			{method: "GET", path: "/auth/user/alice01", status: 200, want: map[string]string{"userId": "alice01", "userName": "김철수", "email": "a@example.test"}},
+			{method: "GET", path: "/auth/user/alice01", status: 401, contains: "POST /auth/login"},
 		}},
-		{"password never returned", []step{
+		{"login", []step{
+			{method: "POST", path: "/auth/login", body: `{"userId":"alice01","userPw":"pw"}`, status: 401},
 			{method: "POST", path: "/auth/user", body: alice, status: 200},
-			{method: "GET", path: "/auth/user/alice01", status: 200, want: map[string]string{"userPw": ""}},
+			{method: "POST", path: "/auth/login", body: `{"userId":"alice01","userPw":"pw"}`, status: 200, contains: `"token":"`},
+			{method: "POST", path: "/auth/login", body: `{"userId":"alice01","userPw":"PW"}`, status: 401},
 		}},
 		{"bad JSON", []step{{method: "POST", path: "/auth/user", body: `{"userId":`, status: 400, contains: "bad JSON"}}},
 		{"empty body", []step{{method: "POST", path: "/auth/user", body: "", status: 400}}},
@@ -91,8 +92,11 @@ func TestEvictsOldest(t *testing.T) {
 		t.Fatalf("%d users held, want at most %d", n, shards)
 	}
 	// The last user is held; the first was evicted and can be created again.
-	if code, _, _ := do(t, h, "GET", "/auth/user/u999", ""); code != 200 {
+	if code, _ := req(h, "GET", "/auth/user/u999", "", s.tok.issue("u999")); code != 200 {
 		t.Fatalf("newest user: %d", code)
+	}
+	if code, _ := req(h, "GET", "/auth/user/u0", "", s.tok.issue("u0")); code != 404 {
+		t.Fatalf("evicted user: %d, want 404", code)
 	}
 	if code, _, _ := do(t, h, "POST", "/auth/user", `{"userId":"u0","userName":"n","email":"e","userPw":"p"}`); code != 200 {
 		t.Fatalf("re-creating an evicted user: %d", code)

@@ -8,14 +8,18 @@
 #   auth/auth-service  the example auth service, a static Go binary
 #                      (CGO_ENABLED=0) for the FROM scratch auth/Dockerfile;
 #   nginx/root/        nginx from Debian's nginx-light with its libraries,
-#                      for the FROM scratch nginx/Dockerfile.
+#                      for the FROM scratch nginx/Dockerfile;
+#   postgres/root/     PostgreSQL from Debian's postgresql (initdb, postgres,
+#                      modules, share files, libraries, /bin/sh), for the
+#                      FROM scratch postgres/Dockerfile.
 # Where a registry is reachable, the nginx service can use an image by
 # reference instead (see the commented `image: nginx:1.27` in perfgate.yaml).
 #
 # Usage: build.sh [DIR]
 #   DIR  a copy of this folder to prepare instead of this one (perfgate's
 #        end-to-end tests, internal/e2e, prepare a copy in a temp folder).
-# Needs: Go; Debian/Ubuntu with apt and root if nginx-light is not installed.
+# Needs: Go; Debian/Ubuntu with apt and root if nginx-light or postgresql
+# is not installed.
 set -euo pipefail
 script=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$script/../.." && pwd)
@@ -23,7 +27,8 @@ here=$script
 if [ $# -gt 0 ]; then
 	here=$(cd "$1" && pwd)
 fi
-for f in auth/Dockerfile nginx/Dockerfile nginx/build-rootfs.sh nginx/nginx.conf; do
+for f in auth/Dockerfile nginx/Dockerfile nginx/build-rootfs.sh nginx/nginx.conf \
+	postgres/Dockerfile postgres/build-rootfs.sh postgres/entrypoint.sh; do
 	[ -f "$here/$f" ] || { echo "build.sh: $here/$f is missing (not an auth-stack folder?)" >&2; exit 2; }
 done
 
@@ -32,4 +37,6 @@ echo "build.sh: building the auth service (static) into $here/auth"
 	-o "$here/auth/auth-service" ./examples/auth-service)
 echo "build.sh: assembling the nginx root filesystem"
 bash "$here/nginx/build-rootfs.sh"
+echo "build.sh: assembling the PostgreSQL root filesystem"
+bash "$here/postgres/build-rootfs.sh"
 echo "build.sh: done"

@@ -78,9 +78,9 @@ func TestAuthStackRun(t *testing.T) {
 		t.Errorf("measured %d requests, want 1800 (3 runs × 600)", total)
 	}
 
-	want := map[string]string{"auth1": "256m", "auth2": "256m", "nginx": "128m"}
+	want := map[string]string{"db": "512m", "auth1": "256m", "auth2": "256m", "nginx": "128m"}
 	if len(res.Services) != len(want) {
-		t.Errorf("results list %d services, want 3: %+v", len(res.Services), res.Services)
+		t.Errorf("results list %d services, want %d: %+v", len(res.Services), len(want), res.Services)
 	}
 	for _, s := range res.Services {
 		mem, ok := want[s.Name]

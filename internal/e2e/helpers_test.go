@@ -131,7 +131,7 @@ func copyExample(src, dst string) error {
 			return err
 		}
 		switch filepath.ToSlash(rel) {
-		case "auth/auth-service", "nginx/root", "baselines":
+		case "auth/auth-service", "nginx/root", "postgres/root", "baselines":
 			if d.IsDir() {
 				return filepath.SkipDir
 			}

@@ -75,7 +75,8 @@ func AuthConfig(t testing.TB, dir string, loadYAML string, extraArgs ...string) 
 	t.Helper()
 	bin := Build(t, "./examples/auth-service")
 	port := FreePort(t)
-	args := []string{fmt.Sprintf("%q", bin), `"-addr"`, fmt.Sprintf(`"127.0.0.1:%d"`, port)}
+	// -store memory: these tests use the service as a CPU target, no database.
+	args := []string{fmt.Sprintf("%q", bin), `"-addr"`, fmt.Sprintf(`"127.0.0.1:%d"`, port), `"-store"`, `"memory"`}
 	for _, a := range extraArgs {
 		args = append(args, fmt.Sprintf("%q", a))
 	}

@@ -33,7 +33,7 @@ func pairedRepo(t *testing.T, baseBuild, baseArgs, headBuild, headArgs string) s
 	write := func(build, args string) {
 		os.MkdirAll(filepath.Join(dir, "app"), 0o755)
 		os.WriteFile(filepath.Join(dir, "app", "build.sh"), []byte("set -e\nmkdir -p bin\n"+build+"\ncp '"+auth+"' bin/auth\n"), 0o644)
-		os.WriteFile(filepath.Join(dir, "app", "run.sh"), []byte("exec ./bin/auth -addr \"127.0.0.1:$1\" "+args+"\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, "app", "run.sh"), []byte("exec ./bin/auth -addr \"127.0.0.1:$1\" -store memory "+args+"\n"), 0o644)
 	}
 	gitc("init", "-q", "-b", "main")
 	write(baseBuild, baseArgs)

@@ -3,6 +3,7 @@ package container
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -45,7 +46,8 @@ func prepareAuthStack(tb testing.TB) *config.Config {
 	}
 	src := filepath.Join(root, "examples", "auth-stack")
 	dst := tb.TempDir()
-	for _, f := range []string{"perfgate.yaml", "auth/Dockerfile", "nginx/Dockerfile", "nginx/nginx.conf", "nginx/build-rootfs.sh"} {
+	for _, f := range []string{"perfgate.yaml", "auth/Dockerfile", "nginx/Dockerfile", "nginx/nginx.conf", "nginx/build-rootfs.sh",
+		"postgres/Dockerfile", "postgres/build-rootfs.sh", "postgres/entrypoint.sh"} {
 		b, err := os.ReadFile(filepath.Join(src, f))
 		if err != nil {
 			tb.Fatal(err)
@@ -63,9 +65,11 @@ func prepareAuthStack(tb testing.TB) *config.Config {
 	if out, err := build.CombinedOutput(); err != nil {
 		tb.Fatalf("building the auth service (%s in %s): %v\n%s", pkg, buildDir, err, out)
 	}
-	rootfs := exec.Command("bash", filepath.Join(dst, "nginx", "build-rootfs.sh"))
-	if out, err := rootfs.CombinedOutput(); err != nil {
-		tb.Fatalf("nginx/build-rootfs.sh: %v\n%s", err, out)
+	for _, dir := range []string{"nginx", "postgres"} {
+		rootfs := exec.Command("bash", filepath.Join(dst, dir, "build-rootfs.sh"))
+		if out, err := rootfs.CombinedOutput(); err != nil {
+			tb.Fatalf("%s/build-rootfs.sh: %v\n%s", dir, err, out)
+		}
 	}
 	cfg, err := config.ReadFile(filepath.Join(dst, "perfgate.yaml"))
 	if err != nil {
@@ -157,8 +161,9 @@ func TestAuthStackExample(t *testing.T) {
 			}
 		}
 	}
-	// Round-robin: a user lives in one auth instance's memory, so reading it
-	// back through nginx finds it on about every other request.
+	// Round-robin over two instances sharing one database and one token
+	// key: the user signed up through one is found through both, with a
+	// token either issued.
 	base, err := st.Render(ctx, `http://{{ endpoint "nginx" "80" }}`)
 	if err != nil {
 		t.Fatal(err)
@@ -173,17 +178,33 @@ func TestAuthStackExample(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST /auth/user = %d", resp.StatusCode)
 	}
+	resp, err = http.Post(base+"/auth/login", "application/json", strings.NewReader(`{"userId":"`+id+`","userPw":"abcdef123456"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct{ Token string }
+	err = json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || err != nil || login.Token == "" {
+		t.Fatalf("POST /auth/login = %d, token %q, %v", resp.StatusCode, login.Token, err)
+	}
 	seen := map[int]int{}
 	for i := 0; i < 6; i++ {
-		resp, err := http.Get(base + "/auth/user/" + id)
-		if err != nil {
-			t.Fatal(err)
+		for _, tok := range []string{login.Token, ""} {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/auth/user/"+id, nil)
+			if tok != "" {
+				req.Header.Set("Authorization", "Bearer "+tok)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			seen[resp.StatusCode]++
 		}
-		resp.Body.Close()
-		seen[resp.StatusCode]++
 	}
-	if seen[200] == 0 || seen[404] == 0 {
-		t.Errorf("GET /auth/user/%s statuses %v: want both 200 (the instance holding it) and 404 (the other)", id, seen)
+	if seen[200] != 6 || seen[401] != 6 {
+		t.Errorf("GET /auth/user/%s statuses %v: want 6×200 with the token (from both instances) and 6×401 without", id, seen)
 	}
 
 	for _, info := range st.Infos() {
