@@ -22,6 +22,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Palette holds the series colors, in the order Series.Color indexes them.
@@ -152,7 +153,13 @@ type legendPos struct {
 	Dash  bool
 }
 
-func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+// maxTicks bounds the ticks of an axis whatever its values (a range of
+// 1e300, or one too narrow for its magnitude to step through).
+const maxTicks = 60
+
+// finite reports whether f can be drawn: not NaN, and within ±1e300 so
+// that axis arithmetic (a nice top above the highest value) cannot overflow.
+func finite(f float64) bool { return !math.IsNaN(f) && math.Abs(f) <= 1e300 }
 
 // scale maps data values to pixels along one axis.
 type scale struct {
@@ -182,9 +189,9 @@ func (c Chart) layout() layout {
 		h = 260
 	}
 	l := layout{
-		Title: c.Title, W: w, H: h,
+		Title: clean(c.Title), W: w, H: h,
 		PX: marginLeft, PY: marginTop, PW: w - marginLeft - marginRight, PH: h - marginTop - marginBottom,
-		XLabel: axisLabel(c.X), YLabel: axisLabel(c.Y),
+		XLabel: clean(axisLabel(c.X)), YLabel: clean(axisLabel(c.Y)),
 	}
 	// The domain of each axis over the finite points.
 	xlo, xhi := math.Inf(1), math.Inf(-1)
@@ -242,7 +249,11 @@ func (c Chart) layout() layout {
 		}
 		ybot := math.Floor(ylo/ystep) * ystep
 		ys = scale{lo: ybot, hi: ytop, p0: l.PY + l.PH, p1: l.PY}
-		for v := ybot; v <= ytop+ystep/2; v += ystep {
+		for i := 0; i <= maxTicks; i++ {
+			v := ybot + float64(i)*ystep
+			if v > ytop+ystep/2 {
+				break
+			}
 			l.YTicks = append(l.YTicks, tickPos{Pos: ys.at(v), Label: tickLabel(c.Y, v, ystep)})
 		}
 	}
@@ -253,7 +264,7 @@ func (c Chart) layout() layout {
 		if xs.hi <= xs.lo {
 			xs.hi = xs.lo + 1
 		}
-		for e := math.Ceil(xs.lo - 1e-9); e <= xs.hi+1e-9; e++ {
+		for e := math.Ceil(xs.lo - 1e-9); e <= xs.hi+1e-9 && len(l.XTicks) <= maxTicks; e++ {
 			v := math.Pow(10, e)
 			l.XTicks = append(l.XTicks, tickPos{Pos: xs.at(v), Label: tickLabel(c.X, v, v)})
 		}
@@ -262,7 +273,11 @@ func (c Chart) layout() layout {
 			xs.lo, xs.hi = xlo-1, xhi+1
 		}
 		step := math.Max(niceStep((xs.hi-xs.lo)/8), c.X.MinStep)
-		for v := math.Ceil(xs.lo/step) * step; v <= xs.hi+step*1e-6; v += step {
+		for i := 0.0; i <= maxTicks; i++ {
+			v := (math.Ceil(xs.lo/step) + i) * step
+			if v > xs.hi+step*1e-6 {
+				break
+			}
 			l.XTicks = append(l.XTicks, tickPos{Pos: xs.at(v), Label: tickLabel(c.X, v, step)})
 		}
 	}
@@ -272,16 +287,16 @@ func (c Chart) layout() layout {
 			continue
 		}
 		x0, x1 := clampX(xs.at(b.From)), clampX(xs.at(b.To))
-		l.Bands = append(l.Bands, bandPos{X: x0, W: math.Max(x1-x0, 0), Label: b.Label})
+		l.Bands = append(l.Bands, bandPos{X: x0, W: math.Max(x1-x0, 0), Label: clean(b.Label)})
 	}
 	for _, m := range c.Markers {
 		if !finite(m.X) || (c.X.Log && m.X <= 0) {
 			continue
 		}
-		l.Markers = append(l.Markers, markerPos{X: clampX(xs.at(m.X)), Label: m.Label})
+		l.Markers = append(l.Markers, markerPos{X: clampX(xs.at(m.X)), Label: clean(m.Label)})
 	}
 	for _, s := range c.Series {
-		lp := linePos{Name: s.Name, Color: Palette[((s.Color%len(Palette))+len(Palette))%len(Palette)], Dashed: s.Dashed}
+		lp := linePos{Name: clean(s.Name), Color: Palette[((s.Color%len(Palette))+len(Palette))%len(Palette)], Dashed: s.Dashed}
 		var d strings.Builder
 		pen := false
 		for _, p := range s.Points {
@@ -298,7 +313,7 @@ func (c Chart) layout() layout {
 			d.WriteString(coord(px) + " " + coord(py) + " ")
 			pen = true
 			if p.Tip != "" {
-				lp.Dots = append(lp.Dots, dotPos{X: px, Y: py, Tip: p.Tip})
+				lp.Dots = append(lp.Dots, dotPos{X: px, Y: py, Tip: clean(p.Tip)})
 			}
 		}
 		lp.D = strings.TrimSpace(d.String())
@@ -315,6 +330,18 @@ func (c Chart) layout() layout {
 		}
 	}
 	return l
+}
+
+// clean makes s safe to write as SVG text: invalid UTF-8 becomes U+FFFD
+// and control characters (which XML forbids) become spaces. Escaping is
+// html/template's.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
 }
 
 func axisLabel(a Axis) string {
@@ -342,11 +369,11 @@ func logFloor(v float64) float64 {
 func logCeil(v float64) float64 {
 	p := math.Pow(10, math.Floor(math.Log10(v)))
 	for _, m := range []float64{1, 2, 5, 10} {
-		if m*p >= v*(1-1e-9) {
+		if m*p >= v*(1-1e-9) && finite(m*p) {
 			return m * p
 		}
 	}
-	return 10 * p
+	return v
 }
 
 // logTicks are the 1-2-5 steps from lo to hi; only the powers of ten when
@@ -357,7 +384,7 @@ func logTicks(lo, hi float64) []float64 {
 		mults = []float64{1}
 	}
 	var out []float64
-	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)) && len(out) <= maxTicks; e++ {
 		p := math.Pow(10, e)
 		for _, m := range mults {
 			if v := m * p; v >= lo*(1-1e-9) && v <= hi*(1+1e-9) {
@@ -399,11 +426,8 @@ func tickLabel(a Axis, v, step float64) string {
 // separated by a thin space: 1 500, 2.5, 0.25.
 func Number(v, step float64) string {
 	dec := 0
-	if step > 0 && step < 1 {
-		dec = int(math.Ceil(-math.Log10(step) - 1e-9))
-		if s := strconv.FormatFloat(step, 'f', -1, 64); strings.HasSuffix(s, "5") && dec < 6 {
-			dec = len(s) - strings.IndexByte(s, '.') - 1
-		}
+	if s := strconv.FormatFloat(step, 'f', -1, 64); step > 0 && strings.Contains(s, ".") {
+		dec = min(len(s)-strings.IndexByte(s, '.')-1, 6)
 	}
 	s := strconv.FormatFloat(v, 'f', dec, 64)
 	if math.Abs(v) < 10000 {
