@@ -152,13 +152,12 @@ func timelineCharts(name string, sides []side) ([]template.HTML, error) {
 		if pl.side.Name != "" {
 			prefix = pl.side.Name + " "
 		}
-		ok := svgchart.Series{Name: prefix + "goodput", Color: 2 * i}
+		// Goodput: a color per side (head blue, base orange, as in the
+		// paired chart). Latency: a color per percentile, the base dashed.
+		ok := svgchart.Series{Name: prefix + "goodput", Color: i, Dashed: i > 0}
 		errs := svgchart.Series{Name: prefix + "errors/s", Color: 4, Dashed: i > 0}
-		p50 := svgchart.Series{Name: prefix + "p50", Color: 2 * i, Dashed: i > 0}
-		p99 := svgchart.Series{Name: prefix + "p99", Color: 2*i + 1, Dashed: i > 0}
-		if len(all) > 1 {
-			ok.Dashed = i > 0
-		}
+		p50 := svgchart.Series{Name: prefix + "p50", Color: 0, Dashed: i > 0}
+		p99 := svgchart.Series{Name: prefix + "p99", Color: 1, Dashed: i > 0}
 		for _, p := range pl.passes {
 			off := offset[p.Label]
 			for k, pt := range fold(p.Timeline) {
@@ -262,7 +261,7 @@ func distributionChart(name string, sides []side) (template.HTML, bool, error) {
 			label = s.Name
 		}
 		if s.Scenario != nil {
-			add(label, s.Scenario.Histogram, 2*i, false)
+			add(label, s.Scenario.Histogram, i, i > 0)
 		}
 		if s.Warmup != nil {
 			add(label+" warm-up", s.Warmup.Histogram, 5, true)

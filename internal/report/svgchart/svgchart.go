@@ -376,12 +376,15 @@ func logCeil(v float64) float64 {
 	return v
 }
 
-// logTicks are the 1-2-5 steps from lo to hi; only the powers of ten when
-// they span more than three decades.
+// logTicks are the 1-2-5 steps from lo to hi over at most 1.5 decades,
+// the 1-5 steps over at most 3, the powers of ten beyond.
 func logTicks(lo, hi float64) []float64 {
 	mults := []float64{1, 2, 5}
-	if math.Log10(hi/lo) > 3 {
+	switch d := math.Log10(hi / lo); {
+	case d > 3:
 		mults = []float64{1}
+	case d > 1.5:
+		mults = []float64{1, 5}
 	}
 	var out []float64
 	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)) && len(out) <= maxTicks; e++ {

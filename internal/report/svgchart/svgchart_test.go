@@ -78,10 +78,24 @@ func TestRender(t *testing.T) {
 			dots:    2,
 		},
 		{
-			name:    "log y: 1-2-5 ticks",
+			name:    "log y over two decades: 1-5 ticks",
 			chart:   Chart{Title: "t", Y: Axis{Log: true}, Series: []Series{line("s", [2]float64{0, 0.5}, [2]float64{1, 40}, [2]float64{2, -1})}},
-			want:    []string{">0.5<", ">1<", ">2<", ">5<", ">10<", ">20<", ">50<"},
-			notWant: []string{">100<"},
+			want:    []string{">0.5<", ">1<", ">5<", ">10<", ">50<"},
+			notWant: []string{">2<", ">20<", ">100<"},
+			dots:    2,
+		},
+		{
+			name:    "log y over one decade: 1-2-5 ticks",
+			chart:   Chart{Title: "t", Y: Axis{Log: true}, Series: []Series{line("s", [2]float64{0, 1.5}, [2]float64{1, 9})}},
+			want:    []string{">1<", ">2<", ">5<", ">10<"},
+			notWant: []string{">20<"},
+			dots:    2,
+		},
+		{
+			name:    "log y over five decades: powers of ten",
+			chart:   Chart{Title: "t", Y: Axis{Log: true}, Series: []Series{line("s", [2]float64{0, 0.01}, [2]float64{1, 900})}},
+			want:    []string{">0.01<", ">0.1<", ">1<", ">10<", ">100<", ">1000<"},
+			notWant: []string{">5<", ">50<"},
 			dots:    2,
 		},
 		{
