@@ -2,7 +2,6 @@ package htmlreport
 
 import (
 	"fmt"
-	"html/template"
 	"math"
 	"sort"
 	"strconv"
@@ -100,7 +99,7 @@ func passLength(p pass) float64 {
 // every side, passes laid end to end (the same pass of two sides at the
 // same offset), the warm-up shaded and each run's start marked. It returns
 // no chart when no pass has a timeline.
-func timelineCharts(name string, sides []side) ([]template.HTML, error) {
+func timelineCharts(name string, sides []side) []svgchart.Chart {
 	type placed struct {
 		side   side
 		passes []pass
@@ -122,7 +121,7 @@ func timelineCharts(name string, sides []side) ([]template.HTML, error) {
 		}
 	}
 	if len(all) == 0 {
-		return nil, nil
+		return nil
 	}
 	// Warm-up first, then runs in the order first seen.
 	sort.SliceStable(order, func(i, j int) bool { return order[i] == "warm-up" && order[j] != "warm-up" })
@@ -201,11 +200,10 @@ func timelineCharts(name string, sides []side) ([]template.HTML, error) {
 		lat = append(lat, p50, p99)
 	}
 	xAxis := svgchart.Axis{Label: "time since the first pass started", Unit: "s"}
-	charts := []svgchart.Chart{
+	return []svgchart.Chart{
 		{Title: "Goodput over time", X: xAxis, Y: svgchart.Axis{Label: "goodput", Unit: "req/s"}, Series: thr, Bands: bands, Markers: markers},
 		{Title: "Latency over time (successful responses)", X: xAxis, Y: svgchart.Axis{Label: "latency", Unit: "ms"}, Series: lat, Bands: bands, Markers: markers},
 	}
-	return renderAll(charts)
 }
 
 // quantileLabel names the percentile at x = 1/(1-q): 1 → "p0", 10 →
@@ -223,7 +221,7 @@ func quantileLabel(x float64) string {
 // axis, so p90, p99 and p99.9 are evenly spaced and the tail is visible.
 // Histograms that are absent or cannot be decoded are skipped; no chart
 // when none is left.
-func distributionChart(name string, sides []side) (template.HTML, bool, error) {
+func distributionChart(name string, sides []side) (svgchart.Chart, bool) {
 	var series []svgchart.Series
 	add := func(label, encoded string, color int, dashed bool) {
 		if encoded == "" {
@@ -268,7 +266,7 @@ func distributionChart(name string, sides []side) (template.HTML, bool, error) {
 		}
 	}
 	if len(series) == 0 {
-		return "", false, nil
+		return svgchart.Chart{}, false
 	}
 	c := svgchart.Chart{
 		Title:  "Latency distribution (successful responses, all measured runs)",
@@ -276,15 +274,14 @@ func distributionChart(name string, sides []side) (template.HTML, bool, error) {
 		Y:      svgchart.Axis{Label: "latency", Unit: "ms", Log: true},
 		Series: series,
 	}
-	out, err := c.Render()
-	return out, err == nil, err
+	return c, true
 }
 
 // pairedChart draws each round's goodput of base and head for one scenario
 // (results.Paired.RoundLog); no chart without rounds for it.
-func pairedChart(name string, p *results.Paired) (template.HTML, bool, error) {
+func pairedChart(name string, p *results.Paired) (svgchart.Chart, bool) {
 	if p == nil || len(p.RoundLog) == 0 {
-		return "", false, nil
+		return svgchart.Chart{}, false
 	}
 	base := svgchart.Series{Name: "base " + results.ShortCommit(p.BaseCommit), Color: 1}
 	head := svgchart.Series{Name: "head", Color: 0}
@@ -309,7 +306,7 @@ func pairedChart(name string, p *results.Paired) (template.HTML, bool, error) {
 		}
 	}
 	if len(base.Points)+len(head.Points) == 0 {
-		return "", false, nil
+		return svgchart.Chart{}, false
 	}
 	c := svgchart.Chart{
 		Title:  "Base vs head: goodput per paired round",
@@ -317,18 +314,5 @@ func pairedChart(name string, p *results.Paired) (template.HTML, bool, error) {
 		Y:      svgchart.Axis{Label: "goodput", Unit: "req/s"},
 		Series: []svgchart.Series{base, head},
 	}
-	out, err := c.Render()
-	return out, err == nil, err
-}
-
-func renderAll(cs []svgchart.Chart) ([]template.HTML, error) {
-	out := make([]template.HTML, 0, len(cs))
-	for _, c := range cs {
-		h, err := c.Render()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, nil
+	return c, true
 }

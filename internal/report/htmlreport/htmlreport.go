@@ -84,6 +84,9 @@ type summaryRow struct {
 type checkRow struct {
 	Scenario, Metric, Baseline, Current, Change, P, Rule, Status, Note string
 	Tone                                                               string
+	// ShowNote writes the note under the row (a check that did not
+	// pass); a passing check's note is the row's tooltip.
+	ShowNote bool
 }
 
 type scenarioView struct {
@@ -91,7 +94,12 @@ type scenarioView struct {
 	Name   string
 	Status string // worst check status, "" without a comparison
 	Tone   string
-	Charts []template.HTML
+	Charts []chartView
+}
+
+type chartView struct {
+	SVG  template.HTML // from svgchart (html/template): escaped
+	Wide bool          // spans the row
 }
 
 func newView(res *results.Results) (*view, error) {
@@ -141,22 +149,26 @@ func newView(res *results.Results) (*view, error) {
 		}
 		sv := scenarioView{ID: "scenario-" + strconv.Itoa(i+1), Name: sc.Name, Status: worst[sc.Name]}
 		sv.Tone = statusTone(sv.Status)
-		tl, err := timelineCharts(sc.Name, sides)
-		if err != nil {
-			return nil, err
-		}
-		sv.Charts = append(sv.Charts, tl...)
-		if d, ok, err := distributionChart(sc.Name, sides); err != nil {
-			return nil, err
-		} else if ok {
-			sv.Charts = append(sv.Charts, d)
+		charts := timelineCharts(sc.Name, sides)
+		if d, ok := distributionChart(sc.Name, sides); ok {
+			charts = append(charts, d)
 		}
 		if v.Paired {
-			if p, ok, err := pairedChart(sc.Name, res.Paired); err != nil {
-				return nil, err
-			} else if ok {
-				sv.Charts = append(sv.Charts, p)
+			if p, ok := pairedChart(sc.Name, res.Paired); ok {
+				charts = append(charts, p)
 			}
+		}
+		for k, c := range charts {
+			wide := len(charts)%2 == 1 && k == len(charts)-1
+			if wide {
+				// Alone on its row: as wide as the page, not taller.
+				c.Width, c.Height = 1200, 290
+			}
+			svg, err := c.Render()
+			if err != nil {
+				return nil, err
+			}
+			sv.Charts = append(sv.Charts, chartView{SVG: svg, Wide: wide})
 		}
 		v.Scenarios = append(v.Scenarios, sv)
 	}
@@ -365,7 +377,7 @@ func checkRows(c *results.Comparison) ([]checkRow, map[string]string) {
 		rows = append(rows, checkRow{
 			Scenario: ch.Scenario, Metric: metric, Baseline: baseVal, Current: curVal,
 			Change: report.FormatChange(ch), P: p, Rule: rule, Status: strings.ToUpper(ch.Status), Note: ch.Note,
-			Tone: statusTone(ch.Status),
+			Tone: statusTone(ch.Status), ShowNote: ch.Note != "" && ch.Status != results.CheckPass,
 		})
 	}
 	return rows, worst

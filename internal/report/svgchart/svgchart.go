@@ -75,7 +75,7 @@ type Axis struct {
 }
 
 // Chart is one chart. Width and Height are the SVG's viewBox (default
-// 720×260); the SVG scales to its container's width.
+// 640×250); the SVG scales to its container's width.
 type Chart struct {
 	Title   string
 	Width   int
@@ -183,10 +183,10 @@ func (s scale) at(v float64) float64 {
 func (c Chart) layout() layout {
 	w, h := float64(c.Width), float64(c.Height)
 	if w <= 0 {
-		w = 720
+		w = 640
 	}
 	if h <= 0 {
-		h = 260
+		h = 250
 	}
 	l := layout{
 		Title: clean(c.Title), W: w, H: h,
@@ -326,7 +326,7 @@ func (c Chart) layout() layout {
 		x := l.PX
 		for _, ln := range l.Lines {
 			l.Legend = append(l.Legend, legendPos{X: x, Name: ln.Name, Color: ln.Color, Dash: ln.Dashed})
-			x += 44 + 7.2*float64(len([]rune(ln.Name)))
+			x += 46 + 7.4*float64(len([]rune(ln.Name)))
 		}
 	}
 	return l
