@@ -259,3 +259,21 @@ func TestWriteNil(t *testing.T) {
 		t.Fatalf("nil results: err %v, %d bytes written", err, buf.Len())
 	}
 }
+
+// BenchmarkWrite renders the quickstart page (two scenarios, six passes
+// each, two histograms): the lead measures it on a quiet machine.
+func BenchmarkWrite(b *testing.B) {
+	res, err := results.Read("testdata/quickstart.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := Write(&buf, res); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "bytes/page")
+}
