@@ -40,7 +40,11 @@ func (s side) passes() []pass {
 	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Index < runs[j].Index })
 	for _, r := range runs {
 		if len(r.Timeline) > 0 {
-			out = append(out, pass{Label: "run " + strconv.Itoa(r.Index), Timeline: r.Timeline})
+			label := "run " + strconv.Itoa(r.Index)
+			if r.Incomplete {
+				label += " (cut short)"
+			}
+			out = append(out, pass{Label: label, Timeline: r.Timeline})
 		}
 	}
 	if len(out) == 0 && len(s.Scenario.Timeline) > 0 {
@@ -144,7 +148,7 @@ func timelineCharts(name string, sides []side) []svgchart.Chart {
 		at += length[label]
 	}
 
-	var thr, lat []svgchart.Series
+	var thr, lat, errSeries []svgchart.Series
 	anyErrors := false
 	for i, pl := range all {
 		prefix := ""
@@ -194,10 +198,12 @@ func timelineCharts(name string, sides []side) []svgchart.Chart {
 			}
 		}
 		thr = append(thr, ok)
-		if anyErrors {
-			thr = append(thr, errs)
-		}
+		errSeries = append(errSeries, errs)
 		lat = append(lat, p50, p99)
+	}
+	if anyErrors {
+		// Errors per second on every side, when any side had one.
+		thr = append(thr, errSeries...)
 	}
 	xAxis := svgchart.Axis{Label: "time since the first pass started", Unit: "s"}
 	return []svgchart.Chart{
