@@ -246,7 +246,8 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 	if !ok {
 		ch.Status = CheckInconclusive
 		ch.Note = fmt.Sprintf("%d usable rounds: too few for a %.2f%% interval", len(d), 100*(1-level))
-		ch.ChangeLow, ch.ChangeHigh = math.Inf(-1), math.Inf(1)
+		// No interval: left at 0 (JSON has no infinity), the note and the
+		// inconclusive status say why.
 		res.ChangeLow0, res.ChangeHigh0 = -1, 1
 		res.Check = ch
 		return res

@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -217,5 +218,22 @@ func TestAdjustForeign(t *testing.T) {
 	}
 	if got, beta := AdjustForeign([]float64{1, 2}, []float64{0, 0.005}); beta != 0 || got[1] != 2 {
 		t.Fatalf("no usable pair: %v %v", got, beta)
+	}
+}
+
+// A scenario whose slices completed nothing (every ratio undefined) is
+// inconclusive with a note, and its checks still encode as JSON.
+func TestJudgePairedNoUsableRounds(t *testing.T) {
+	rs := rounds(12, 1000, 1000, 0.01, 3)
+	for i := range rs {
+		rs[i].Head["s"] = results.Figures{}
+	}
+	out := JudgePaired(config.Gates{}, []string{"s"}, rs, 1)
+	ch := out.Checks[0]
+	if ch.Status != CheckInconclusive || !strings.Contains(ch.Note, "too few") {
+		t.Fatalf("%+v", ch)
+	}
+	if _, err := json.Marshal(out.Checks); err != nil {
+		t.Fatalf("checks do not encode: %v", err)
 	}
 }

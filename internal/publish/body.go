@@ -64,6 +64,9 @@ type BodyOptions struct {
 	// (PERFGATE_EXIT), "" when unknown: it lets an inconclusive verdict
 	// say whether it failed the job.
 	Exit string
+	// ReportURL links to the HTML report (the Action's uploaded artifact,
+	// PERFGATE_REPORT_URL); only an https URL is linked, "" links none.
+	ReportURL string
 }
 
 // Body renders the PR comment: the marker, the verdict heading (with its
@@ -107,6 +110,10 @@ func Body(res *results.Results, o BodyOptions) (body string, truncated bool) {
 	tail.WriteString("\n")
 	if o.RunURL != "" {
 		fmt.Fprintf(&tail, "[View the workflow run](%s)", safeURL(o.RunURL))
+		tail.WriteString(" · ")
+	}
+	if strings.HasPrefix(o.ReportURL, "https://") {
+		fmt.Fprintf(&tail, "[HTML report](%s)", safeURL(o.ReportURL))
 		tail.WriteString(" · ")
 	}
 	tail.WriteString("<sub>perfgate")

@@ -147,7 +147,7 @@ func Publish(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	res := o.Results
-	bo := BodyOptions{RunURL: env.RunURL(), ConfigPath: o.ConfigPath, Workspace: env.Workspace, Exit: exitCode(getenv("PERFGATE_EXIT"))}
+	bo := BodyOptions{RunURL: env.RunURL(), ConfigPath: o.ConfigPath, Workspace: env.Workspace, Exit: exitCode(getenv("PERFGATE_EXIT")), ReportURL: getenv("PERFGATE_REPORT_URL")}
 	if !env.Actions {
 		body, cut := Body(res, bo)
 		p.rep.Truncated = cut

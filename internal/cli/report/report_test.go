@@ -56,7 +56,27 @@ func TestReportCommand(t *testing.T) {
 				t.Errorf("junit: %v\n%s", err, out)
 			}
 		}},
-		{"unknown format", []string{"report", p, "--format", "html"}, 2, nil},
+		{"html", []string{"report", p, "--format", "html"}, 0, func(t *testing.T, out string) {
+			for _, w := range []string{"<!DOCTYPE html>", `id="verdict"`, "FAIL", `data-scenario="signup"`, "default-src 'none'"} {
+				if !strings.Contains(out, w) {
+					t.Errorf("html lacks %q", w)
+				}
+			}
+			if rest := strings.ReplaceAll(out, `xmlns="http://www.w3.org/2000/svg"`, ""); strings.Contains(rest, "http://") || strings.Contains(rest, "https://") {
+				t.Errorf("html refers to a URL")
+			}
+		}},
+		{"html of a real run", []string{"report", "-f", "html", filepath.Join("..", "..", "report", "htmlreport", "testdata", "quickstart.json")}, 0, func(t *testing.T, out string) {
+			// Two scenarios, each with goodput and latency over time and
+			// the latency distribution.
+			if n := strings.Count(out, "<svg "); n != 6 {
+				t.Errorf("%d charts, want 6", n)
+			}
+			if !strings.Contains(out, ">warm-up<") {
+				t.Error("the warm-up is not shaded")
+			}
+		}},
+		{"unknown format", []string{"report", p, "--format", "pdf"}, 2, nil},
 		{"bad file", []string{"report", bad}, 2, nil},
 		{"no file", []string{"report"}, 2, nil},
 	}

@@ -209,8 +209,9 @@ func TestValidateFlowErrors(t *testing.T) {
 	}
 }
 
-// A flow in paired mode (--base): both sides run it, rounds judge the flow
-// and each step (flow/step), the results keep the steps of both sides.
+// A flow in paired mode (--base): both sides run it (sign up, log in with
+// the token captured, read the user with it), rounds judge the flow and
+// each step (flow/step), the results keep the steps of both sides.
 func TestRunPairedFlow(t *testing.T) {
 	dir := pairedRepo(t, "", "", "", "")
 	cfg := filepath.Join(dir, "app", "perfgate.yaml")
@@ -219,16 +220,23 @@ func TestRunPairedFlow(t *testing.T) {
 	i, j := strings.Index(s, "scenarios:\n"), strings.Index(s, "load:\n")
 	s = s[:i] + `scenarios:
   - name: user
-    vars: {id: '{{ letters 8 }}{{ seq }}'}
+    vars: {id: '{{ letters 8 }}{{ seq }}', pw: '{{ alnum 12 }}'}
     steps:
       - name: signup
         method: POST
         url: http://{{ endpoint "auth" "8080" }}/auth/user
         headers: {Content-Type: application/json}
-        body: '{"userId":"{{ var "id" }}","userName":"n","email":"{{ email }}","userPw":"{{ alnum 12 }}"}'
+        body: '{"userId":"{{ var "id" }}","userName":"n","email":"{{ email }}","userPw":"{{ var "pw" }}"}'
         expect: [200]
+      - name: login
+        method: POST
+        url: http://{{ endpoint "auth" "8080" }}/auth/login
+        headers: {Content-Type: application/json}
+        body: '{"userId":"{{ var "id" }}","userPw":"{{ var "pw" }}"}'
+        capture: [{json: token, as: token}]
       - name: get
         url: http://{{ endpoint "auth" "8080" }}/auth/user/{{ var "id" }}
+        headers: {Authorization: 'Bearer {{ var "token" }}'}
         expect: [200]
         capture: [{json: email, as: email}, {regexp: '"userId":"([^"]+)"', as: again}]
 ` + s[j:]
@@ -242,7 +250,7 @@ func TestRunPairedFlow(t *testing.T) {
 	if r.Code != 0 || res.Verdict == results.VerdictFail {
 		t.Fatalf("exit %d verdict %q: %v\n%s\n%s", r.Code, res.Verdict, r.Err, r.Out, r.ErrOut)
 	}
-	if len(res.Scenarios) != 1 || len(res.Scenarios[0].Steps) != 2 || res.Paired == nil || len(res.Paired.BaseScenarios) != 1 || len(res.Paired.BaseScenarios[0].Steps) != 2 {
+	if len(res.Scenarios) != 1 || len(res.Scenarios[0].Steps) != 3 || res.Paired == nil || len(res.Paired.BaseScenarios) != 1 || len(res.Paired.BaseScenarios[0].Steps) != 3 {
 		t.Fatalf("scenarios %+v paired %+v", res.Scenarios, res.Paired)
 	}
 	for _, sc := range [][]results.Scenario{res.Scenarios, res.Paired.BaseScenarios} {
@@ -256,7 +264,7 @@ func TestRunPairedFlow(t *testing.T) {
 	for _, c := range res.Comparison.Checks {
 		judged[c.Scenario] = true
 	}
-	for _, name := range []string{"user", "user/signup", "user/get"} {
+	for _, name := range []string{"user", "user/signup", "user/login", "user/get"} {
 		if !judged[name] {
 			t.Errorf("%s not judged (checks on %v)", name, judged)
 		}
