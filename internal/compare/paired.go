@@ -92,7 +92,6 @@ func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, looks i
 	var out PairedOutcome
 	x := foreignDiffs(rounds)
 	out.Adjusted = x != nil
-	balanced := x == nil || Balanced(x)
 	failed, open := false, 0
 	for _, name := range scenarios {
 		th := Resolve(gates, name)
@@ -109,7 +108,7 @@ func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, looks i
 			}
 		}
 		for _, g := range pairedGates(th) {
-			ch := pairedCheck(name, g, base, head, foreignAdj{x: xs, balanced: balanced}, level)
+			ch := pairedCheck(name, g, base, head, xs, level)
 			switch ch.Status {
 			case results.CheckFail:
 				failed = true
@@ -183,15 +182,20 @@ func metricOf(f results.Figures, metric string) float64 {
 	return math.NaN()
 }
 
-// foreignAdj is what pairedCheck needs to adjust for foreign CPU: each
-// round's head − base difference (nil: no adjustment) and whether they are
-// balanced around 0.
-type foreignAdj struct {
-	x        []float64
-	balanced bool
-}
+// Slope bounds of the foreign-CPU adjustment: less CPU left can only lower
+// goodput (at most a little more than in proportion: 1.5) and only raise
+// latency (queues grow faster than the CPU shrinks: up to −3). A fitted
+// slope outside is noise, or the measure following the side's own
+// throughput (work the slice causes outside perfgate's tree), and is
+// clamped: a negative goodput slope would subtract the change itself.
+const (
+	maxGoodputSlope = 1.5
+	minLatencySlope = -3
+)
 
-func pairedCheck(scenario string, g metricGate, base, head []results.Figures, foreign foreignAdj, level float64) pairedResult {
+// pairedCheck judges one gate over the rounds; foreign holds each round's
+// covariate x (nil: no foreign-CPU adjustment).
+func pairedCheck(scenario string, g metricGate, base, head []results.Figures, foreign []float64, level float64) pairedResult {
 	ch := results.Check{Scenario: scenario, Metric: g.metric, Gate: g.gate, Threshold: g.threshold,
 		Confidence: 1 - level, SamplesBase: len(base), SamplesCur: len(head), Test: results.TestPairedSignedRank}
 	switch {
@@ -217,8 +221,8 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 		} else {
 			d = append(d, math.Log(h/b))
 		}
-		if foreign.x != nil {
-			xs = append(xs, foreign.x[i])
+		if foreign != nil {
+			xs = append(xs, foreign[i])
 		}
 	}
 	ch.Baseline, ch.Current = baseline.Median(bs), baseline.Median(hs)
@@ -226,10 +230,14 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 	var ok bool
 	adjusted := ""
 	if !g.absolute && xs != nil {
-		adj, slope := AdjustForeign(d, xs)
+		sLo, sHi, what := 0.0, maxGoodputSlope, "goodput"
+		if !g.lowerBad {
+			sLo, sHi, what = minLatencySlope, 0, g.metric
+		}
+		adj, slope := AdjustForeign(d, xs, sLo, sHi)
 		est, lo, hi, ok = signedRankInterval(adj, level, 1)
-		adjusted = fmt.Sprintf("; adjusted for foreign CPU (goodput ∝ CPU left^%.2f)", slope)
-		if !foreign.balanced && ok {
+		adjusted = fmt.Sprintf("; adjusted for foreign CPU (%s ∝ CPU left^%.2f)", what, slope)
+		if !Balanced(xs) && ok {
 			// The neighbour's CPU followed the side: the adjustment may be
 			// explaining the head's own change away, or correcting a chance
 			// imbalance. Judge on both intervals' hull, estimate unadjusted.
@@ -321,9 +329,11 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 
 // MinForeignSpread is the spread (standard deviation, cores) of the
 // rounds' foreign-CPU differences from which the paired changes are
-// adjusted for it: about 3 ticks of /proc's 1/100 s per 1 s slice on two
-// CPUs, so rounding alone never triggers it.
-const MinForeignSpread = 0.05
+// adjusted for it: several times the rounding of /proc's 1/100 s ticks
+// over a 1 s slice of a few busy processes, so rounding alone does not
+// trigger it (a bursty neighbour's differences spread by 0.3 cores and
+// more).
+const MinForeignSpread = 0.08
 
 // foreignDiffs is each round's covariate x (above), or nil when any
 // round's foreign CPU could not be read, its head − base differences vary
@@ -384,8 +394,9 @@ func mean(x []float64) float64 {
 
 // AdjustForeign returns d − β·x with β the Theil–Sen slope of d on x (the
 // median of the slopes of every pair of points whose x differ by more
-// than a tick), and β. With no such pair d is returned as it is.
-func AdjustForeign(d, x []float64) ([]float64, float64) {
+// than 0.01, about 1% of the CPU left), clamped to [lo, hi], and β. With
+// no such pair d is returned as it is.
+func AdjustForeign(d, x []float64, lo, hi float64) ([]float64, float64) {
 	if len(d) != len(x) {
 		return d, 0
 	}
@@ -406,6 +417,7 @@ func AdjustForeign(d, x []float64) ([]float64, float64) {
 	if m%2 == 0 {
 		beta = (slopes[m/2-1] + slopes[m/2]) / 2
 	}
+	beta = min(max(beta, lo), hi)
 	out := make([]float64, len(d))
 	for i := range d {
 		out[i] = d[i] - beta*x[i]

@@ -212,12 +212,16 @@ func TestForeignAdjustedLevel(t *testing.T) {
 func TestAdjustForeign(t *testing.T) {
 	d := []float64{0.1, -0.3, 0.5, 0.1}
 	x := []float64{0, 1, -1, 0}
-	got, beta := AdjustForeign(d, x)
+	got, beta := AdjustForeign(d, x, -1, 1)
 	if math.Abs(beta+0.4) > 1e-9 || !slices.EqualFunc(got, []float64{0.1, 0.1, 0.1, 0.1}, func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }) {
 		t.Fatalf("got %v β %v", got, beta)
 	}
-	if got, beta := AdjustForeign([]float64{1, 2}, []float64{0, 0.005}); beta != 0 || got[1] != 2 {
+	if got, beta := AdjustForeign([]float64{1, 2}, []float64{0, 0.005}, -1, 1); beta != 0 || got[1] != 2 {
 		t.Fatalf("no usable pair: %v %v", got, beta)
+	}
+	// Clamped: a goodput slope cannot be negative.
+	if _, beta := AdjustForeign(d, x, 0, 1.5); beta != 0 {
+		t.Fatalf("slope %v not clamped to [0, 1.5]", beta)
 	}
 }
 
@@ -235,5 +239,31 @@ func TestJudgePairedNoUsableRounds(t *testing.T) {
 	}
 	if _, err := json.Marshal(out.Checks); err != nil {
 		t.Fatalf("checks do not encode: %v", err)
+	}
+}
+
+// Work the slice itself causes outside perfgate's tree (a proxy copying
+// its bytes) makes "foreign" CPU follow the side's own goodput: the fitted
+// slope comes out negative, which would subtract the change itself. It is
+// clamped, and a 10% slowdown still fails.
+func TestForeignFollowingGoodputClamped(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 4))
+	var rs []Round
+	for range 33 {
+		f := func(rps float64) (results.Figures, float64) {
+			x := rps * (1 + 0.15*r.NormFloat64()) // noise that is not CPU
+			return results.Figures{Requests: int64(x), ThroughputRPS: x,
+				LatencyMS: results.Latency{P50: 8000 / x, P90: 9000 / x, P95: 10000 / x, P99: 12000 / x}}, 0.6*x/1000 + 0.005*r.NormFloat64()
+		}
+		b, bf := f(1000)
+		h, hf := f(900)
+		rs = append(rs, Round{Base: map[string]results.Figures{"s": b}, Head: map[string]results.Figures{"s": h}, BaseForeign: max(0, bf), HeadForeign: max(0, hf), CPUs: 2})
+	}
+	if foreignDiffs(rs) == nil {
+		t.Fatal("the simulated foreign CPU spread is below MinForeignSpread: the test shows nothing")
+	}
+	out := JudgePaired(config.Gates{}, []string{"s"}, rs, 1)
+	if ch := out.Checks[0]; ch.Status == results.CheckPass || ch.Change > -0.05 {
+		t.Fatalf("a 10%% slowdown with self-caused foreign CPU: %+v", ch)
 	}
 }
