@@ -25,12 +25,16 @@
 //   - the container runtime: processes named dockerd, containerd,
 //     containerd-shim*, docker-proxy.
 //
-// A process's CPU is utime+stime+cutime+cstime from /proc/<pid>/stat (its
-// own and its reaped children's), keyed by pid and start time (a reused
-// pid is a new process); see Meter.Read for how ends and births are
-// counted. The kernel reports in 1/100 s ticks (USER_HZ); per process the
-// error is a tick, so over a 1 s slice the figure is good to a few
-// hundredths of a core on a machine with a few busy processes.
+// A process's CPU is its own utime+stime from /proc/<pid>/stat, keyed by
+// pid and start time (a reused pid is a new process); see Meter.Read for
+// how ends and births are counted. The kernel reports in 1/100 s ticks
+// (USER_HZ); per process the error is a tick, so over a 1 s slice the
+// figure is good to a few hundredths of a core on a machine with a few
+// busy processes. What it misses: a process that starts and ends between
+// two readings, and the last part of the interval in which one ends (a
+// build's many short compiler runs are partly missed; a neighbour that
+// keeps running, a VM's steal, are counted in full). Missing some of a
+// neighbour only weakens the adjustment; it cannot invent foreign CPU.
 //
 // The paired session (internal/paired) reads one Meter before the first
 // slice and after every slice, in order, and hands compare.JudgePaired
@@ -59,10 +63,11 @@ type Meter struct {
 	proc  string       // /proc
 	self  int          // perfgate's pid
 	roots func() []int // extra roots (containers' host pids); may be nil
-	last  float64      // the outside processes' summed CPU at the last reading
+	prev  map[key]float64
+	at    time.Time    // the last reading
 	ours  map[key]bool // every process ever seen in perfgate's tree
 	cum   float64      // foreign CPU seconds since the first reading
-	first bool
+	boot  time.Time    // from /proc/stat's btime
 }
 
 // key is a process: a pid and its start time (field 22), so a pid reused
@@ -75,7 +80,7 @@ type key struct {
 // New returns a Meter over /proc for this process and the extra roots
 // roots returns at each reading (nil for none).
 func New(roots func() []int) *Meter {
-	return &Meter{proc: "/proc", self: os.Getpid(), roots: roots, first: true}
+	return &Meter{proc: "/proc", self: os.Getpid(), roots: roots}
 }
 
 // Reading is one snapshot.
@@ -89,16 +94,13 @@ type Reading struct {
 
 // Read takes a snapshot. A machine without a readable /proc gives OK=false.
 //
-// The outside processes' CPU is summed whole at each reading (own and
-// reaped children's), and the foreign CPU of the interval is the sum's
-// increase: a child that ends and is reaped moves its CPU into its
-// parent's cutime, so the sum stays continuous across it, and a process
-// born and ended between two readings is counted through its parent.
-// Each process ever seen in perfgate's tree stays perfgate's (a service
-// that daemonises and is reparented to init does not jump into the
-// outside sum with its whole life's CPU). An interval whose sum falls
-// (a process ended whose parent does not reap, e.g. one that ignores
-// SIGCHLD: its CPU leaves the sum) counts 0.
+// An outside process seen at the last reading adds what its CPU grew by
+// since; one not seen then adds all its CPU if it started after the last
+// reading, and nothing otherwise (it was missed, e.g. unreadable for a
+// moment: its past is not this interval's); one that ended adds nothing
+// more. Each process ever seen in perfgate's tree stays perfgate's (a
+// service that daemonises and is reparented to init is not a neighbour).
+// An interval never counts more than every CPU for its whole length.
 func (m *Meter) Read() Reading {
 	var roots []int
 	if m.roots != nil {
@@ -108,16 +110,19 @@ func (m *Meter) Read() Reading {
 	if !ok {
 		return Reading{At: time.Now()}
 	}
-	_, steal, cpus, ok := m.hostTimes()
-	r := Reading{At: time.Now(), Steal: steal, CPUs: cpus}
+	_, steal, cpus, boot, ok := m.hostTimes()
+	now := time.Now()
+	r := Reading{At: now, Steal: steal, CPUs: cpus}
 	if !ok {
 		return r
 	}
 	if m.ours == nil {
 		m.ours = map[key]bool{}
 	}
+	m.boot = boot
 	inTree := tree(procs, append([]int{m.self}, roots...))
-	var sum float64
+	cur := make(map[key]float64, len(procs))
+	var grew float64
 	for pid, p := range procs {
 		k := key{pid, p.start}
 		if inTree[pid] {
@@ -126,12 +131,20 @@ func (m *Meter) Read() Reading {
 		if m.ours[k] || p.kernel || runtimeProcess(p.name) {
 			continue
 		}
-		sum += p.cpu
+		cur[k] = p.cpu
+		if m.prev == nil {
+			continue
+		}
+		if before, seen := m.prev[k]; seen {
+			grew += max(0, p.cpu-before)
+		} else if started := m.boot.Add(time.Duration(p.start) * 10 * time.Millisecond); !started.Before(m.at.Add(-20 * time.Millisecond)) {
+			grew += p.cpu
+		}
 	}
-	if !m.first {
-		m.cum += max(0, sum-m.last)
+	if m.prev != nil {
+		m.cum += min(grew, float64(cpus)*now.Sub(m.at).Seconds())
 	}
-	m.last, m.first = sum, false
+	m.prev, m.at = cur, now
 	r.Foreign, r.OK = m.cum, true
 	return r
 }
@@ -156,12 +169,12 @@ func runtimeProcess(name string) bool {
 	return strings.HasPrefix(name, "containerd-shim")
 }
 
-// hostTimes reads the aggregate "cpu" line of /proc/stat and counts the
-// per-CPU lines after it.
-func (m *Meter) hostTimes() (busy, steal float64, cpus int, ok bool) {
+// hostTimes reads the aggregate "cpu" line of /proc/stat, counts the
+// per-CPU lines after it and reads the boot time (btime).
+func (m *Meter) hostTimes() (busy, steal float64, cpus int, boot time.Time, ok bool) {
 	f, err := os.Open(filepath.Join(m.proc, "stat"))
 	if err != nil {
-		return 0, 0, 0, false
+		return 0, 0, 0, boot, false
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -171,13 +184,17 @@ func (m *Meter) hostTimes() (busy, steal float64, cpus int, ok bool) {
 		case bytes.HasPrefix(line, []byte("cpu ")):
 			busy, steal, ok = parseCPULine(line)
 			if !ok {
-				return 0, 0, 0, false
+				return 0, 0, 0, boot, false
 			}
 		case len(line) > 3 && bytes.HasPrefix(line, []byte("cpu")) && '0' <= line[3] && line[3] <= '9':
 			cpus++
+		case bytes.HasPrefix(line, []byte("btime ")):
+			if n, err := strconv.ParseInt(string(bytes.TrimSpace(line[6:])), 10, 64); err == nil {
+				boot = time.Unix(n, 0)
+			}
 		}
 	}
-	return busy, steal, cpus, ok && cpus > 0
+	return busy, steal, cpus, boot, ok && cpus > 0 && !boot.IsZero()
 }
 
 // parseCPULine reads "cpu user nice system idle iowait irq softirq steal
@@ -256,19 +273,18 @@ func (m *Meter) processes() (map[int]proc, bool) {
 	return out, len(out) > 0
 }
 
-// parseStat reads the name (field 2), ppid (4), utime, stime, cutime and
-// cstime (14-17) and starttime (22) of /proc/<pid>/stat: a process's own
-// CPU and that of the children it has reaped. The name is in parentheses
-// and may hold spaces and parentheses itself, so fields are counted from
-// the last ')'.
+// parseStat reads the name (field 2), ppid (4), utime and stime (14-15)
+// and starttime (22, ticks after boot) of /proc/<pid>/stat. The name is in
+// parentheses and may hold spaces and parentheses itself, so fields are
+// counted from the last ')'.
 func parseStat(b []byte) (proc, bool) {
 	open, i := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
 	if open < 0 || i < open {
 		return proc{}, false
 	}
 	fields := bytes.Fields(b[i+1:])
-	// fields[0] is field 3 (state): ppid is fields[1], utime..cstime
-	// fields[11..14], starttime fields[19].
+	// fields[0] is field 3 (state): ppid is fields[1], utime and stime
+	// fields[11..12], starttime fields[19].
 	if len(fields) < 20 {
 		return proc{}, false
 	}
@@ -277,12 +293,12 @@ func parseStat(b []byte) (proc, bool) {
 		return proc{}, false
 	}
 	var sum uint64
-	for _, f := range fields[11:15] {
-		n, err := strconv.ParseInt(string(f), 10, 64) // cutime is signed in the kernel
-		if err != nil || n < 0 {
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseUint(string(f), 10, 64)
+		if err != nil {
 			return proc{}, false
 		}
-		sum += uint64(n)
+		sum += n
 	}
 	start, err := strconv.ParseUint(string(fields[19]), 10, 64)
 	if err != nil {

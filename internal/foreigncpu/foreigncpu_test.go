@@ -44,11 +44,11 @@ func TestParseStat(t *testing.T) {
 		start uint64
 		ok    bool
 	}{
-		{"123 (auth-service) " + tail, "auth-service", 42, 2.10, 777, true},
-		{"123 (a) (b) c) " + tail, "a) (b) c", 42, 2.10, 777, true}, // a name with parentheses and spaces
+		{"123 (auth-service) " + tail, "auth-service", 42, 2.00, 777, true},
+		{"123 (a) (b) c) " + tail, "a) (b) c", 42, 2.00, 777, true}, // a name with parentheses and spaces
 		{"123 (x" + tail, "", 0, 0, 0, false},
 		{"123 (x) S 42 1", "", 0, 0, 0, false},
-		{"123 (x) S 42 1 1 0 -1 4194560 100 0 0 0 150 50 -7 3 20 0 1 0 1 1 1", "", 0, 0, 0, false},
+		{"123 (x) S 42 1 1 0 -1 4194560 100 0 0 0 -150 50 7 3 20 0 1 0 1 1 1", "", 0, 0, 0, false},
 		{"123 (x) S 42 1 1 0 -1 4194560 100 0 0 0 150 50 7 3 20 0 1 0 zz 1 1", "", 0, 0, 0, false},
 	} {
 		p, ok := parseStat([]byte(tc.stat))
@@ -73,18 +73,18 @@ func FuzzParseStat(f *testing.F) {
 type fp struct {
 	name        string
 	ppid, ticks int
-	start       int
+	start       int // ticks after boot
 }
 
 // writeProc (re)writes a fake /proc: a stat file with a steal column and
-// the given processes.
-func writeProc(t *testing.T, dir string, steal int, procs map[int]fp) {
+// boot time, and the given processes.
+func writeProc(t *testing.T, dir string, boot int64, steal int, procs map[int]fp) {
 	t.Helper()
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
 		os.RemoveAll(filepath.Join(dir, e.Name()))
 	}
-	line := fmt.Sprintf("cpu  100 0 50 1000 0 0 0 %d 0 0\ncpu0 1 1 1 1\ncpu1 1 1 1 1\nintr 5\n", steal)
+	line := fmt.Sprintf("cpu  100 0 50 1000 0 0 0 %d 0 0\ncpu0 1 1 1 1\ncpu1 1 1 1 1\nintr 5\nbtime %d\n", steal, boot)
 	if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(line), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func writeProc(t *testing.T, dir string, steal int, procs map[int]fp) {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		st := fmt.Sprintf("%d (%s) S %d 1 1 0 -1 0 0 0 0 0 %d 0 0 0 20 0 1 0 %d 1 1", pid, p.name, p.ppid, p.ticks, p.start)
+		st := fmt.Sprintf("%d (%s) S %d 1 1 0 -1 0 0 0 0 0 %d 0 99 99 20 0 1 0 %d 1 1", pid, p.name, p.ppid, p.ticks, p.start)
 		if err := os.WriteFile(filepath.Join(d, "stat"), []byte(st), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -102,6 +102,8 @@ func writeProc(t *testing.T, dir string, steal int, procs map[int]fp) {
 }
 
 func TestForeignFromProcesses(t *testing.T) {
+	boot := time.Now().Add(-1000 * time.Second).Unix()
+	late := int(time.Now().Unix()-boot+5) * 100 // started after the first reading
 	// 10 is perfgate, 11 and 12 its children, 13 a grandchild; 20 a
 	// container's init (an extra root) with child 21; 2 kthreadd and 3 a
 	// kernel thread; 5 dockerd, 6 a containerd-shim, 7 docker-proxy; 30 a
@@ -119,44 +121,61 @@ func TestForeignFromProcesses(t *testing.T) {
 		20: {"nginx", 6, 90, 1}, 21: {"nginx", 20, 160, 1},
 		2: {"kthreadd", 0, 0, 0}, 3: {"ksoftirqd/0", 2, 60, 0},
 		5: {"dockerd", 1, 30, 1}, 6: {"containerd-shim", 1, 40, 1}, 7: {"docker-proxy", 5, 90, 1},
-		// the neighbour: +60 ticks of its own, its child cc1 ended at 90
-		// and was reaped into the parent's cutime, a new child cc1 (15);
-		// pid 40 ended unreaped and was reused by another process (25)
-		30: {"burner", 1, 650, 1}, 32: {"cc1", 30, 15, 9}, 40: {"job2", 1, 25, 9},
+		// the neighbour +150 ticks; its child cc1 ended (nothing more),
+		// a new child (15); pid 40 ended and was reused by a new process
+		// (25); 50 is old but was not seen before (missed: nothing)
+		30: {"burner", 1, 650, 1}, 32: {"cc1", 30, 15, late}, 40: {"job2", 1, 25, late}, 50: {"old", 1, 300, 1},
 	}
 	dir := t.TempDir()
-	writeProc(t, dir, 30, before)
-	m := &Meter{proc: dir, self: 10, roots: func() []int { return []int{20, 99} }, first: true}
+	writeProc(t, dir, boot, 30, before)
+	m := &Meter{proc: dir, self: 10, roots: func() []int { return []int{20, 99} }}
 	a := m.Read()
-	writeProc(t, dir, 80, after)
-	time.Sleep(20 * time.Millisecond)
+	m.at = m.at.Add(-5 * time.Second) // as if 5 s passed
+	writeProc(t, dir, boot, 80, after)
 	b := m.Read()
 	if !a.OK || !b.OK || a.CPUs != 2 {
 		t.Fatalf("readings %+v %+v", a, b)
 	}
-	// In ticks: outside before = burner 500 + cc1 70 + job 40 = 610; after
-	// = burner 650 (its 60 own + cc1's final 90, reaped) + cc1 15 + job2
-	// 25 = 690. 80 ticks: the burner's 60, cc1's last 20, the new cc1's
-	// 15, job2's 25 minus the old job's 40 that ended unreaped (its last
-	// interval is lost). Plus steal, 50 ticks.
-	if got, want := b.Foreign-a.Foreign, 0.80; math.Abs(got-want) > 1e-9 {
+	if got, want := b.Foreign-a.Foreign, 1.90; math.Abs(got-want) > 1e-9 {
 		t.Errorf("foreign CPU %.2f s, want %.2f", got, want)
 	}
-	wall := b.At.Sub(a.At).Seconds()
-	if got, ok := Foreign(a, b); !ok || math.Abs(got-1.30/wall) > 1e-9 {
-		t.Errorf("Foreign = %v %v, want %v cores", got, ok, 1.30/wall)
+	if got := b.Steal - a.Steal; math.Abs(got-0.5) > 1e-9 {
+		t.Errorf("steal %.2f s, want 0.5", got)
 	}
-	// A service that daemonises: 11 is reparented to init, still ours.
-	// A neighbour's process that ends unreaped makes the sum fall: 0.
+	// A service that daemonises: 11 is reparented to init, still ours. A
+	// neighbour's process that ends: nothing.
 	after[11] = fp{"auth", 1, 170, 1}
 	delete(after, 30)
-	writeProc(t, dir, 80, after)
+	m.at = m.at.Add(-5 * time.Second)
+	writeProc(t, dir, boot, 80, after)
 	c := m.Read()
 	if got := c.Foreign - b.Foreign; got != 0 {
-		t.Errorf("daemonised service or an unreaped end counted %.2f s foreign", got)
+		t.Errorf("a daemonised service or a neighbour's end counted %.2f s foreign", got)
 	}
-	if got, ok := Foreign(b, b); ok || got != 0 {
-		t.Errorf("no time passed: %v %v", got, ok)
+	// Never more than every CPU for the whole interval: 2 CPUs × 5 s.
+	after[50] = fp{"old", 1, 300 + 100*100, 1}
+	m.at = m.at.Add(-5 * time.Second)
+	writeProc(t, dir, boot, 80, after)
+	if got := m.Read().Foreign - c.Foreign; math.Abs(got-10) > 0.1 {
+		t.Errorf("100 s of CPU in 5 s on 2 CPUs counted %.2f s, want the cap, 10", got)
+	}
+
+	t0 := time.Unix(100, 0)
+	ra := Reading{At: t0, Foreign: 4, Steal: 1, OK: true}
+	for _, tc := range []struct {
+		b    Reading
+		want float64
+		ok   bool
+	}{
+		{Reading{At: t0.Add(2 * time.Second), Foreign: 4, Steal: 1, OK: true}, 0, true},
+		{Reading{At: t0.Add(2 * time.Second), Foreign: 6, Steal: 1, OK: true}, 1, true},
+		{Reading{At: t0.Add(2 * time.Second), Foreign: 5, Steal: 2, OK: true}, 1, true},
+		{Reading{At: t0, Foreign: 8, OK: true}, 0, false},
+		{Reading{At: t0.Add(time.Second), Foreign: 8}, 0, false},
+	} {
+		if got, ok := Foreign(ra, tc.b); ok != tc.ok || math.Abs(got-tc.want) > 1e-9 {
+			t.Errorf("Foreign(%+v) = %v %v, want %v %v", tc.b, got, ok, tc.want, tc.ok)
+		}
 	}
 	if r := (&Meter{proc: t.TempDir(), self: 1}).Read(); r.OK {
 		t.Errorf("an empty /proc read as OK: %+v", r)

@@ -143,8 +143,8 @@ type Paired struct {
 	Looks     []int   `json:"looks"`   // the rounds after which the interval was looked at
 	// Resolution: the smallest relative change the last look could tell
 	// from noise (an undecided interval's half-width); 0 when decided.
-	Resolution    float64    `json:"resolution,omitempty"`
-	StoppedBy     string     `json:"stopped_by"` // "decided" | "budget" | "interrupted"
+	Resolution float64 `json:"resolution,omitempty"`
+	StoppedBy  string  `json:"stopped_by"` // "decided" | "budget" | "interrupted"
 	// ForeignCPUAdjusted: the paired changes were adjusted for the foreign
 	// CPU each slice ran beside (a neighbour; see round_log), because it
 	// varied between the rounds' slices.
