@@ -22,7 +22,9 @@ import (
 // through the CLI — PostgreSQL and the auth service as processes, no
 // Docker — with a small bounded load, then opens the database the run
 // left behind and counts the users: one row per signup answered 200
-// (warm-up and measured passes), none lost, none extra.
+// (warm-up and measured passes, the signup scenario and the login-me
+// flow's signup step), none lost, none extra. The flow (sign up, log in
+// capturing the token, read the user with it) runs with 0 errors.
 func TestQuickstartRowsMatch200s(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs perfgate, PostgreSQL and the service")
@@ -94,17 +96,36 @@ func TestQuickstartRowsMatch200s(t *testing.T) {
 	clitest.Must(err)
 	var r results.Results
 	clitest.Must(json.Unmarshal(b, &r))
-	var ok200 int64
+	var ok200, flowOK int64
 	for _, sc := range append(append([]results.Scenario{}, r.Warmup...), r.Scenarios...) {
-		if sc.Name == "signup" {
+		switch sc.Name {
+		case "signup":
 			ok200 += sc.StatusCounts["200"]
 			if sc.Requests != sc.StatusCounts["200"] {
 				t.Errorf("signup pass: %d requests, %d answered 200 (statuses %v)", sc.Requests, sc.StatusCounts["200"], sc.StatusCounts)
 			}
+		case "login-me":
+			if len(sc.Steps) != 3 {
+				t.Fatalf("login-me has %d steps, want signup, login, me", len(sc.Steps))
+			}
+			if sc.Errors.Total() != 0 {
+				t.Errorf("login-me: errors %+v (%q)", sc.Errors, sc.SampleErrors)
+			}
+			for _, st := range sc.Steps {
+				if st.Requests == 0 || st.Errors.Total() != 0 || st.Requests != st.StatusCounts["200"] {
+					t.Errorf("login-me/%s: %d requests, statuses %v, errors %+v (%q)", st.Name, st.Requests, st.StatusCounts, st.Errors, st.SampleErrors)
+				}
+				if st.Name == "signup" {
+					ok200 += st.StatusCounts["200"]
+				}
+				if st.Name == "me" {
+					flowOK += st.StatusCounts["200"]
+				}
+			}
 		}
 	}
-	if ok200 == 0 {
-		t.Fatalf("no signup answered 200:\n%s", res.Out)
+	if ok200 == 0 || flowOK == 0 {
+		t.Fatalf("no signup answered 200 (%d), or no flow reached its last step (%d):\n%s", ok200, flowOK, res.Out)
 	}
 	if _, err := os.Stat(filepath.Join(pgDir, "data", "PG_VERSION")); err != nil {
 		t.Fatalf("the run left no cluster in %s: %v", pgDir, err)

@@ -892,6 +892,33 @@ func TestScenarioOff(t *testing.T) {
 // add up to the pass's, with the goodput of each second.
 func TestTimeline(t *testing.T) { forClients(t, testTimeline) }
 
+// TestTimelineLastSliver: a pass a little past a whole second ends in a
+// sliver (in-flight requests, batches flushed at the end); it joins the
+// second before instead of being a point whose span of a few milliseconds
+// makes its rate absurd.
+func TestTimelineLastSliver(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	e := newEngine(t, []Scenario{{Name: "ok", URL: srv.URL + "/ok"}}, Options{Model: Open, Rate: 200})
+	res, err := e.Run(ctxFor(t, 30*time.Second), PassSpec{Duration: 2100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := res.Scenarios[0].Timeline
+	if len(tl) != 2 || tl[0].T != 1 || tl[1].T < 2.05 || tl[1].T > 2.6 {
+		t.Fatalf("timeline %+v: want 2 points, the last from 1 s to the end (≈2.1 s)", tl)
+	}
+	var reqs int64
+	for _, p := range tl {
+		reqs += p.Requests
+		if p.OKPerS > 400 {
+			t.Errorf("point %+v: %.0f ok/s at a rate of 200", p, p.OKPerS)
+		}
+	}
+	if m := res.Scenarios[0].Metrics; reqs != m.Requests() {
+		t.Fatalf("timeline sums %d requests, pass %d", reqs, m.Requests())
+	}
+}
+
 func testTimeline(t *testing.T, client string) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/bad" {

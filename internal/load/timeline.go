@@ -15,14 +15,24 @@ import (
 // however long the pass. A sample lands in the second its batch was
 // flushed in: at most one batch (≤ 128 requests of one worker) late.
 
-// timeline collects a pass's points.
+// timeline collects a pass's points. The newest second is held back as
+// ticks (pending) until the next one is collected, so that the sliver
+// after the pass's bound — requests in flight at the bound, and batches
+// workers flush only at the end — joins the last whole second instead of
+// becoming a point of its own whose tiny span makes its rate meaningless.
 type timeline struct {
-	p      *Pass
-	points [][]results.TimelinePoint // per scenario
-	last   time.Duration             // end of the last point
-	stop   chan struct{}
-	done   chan struct{}
+	p       *Pass
+	points  [][]results.TimelinePoint // per scenario
+	pending []*metrics.Tick           // per scenario: the newest second, not yet a point
+	from    time.Duration             // start of the pending second
+	last    time.Duration             // end of the last collected second
+	stop    chan struct{}
+	done    chan struct{}
 }
+
+// minLastSpan is the shortest last point: a shorter remainder of the pass
+// is folded into the second before it.
+const minLastSpan = 250 * time.Millisecond
 
 func newTimeline(p *Pass) *timeline {
 	return &timeline{p: p, points: make([][]results.TimelinePoint, len(p.e.scs)), stop: make(chan struct{}), done: make(chan struct{})}
@@ -45,18 +55,35 @@ func (tl *timeline) run() {
 }
 
 // finish stops the ticker and adds the last (partial) second ending at
-// elapsed, once every worker has flushed.
+// elapsed, once every worker has flushed: a point of its own if it spans
+// at least minLastSpan, else folded into the second before.
 func (tl *timeline) finish(elapsed time.Duration) {
 	close(tl.stop)
 	<-tl.done
 	if elapsed > tl.last {
-		tl.collect(elapsed)
+		if tl.pending != nil && elapsed-tl.last < minLastSpan {
+			for i, t := range tl.swap() {
+				tl.pending[i].Merge(t)
+			}
+			tl.last = elapsed
+		} else {
+			tl.collect(elapsed)
+		}
 	}
+	tl.flush()
 }
 
+// collect ends the second at at: the pending one becomes points, the
+// ticks gathered since become pending.
 func (tl *timeline) collect(at time.Duration) {
-	span := (at - tl.last).Seconds()
-	tl.last = at
+	tl.flush()
+	tl.pending, tl.from, tl.last = tl.swap(), tl.last, at
+}
+
+// swap takes every shard's ticks gathered since the last swap, merged per
+// scenario.
+func (tl *timeline) swap() []*metrics.Tick {
+	out := make([]*metrics.Tick, len(tl.points))
 	for i := range tl.points {
 		t := metrics.NewTick()
 		for _, s := range tl.p.shards {
@@ -65,6 +92,19 @@ func (tl *timeline) collect(at time.Duration) {
 			s.sec[i].Reset()
 			s.mu.Unlock()
 		}
-		tl.points[i] = append(tl.points[i], t.Point(at.Seconds(), span))
+		out[i] = t
 	}
+	return out
+}
+
+// flush turns the pending second into points.
+func (tl *timeline) flush() {
+	if tl.pending == nil {
+		return
+	}
+	span := (tl.last - tl.from).Seconds()
+	for i, t := range tl.pending {
+		tl.points[i] = append(tl.points[i], t.Point(tl.last.Seconds(), span))
+	}
+	tl.pending = nil
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/endpoint"
+	"github.com/perfgate/perfgate/internal/flow"
 	"github.com/perfgate/perfgate/internal/hostinfo"
 	"github.com/perfgate/perfgate/internal/load"
 	"github.com/perfgate/perfgate/internal/loopback"
@@ -297,7 +298,7 @@ func Open(ctx context.Context, cfg *config.Config, o Options, so SideOptions) (*
 			s.urls = append(s.urls, u)
 		}
 		return u, err
-	}})
+	}, Shard: flow.Shard{Index: o.Shard.Index, Count: o.Shard.Count}}) // a shard takes its own rows of every data file
 	if err != nil {
 		return s, fmt.Errorf("%w: %v", ErrBadInput, err)
 	}

@@ -111,9 +111,7 @@ func (s Spec) Workers(total int) int {
 func (s Spec) Seq(k int64) int64 { return (k-1)*s.n() + int64(s.Index) + 1 }
 
 // Owns reports whether data-file row r (from 0) is this shard's: rows are
-// dealt out like slots, r mod N = I.
-//
-// TODO(data files): the data-file source (another change, with its own
-// partition option) should call Owns, or Share/Global for a contiguous
-// split, when it reads rows, so that shards never send the same row.
+// dealt out like slots, r mod N = I. flow.Rows applies the same rule (the
+// runner hands it the shard as flow.Shard), so shards never send the same
+// row.
 func (s Spec) Owns(r int64) bool { return r%s.n() == int64(s.Index) }
