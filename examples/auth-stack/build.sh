@@ -28,7 +28,7 @@ if [ $# -gt 0 ]; then
 	here=$(cd "$1" && pwd)
 fi
 for f in auth/Dockerfile nginx/Dockerfile nginx/build-rootfs.sh nginx/nginx.conf \
-	postgres/Dockerfile postgres/build-rootfs.sh postgres/entrypoint.sh; do
+	postgres/Dockerfile postgres/build-rootfs.sh postgres/entrypoint.sh lib/apt-install.sh; do
 	[ -f "$here/$f" ] || { echo "build.sh: $here/$f is missing (not an auth-stack folder?)" >&2; exit 2; }
 done
 

@@ -8,47 +8,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root="$here/root"
 
 have_nginx() { [ -x /usr/sbin/nginx ] && [ -f /etc/nginx/mime.types ]; }
-if ! have_nginx; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "build-rootfs: nginx is not installed and installing it needs root: apt-get install nginx-light" >&2
-		exit 1
-	fi
-	# Tests may run this script concurrently (go test runs packages in
-	# parallel): one installs, the others wait and find nginx installed.
-	exec 9>/var/lock/perfgate-build-rootfs.lock
-	flock -w 600 9 || { echo "build-rootfs: waited 10 minutes for another install" >&2; exit 1; }
-fi
-if ! have_nginx; then
-	echo "build-rootfs: installing nginx-light with apt"
-	# Wait for a dpkg lock held by others (e.g. unattended-upgrades on a fresh VM).
-	apt_opts=(-o DPkg::Lock::Timeout=300 -qq)
-	# That option does not cover update's lock on /var/lib/apt/lists: retry
-	# it for as long (the same wait as scripts/lib/apt.sh; this folder is
-	# copied out of the repository, so it cannot source that).
-	for try in $(seq 60); do
-		err=$(DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update 2>&1 >/dev/null) && break
-		case "$err" in
-		*"Could not get lock"* | *"Unable to lock"*)
-			if [ "$try" -lt 60 ]; then
-				[ "$try" = 1 ] && echo "build-rootfs: another apt process holds its lock; waiting up to 5 minutes" >&2
-				sleep 5
-				continue
-			fi ;;
-		esac
-		echo "$err" >&2
-		exit 1
-	done
-	# A temporary policy-rc.d keeps the package from starting nginx on the host.
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod +x /usr/sbin/policy-rc.d
-		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-	fi
-	# nginx-light (Debian 12, Ubuntu); releases without it have nginx.
-	DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y nginx-light >/dev/null ||
-		DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y nginx >/dev/null
-fi
-exec 9>&-
+# nginx-light (Debian 12, Ubuntu); releases without it have nginx.
+# shellcheck source=../lib/apt-install.sh
+. "$here/../lib/apt-install.sh"
+apt_install nginx have_nginx nginx-light nginx
 
 rm -rf "$root"
 mkdir -p "$root"/usr/sbin "$root"/etc/nginx "$root"/run "$root"/tmp \

@@ -12,42 +12,9 @@ root="$here/root"
 
 pgbin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 have_pg() { b=$(pgbin) && [ -n "$b" ] && [ -x "$b/initdb" ] && [ -x "$b/postgres" ]; }
-if ! have_pg; then
-	if [ "$(id -u)" -ne 0 ]; then
-		echo "build-rootfs: PostgreSQL is not installed and installing it needs root: apt-get install postgresql" >&2
-		exit 1
-	fi
-	# Tests may run this script concurrently: one installs, the others wait.
-	exec 9>/var/lock/perfgate-build-rootfs-postgres.lock
-	flock -w 600 9 || { echo "build-rootfs: waited 10 minutes for another install" >&2; exit 1; }
-fi
-if ! have_pg; then
-	echo "build-rootfs: installing postgresql with apt"
-	apt_opts=(-o DPkg::Lock::Timeout=300 -qq)
-	# update's lock is not covered by that option: retry it for as long
-	# (the same wait as scripts/lib/apt.sh, which this copied folder cannot source).
-	for try in $(seq 60); do
-		err=$(DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" update 2>&1 >/dev/null) && break
-		case "$err" in
-		*"Could not get lock"* | *"Unable to lock"*)
-			if [ "$try" -lt 60 ]; then
-				[ "$try" = 1 ] && echo "build-rootfs: another apt process holds its lock; waiting up to 5 minutes" >&2
-				sleep 5
-				continue
-			fi ;;
-		esac
-		echo "$err" >&2
-		exit 1
-	done
-	# A temporary policy-rc.d keeps the package from starting a cluster on the host.
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-		chmod +x /usr/sbin/policy-rc.d
-		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y postgresql >/dev/null
-fi
-exec 9>&-
+# shellcheck source=../lib/apt-install.sh
+. "$here/../lib/apt-install.sh"
+apt_install postgres have_pg postgresql
 bin=$(pgbin)
 ver=$(basename "$(dirname "$bin")")
 if [ "$ver" != 15 ]; then

@@ -47,7 +47,7 @@ func prepareAuthStack(tb testing.TB) *config.Config {
 	src := filepath.Join(root, "examples", "auth-stack")
 	dst := tb.TempDir()
 	for _, f := range []string{"perfgate.yaml", "auth/Dockerfile", "nginx/Dockerfile", "nginx/nginx.conf", "nginx/build-rootfs.sh",
-		"postgres/Dockerfile", "postgres/build-rootfs.sh", "postgres/entrypoint.sh"} {
+		"postgres/Dockerfile", "postgres/build-rootfs.sh", "postgres/entrypoint.sh", "lib/apt-install.sh"} {
 		b, err := os.ReadFile(filepath.Join(src, f))
 		if err != nil {
 			tb.Fatal(err)
