@@ -73,6 +73,11 @@ type Samples struct {
 	P90           []float64 `json:"p90"`
 	P95           []float64 `json:"p95"`
 	P99           []float64 `json:"p99"`
+	// ForeignCPU is, per run, the CPU (cores) other processes took from
+	// the machine during it (results.Run.ForeignCPU); absent when any run
+	// did not measure it. Not a judged metric: compare reads it to tell a
+	// busy machine from a slower service.
+	ForeignCPU []float64 `json:"foreign_cpu,omitempty"`
 }
 
 // Get returns the samples of metric (one of Metrics), or nil.
@@ -97,7 +102,13 @@ func (s Samples) Get(metric string) []float64 {
 // Len is the number of runs.
 func (s Samples) Len() int { return len(s.ThroughputRPS) }
 
-func (s *Samples) add(f results.Figures) {
+func (s *Samples) add(f results.Figures, foreign *float64) {
+	switch {
+	case foreign != nil && len(s.ForeignCPU) == s.Len():
+		s.ForeignCPU = append(s.ForeignCPU, *foreign)
+	default:
+		s.ForeignCPU = nil // one run without it: none is aligned
+	}
 	s.ThroughputRPS = append(s.ThroughputRPS, f.ThroughputRPS)
 	s.ErrorRate = append(s.ErrorRate, f.ErrorRate)
 	s.P50 = append(s.P50, f.LatencyMS.P50)
@@ -138,10 +149,10 @@ func SamplesOf(sc results.Scenario) Samples {
 		if r.Incomplete {
 			continue // cut short (Ctrl-C, a dead service): reported, never judged
 		}
-		s.add(r.Figures)
+		s.add(r.Figures, r.ForeignCPU)
 	}
 	if len(sc.Runs) == 0 && sc.Requests > 0 {
-		s.add(sc.Figures)
+		s.add(sc.Figures, nil)
 	}
 	return s
 }

@@ -152,6 +152,11 @@ func (b *Baseline) AddSessions(old *Baseline, max int) bool {
 }
 
 func (s *Samples) append(o Samples) {
+	if len(o.ForeignCPU) == o.Len() && len(s.ForeignCPU) == s.Len() {
+		s.ForeignCPU = append(s.ForeignCPU, o.ForeignCPU...)
+	} else {
+		s.ForeignCPU = nil
+	}
 	s.ThroughputRPS = append(s.ThroughputRPS, o.ThroughputRPS...)
 	s.ErrorRate = append(s.ErrorRate, o.ErrorRate...)
 	s.P50 = append(s.P50, o.P50...)
@@ -174,6 +179,16 @@ func validSamples(s Samples, where string) string {
 			}
 			if m == MetricErrorRate && v > 1 {
 				return fmt.Sprintf("%s: samples.%s[%d] = %v is above 1", where, m, j, v)
+			}
+		}
+	}
+	if f := s.ForeignCPU; len(f) > 0 {
+		if len(f) != n {
+			return fmt.Sprintf("%s: samples.foreign_cpu has %d values but samples.%s has %d; it needs one value per run, or none", where, len(f), MetricThroughput, n)
+		}
+		for j, v := range f {
+			if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+				return fmt.Sprintf("%s: samples.foreign_cpu[%d] = %v is not a valid measurement (cores, ≥ 0)", where, j, v)
 			}
 		}
 	}

@@ -150,3 +150,69 @@ func TestInvalidSessionRefused(t *testing.T) {
 		t.Errorf("empty session: %v", err)
 	}
 }
+
+// withForeign sets the foreign CPU of every run of r's scenarios.
+func withForeign(r *results.Results, cores float64) *results.Results {
+	for i := range r.Scenarios {
+		for j := range r.Scenarios[i].Runs {
+			c := cores
+			r.Scenarios[i].Runs[j].ForeignCPU = &c
+		}
+	}
+	return r
+}
+
+// The foreign CPU of each run follows its samples into the sessions and
+// the pooled samples, stays aligned when a session lacks it (then the
+// pooled samples have none), and survives a write and read.
+func TestForeignCPUSamples(t *testing.T) {
+	b, err := FromSessions([]*results.Results{withForeign(session(0, 1), 0.02), withForeign(session(10, 1.1), 0.4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := b.Scenarios[0]
+	n := sc.Samples.Len()
+	if len(sc.Samples.ForeignCPU) != n || sc.Samples.ForeignCPU[0] != 0.02 || sc.Samples.ForeignCPU[n-1] != 0.4 {
+		t.Fatalf("pooled foreign CPU %v for %d runs", sc.Samples.ForeignCPU, n)
+	}
+	if f := sc.Sessions[1].Samples.ForeignCPU; len(f) != sc.Sessions[1].Samples.Len() || f[0] != 0.4 {
+		t.Errorf("session 2 foreign CPU %v", f)
+	}
+	path := filepath.Join(t.TempDir(), "b.json")
+	if err := Write(path, b); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.Scenarios[0].Samples.ForeignCPU, sc.Samples.ForeignCPU) {
+		t.Errorf("read back %v", back.Scenarios[0].Samples.ForeignCPU)
+	}
+
+	mixed, err := FromSessions([]*results.Results{withForeign(session(0, 1), 0.02), session(10, 1.1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := mixed.Scenarios[0].Samples.ForeignCPU; f != nil {
+		t.Errorf("a session without the measure left pooled foreign CPU %v", f)
+	}
+	one := withForeign(session(0, 1), 0.1)
+	c := 0.3
+	one.Scenarios[0].Runs[1].ForeignCPU = nil
+	one.Scenarios[0].Runs[0].ForeignCPU = &c
+	if f := FromResults(one).Scenarios[0].Samples.ForeignCPU; f != nil {
+		t.Errorf("a run without the measure left foreign CPU %v", f)
+	}
+
+	bad, _ := FromSessions([]*results.Results{withForeign(session(0, 1), 0.02), withForeign(session(10, 1.1), 0.4)})
+	bad.Scenarios[0].Samples.ForeignCPU = bad.Scenarios[0].Samples.ForeignCPU[:1]
+	if _, err := Marshal(bad); err == nil || !strings.Contains(err.Error(), "samples.foreign_cpu has 1 values") {
+		t.Errorf("misaligned foreign CPU: %v", err)
+	}
+	bad.Scenarios[0].Samples.ForeignCPU = nil
+	bad.Scenarios[0].Sessions[0].Samples.ForeignCPU[0] = -1
+	if _, err := Marshal(bad); err == nil || !strings.Contains(err.Error(), "foreign_cpu[0] = -1") {
+		t.Errorf("negative foreign CPU: %v", err)
+	}
+}

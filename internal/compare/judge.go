@@ -107,6 +107,10 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 		c.Warnings = append(c.Warnings, "this run was interrupted: it is judged on the runs that finished; a run cut short is reported, never judged")
 	}
 	j := &judge{alpha: alpha}
+	cpus := cur.Host.CPUCount
+	if cpus <= 0 && base != nil {
+		cpus = base.Host.CPUCount
+	}
 	seen := map[string]bool{}
 	for _, sc := range results.Flatten(cur.Scenarios) { // each flow, then each of its steps (flow/step)
 		seen[sc.Name] = true
@@ -127,7 +131,11 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 			})
 			continue
 		}
-		c.Checks = append(c.Checks, j.scenario(bs, sc, th)...)
+		nb := neighbourOf(bs, sc, cpus)
+		if nb.ok && c.ForeignCPU == nil {
+			c.ForeignCPU = &results.ForeignCPUComparison{Baseline: nb.base, Current: nb.cur, CPUs: nb.cpus, Guarded: nb.busier()}
+		}
+		c.Checks = append(c.Checks, j.scenario(bs, sc, th, nb)...)
 	}
 	if base != nil {
 		for _, bs := range base.Scenarios {
@@ -144,7 +152,8 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 			}
 		}
 		c.Warnings = append(c.Warnings, driftWarnings(c)...)
-		if len(Failures(c)) == 0 && judged(c) == 0 {
+		c.Warnings = append(c.Warnings, neighbourWarnings(c)...)
+		if len(Failures(c)) == 0 && judged(c) == 0 && !anyInconclusive(c) {
 			c.Warnings = append(c.Warnings, "no statistical check could be judged against the baseline "+
 				"(too few runs, or no run completed a request), so the verdict is no-baseline, not pass; "+
 				"only the error-rate ceiling was judged")
@@ -236,8 +245,10 @@ func Apply(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 // results.VerdictNoBaseline when nothing was compared with a baseline (c is
 // nil, was judged without one, or not one statistical check could be
 // decided against it: all insufficient or missing), else
-// results.VerdictPass. A pass thus always rests on at least one judged
-// statistical check.
+// results.VerdictInconclusive when a check is inconclusive (paired: not
+// decided within the budget; stored baseline: a fail a busy neighbour
+// could explain), else results.VerdictPass. A pass thus always rests on at
+// least one judged statistical check.
 func Verdict(c *results.Comparison) string {
 	if c == nil {
 		return results.VerdictNoBaseline
@@ -248,10 +259,23 @@ func Verdict(c *results.Comparison) string {
 	if c.BaselineDate.IsZero() && c.Baseline == "" {
 		return results.VerdictNoBaseline
 	}
+	if anyInconclusive(c) {
+		return results.VerdictInconclusive
+	}
 	if judged(c) == 0 {
 		return results.VerdictNoBaseline
 	}
 	return results.VerdictPass
+}
+
+// anyInconclusive reports whether a check of c is inconclusive.
+func anyInconclusive(c *results.Comparison) bool {
+	for _, ch := range c.Checks {
+		if ch.Status == results.CheckInconclusive {
+			return true
+		}
+	}
+	return false
 }
 
 // Failures returns the failed checks of c.
@@ -380,7 +404,7 @@ type metricGate struct {
 	floor float64
 }
 
-func (j *judge) scenario(bs *baseline.Scenario, sc results.Scenario, th Thresholds) []results.Check {
+func (j *judge) scenario(bs *baseline.Scenario, sc results.Scenario, th Thresholds, nb neighbour) []results.Check {
 	// A negative threshold is a gate switched off ("off" in the config).
 	var gates []metricGate
 	if th.ThroughputDrop >= 0 {
@@ -404,7 +428,9 @@ func (j *judge) scenario(bs *baseline.Scenario, sc results.Scenario, th Threshol
 			// it stays judged over runs. Throughput and latency are
 			// judged per session when the baseline knows the drift.
 			if meds := baseline.Medians(sessions, g.metric); len(meds) >= 2 {
-				out = append(out, j.sessionCheck(sc.Name, g, meds, ys, bs.Samples.Len()))
+				ch := j.sessionCheck(sc.Name, g, meds, ys, bs.Samples.Len())
+				guard(&ch, g, nb)
+				out = append(out, ch)
 				continue
 			}
 		}
@@ -412,6 +438,7 @@ func (j *judge) scenario(bs *baseline.Scenario, sc results.Scenario, th Threshol
 		if !g.absolute && ch.Status != results.CheckInsufficient {
 			ch.ResolvableChange = finite(singleSessionResolvable(g.threshold, g.lowerBad, j.alpha))
 		}
+		guard(&ch, g, nb)
 		out = append(out, ch)
 	}
 	return out

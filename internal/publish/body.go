@@ -288,6 +288,9 @@ func writeNext(b *strings.Builder, res *results.Results, o BodyOptions) {
 		b.WriteString("- Expected (a deliberate trade-off)? Refresh the baseline locally, on a machine like the one that made it, and commit it:\n")
 	case results.VerdictPass:
 		b.WriteString("- Nothing to do. After an intended performance change, refresh the baseline locally and commit it:\n")
+	case results.VerdictInconclusive:
+		b.WriteString("- Re-run the job when the runner is quieter, or judge pull requests in paired mode (`perfgate run --base REF`, the action's default on `pull_request`), which runs base and head beside the same neighbour and adjusts for it.\n")
+		b.WriteString("- If the baseline itself is out of date, refresh it locally and commit it:\n")
 	default:
 		b.WriteString("- Create a baseline locally, on a machine like the CI runner, and commit it:\n")
 	}

@@ -86,6 +86,9 @@ func writeInconclusive(b *strings.Builder, res *results.Results, o BodyOptions) 
 	if p := res.Paired; p != nil && p.Resolution > 0 {
 		fmt.Fprintf(b, "after %d paired rounds this runner could resolve changes of about ±%.1f%%, ", p.Rounds, 100*p.Resolution)
 		b.WriteString("not enough to tell whether every gate's threshold was crossed.")
+	} else if f := neighbourTook(res); f != nil {
+		fmt.Fprintf(b, "other processes took %.2f of %d cores during this run against %.2f during the baseline's, "+
+			"enough to explain every failed check by itself: a stored baseline cannot tell a busy runner from a slower service.", f.Current, f.CPUs, f.Baseline)
 	} else {
 		b.WriteString("the round budget was spent before every gate was decided.")
 	}
@@ -122,6 +125,15 @@ func writeInconclusive(b *strings.Builder, res *results.Results, o BodyOptions) 
 			b.WriteString("- " + s + "\n")
 		}
 	}
+}
+
+// neighbourTook is the foreign-CPU comparison of a stored-baseline run
+// whose neighbour made checks inconclusive, or nil.
+func neighbourTook(res *results.Results) *results.ForeignCPUComparison {
+	if res.Paired != nil || res.Comparison == nil || res.Comparison.ForeignCPU == nil || !res.Comparison.ForeignCPU.Guarded {
+		return nil
+	}
+	return res.Comparison.ForeignCPU
 }
 
 // codeSpan makes s safe inside a single-backtick code span.

@@ -49,6 +49,9 @@ func VerdictHeadline(res *results.Results) Headline {
 		h.Summary = "the budget was spent before every gate was decided"
 		if p := res.Paired; p != nil && p.Resolution > 0 {
 			h.Summary = fmt.Sprintf("%d paired rounds could resolve changes of about ±%.1f%%, not the gates' thresholds", p.Rounds, 100*p.Resolution)
+		} else if c := res.Comparison; res.Paired == nil && c != nil && c.ForeignCPU != nil && c.ForeignCPU.Guarded {
+			f := c.ForeignCPU
+			h.Summary = fmt.Sprintf("a neighbour took %.2f of %d cores (baseline: %.2f), enough to explain what failed", f.Current, f.CPUs, f.Baseline)
 		}
 	default:
 		h.Icon, h.Title = "⚪", "NO BASELINE"

@@ -3,7 +3,10 @@
 // only; producers (load, compare) fill it, consumers (report, publish) read it.
 package results
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // Schema is the value of the top-level "schema" field.
 const Schema = "perfgate/results/v1"
@@ -14,8 +17,9 @@ const (
 	VerdictFail       = "fail"
 	VerdictNoBaseline = "no-baseline"
 	// VerdictInconclusive: a paired run spent its budget with a gate's
-	// interval still straddling its threshold (exit 0 unless
-	// gates.fail_inconclusive).
+	// interval still straddling its threshold, or a stored-baseline
+	// comparison's only fails could be explained by the CPU a neighbour
+	// took during this run (exit 0 unless gates.fail_inconclusive).
 	VerdictInconclusive = "inconclusive"
 )
 
@@ -325,6 +329,14 @@ type Run struct {
 	// Scenario.Histogram); sharded runs keep it so that merged runs have
 	// the percentiles of all their requests.
 	Histogram string `json:"histogram,omitempty"`
+	// ForeignCPU is the CPU (cores: CPU seconds per second of the run)
+	// that processes other than perfgate's and its services' took on this
+	// machine during the run, plus a virtual machine's steal
+	// (internal/foreigncpu): about 0 on a quiet machine, 1 when a
+	// neighbour kept one core busy throughout. Every scenario's run of one
+	// pass has the same value. nil when not measured (not Linux, merged
+	// shards of several machines, older files).
+	ForeignCPU *float64 `json:"foreign_cpu,omitempty"`
 }
 
 // Scenario is one scenario's figures, merged over its runs.
@@ -384,6 +396,24 @@ type Comparison struct {
 	// between measuring sessions (the largest over scenarios), e.g. 0.3;
 	// 0 when not stated (no baseline, paired mode).
 	ResolvableChange float64 `json:"resolvable_change,omitempty"`
+	// ForeignCPU compares the CPU other processes took during this run's
+	// measured runs with that during the baseline's (stored-baseline mode,
+	// when both were measured); nil otherwise.
+	ForeignCPU *ForeignCPUComparison `json:"foreign_cpu,omitempty"`
+}
+
+// ForeignCPUComparison is the CPU a neighbour took from the machine in the
+// baseline's runs and in this run's (cores, median over runs; see
+// Run.ForeignCPU), and what the judgement made of it.
+type ForeignCPUComparison struct {
+	Baseline float64 `json:"baseline"`
+	Current  float64 `json:"current"`
+	// CPUs is the number of CPUs the cores are out of.
+	CPUs int `json:"cpus"`
+	// Guarded: this run's neighbour took at least MinForeignExcess more
+	// than the baseline's, so a fail the lost CPU alone could explain was
+	// made inconclusive (compare, "a neighbour's CPU").
+	Guarded bool `json:"guarded,omitempty"`
 }
 
 // Check statuses.
@@ -392,7 +422,10 @@ const (
 	CheckFail         = "fail"
 	CheckInsufficient = "insufficient" // too few runs to judge: not a failure, said plainly
 	CheckMissing      = "missing"      // scenario absent from the baseline or the run
-	CheckInconclusive = "inconclusive" // paired: the interval still straddles the threshold
+	// CheckInconclusive: paired, the interval still straddles the
+	// threshold; stored baseline, a fail that the CPU a neighbour took
+	// during this run could explain by itself.
+	CheckInconclusive = "inconclusive"
 )
 
 // Check is one gate on one metric of one scenario.
@@ -454,4 +487,28 @@ type PassTCP struct {
 	ListenOverflows int64  `json:"listen_overflows"`
 	ListenDrops     int64  `json:"listen_drops"`
 	RetransSegs     int64  `json:"retrans_segs"`
+}
+
+// MedianForeignCPU is the median of Run.ForeignCPU over the measured runs
+// of the first scenario that recorded it (every scenario's run of one pass
+// has the same value); ok is false when no run recorded it.
+func (r *Results) MedianForeignCPU() (cores float64, ok bool) {
+	for _, sc := range r.Scenarios {
+		var vs []float64
+		for _, run := range sc.Runs {
+			if run.ForeignCPU != nil {
+				vs = append(vs, *run.ForeignCPU)
+			}
+		}
+		if len(vs) == 0 {
+			continue
+		}
+		sort.Float64s(vs)
+		if n := len(vs); n%2 == 1 {
+			return vs[n/2], true
+		} else {
+			return (vs[n/2-1] + vs[n/2]) / 2, true
+		}
+	}
+	return 0, false
 }

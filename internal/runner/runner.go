@@ -120,6 +120,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 
 	var stopBar func()
 	tcpBefore := netstat.Counters{}
+	fm := newForeignMeter(side.HostPIDs(ctx))
 	passLabel := func(kind string, run int) string {
 		if kind == "warmup" {
 			return "warmup"
@@ -129,6 +130,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 	hooks := load.Hooks{
 		PassStarted: func(kind string, run int, p *load.Pass) {
 			tcpBefore = netstat.Source{}.Read()
+			fm.started()
 			label := "warm-up"
 			if kind != "warmup" {
 				label = fmt.Sprintf("run %d/%d", run, side.Plan.Repeat)
@@ -144,6 +146,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 				stopBar()
 				stopBar = nil
 			}
+			fm.done(kind, run)
 			if d := netstat.Delta(tcpBefore, netstat.Source{}.Read()); d.OK {
 				res.TCP = append(res.TCP, results.PassTCP{Pass: passLabel(kind, run),
 					ListenOverflows: d.ListenOverflows, ListenDrops: d.ListenDrops, RetransSegs: d.RetransSegs})
@@ -168,6 +171,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 	if pr != nil {
 		res.Warmup = pr.Warmup
 		res.Scenarios = pr.Scenarios
+		fm.record(res.Scenarios)
 		res.Interrupted = pr.Interrupted
 		for _, w := range pr.Warnings {
 			res.Warnings = append(res.Warnings, w)

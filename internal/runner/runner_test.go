@@ -5,12 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/perfgate/perfgate/internal/config"
+	"github.com/perfgate/perfgate/internal/foreigncpu/foreigncputest"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -227,5 +229,45 @@ func TestLinePrefix(t *testing.T) {
 	}
 	if want := "base: $ go build\nbase: line one\nbase: line two\nbase: \n"; b.String() != want {
 		t.Fatalf("got %q, want %q", b.String(), want)
+	}
+}
+
+// Every measured run records the CPU other processes took during it: a
+// process outside perfgate's tree that keeps one core busy shows as about
+// one core; the quiet runs of TestRunWithoutServices as little.
+func TestForeignCPURecorded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	cfg := parse(t, `name: neighbour
+scenarios:
+  - name: ok
+    url: `+srv.URL+`/ok
+load:
+  model: open
+  rate: 100
+  max_in_flight: 4
+  measure: {duration: 1s}
+  repeat: 2
+`)
+	foreigncputest.Busy(t, 20*time.Second)
+	host := results.Host{CPUModel: "fake", CPUCount: runtime.NumCPU(), OpenFilesSoft: 1 << 20}
+	res, err := Run(context.Background(), cfg, Options{Host: &host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := res.Scenarios[0].Runs
+	if len(runs) != 2 {
+		t.Fatalf("%d runs", len(runs))
+	}
+	for _, r := range runs {
+		if r.ForeignCPU == nil {
+			t.Fatalf("run %d: no foreign CPU recorded", r.Index)
+		}
+		if *r.ForeignCPU < 0.5 || *r.ForeignCPU > float64(runtime.NumCPU())+0.05 {
+			t.Errorf("run %d: foreign CPU %.2f cores beside a neighbour busy on one core", r.Index, *r.ForeignCPU)
+		}
+	}
+	if c, ok := res.MedianForeignCPU(); !ok || c < 0.5 {
+		t.Errorf("median foreign CPU %.2f (%v)", c, ok)
 	}
 }

@@ -1,0 +1,48 @@
+package runner
+
+import (
+	"github.com/perfgate/perfgate/internal/foreigncpu"
+	"github.com/perfgate/perfgate/internal/results"
+)
+
+// foreignMeter records, for each measured pass, the CPU that processes
+// outside perfgate's tree (and a VM's steal) took during it, so that a
+// comparison against a stored baseline can tell a busy machine from a
+// slower service (results.Run.ForeignCPU, compare's neighbour guard).
+type foreignMeter struct {
+	m     *foreigncpu.Meter
+	start foreigncpu.Reading
+	runs  map[int]float64 // measured run (from 1) → cores
+}
+
+// newForeignMeter meters this machine; pids are the host pids of the
+// services that do not descend from perfgate (containers' init processes).
+func newForeignMeter(pids []int) *foreignMeter {
+	return &foreignMeter{m: foreigncpu.New(func() []int { return pids }), runs: map[int]float64{}}
+}
+
+func (f *foreignMeter) started() { f.start = f.m.Read() }
+
+func (f *foreignMeter) done(kind string, run int) {
+	end := f.m.Read()
+	if kind == "warmup" {
+		return
+	}
+	if cores, ok := foreigncpu.Foreign(f.start, end); ok {
+		f.runs[run] = cores
+	}
+}
+
+// record sets Run.ForeignCPU on every scenario's runs (and a flow's
+// steps') that were metered.
+func (f *foreignMeter) record(scs []results.Scenario) {
+	for i := range scs {
+		for j := range scs[i].Runs {
+			if c, ok := f.runs[scs[i].Runs[j].Index]; ok {
+				c := c
+				scs[i].Runs[j].ForeignCPU = &c
+			}
+		}
+		f.record(scs[i].Steps)
+	}
+}
