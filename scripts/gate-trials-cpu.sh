@@ -164,7 +164,7 @@ done; done; done
 [ ${#cells[@]} -gt 0 ] || { echo "gate-trials-cpu: --cells $CELLS matches no cell of --modes $MODES" >&2; exit 2; }
 LEDGER=$WORKDIR/trials.tsv
 : >"$LEDGER"
-printf '%-8s %-4s %-5s %5s %4s %-12s %8s %-20s %6s %6s %s\n' MODE KIND NOISE ROUND EXIT VERDICT "THR Δ" "CI" ROUNDS LOAD_S "FOREIGN CPU (median; adjusted)"
+printf '%-8s %-4s %-5s %5s %4s %-12s %8s %-20s %6s %6s %s %s\n' MODE KIND NOISE ROUND EXIT VERDICT "THR Δ" "CI" ROUNDS LOAD_S "FOREIGN CPU (median; adjusted)" "FAILED/UNDECIDED CHECKS"
 for ((round = 1; round <= TRIALS; round++)); do
 	for ((j = 0; j < ${#cells[@]}; j++)); do
 		cell=${cells[$(((round + j) % ${#cells[@]}))]}
@@ -194,8 +194,12 @@ for c in (r.get("comparison") or {}).get("checks", []):
 p = r.get("paired") or {}
 fc = sorted(x for rl in p.get("round_log") or [] for x in (rl.get("base_foreign_cpu", -1), rl.get("head_foreign_cpu", -1)) if x >= 0)
 fcs = ("%.2f%s" % (fc[len(fc) // 2], "; adjusted" if p.get("foreign_cpu_adjusted") else "")) if fc else "-"
-print("%-8s %-4s %-5s %5s %4s %-12s %8s %-20s %6s %6s %s" % (mode, kind, noise, rnd, rc, r.get("verdict", "?").upper(), chg, ci,
-      p.get("rounds", "-"), ("%.0f" % p["load_s"]) if p else "-", fcs))
+cf = (r.get("comparison") or {}).get("foreign_cpu")
+if not p and cf:  # stored baseline: this run's and the baseline's, and whether the guard applied
+    fcs = "%.2f (baseline %.2f)%s" % (cf["current"], cf["baseline"], "; guarded" if cf.get("guarded") else "")
+bad = sorted({"%s:%s" % (c.get("metric"), c["status"][:5]) for c in (r.get("comparison") or {}).get("checks", []) if c["status"] in ("fail", "inconclusive")})
+print("%-8s %-4s %-5s %5s %4s %-12s %8s %-20s %6s %6s %s %s" % (mode, kind, noise, rnd, rc, r.get("verdict", "?").upper(), chg, ci,
+      p.get("rounds", "-"), ("%.0f" % p["load_s"]) if p else "-", fcs, " ".join(bad)))
 PY
 	done
 done
