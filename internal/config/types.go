@@ -254,8 +254,9 @@ type Gates struct {
 	// MaxRounds is a paired run's budget of rounds (one measured slice per
 	// side each; default 32): it stops earlier once every gate is decided.
 	MaxRounds int `yaml:"max_rounds"`
-	// FailInconclusive makes an inconclusive paired verdict exit 1
-	// (default: exit 0, said in the report).
+	// FailInconclusive makes an inconclusive verdict exit 1 (a paired
+	// run's budget ended undecided, or a neighbour's CPU could explain a
+	// stored-baseline fail); default: exit 0, said in the report.
 	FailInconclusive bool `yaml:"fail_inconclusive"`
 	// Pairing is how a paired run measures its rounds: PairingAlternate
 	// (one side after the other, ABBA; the default) or PairingDuet (both

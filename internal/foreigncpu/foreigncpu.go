@@ -23,7 +23,9 @@
 //   - kernel threads (kworker, ksoftirqd: they work for whoever made the
 //     traffic, mostly the slice);
 //   - the container runtime: processes named dockerd, containerd,
-//     containerd-shim*, docker-proxy.
+//     containerd-shim*, docker-proxy;
+//   - a process in one of those containers' own cgroups that the runtime
+//     started beside its init (`docker exec`, a healthcheck).
 //
 // A process's CPU is its own utime+stime from /proc/<pid>/stat, keyed by
 // pid and start time (a reused pid is a new process); see Meter.Read for
@@ -121,10 +123,16 @@ func (m *Meter) Read() Reading {
 	}
 	m.boot = boot
 	inTree := tree(procs, append([]int{m.self}, roots...))
+	cgroups := m.cgroups(roots)
 	cur := make(map[key]float64, len(procs))
 	var grew float64
 	for pid, p := range procs {
 		k := key{pid, p.start}
+		if !inTree[pid] && len(cgroups) > 0 && !m.ours[k] && !p.kernel && !runtimeProcess(p.name) && cgroups[m.cgroup(pid)] {
+			// In a container's cgroup but not under its init: a
+			// `docker exec` or a healthcheck, started by the runtime.
+			inTree[pid] = true
+		}
 		if inTree[pid] {
 			m.ours[k] = true
 		}
@@ -147,6 +155,35 @@ func (m *Meter) Read() Reading {
 	m.prev, m.at = cur, now
 	r.Foreign, r.OK = m.cum, true
 	return r
+}
+
+// cgroups are the cgroups of the extra roots (containers' init
+// processes) that are a container's own: not perfgate's and not init's,
+// which every process on a machine without cgroup namespaces shares.
+// Processes the container runtime starts inside a container (`docker
+// exec`, healthchecks) hang off containerd-shim, not off the container's
+// init, but join its cgroup: by it they are told from a neighbour.
+func (m *Meter) cgroups(roots []int) map[string]bool {
+	if len(roots) == 0 {
+		return nil
+	}
+	common := map[string]bool{"": true, m.cgroup(m.self): true, m.cgroup(1): true}
+	out := map[string]bool{}
+	for _, r := range roots {
+		if cg := m.cgroup(r); !common[cg] {
+			out[cg] = true
+		}
+	}
+	return out
+}
+
+// cgroup is the text of /proc/<pid>/cgroup ("" when unreadable).
+func (m *Meter) cgroup(pid int) string {
+	b, err := os.ReadFile(filepath.Join(m.proc, strconv.Itoa(pid), "cgroup"))
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // Foreign is the foreign CPU between two readings of one Meter, in cores.

@@ -284,3 +284,64 @@ func mustProcs(t *testing.T, m *Meter) map[int]proc {
 	}
 	return ps
 }
+
+// writeCgroups writes /proc/<pid>/cgroup for the given processes.
+func writeCgroups(t *testing.T, dir string, cgroups map[int]string) {
+	t.Helper()
+	for pid, cg := range cgroups {
+		d := filepath.Join(dir, strconv.Itoa(pid))
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "cgroup"), []byte(cg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// A process the runtime starts in a container perfgate runs (`docker
+// exec`, a healthcheck: a child of containerd-shim, not of the
+// container's init) is in the container's cgroup and is not foreign;
+// another container's process, or one in the cgroup every process shares,
+// is.
+func TestContainerCgroupIsOurs(t *testing.T) {
+	boot := time.Now().Add(-1000 * time.Second).Unix()
+	procs := func(grow int) map[int]fp {
+		return map[int]fp{
+			1: {"init", 0, 0, 1}, 10: {"perfgate", 1, 100, 1}, 6: {"containerd-shim", 1, 10, 1},
+			20: {"nginx", 6, 40, 1},
+			60: {"sh", 6, 10 + 100*grow, 1},  // docker exec into 20's container
+			61: {"job", 1, 10 + 50*grow, 1},  // a neighbour in init's cgroup
+			62: {"java", 6, 10 + 30*grow, 1}, // another container
+		}
+	}
+	const mine = "0::/system.slice/docker-abc.scope\n"
+	for _, tc := range []struct {
+		name   string
+		root   string // the root's cgroup
+		wantCs float64
+	}{
+		{"own cgroup", mine, 0.8},                    // 61 + 62
+		{"no cgroup namespaces", "0::/\n", 1.8},      // the root shares init's: 60 counts too
+		{"perfgate's own cgroup", "0::/user\n", 1.8}, // never a container's
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cgs := map[int]string{1: "0::/\n", 10: "0::/user\n", 6: "0::/system.slice/containerd.service\n", 20: tc.root, 60: tc.root, 61: "0::/\n", 62: "0::/system.slice/docker-zzz.scope\n"}
+			if tc.root != mine {
+				cgs[60] = mine
+			}
+			writeProc(t, dir, boot, 0, procs(0))
+			writeCgroups(t, dir, cgs)
+			m := &Meter{proc: dir, self: 10, roots: func() []int { return []int{20} }}
+			a := m.Read()
+			m.at = m.at.Add(-5 * time.Second)
+			writeProc(t, dir, boot, 0, procs(1))
+			writeCgroups(t, dir, cgs)
+			b := m.Read()
+			if got := b.Foreign - a.Foreign; math.Abs(got-tc.wantCs) > 1e-9 {
+				t.Errorf("foreign CPU %.2f s, want %.2f", got, tc.wantCs)
+			}
+		})
+	}
+}
