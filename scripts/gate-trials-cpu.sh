@@ -35,6 +35,9 @@
 # Knobs: BASE_ARGS [-cpu 2000]  SLOW_ARGS [-cpu 2330] (~10% less goodput)  WORKERS [8]
 #        SLICE [1s] (paired slice = load.measure)  MAX_ROUNDS [48]  PAIRING [alternate]
 #        REPEAT [5] and MEASURE [2s] (baseline mode's runs)  RUN_TIMEOUT [300]
+#        BASELINE_QUIET_MAX [0.08] cores of foreign CPU (median over the
+#        baseline's runs) above which the baseline is measured again, after
+#        30 s, up to BASELINE_TRIES [5] times
 set -euo pipefail
 
 TRIALS=20
@@ -64,6 +67,8 @@ PAIRING=${PAIRING:-alternate}
 REPEAT=${REPEAT:-5}
 MEASURE=${MEASURE:-2s}
 RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+BASELINE_QUIET_MAX=${BASELINE_QUIET_MAX:-0.08}
+BASELINE_TRIES=${BASELINE_TRIES:-5}
 for tool in go git python3 timeout; do
 	command -v "$tool" >/dev/null || { echo "gate-trials-cpu: needs $tool" >&2; exit 2; }
 done
@@ -150,11 +155,32 @@ trap stop_burner EXIT
 
 BASEFILE=$WORKDIR/baseline.json
 if [[ ,$MODES, == *,baseline,* ]]; then
-	echo "gate-trials-cpu: baseline update from the base tree (quiet)..."
-	rc=0
-	timeout -s INT -k 15 "$RUN_TIMEOUT" "$PGT" baseline update -c "$REPO/app/baseline.yaml" >"$WORKDIR/logs/baseline.log" 2>&1 || rc=$?
-	[ "$rc" = 0 ] || { echo "baseline update failed ($rc):"; cat "$WORKDIR/logs/baseline.log"; exit 2; }
-	cp "$REPO/app/baselines/gate-trials-cpu.json" "$BASEFILE"
+	# The baseline should be what a quiet machine measures: on a VM the
+	# hypervisor's other guests take CPU too (steal), most after a burst
+	# such as the build above. Its runs record the foreign CPU; while the
+	# median is above BASELINE_QUIET_MAX cores, pause and measure it again
+	# (at most BASELINE_TRIES times; the last one is kept, said).
+	for try in $(seq 1 "$BASELINE_TRIES"); do
+		echo "gate-trials-cpu: baseline update from the base tree (quiet), try $try..."
+		rc=0
+		timeout -s INT -k 15 "$RUN_TIMEOUT" "$PGT" baseline update -c "$REPO/app/baseline.yaml" >"$WORKDIR/logs/baseline.log" 2>&1 || rc=$?
+		[ "$rc" = 0 ] || { echo "baseline update failed ($rc):"; cat "$WORKDIR/logs/baseline.log"; exit 2; }
+		cp "$REPO/app/baselines/gate-trials-cpu.json" "$BASEFILE"
+		quiet=$(python3 - "$BASEFILE" "$BASELINE_QUIET_MAX" <<'PY'
+import json, statistics, sys
+b = json.load(open(sys.argv[1]))
+sc = b["scenarios"][0]
+f = sc["samples"].get("foreign_cpu") or []
+for i, s in enumerate(sc.get("sessions") or [], 1):
+    print("  session %d: throughput median %.0f req/s, foreign CPU median %.2f cores" % (i, statistics.median(s["samples"]["throughput_rps"]),
+          statistics.median(s["samples"].get("foreign_cpu") or [float("nan")])), file=sys.stderr)
+print("yes" if f and statistics.median(f) <= float(sys.argv[2]) else "no")
+PY
+)
+		[ "$quiet" = yes ] && break
+		[ "$try" -lt "$BASELINE_TRIES" ] && { echo "  not quiet (foreign CPU median above $BASELINE_QUIET_MAX cores): pausing 30 s"; sleep 30; }
+	done
+	[ "$quiet" = yes ] || echo "gate-trials-cpu: the baseline is not quiet after $BASELINE_TRIES tries; kept the last (its figures are slower than a quiet machine's)"
 fi
 
 cells=()
