@@ -164,6 +164,7 @@ func TestGolden(t *testing.T) {
 		{"junit", judged(), "junit"},
 		{"junit_nobaseline", plain(), "junit"},
 		{"junit_evil", evil(), "junit"},
+		{"junit_flow", flowJudged(), "junit"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

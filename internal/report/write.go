@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -57,7 +58,8 @@ func JSON(w io.Writer, res *results.Results) error {
 }
 
 // JUnit XML, in the shape CI systems (GitHub test reporters, Jenkins,
-// GitLab) read: one <testsuite> per scenario, one <testcase> per check.
+// GitLab) read: one <testsuite> per scenario (a flow's steps each their
+// own, named flow/step), one <testcase> per check.
 type junitSuites struct {
 	XMLName  xml.Name     `xml:"testsuites"`
 	Name     string       `xml:"name,attr"`
@@ -99,7 +101,10 @@ type junitMessage struct {
 // JUnit writes res as JUnit XML: one testsuite per scenario, one testcase
 // per gate check; a failed check has a <failure> with its message, an
 // insufficient or missing one is <skipped>. Without a comparison each
-// scenario has one skipped case saying nothing was judged.
+// scenario has one skipped case saying nothing was judged. A flow's steps
+// are scenarios here as the judge sees them (results.Flatten): a suite
+// each, named and classed flow/step (perfgate.login-me/login), right after
+// their flow's suite.
 func JUnit(w io.Writer, res *results.Results) error {
 	if res == nil {
 		return fmt.Errorf("report: no results to render")
@@ -116,7 +121,8 @@ func JUnit(w io.Writer, res *results.Results) error {
 		order = append(order, name)
 		return s
 	}
-	for _, sc := range res.Scenarios {
+	measured := results.Flatten(res.Scenarios)
+	for _, sc := range measured {
 		s := suite(sc.Name)
 		s.Properties = []junitProperty{
 			{"requests", strconv.FormatInt(sc.Requests, 10)},
@@ -157,7 +163,7 @@ func JUnit(w io.Writer, res *results.Results) error {
 			s.Tests++
 		}
 	} else {
-		for _, sc := range res.Scenarios {
+		for _, sc := range measured {
 			s := suite(sc.Name)
 			s.Cases = append(s.Cases, junitCase{
 				Name: "judged against a baseline", Classname: "perfgate." + singleLine(sc.Name),
@@ -167,7 +173,7 @@ func JUnit(w io.Writer, res *results.Results) error {
 			s.Skipped++
 		}
 	}
-	for _, name := range order {
+	for _, name := range byFlow(order) {
 		s := suites[name]
 		doc.Suites = append(doc.Suites, *s)
 		doc.Tests += s.Tests
@@ -183,6 +189,26 @@ func JUnit(w io.Writer, res *results.Results) error {
 	}
 	_, err = w.Write(append(data, '\n'))
 	return err
+}
+
+// byFlow orders scenario names so that each flow/step follows its flow
+// (and the flow's other steps) even when only a check names it, as one a
+// baseline has and this run did not measure; otherwise the order stays.
+func byFlow(names []string) []string {
+	group := map[string]int{}
+	key := func(name string) int {
+		flow, _, _ := strings.Cut(name, results.StepSep)
+		if _, ok := group[flow]; !ok {
+			group[flow] = len(group)
+		}
+		return group[flow]
+	}
+	out := append([]string(nil), names...)
+	for _, n := range out {
+		key(n)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return key(out[i]) < key(out[j]) })
+	return out
 }
 
 // round formats v with at most dec decimals, without trailing zeros.
