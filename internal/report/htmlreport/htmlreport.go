@@ -1,11 +1,11 @@
 // Package htmlreport renders a results file as one self-contained HTML page
 // (`perfgate report --format html`): the verdict first, worded as in the PR
-// comment; the measured figures and the checks as tables; then, per
-// scenario, its timeline over every pass (goodput and p50/p99 per second,
-// the warm-up shaded, each run's start marked), its latency distribution
-// from the merged HDR histogram (a percentile curve on a log axis, where
-// p90, p99 and p99.9 are evenly spaced), and in paired mode base against
-// head, round by round.
+// comment; the measured figures (a flow's steps nested under it) and the
+// checks as tables; then, per scenario, its timeline over every pass
+// (goodput and p50/p99 per second, the warm-up shaded, each run's start
+// marked), its latency distribution from the merged HDR histogram (a
+// percentile curve on a log axis, where p90, p99 and p99.9 are evenly
+// spaced), and in paired mode base against head, round by round.
 //
 // The page needs nothing at view time: the stylesheet is inline, the charts
 // are inline SVG drawn by svgchart, there is no script, and a
@@ -64,6 +64,7 @@ type view struct {
 	Warnings    []string
 	Paired      bool
 	Summary     []summaryRow
+	Flows       bool // some scenario is a flow: its steps are rows too
 	Checks      []checkRow
 	CheckNote   string
 	Scenarios   []scenarioView
@@ -75,6 +76,8 @@ type fact struct{ Name, Value string }
 
 type summaryRow struct {
 	Scenario, Side                 string
+	Flow                           bool   // a flow: its figures count iterations
+	Step                           string // a flow's step: flow/step, the name checks use; Scenario is the step's
 	Requests, Goodput, Spread      string
 	ErrorRate, ErrorDetail         string
 	P50, P90, P95, P99, Max, Codes string
@@ -139,10 +142,8 @@ func newView(res *results.Results) (*view, error) {
 		if v.Paired {
 			sideName = "head"
 		}
-		v.Summary = append(v.Summary, summary(sc, sideName))
-		if b := base[sc.Name]; b != nil {
-			v.Summary = append(v.Summary, summary(b, "base"))
-		}
+		v.Summary = append(v.Summary, summaryRows(sc, base[sc.Name], sideName)...)
+		v.Flows = v.Flows || len(sc.Steps) > 0
 		sides := []side{{Name: sideName, Scenario: sc, Warmup: warm[sc.Name]}}
 		if b := base[sc.Name]; b != nil {
 			sides = append(sides, side{Name: "base", Scenario: b})
@@ -294,6 +295,34 @@ func bound(d string, n int64) string {
 	return d
 }
 
+// summaryRows are a scenario's rows in the figures table, its base's after
+// each in paired mode; a flow's are followed by its steps', nested under it.
+func summaryRows(sc, base *results.Scenario, sideName string) []summaryRow {
+	rows := []summaryRow{summary(sc, sideName)}
+	if base != nil {
+		rows = append(rows, summary(base, "base"))
+	}
+	for i := range sc.Steps {
+		st := &sc.Steps[i]
+		full := sc.Name + results.StepSep + st.Name
+		r := summary(st, sideName)
+		r.Step = full
+		rows = append(rows, r)
+		if base == nil {
+			continue
+		}
+		for j := range base.Steps {
+			if base.Steps[j].Name == st.Name {
+				r := summary(&base.Steps[j], "base")
+				r.Step = full
+				rows = append(rows, r)
+				break
+			}
+		}
+	}
+	return rows
+}
+
 func summary(sc *results.Scenario, sideName string) summaryRow {
 	lat := sc.LatencyMS
 	r := summaryRow{
@@ -302,7 +331,7 @@ func summary(sc *results.Scenario, sideName string) summaryRow {
 		Goodput:   num.Value(sc.ThroughputRPS),
 		ErrorRate: num.Percent(sc.ErrorRate, 2),
 		P50:       num.Value(lat.P50), P90: num.Value(lat.P90), P95: num.Value(lat.P95), P99: num.Value(lat.P99), Max: num.Value(lat.Max),
-		Bad: sc.Errors.Total() > 0,
+		Bad: sc.Errors.Total() > 0, Flow: len(sc.Steps) > 0,
 	}
 	if len(sc.Runs) > 1 {
 		lo, hi := sc.Runs[0].ThroughputRPS, sc.Runs[0].ThroughputRPS
