@@ -83,7 +83,11 @@ func MarkdownSections(res *results.Results) MarkdownParts {
 		Figures:  "<details><summary>Measured figures</summary>\n\n" + markdownScenarios(res) + "\n\n</details>\n",
 	}
 	if c, ok := GoodputChart(res); ok {
-		p.Chart = "<details open><summary>Goodput per round: " + htmlText(cut(c.Scenario, 60)) + "</summary>\n\n```mermaid\n" +
+		per := "measured run"
+		if res.Paired != nil {
+			per = "round"
+		}
+		p.Chart = "<details open><summary>Goodput per " + per + ": " + htmlText(cut(c.Scenario, 60)) + "</summary>\n\n```mermaid\n" +
 			c.Mermaid() + "```\n\n</details>\n"
 	}
 	if res.Comparison != nil && len(res.Comparison.Checks) > 0 {
@@ -271,7 +275,7 @@ func legend(res *results.Results, rows []Row) string {
 	var marks []string
 	for _, m := range []struct{ mark, text string }{
 		{"✅", "within its gate"}, {"~", "no significant change"}, {"❌", "beyond its gate"},
-		{"⚪", "too few runs to judge"}, {"〰️", "not decided yet"}, {"❔", "not in the baseline"},
+		{"⚪", "too few runs to judge"}, {"〰️", "undecided"}, {"❔", "not in the baseline"},
 	} {
 		if used[m.mark] {
 			marks = append(marks, m.mark+" "+m.text)
