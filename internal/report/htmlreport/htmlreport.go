@@ -148,7 +148,7 @@ func newView(res *results.Results) (*view, error) {
 		if b := base[sc.Name]; b != nil {
 			sides = append(sides, side{Name: "base", Scenario: b})
 		}
-		sv := scenarioView{ID: "scenario-" + strconv.Itoa(i+1), Name: sc.Name, Status: worst[sc.Name]}
+		sv := scenarioView{ID: "scenario-" + strconv.Itoa(i+1), Name: sc.Name, Status: flowStatus(sc, worst)}
 		sv.Tone = statusTone(sv.Status)
 		charts := timelineCharts(sc.Name, sides)
 		if d, ok := distributionChart(sc.Name, sides); ok {
@@ -363,10 +363,25 @@ func summary(sc *results.Scenario, sideName string) summaryRow {
 	return r
 }
 
+// flowStatus is a scenario's worst status, over a flow's steps too: a
+// flow whose step failed is not shown as passed.
+func flowStatus(sc *results.Scenario, worst map[string]string) string {
+	st := worst[sc.Name]
+	for _, step := range sc.Steps {
+		if s, ok := worst[sc.Name+results.StepSep+step.Name]; ok && (st == "" || statusRank[s] > statusRank[st]) {
+			st = s
+		}
+	}
+	return st
+}
+
+// statusRank orders check statuses from best to worst.
+var statusRank = map[string]int{results.CheckFail: 4, results.CheckInconclusive: 3, results.CheckMissing: 2, results.CheckInsufficient: 1, results.CheckPass: 0}
+
 // checkRows are the checks, failed ones first (otherwise in the judge's
 // order), and each scenario's worst status.
 func checkRows(c *results.Comparison) ([]checkRow, map[string]string) {
-	rank := map[string]int{results.CheckFail: 4, results.CheckInconclusive: 3, results.CheckMissing: 2, results.CheckInsufficient: 1, results.CheckPass: 0}
+	rank := statusRank
 	worst := map[string]string{}
 	checks := append([]results.Check(nil), c.Checks...)
 	sort.SliceStable(checks, func(i, j int) bool {

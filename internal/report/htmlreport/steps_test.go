@@ -102,3 +102,25 @@ func TestFiguresNestSteps(t *testing.T) {
 		t.Error("the flow caption shows without a flow")
 	}
 }
+
+// A flow's status pill counts its steps' checks: a flow whose step failed
+// is not shown as passed.
+func TestFlowStatusCountsSteps(t *testing.T) {
+	flow := &results.Scenario{Name: "login-me", Steps: []results.Scenario{{Name: "signup"}, {Name: "me"}}}
+	for _, tt := range []struct {
+		name  string
+		worst map[string]string
+		want  string
+	}{
+		{"own only", map[string]string{"login-me": results.CheckPass}, results.CheckPass},
+		{"a step failed", map[string]string{"login-me": results.CheckPass, "login-me/me": results.CheckFail}, results.CheckFail},
+		{"a step undecided", map[string]string{"login-me": results.CheckPass, "login-me/signup": results.CheckInconclusive}, results.CheckInconclusive},
+		{"flow failed, steps passed", map[string]string{"login-me": results.CheckFail, "login-me/me": results.CheckPass}, results.CheckFail},
+		{"only a step judged", map[string]string{"login-me/me": results.CheckPass}, results.CheckPass},
+		{"nothing judged", map[string]string{"other": results.CheckFail}, ""},
+	} {
+		if got := flowStatus(flow, tt.worst); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
