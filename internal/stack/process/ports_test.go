@@ -173,3 +173,31 @@ func TestPortTemplateErrors(t *testing.T) {
 		})
 	}
 }
+
+// A process that takes the port after perfgate checked it free and before
+// the service binds answers the readiness check: WaitReady says who holds
+// the port instead of letting the load measure that process.
+func TestPortTakenBeforeServiceBinds(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	port := freePort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	svc := config.Service{Name: "api", Process: &config.ProcessSpec{
+		// The service binds late: the stranger below gets there first.
+		Command: []string{"sh", "-c", `sleep 2; exec "$0" -test.run='^$' "$1"`, os.Args[0], addr},
+		Env:     map[string]string{serveEnv: "1"},
+		Ports:   []int{port},
+	}}
+	s := start(t, New(), svc, stack.Env{RunID: "t"})
+	stranger, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stranger.Close()
+	err = s.WaitReady(context.Background())
+	want := fmt.Sprintf("port %d answered the readiness check, but it is held by pid %d", port, os.Getpid())
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("WaitReady = %v, want an error containing %q", err, want)
+	}
+}

@@ -448,8 +448,17 @@ func joinInts(v []int) string {
 // first declared port, ready.tcp "8080" is that declared port; both must
 // otherwise target a loopback address. Without a check, a service with
 // ports is ready when every port accepts TCP connections, and one without
-// ports is ready once started.
+// ports is ready once started. Then every declared port that has a
+// listener must be held by the service, not by a process that took the
+// port first (checkPortOwners).
 func (s *service) WaitReady(ctx context.Context) error {
+	if err := s.waitReady(ctx); err != nil {
+		return err
+	}
+	return s.checkPortOwners()
+}
+
+func (s *service) waitReady(ctx context.Context) error {
 	o := ready.Options{Exited: s.exited, ExitErr: s.exitReason}
 	r := s.ready
 	if r != nil && r.Timeout > 0 {
