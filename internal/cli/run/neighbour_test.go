@@ -70,10 +70,17 @@ func TestRunNeighbourMakesStoredFailInconclusive(t *testing.T) {
 		if r.Code != 1 || qres.Verdict != results.VerdictFail || !strings.Contains(r.Out, "FAIL") {
 			t.Fatalf("quiet (foreign CPU %+v): exit %d, verdict %s, want 1 and fail (a 33%% drop): %v\n%s", qf, r.Code, qres.Verdict, r.Err, r.Out)
 		}
-	} else if r.Code != 0 || qres.Verdict != results.VerdictInconclusive {
-		t.Fatalf("busy without our neighbour (foreign CPU %+v): exit %d, verdict %s, want 0 and inconclusive", qf, r.Code, qres.Verdict)
 	} else {
-		t.Logf("the machine was busy without our neighbour (%.2f cores): the drop was inconclusive", qf.Current)
+		// Busy anyway: the guard applied, and either the few cores
+		// taken explain the drop (inconclusive, exit 0) or they do not
+		// (fail, exit 1, said in the note).
+		switch {
+		case qres.Verdict == results.VerdictInconclusive && r.Code == 0:
+		case qres.Verdict == results.VerdictFail && r.Code == 1 && strings.Contains(r.Out, "and the change is beyond that"):
+		default:
+			t.Fatalf("busy without our neighbour (foreign CPU %+v): exit %d, verdict %s\n%s", qf, r.Code, qres.Verdict, r.Out)
+		}
+		t.Logf("the machine was busy without our neighbour (%.2f cores): verdict %s", qf.Current, qres.Verdict)
 	}
 
 	foreigncputest.Busy(t, 60*time.Second)
