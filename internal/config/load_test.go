@@ -399,18 +399,24 @@ func TestParseVars(t *testing.T) {
 				}
 				return
 			}
-			if err == nil {
-				t.Fatal("accepted")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
+			wantErrs(t, err, tt.want)
 			if n := len(err.(*Error).Problems); n != 1 {
 				t.Errorf("%d problems; want 1:\n%v", n, err)
 			}
 		})
+	}
+}
+
+// wantErrs fails t unless err holds each of want.
+func wantErrs(t *testing.T, err error, want []string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
 	}
 }
 
@@ -497,14 +503,7 @@ func TestParseFlow(t *testing.T) {
 				}
 				return
 			}
-			if err == nil {
-				t.Fatal("accepted")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
+			wantErrs(t, err, tt.want)
 		})
 	}
 }
