@@ -100,7 +100,7 @@ func ReadFile(path string) (*Config, error) {
 // Parse checks and defaults a config held in memory; path is used for
 // messages and to resolve relative paths.
 func Parse(path string, data []byte) (*Config, error) {
-	d := &decoder{file: path, lines: map[string]pos{}, nulls: map[string]bool{}}
+	d := &decoder{file: path, lines: map[string]pos{}, nulls: map[string]bool{}, keys: map[string][]string{}}
 	cfg := &Config{}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -149,6 +149,7 @@ func Parse(path string, data []byte) (*Config, error) {
 	}
 	for i := range cfg.Scenarios {
 		cfg.Scenarios[i].Line = d.lines[fmt.Sprintf("scenarios[%d]", i)].line
+		cfg.Scenarios[i].VarOrder = d.keys[fmt.Sprintf("scenarios[%d].vars", i)]
 	}
 	cfg.lines = d.lines
 	cfg.nulls = d.nulls
@@ -172,7 +173,8 @@ type pos struct{ line, col int }
 type decoder struct {
 	file     string
 	lines    map[string]pos
-	nulls    map[string]bool // fields written with a null value (key: ~), which count as absent
+	nulls    map[string]bool     // fields written with a null value (key: ~), which count as absent
+	keys     map[string][]string // a mapping's keys in file order, by the path of a map-typed field (vars)
 	problems []Problem
 }
 
@@ -273,6 +275,9 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			child := join(path, k.Value)
+			if d.keys != nil {
+				d.keys[path] = append(d.keys[path], k.Value)
+			}
 			d.lines[child] = pos{k.Line, k.Column}
 			d.walk(v, t.Elem(), child)
 			d.lines[child] = pos{k.Line, k.Column}

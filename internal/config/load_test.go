@@ -361,10 +361,82 @@ func abs(f float64) float64 {
 	return f
 }
 
+// A var reads the vars declared above it (file order, kept in VarOrder);
+// a later var, itself, a step's capture or an unknown name is an error
+// that says where and what to do.
+func TestParseVars(t *testing.T) {
+	head := "name: f\nload: {measure: {requests: 10}}\nscenarios:\n  - name: f\n" // vars: on line 5
+	url := "    url: 'http://127.0.0.1:1/{{ var \"mail\" }}'\n"
+	tests := []struct {
+		name, yaml string
+		order      []string // VarOrder of a valid config
+		want       []string // empty: valid
+	}{
+		{"chain, not in name order", "    vars:\n      user: '{{ letters 8 }}{{ seq }}'\n      mail: '{{ var \"user\" }}@example.com'\n      hi: 'hi {{ var \"mail\" }} {{ var \"user\" }}'\n" + url,
+			[]string{"user", "mail", "hi"}, nil},
+		{"flow style", "    vars: {z: '{{ seq }}', mail: 'u{{ var \"z\" }}@x', a: '{{ var \"mail\" }}{{ var \"mail\" }}'}\n" + url,
+			[]string{"z", "mail", "a"}, nil},
+		{"later var", "    vars:\n      mail: '{{ var \"user\" }}@example.com'\n      user: '{{ seq }}'\n" + url, nil,
+			[]string{"perfgate.yaml:6:", "scenarios[0].vars.mail", `var "mail" uses "user", declared after it on line 7: move "user" above "mail"`}},
+		{"itself", "    vars: {mail: 'x{{ var \"mail\" }}'}\n" + url, nil,
+			[]string{"perfgate.yaml:5:", "scenarios[0].vars.mail", `var "mail" uses itself`}},
+		{"unknown", "    vars: {a: '{{ seq }}', mail: '{{ var \"usr\" }}'}\n" + url, nil,
+			[]string{"perfgate.yaml:5:", `var "mail" uses {{ var "usr" }}, which is not defined: declare "usr" in vars: above "mail" (declared above it: a)`}},
+		{"unknown, first var", "    vars: {mail: '{{ var \"usr\" }}'}\n" + url, nil,
+			[]string{`(declared above it: none)`}},
+		{"a capture", "    vars: {mail: '{{ var \"token\" }}'}\n    steps:\n      - {name: login, url: 'http://127.0.0.1:1/', capture: [{json: token, as: token}]}\n      - {name: me, url: 'http://127.0.0.1:1/{{ var \"mail\" }}'}\n", nil,
+			[]string{"perfgate.yaml:5:", `var "mail" uses "token", which step "login" captures`, "rendered before the first step", `in the steps after "login"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := Parse("perfgate.yaml", []byte(head+tt.yaml))
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("valid config rejected: %v", err)
+				}
+				if got := cfg.Scenarios[0].VarNames(); !slices.Equal(got, tt.order) {
+					t.Errorf("var order %q; want %q", got, tt.order)
+				}
+				return
+			}
+			wantErrs(t, err, tt.want)
+			if n := len(err.(*Error).Problems); n != 1 {
+				t.Errorf("%d problems; want 1:\n%v", n, err)
+			}
+		})
+	}
+}
+
+// wantErrs fails t unless err holds each of want.
+func wantErrs(t *testing.T, err error, want []string) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error lacks %q:\n%v", w, err)
+		}
+	}
+}
+
+// VarNames keeps VarOrder's names that Vars holds, then the rest by name.
+func TestVarNames(t *testing.T) {
+	sc := Scenario{Vars: map[string]string{"b": "", "a": "", "c": ""}, VarOrder: []string{"c", "gone", "c", "b"}}
+	if got := sc.VarNames(); !slices.Equal(got, []string{"c", "b", "a"}) {
+		t.Errorf("VarNames %q; want c b a", got)
+	}
+	sc.VarOrder = nil
+	if got := sc.VarNames(); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("VarNames without order %q; want a b c", got)
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	f.Add([]byte(validYAML))
 	f.Add([]byte("name: x\nscenarios: [{name: a, url: 'http://x/'}]\nload: {measure: {duration: 1s}}\n"))
 	f.Add([]byte("a: &x [*x]\n"))
+	f.Add([]byte("name: x\nscenarios: [{name: a, url: 'http://x/{{ var \"b\" }}', vars: {a: '{{ seq }}', b: '{{ var \"a\" }}{{ var \"c\" }}', c: '{{ var \"c\" }}'}}]\nload: {measure: {duration: 1s}}\n"))
 	f.Add([]byte("services:\n  - {name: a, depends_on: [a], process: {command: [x]}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := Parse("fuzz.yaml", data)
@@ -413,7 +485,6 @@ func TestParseFlow(t *testing.T) {
 		{"url beside steps", "    url: http://127.0.0.1:1/\n    steps:\n      - {name: a, url: 'http://127.0.0.1:1/'}\n", []string{"perfgate.yaml:5:", "a flow's requests are its steps"}},
 		{"step without url", "    steps:\n      - {name: a}\n", []string{"steps[0].url", "required"}},
 		{"step name twice", "    steps:\n      - {name: a, url: 'http://127.0.0.1:1/'}\n      - {name: a, url: 'http://127.0.0.1:1/'}\n", []string{"perfgate.yaml:7:", "defined twice"}},
-		{"var in vars", "    vars: {a: '{{ seq }}', b: '{{ var \"a\" }}'}\n    url: http://127.0.0.1:1/\n", []string{"vars.b", "cannot read"}},
 		{"bad var name", "    vars: {a-b: x}\n    url: http://127.0.0.1:1/\n", []string{"vars.a-b", "letters, digits and _"}},
 		{"row without data", "    url: 'http://127.0.0.1:1/{{ row \"id\" }}'\n", []string{"perfgate.yaml:5:", "needs a data file"}},
 		{"var in a single request", "    url: 'http://127.0.0.1:1/{{ var \"id\" }}'\n", []string{"perfgate.yaml:5:", `{{ var "id" }} is not defined`}},
@@ -432,14 +503,7 @@ func TestParseFlow(t *testing.T) {
 				}
 				return
 			}
-			if err == nil {
-				t.Fatal("accepted")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error lacks %q:\n%v", w, err)
-				}
-			}
+			wantErrs(t, err, tt.want)
 		})
 	}
 }

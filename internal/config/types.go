@@ -5,6 +5,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -155,8 +156,13 @@ type Scenario struct {
 	// scenario is switched off). After Parse it is the effective weight.
 	Weight int `yaml:"weight"`
 	// Vars are rendered once at the start of each iteration (each request
-	// of a scenario without steps) and read with {{ var "name" }}.
+	// of a scenario without steps), in the order the file declares them
+	// (VarNames), and read with {{ var "name" }}: a var may read the vars
+	// declared before it, never a later one or a step's capture.
 	Vars map[string]string `yaml:"vars"`
+	// VarOrder is the names of Vars in the order the file declares them;
+	// Parse sets it. See VarNames.
+	VarOrder []string `yaml:"-"`
 	// Steps make the scenario a flow: an iteration sends them in order on
 	// one worker and its connection (Method, URL, Headers, Body and Expect
 	// are then the steps'). See internal/flow.
@@ -166,6 +172,29 @@ type Scenario struct {
 	Data *Data `yaml:"data"`
 
 	Line int `yaml:"-"`
+}
+
+// VarNames lists the names of Vars in the order they are rendered: those
+// of VarOrder that Vars holds, then any other name of Vars in name order (a
+// Scenario built in Go without VarOrder renders its vars in name order).
+func (sc *Scenario) VarNames() []string {
+	names := make([]string, 0, len(sc.Vars))
+	for _, n := range sc.VarOrder {
+		if _, ok := sc.Vars[n]; ok && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if len(names) == len(sc.Vars) {
+		return names
+	}
+	var rest []string
+	for n := range sc.Vars {
+		if !slices.Contains(names, n) {
+			rest = append(rest, n)
+		}
+	}
+	slices.Sort(rest)
+	return append(names, rest...)
 }
 
 // Step is one request of a flow.

@@ -551,10 +551,14 @@ func (v *validator) flowSteps(p string, sc Scenario) {
 }
 
 // flowValues checks vars, the data file's settings and every {{ var }} and
-// {{ row }}: a var must be defined by vars: or captured by an earlier step.
+// {{ row }}: a var must be defined by vars: or captured by an earlier step,
+// and a var may read only the vars declared above it (they are rendered in
+// that order, before the first step).
 func (v *validator) flowValues(p string, sc Scenario) {
-	defined := map[string]bool{}
-	for name, text := range sc.Vars {
+	order := sc.VarNames()
+	defined := make(map[string]bool, len(order))
+	for i, name := range order {
+		text := sc.Vars[name]
 		defined[name] = true
 		vp := p + ".vars." + name
 		if !flow.ValidName(name) {
@@ -564,9 +568,7 @@ func (v *validator) flowValues(p string, sc Scenario) {
 			v.at(vp, "template: %v", err)
 			continue
 		}
-		if vars, _ := tmpl.Refs(text); len(vars) > 0 {
-			v.at(vp, "vars are rendered together at the start of an iteration and cannot read {{ var %q }}; use the functions directly", vars[0])
-		}
+		v.varRefs(p, sc, order, i)
 		v.rowRefs(p, vp, sc, text)
 	}
 	if d := sc.Data; d != nil {
@@ -613,6 +615,50 @@ func (v *validator) flowValues(p string, sc Scenario) {
 			}
 		}
 	}
+}
+
+// varRefs checks the {{ var }}s of var order[i]: each must name a var
+// declared above it. A later var, the var itself, a step's capture (vars
+// are rendered before the first step) and an unknown name are reported with
+// what to do.
+func (v *validator) varRefs(p string, sc Scenario, order []string, i int) {
+	name := order[i]
+	refs, _ := tmpl.Refs(sc.Vars[name])
+	vp := p + ".vars." + name
+	for k, ref := range refs {
+		if slices.Contains(refs[:k], ref) {
+			continue
+		}
+		j := slices.Index(order, ref)
+		switch {
+		case j == i:
+			v.at(vp, "var %q uses itself ({{ var %q }}): build it from template functions or from vars declared above it", name, ref)
+		case j > i:
+			v.at(vp, "var %q uses %q, declared after it on line %d: move %q above %q", name, ref, v.d.lines[p+".vars."+ref].line, ref, name)
+		case j < 0:
+			if step := capturedBy(sc.Steps, ref); step != "" {
+				v.at(vp, "var %q uses %q, which step %q captures: vars are rendered before the first step and cannot read captures; use {{ var %q }} in the steps after %q instead", name, ref, step, ref, step)
+				continue
+			}
+			above := "none"
+			if i > 0 {
+				above = strings.Join(order[:i], ", ")
+			}
+			v.at(vp, "var %q uses {{ var %q }}, which is not defined: declare %q in vars: above %q (declared above it: %s)", name, ref, ref, name, above)
+		}
+	}
+}
+
+// capturedBy names the first step that captures var name ("" if none).
+func capturedBy(steps []Step, name string) string {
+	for _, st := range steps {
+		for _, c := range st.Capture {
+			if c.As == name {
+				return st.Name
+			}
+		}
+	}
+	return ""
 }
 
 // rowRefs checks that a template's {{ row }} has a data file to read.

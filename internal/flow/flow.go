@@ -2,7 +2,8 @@ package flow
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/perfgate/perfgate/internal/tmpl"
 )
@@ -12,11 +13,15 @@ import (
 // engine's.
 type Spec struct {
 	Name string
-	// Vars are rendered once at the start of each iteration, in name
-	// order; they may use {{ row }} and every function of internal/tmpl.
-	Vars  map[string]*tmpl.Template
-	Steps []StepSpec // none: a single-request scenario with a data file
-	Rows  *Rows      // nil: no data file
+	// Vars are rendered once at the start of each iteration, in VarOrder;
+	// they may use {{ row }}, every function of internal/tmpl, and
+	// {{ var }} of the vars rendered before them.
+	Vars map[string]*tmpl.Template
+	// VarOrder is the order Vars are rendered in (the config file's): each
+	// names a var of Vars once. Empty: name order.
+	VarOrder []string
+	Steps    []StepSpec // none: a single-request scenario with a data file
+	Rows     *Rows      // nil: no data file
 }
 
 // StepSpec is one step's captures.
@@ -41,16 +46,25 @@ type namedTemplate struct {
 // New compiles s.
 func New(s Spec) (*Flow, error) {
 	f := &Flow{name: s.Name, steps: s.Steps, rows: s.Rows}
-	names := make([]string, 0, len(s.Vars))
-	for n := range s.Vars {
-		if !ValidName(n) {
-			return nil, fmt.Errorf("scenario %q: var %q: a name is letters, digits and _ (not starting with a digit)", s.Name, n)
-		}
-		names = append(names, n)
+	names := s.VarOrder
+	if len(names) == 0 {
+		names = slices.Sorted(maps.Keys(s.Vars))
 	}
-	sort.Strings(names)
+	f.vars = make([]namedTemplate, 0, len(names))
 	for _, n := range names {
-		f.vars = append(f.vars, namedTemplate{n, s.Vars[n]})
+		t, ok := s.Vars[n]
+		switch {
+		case !ValidName(n):
+			return nil, fmt.Errorf("scenario %q: var %q: a name is letters, digits and _ (not starting with a digit)", s.Name, n)
+		case !ok:
+			return nil, fmt.Errorf("scenario %q: var order names %q, which is not one of its vars", s.Name, n)
+		case slices.ContainsFunc(f.vars, func(v namedTemplate) bool { return v.name == n }):
+			return nil, fmt.Errorf("scenario %q: var order names %q twice", s.Name, n)
+		}
+		f.vars = append(f.vars, namedTemplate{n, t})
+	}
+	if len(f.vars) != len(s.Vars) {
+		return nil, fmt.Errorf("scenario %q: var order lists %d of its %d vars; list each once", s.Name, len(f.vars), len(s.Vars))
 	}
 	for i, st := range s.Steps {
 		if st.Name == "" {
@@ -114,8 +128,8 @@ func (it *Iter) Row(col string) (string, bool) {
 }
 
 // Begin starts an iteration on st: it forgets the last iteration's values,
-// takes a row, renders the vars (one seq for all of them) and makes st read
-// the iteration's values.
+// takes a row, renders the vars in order (one seq for all of them; each
+// reads the ones before it) and makes st read the iteration's values.
 func (f *Flow) Begin(it *Iter, st *tmpl.State) error {
 	clear(it.vars)
 	st.SetValues(it)

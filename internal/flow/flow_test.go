@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -281,5 +282,73 @@ func TestIteration(t *testing.T) {
 	}
 	if _, err := body.Render(nil, st); err == nil || !strings.Contains(err.Error(), `var "token" is not set`) {
 		t.Errorf("unset var: %v", err)
+	}
+}
+
+// Begin renders the vars in VarOrder, each reading the ones before it; a
+// var that reads a later var, itself, an unknown name or a capture (the
+// steps have not run yet) fails the iteration.
+func TestVarOrder(t *testing.T) {
+	c, _ := ParseCapture(CaptureSpec{JSON: "token", As: "token"})
+	tests := []struct {
+		name  string
+		vars  map[string]string
+		order []string
+		want  map[string]string // after Begin
+		err   string            // Begin's error, "" for none
+	}{
+		{"chain", map[string]string{"user": "u{{ seq }}", "mail": `{{ var "user" }}@x`, "hi": `{{ var "mail" }}/{{ var "user" }}`},
+			[]string{"user", "mail", "hi"}, map[string]string{"user": "u1", "mail": "u1@x", "hi": "u1@x/u1"}, ""},
+		{"name order without VarOrder", map[string]string{"b": `{{ var "a" }}!`, "a": "x"}, nil, map[string]string{"a": "x", "b": "x!"}, ""},
+		{"later var", map[string]string{"user": "u", "mail": `{{ var "user" }}@x`}, []string{"mail", "user"}, nil, `render var "mail": `},
+		{"itself", map[string]string{"mail": `{{ var "mail" }}`}, nil, nil, `var "mail" is not set`},
+		{"unknown", map[string]string{"mail": `{{ var "nope" }}`}, nil, nil, `var "nope" is not set`},
+		{"a capture", map[string]string{"mail": `{{ var "token" }}`}, nil, nil, `var "token" is not set`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vars := map[string]*tmpl.Template{}
+			for n, text := range tt.vars {
+				vars[n] = tmpl.MustCompile(n, text)
+			}
+			f, err := New(Spec{Name: "f", Vars: vars, VarOrder: tt.order, Steps: []StepSpec{{Name: "login", Captures: []Capture{c}}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seq atomic.Int64
+			st := tmpl.NewState(1, &seq)
+			it := f.NewIter()
+			for round := range 2 { // the second after a capture of "token"
+				err := f.Begin(it, st)
+				if tt.err != "" {
+					if err == nil || !strings.Contains(err.Error(), tt.err) {
+						t.Fatalf("round %d: Begin: %v; want %q", round, err, tt.err)
+					}
+					if err := f.Capture(it, 0, resp{body: `{"token":"tok"}`}); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("Begin: %v", err)
+				}
+				for n, w := range tt.want {
+					w = strings.ReplaceAll(w, "1", fmt.Sprint(round+1))
+					if got, _ := it.Var(n); got != w {
+						t.Errorf("round %d: var %s = %q; want %q", round, n, got, w)
+					}
+				}
+			}
+		})
+	}
+	// New checks VarOrder against Vars.
+	vars := map[string]*tmpl.Template{"a": tmpl.MustCompile("a", "x"), "b": tmpl.MustCompile("b", "y")}
+	for _, bad := range []struct {
+		order []string
+		want  string
+	}{{[]string{"a", "c"}, `names "c", which is not one of its vars`}, {[]string{"a", "a"}, `names "a" twice`}, {[]string{"b"}, "lists 1 of its 2 vars"}, {[]string{"a", "b", "1x"}, "letters, digits"}} {
+		if _, err := New(Spec{Name: "f", Vars: vars, VarOrder: bad.order}); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("order %q: %v; want %q", bad.order, err, bad.want)
+		}
 	}
 }

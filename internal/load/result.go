@@ -402,8 +402,9 @@ func FromConfigWith(cfg *config.Config, in ConfigInputs) ([]Scenario, Options, P
 
 // flowFromConfig compiles a scenario's vars, steps, captures and data file.
 func flowFromConfig(cfg *config.Config, c config.Scenario, s *Scenario, in ConfigInputs) error {
-	spec := flow.Spec{Name: c.Name, Vars: map[string]*tmpl.Template{}}
-	for name, text := range c.Vars {
+	spec := flow.Spec{Name: c.Name, Vars: map[string]*tmpl.Template{}, VarOrder: c.VarNames()}
+	for _, name := range spec.VarOrder {
+		text := c.Vars[name]
 		t, err := tmpl.Compile(c.Name+" var "+name, text)
 		if err != nil {
 			return fmt.Errorf("vars.%s: %w", name, err)

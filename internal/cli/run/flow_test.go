@@ -17,14 +17,16 @@ import (
 	"github.com/perfgate/perfgate/internal/results"
 )
 
-// tokenServer is an auth service in the test: signup stores a user, login
-// issues a token, GET /auth/user/{id} answers only with that user's token.
+// tokenServer is an auth service in the test: signup stores a user (its
+// contact must be the user's id @example.com), login issues a token,
+// GET /auth/user/{id} answers only with that user's token.
 type tokenServer struct {
-	mu     sync.Mutex
-	users  map[string]string
-	tokens map[string]string
-	emails map[string]int // signups per data-file email
-	n      int
+	mu       sync.Mutex
+	users    map[string]string
+	tokens   map[string]string
+	emails   map[string]int // signups per data-file email
+	contacts int            // signups whose contact was built from their id
+	n        int
 }
 
 func newTokenServer(t *testing.T) (*tokenServer, string) {
@@ -41,6 +43,8 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 		UserID string `json:"userId"`
 		UserPw string `json:"userPw"`
 		Email  string `json:"email"`
+		// Contact is a var made of another var: {{ var "user" }}@example.com.
+		Contact string `json:"contact"`
 	}
 	switch {
 	case r.Method == "POST" && r.URL.Path == "/auth/user":
@@ -48,6 +52,11 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad signup", http.StatusBadRequest)
 			return
 		}
+		if in.Contact != in.UserID+"@example.com" {
+			http.Error(w, fmt.Sprintf("contact %q is not %s@example.com", in.Contact, in.UserID), http.StatusBadRequest)
+			return
+		}
+		ts.contacts++
 		ts.users[in.UserID] = in.UserPw
 		if in.Email != "" {
 			ts.emails[in.Email]++
@@ -77,13 +86,13 @@ func (ts *tokenServer) serve(w http.ResponseWriter, r *http.Request) {
 const flowYAML = `name: flow
 scenarios:
   - name: login-me
-    vars: {user: '{{ letters 8 }}{{ seq }}', pw: '{{ alnum 12 }}'}
+    vars: {user: '{{ letters 8 }}{{ seq }}', pw: '{{ alnum 12 }}', contact: '{{ var "user" }}@example.com'}
     data: {file: users.csv, order: sequential}
     steps:
       - name: signup
         method: POST
         url: %[1]s/auth/user
-        body: '{"userId":"{{ var "user" }}","userPw":"{{ var "pw" }}","email":"{{ row "email" }}"}'
+        body: '{"userId":"{{ var "user" }}","userPw":"{{ var "pw" }}","email":"{{ row "email" }}","contact":"{{ var "contact" }}"}'
         expect: [201]
       - name: login
         method: POST
@@ -119,7 +128,8 @@ func writeFlowConfig(t *testing.T, url string) string {
 
 // The signup → login → me flow of issue 11 against a service that issues
 // and checks tokens: 0 errors, each step its own row, the flow's figures
-// counting iterations, every data-file row used alike (sequential).
+// counting iterations, every data-file row used alike (sequential), and a
+// var built from the var declared before it (contact from user) sent.
 func TestRunFlow(t *testing.T) {
 	ts, url := newTokenServer(t)
 	cfg := writeFlowConfig(t, url)
@@ -149,6 +159,9 @@ func TestRunFlow(t *testing.T) {
 		t.Errorf("statuses signup %v me %v", fl.Steps[0].StatusCounts, fl.Steps[2].StatusCounts)
 	}
 	ts.mu.Lock()
+	if ts.contacts != 20+270 {
+		t.Errorf("%d signups with contact = user@example.com; want 290", ts.contacts)
+	}
 	// 20 warm-up and 270 measured iterations over 10 rows in order: each
 	// row 29 times.
 	for i := range 10 {
@@ -166,7 +179,8 @@ func TestRunFlow(t *testing.T) {
 }
 
 // validate names the file and line of a {{ var }} no vars: or earlier
-// capture defines, and of a bad data file's line.
+// capture defines, of a var that reads a later var or a capture, and of a
+// bad data file's line.
 func TestValidateFlowErrors(t *testing.T) {
 	tests := []struct {
 		name, old, new string
@@ -177,6 +191,8 @@ func TestValidateFlowErrors(t *testing.T) {
 		{"capture used too early", `url: %[1]s/auth/user
 `, `url: %[1]s/auth/user?t={{ var "token" }}
 `, "", []string{"perfgate.yaml:9:", `{{ var "token" }} is not defined`}},
+		{"var uses a later var", `pw: '{{ alnum 12 }}'`, `pw: '{{ var "contact" }}'`, "", []string{"perfgate.yaml:4:", "scenarios[0].vars.pw", `var "pw" uses "contact", declared after it on line 4: move "contact" above "pw"`}},
+		{"var uses a capture", `contact: '{{ var "user" }}@`, `contact: '{{ var "token" }}@`, "", []string{"perfgate.yaml:4:", `var "contact" uses "token", which step "login" captures: vars are rendered before the first step`}},
 		{"bad capture", `{json: token, as: token}`, `{json: token, header: x, as: token}`, "", []string{"scenarios[0].steps[1].capture[0]", "exactly one of json"}},
 		{"unknown column", `{{ row "email" }}`, `{{ row "mail" }}`, "", []string{`{{ row "mail" }}: users.csv has no such column`}},
 		{"bad data file", "", "", "email,name\na@x,A\nb@x\n", []string{"users.csv:3:", "number of fields"}},
