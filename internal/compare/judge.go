@@ -107,9 +107,9 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 		c.Warnings = append(c.Warnings, "this run was interrupted: it is judged on the runs that finished; a run cut short is reported, never judged")
 	}
 	j := &judge{alpha: alpha}
-	cpus := cur.Host.CPUCount
+	cpus := foreignCPUs(cur.Host)
 	if cpus <= 0 && base != nil {
-		cpus = base.Host.CPUCount
+		cpus = foreignCPUs(base.Host)
 	}
 	seen := map[string]bool{}
 	for _, sc := range results.Flatten(cur.Scenarios) { // each flow, then each of its steps (flow/step)
@@ -132,8 +132,12 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 			continue
 		}
 		nb := neighbourOf(bs, sc, cpus)
+		nb.external = len(cur.Services) == 0
 		if nb.ok && c.ForeignCPU == nil {
-			c.ForeignCPU = &results.ForeignCPUComparison{Baseline: nb.base, Current: nb.cur, CPUs: nb.cpus, Guarded: nb.busier()}
+			c.ForeignCPU = &results.ForeignCPUComparison{Baseline: nb.base, Current: nb.cur, CPUs: nb.cpus, External: nb.external}
+		}
+		if nb.busier() && c.ForeignCPU != nil {
+			c.ForeignCPU.Guarded = true // any scenario's guard
 		}
 		c.Checks = append(c.Checks, j.scenario(bs, sc, th, nb)...)
 	}

@@ -48,11 +48,24 @@ import (
 // docs/gates.md, whose noisy neighbour takes 0.3–0.5.
 const MinForeignExcess = 0.05
 
+// foreignCPUs is the number of CPUs foreign CPU is out of: the machine's
+// online CPUs as the meter counted them, else (older files) cpu_count.
+func foreignCPUs(h results.Host) int {
+	if h.CPUsOnline > 0 {
+		return h.CPUsOnline
+	}
+	return h.CPUCount
+}
+
 // neighbour is this comparison's foreign CPU, baseline and current.
 type neighbour struct {
 	base, cur float64 // cores, median over runs
 	cpus      int
 	ok        bool // both measured, and cpus known
+	// external: perfgate started none of the services, so theirs is
+	// among the foreign CPU; the guard then does not apply (a regression
+	// that makes the service busier would read as a neighbour).
+	external bool
 }
 
 // neighbourOf reads the foreign CPU of a baseline scenario and of this
@@ -80,11 +93,11 @@ func (n neighbour) x() float64 {
 
 // busier reports whether the guard applies: this run's neighbour took at
 // least MinForeignExcess cores more than the baseline's.
-func (n neighbour) busier() bool { return n.ok && n.cur-n.base >= MinForeignExcess }
+func (n neighbour) busier() bool { return n.ok && !n.external && n.cur-n.base >= MinForeignExcess }
 
 // quieter reports whether the baseline's neighbour took at least
 // MinForeignExcess cores more than this run's.
-func (n neighbour) quieter() bool { return n.ok && n.base-n.cur >= MinForeignExcess }
+func (n neighbour) quieter() bool { return n.ok && !n.external && n.base-n.cur >= MinForeignExcess }
 
 // explained is the largest change of g's metric, in log units toward its
 // bad direction (≥ 0), that losing CPU by x (< 0) could cause by itself.
@@ -128,8 +141,8 @@ func guard(ch *results.Check, g metricGate, n neighbour) {
 	}
 	ch.Status = results.CheckInconclusive
 	ch.Note = fmt.Sprintf("%s %s by %s, but %s: not judged (a busy machine, or a slower service, or both); "+
-		"rerun on a quiet machine, or use paired mode (`perfgate run --base REF`), which runs both sides beside the same neighbour",
-		g.metric, word, pct(math.Abs(ch.Change)), took)
+		"rerun on a quiet machine, or use paired mode (`perfgate run --base REF`), which runs both sides beside the same neighbour. As measured: %s",
+		g.metric, word, pct(math.Abs(ch.Change)), took, ch.Note)
 }
 
 // neighbourWarnings says what the comparison's foreign CPU means.
@@ -140,18 +153,32 @@ func neighbourWarnings(c *results.Comparison) []string {
 	}
 	n := neighbour{base: f.Baseline, cur: f.Current, cpus: f.CPUs, ok: true}
 	switch {
-	case n.busier():
-		undecided := 0
+	case f.External:
+		if f.Current-f.Baseline < MinForeignExcess {
+			return nil
+		}
+		return []string{fmt.Sprintf("other processes took %.2f of %d cores during this run's measured runs, %.2f during the baseline's; "+
+			"perfgate did not start the services, so their own CPU is among those processes and cannot be told from a neighbour's: "+
+			"judged as measured (a busy machine can fail this run); let perfgate start the services, or use paired mode (`perfgate run --base REF`)",
+			f.Current, f.CPUs, f.Baseline)}
+	case f.Guarded:
+		undecided, failed := 0, 0
 		for _, ch := range c.Checks {
-			if ch.Status == results.CheckInconclusive {
+			switch ch.Status {
+			case results.CheckInconclusive:
 				undecided++
+			case results.CheckFail:
+				failed++
 			}
 		}
 		msg := fmt.Sprintf("a neighbour was busy: other processes took %.2f of %d cores during this run's measured runs, %.2f during the baseline's", f.Current, f.CPUs, f.Baseline)
-		if undecided > 0 {
+		switch {
+		case undecided > 0:
 			msg += fmt.Sprintf("; %d check(s) that failed could be explained by that alone and are inconclusive, not failed: rerun on a quiet machine, or use paired mode (`perfgate run --base REF`)", undecided)
-		} else {
-			msg += "; the checks were judged as measured, and a failed one is beyond what that could explain"
+		case failed > 0:
+			msg += "; what failed is beyond what that could explain"
+		default:
+			msg += "; nothing failed"
 		}
 		return []string{msg}
 	case n.quieter():

@@ -9,9 +9,11 @@ import (
 	"github.com/perfgate/perfgate/internal/results"
 )
 
-// withForeign sets every run's ForeignCPU to cores and the machine to 2 CPUs.
+// withForeign sets every run's ForeignCPU to cores and the machine to 2
+// CPUs, with a service perfgate started.
 func withForeign(r *results.Results, cores float64) *results.Results {
 	r.Host.CPUCount = 2
+	r.Services = []results.ServiceInfo{{Name: "auth", Provider: "process"}}
 	for i := range r.Scenarios {
 		for j := range r.Scenarios[i].Runs {
 			c := cores
@@ -54,6 +56,9 @@ func TestNeighbourGuard(t *testing.T) {
 		note        string // in the throughput check's note
 		guarded     bool
 		wantForeign bool
+		external    bool // perfgate started no service
+		online      int  // Host.CPUsOnline (0: not read)
+		cpus        int  // the comparison's CPUs (0: 2)
 	}{
 		// A/A beside a neighbour taking a quarter of the machine: the
 		// drop is what the lost CPU alone would do. Not a failure. (p95's
@@ -70,7 +75,7 @@ func TestNeighbourGuard(t *testing.T) {
 		// A drop far beyond what 0.45 cores could explain still fails.
 		{name: "busy, service broken", baseCores: 0.02, cur: 250, curCores: 0.45,
 			thr: results.CheckFail, p95: results.CheckFail, verdict: results.VerdictFail,
-			warn: "a failed one is beyond what that could explain", note: "and the change is beyond that", guarded: true, wantForeign: true},
+			warn: "what failed is beyond what that could explain", note: "and the change is beyond that", guarded: true, wantForeign: true},
 		// The same drop on a quiet machine is a regression.
 		{name: "quiet, same drop", baseCores: 0.02, cur: 700, curCores: 0.03,
 			thr: results.CheckFail, p95: results.CheckFail, verdict: results.VerdictFail, wantForeign: true},
@@ -85,6 +90,20 @@ func TestNeighbourGuard(t *testing.T) {
 		{name: "busy baseline", baseCores: 0.5, cur: 1000, curCores: 0.01,
 			thr: results.CheckPass, p95: results.CheckPass, verdict: results.VerdictPass,
 			warn: "the baseline was measured beside a busy neighbour", wantForeign: true},
+		// perfgate started no service (a URL-only config): the service's
+		// own CPU is among the foreign, so nothing is excused.
+		{name: "external service", baseCores: 0.02, cur: 760, curCores: 0.45, external: true,
+			thr: results.CheckFail, p95: results.CheckPass, verdict: results.VerdictFail, wantForeign: true,
+			warn: "perfgate did not start the services, so their own CPU is among those processes"},
+		// Busy, and nothing failed: said so.
+		{name: "busy, all pass", baseCores: 0.02, cur: 1000, curCores: 0.45,
+			thr: results.CheckPass, p95: results.CheckPass, verdict: results.VerdictPass, guarded: true, wantForeign: true,
+			warn: "0.02 during the baseline's; nothing failed"},
+		// A CPU count from the meter (online CPUs) wins over cpu_count
+		// (the affinity mask): 2.5 cores taken of 4 online, not of 2.
+		{name: "online CPUs", baseCores: 0.02, cur: 100, curCores: 2.5, online: 4,
+			thr: results.CheckFail, p95: results.CheckInconclusive, verdict: results.VerdictFail, guarded: true, wantForeign: true, cpus: 4,
+			note: "and the change is beyond that", warn: "other processes took 2.50 of 4 cores"},
 		// Errors do not come from a neighbour: an error-rate rise fails.
 		{name: "busy, errors", baseCores: 0.02, cur: 760, curCores: 0.45, errRate: 0.2,
 			thr: results.CheckInconclusive, p95: results.CheckPass, verdict: results.VerdictFail, guarded: true, wantForeign: true,
@@ -97,6 +116,10 @@ func TestNeighbourGuard(t *testing.T) {
 			if tt.curCores >= 0 {
 				withForeign(cur, tt.curCores)
 			}
+			if tt.external {
+				cur.Services = nil
+			}
+			cur.Host.CPUsOnline = tt.online
 			c := Judge(config.Gates{}, foreignBase(t, tt.baseCores), cur, Options{})
 			thr := find(t, c, "login", GateThroughputDrop, baseline.MetricThroughput)
 			p95 := find(t, c, "login", GateLatencyRise, baseline.MetricP95)
@@ -119,7 +142,10 @@ func TestNeighbourGuard(t *testing.T) {
 			if (c.ForeignCPU != nil) != tt.wantForeign {
 				t.Fatalf("comparison foreign CPU %+v, want present=%v", c.ForeignCPU, tt.wantForeign)
 			}
-			if c.ForeignCPU != nil && (c.ForeignCPU.Guarded != tt.guarded || c.ForeignCPU.CPUs != 2) {
+			if tt.cpus == 0 {
+				tt.cpus = 2
+			}
+			if c.ForeignCPU != nil && (c.ForeignCPU.Guarded != tt.guarded || c.ForeignCPU.CPUs != tt.cpus || c.ForeignCPU.External != tt.external) {
 				t.Errorf("foreign CPU %+v, want guarded=%v", c.ForeignCPU, tt.guarded)
 			}
 			if tt.errRate > 0 {

@@ -70,6 +70,10 @@ type Meter struct {
 	ours  map[key]bool // every process ever seen in perfgate's tree
 	cum   float64      // foreign CPU seconds since the first reading
 	boot  time.Time    // from /proc/stat's btime
+	// cg caches the cgroup of each outside process (a process joins a
+	// cgroup when it starts: `docker exec` enters the container's before
+	// it runs the command), so each reading reads it only for new ones.
+	cg map[key]string
 }
 
 // key is a process: a pid and its start time (field 22), so a pid reused
@@ -128,7 +132,7 @@ func (m *Meter) Read() Reading {
 	var grew float64
 	for pid, p := range procs {
 		k := key{pid, p.start}
-		if !inTree[pid] && len(cgroups) > 0 && !m.ours[k] && !p.kernel && !runtimeProcess(p.name) && cgroups[m.cgroup(pid)] {
+		if !inTree[pid] && len(cgroups) > 0 && !m.ours[k] && !p.kernel && !runtimeProcess(p.name) && cgroups[m.cgroupOf(k)] {
 			// In a container's cgroup but not under its init: a
 			// `docker exec` or a healthcheck, started by the runtime.
 			inTree[pid] = true
@@ -151,6 +155,11 @@ func (m *Meter) Read() Reading {
 	}
 	if m.prev != nil {
 		m.cum += min(grew, float64(cpus)*now.Sub(m.at).Seconds())
+	}
+	for k := range m.cg {
+		if _, alive := cur[k]; !alive {
+			delete(m.cg, k) // ended, or became ours
+		}
 	}
 	m.prev, m.at = cur, now
 	r.Foreign, r.OK = m.cum, true
@@ -175,6 +184,19 @@ func (m *Meter) cgroups(roots []int) map[string]bool {
 		}
 	}
 	return out
+}
+
+// cgroupOf is k's cgroup, read once per process.
+func (m *Meter) cgroupOf(k key) string {
+	if cg, ok := m.cg[k]; ok {
+		return cg
+	}
+	if m.cg == nil {
+		m.cg = map[key]string{}
+	}
+	cg := m.cgroup(k.pid)
+	m.cg[k] = cg
+	return cg
 }
 
 // cgroup is the text of /proc/<pid>/cgroup ("" when unreadable).

@@ -207,6 +207,11 @@ type Host struct {
 	Kernel           string `json:"kernel,omitempty"`
 	CPUModel         string `json:"cpu_model"`
 	CPUCount         int    `json:"cpu_count"`
+	// CPUsOnline is how many CPUs the machine has online (/proc/stat),
+	// which Run.ForeignCPU is out of; CPUCount is what perfgate may use
+	// (its affinity mask: fewer under taskset or a cgroup cpuset). 0 when
+	// not read.
+	CPUsOnline int `json:"cpus_online,omitempty"`
 	GOMAXPROCS       int    `json:"gomaxprocs"`
 	GoVersion        string `json:"go_version"`
 	Somaxconn        int    `json:"somaxconn,omitempty"`
@@ -414,6 +419,10 @@ type ForeignCPUComparison struct {
 	// than the baseline's, so a fail the lost CPU alone could explain was
 	// made inconclusive (compare, "a neighbour's CPU").
 	Guarded bool `json:"guarded,omitempty"`
+	// External: perfgate started none of the services (a URL-only config),
+	// so the service's own CPU is among the "other processes" and the
+	// guard did not apply.
+	External bool `json:"external,omitempty"`
 }
 
 // Check statuses.

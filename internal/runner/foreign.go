@@ -13,6 +13,11 @@ type foreignMeter struct {
 	m     *foreigncpu.Meter
 	start foreigncpu.Reading
 	runs  map[int]float64 // measured run (from 1) → cores
+	cpus  int             // CPUs online, as the meter counted them
+	// kept counts the measured passes that become runs: load numbers a
+	// run by its place among the passes that completed a request, so a
+	// pass that completed none shifts the later runs' indexes.
+	kept int
 }
 
 // newForeignMeter meters this machine; pids are the host pids of the
@@ -23,13 +28,20 @@ func newForeignMeter(pids []int) *foreignMeter {
 
 func (f *foreignMeter) started() { f.start = f.m.Read() }
 
-func (f *foreignMeter) done(kind string, run int) {
-	end := f.m.Read()
+// done ends a pass; counted says whether load keeps it as a run (it
+// completed a request).
+func (f *foreignMeter) done(kind string, counted bool) {
 	if kind == "warmup" {
 		return
 	}
+	end := f.m.Read()
+	if !counted {
+		return
+	}
+	f.kept++
 	if cores, ok := foreigncpu.Foreign(f.start, end); ok {
-		f.runs[run] = cores
+		f.runs[f.kept] = cores
+		f.cpus = end.CPUs
 	}
 }
 

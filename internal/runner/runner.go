@@ -146,7 +146,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 				stopBar()
 				stopBar = nil
 			}
-			fm.done(kind, run)
+			fm.done(kind, r.Requests > 0)
 			if d := netstat.Delta(tcpBefore, netstat.Source{}.Read()); d.OK {
 				res.TCP = append(res.TCP, results.PassTCP{Pass: passLabel(kind, run),
 					ListenOverflows: d.ListenOverflows, ListenDrops: d.ListenDrops, RetransSegs: d.RetransSegs})
@@ -172,6 +172,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		res.Warmup = pr.Warmup
 		res.Scenarios = pr.Scenarios
 		fm.record(res.Scenarios)
+		if fm.cpus > 0 {
+			res.Host.CPUsOnline = fm.cpus
+		}
 		res.Interrupted = pr.Interrupted
 		for _, w := range pr.Warnings {
 			res.Warnings = append(res.Warnings, w)

@@ -72,3 +72,13 @@ func VerdictError(verdict string, failures int) error {
 	}
 	return nil
 }
+
+// GateVerdict is VerdictError, and also exit 1 for an inconclusive verdict
+// when the config's gates.fail_inconclusive asks for it (paired and
+// stored-baseline runs alike, and `perfgate compare`).
+func GateVerdict(verdict string, failures int, failInconclusive bool) error {
+	if verdict == "inconclusive" && failInconclusive {
+		return Regression(fmt.Errorf("inconclusive, and gates.fail_inconclusive is set"))
+	}
+	return VerdictError(verdict, failures)
+}

@@ -52,7 +52,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			if err := report.Terminal(f.IO.Out, res, f.IO.TTY); err != nil {
 				fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the report: %v\n", err)
 			}
-			return cmdutil.VerdictError(verdict, len(cmp.Failures(res.Comparison)))
+			return cmdutil.GateVerdict(verdict, len(cmp.Failures(res.Comparison)), gates.FailInconclusive)
 		},
 	}
 	cmd.Flags().StringVar(&basePath, "baseline", "", "baseline file to judge against (required)")

@@ -60,3 +60,50 @@ func TestCompareCommand(t *testing.T) {
 		t.Errorf("judged results: verdict %q comparison %+v", res.Verdict, res.Comparison)
 	}
 }
+
+// withForeign sets every run's foreign CPU (cores) of a synthetic result,
+// whose service perfgate started.
+func withForeign(r *results.Results, cores float64) *results.Results {
+	r.Services = []results.ServiceInfo{{Name: "auth", Provider: "process"}}
+	for i := range r.Scenarios[0].Runs {
+		c := cores
+		r.Scenarios[0].Runs[i].ForeignCPU = &c
+	}
+	return r
+}
+
+// A 25% drop beside a neighbour taking 0.8 of 2 cores (the baseline's had
+// none) is inconclusive: exit 0, or exit 1 when the config's gates say
+// fail_inconclusive — against a stored baseline as in paired mode.
+func TestCompareNeighbourInconclusive(t *testing.T) {
+	dir := t.TempDir()
+	basePath := filepath.Join(dir, "base.json")
+	clitest.Must(baseline.Write(basePath, baseline.FromResults(withForeign(clitest.Synthetic("api", clitest.Throughputs(1000, 20, 5)...), 0))))
+	busy := filepath.Join(dir, "busy.json")
+	clitest.Must(results.Write(busy, withForeign(clitest.Synthetic("api", clitest.Throughputs(750, 20, 5)...), 0.8)))
+	cfg := func(file, extra string) string {
+		p := filepath.Join(dir, file)
+		clitest.Must(os.WriteFile(p, []byte("name: api\nscenarios:\n  - name: signup\n    url: http://127.0.0.1:1/\nload:\n  measure: {duration: 1s}\n"+extra), 0o644))
+		return p
+	}
+	for _, tt := range []struct {
+		name string
+		cfg  string
+		code int
+	}{
+		{"exit 0 by default", cfg("default.yaml", ""), 0},
+		{"exit 1 with fail_inconclusive", cfg("strict.yaml", "gates: {fail_inconclusive: true}\n"), 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(dir, "judged.json")
+			r := clitest.Run(t, context.Background(), nil, "compare", "-c", tt.cfg, "--baseline", basePath, busy, "--out", out)
+			if r.Code != tt.code || !strings.Contains(r.Out, "INCONCLUSIVE") || !strings.Contains(r.Out, "a neighbour took 0.80 of 2 cores") {
+				t.Fatalf("exit %d, want %d: %v\n%s", r.Code, tt.code, r.Err, r.Out)
+			}
+			res, err := results.Read(out)
+			if err != nil || res.Verdict != results.VerdictInconclusive {
+				t.Fatalf("judged: %v, verdict %v", err, res)
+			}
+		})
+	}
+}

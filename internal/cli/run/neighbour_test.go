@@ -3,6 +3,7 @@ package run_test
 import (
 	"context"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -20,8 +21,14 @@ import (
 // the machine; the baseline claims 1.5× of it, measured quiet (0 cores
 // taken).
 func TestRunNeighbourMakesStoredFailInconclusive(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("foreign CPU is read from /proc (Linux)")
+	}
 	dir := t.TempDir()
-	cfg, _ := clitest.AuthConfig(t, dir, "load:\n  model: open\n  rate: 150\n  max_in_flight: 8\n  warmup: {requests: 50}\n  measure: {duration: 1s}\n  repeat: 3\n")
+	// Throughput only: beside a spinning core a trivial handler's p99
+	// rises by scheduler time slices, not in proportion to the CPU left.
+	cfg, _ := clitest.AuthConfig(t, dir, "load:\n  model: open\n  rate: 150\n  max_in_flight: 8\n  warmup: {requests: 50}\n  measure: {duration: 1s}\n  repeat: 3\n"+
+		"gates:\n  default:\n    latency_rise: {p50: off, p90: off, p95: off, p99: off}\n")
 	first := filepath.Join(dir, "first.json")
 	if r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--out", first); r.Code != 0 {
 		t.Fatalf("first run: exit %d: %v", r.Code, r.Err)

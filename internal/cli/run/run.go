@@ -167,7 +167,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	if fl.noGate {
 		return nil
 	}
-	return cmdutil.VerdictError(verdict, len(compare.Failures(res.Comparison)))
+	return cmdutil.GateVerdict(verdict, len(compare.Failures(res.Comparison)), cfg.Gates.FailInconclusive)
 }
 
 // runPaired is `run --base REF`: the working tree against REF, on this
@@ -207,8 +207,5 @@ func runPaired(cmd *cobra.Command, f *cmdutil.Factory, fl flags, cfg *config.Con
 	if fl.noGate {
 		return nil
 	}
-	if res.Verdict == results.VerdictInconclusive && cfg.Gates.FailInconclusive {
-		return cmdutil.Regression(errors.New("inconclusive, and gates.fail_inconclusive is set"))
-	}
-	return cmdutil.VerdictError(res.Verdict, len(compare.Failures(res.Comparison)))
+	return cmdutil.GateVerdict(res.Verdict, len(compare.Failures(res.Comparison)), cfg.Gates.FailInconclusive)
 }
