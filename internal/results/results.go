@@ -201,17 +201,17 @@ type LoadInfo struct {
 
 // Host records what bounds the numbers on the machine that measured them.
 type Host struct {
-	Hostname         string `json:"hostname,omitempty"`
-	OS               string `json:"os"`
-	Arch             string `json:"arch"`
-	Kernel           string `json:"kernel,omitempty"`
-	CPUModel         string `json:"cpu_model"`
-	CPUCount         int    `json:"cpu_count"`
+	Hostname string `json:"hostname,omitempty"`
+	OS       string `json:"os"`
+	Arch     string `json:"arch"`
+	Kernel   string `json:"kernel,omitempty"`
+	CPUModel string `json:"cpu_model"`
+	CPUCount int    `json:"cpu_count"`
 	// CPUsOnline is how many CPUs the machine has online (/proc/stat),
 	// which Run.ForeignCPU is out of; CPUCount is what perfgate may use
 	// (its affinity mask: fewer under taskset or a cgroup cpuset). 0 when
 	// not read.
-	CPUsOnline int `json:"cpus_online,omitempty"`
+	CPUsOnline       int    `json:"cpus_online,omitempty"`
 	GOMAXPROCS       int    `json:"gomaxprocs"`
 	GoVersion        string `json:"go_version"`
 	Somaxconn        int    `json:"somaxconn,omitempty"`
