@@ -47,6 +47,9 @@ func VerdictHeadline(res *results.Results) Headline {
 	case results.VerdictInconclusive:
 		h.Icon, h.Title = "〰️", "INCONCLUSIVE"
 		h.Summary = "the budget was spent before every gate was decided"
+		if res.Paired == nil {
+			h.Summary = "a check could not be decided"
+		}
 		if p := res.Paired; p != nil && p.Resolution > 0 {
 			h.Summary = fmt.Sprintf("%d paired rounds could resolve changes of about ±%.1f%%, not the gates' thresholds", p.Rounds, 100*p.Resolution)
 		} else if c := res.Comparison; res.Paired == nil && c != nil && c.ForeignCPU != nil && c.ForeignCPU.Guarded {
