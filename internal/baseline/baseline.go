@@ -157,6 +157,18 @@ func SamplesOf(sc results.Scenario) Samples {
 	return s
 }
 
+// ForeignCPU is the median over res's measured runs of the CPU other
+// processes took (Run.ForeignCPU; every scenario's run of one pass has the
+// same value, so the first scenario's runs are read); ok is false when
+// they did not record it.
+func ForeignCPU(res *results.Results) (cores float64, ok bool) {
+	if len(res.Scenarios) == 0 {
+		return 0, false
+	}
+	f := SamplesOf(res.Scenarios[0]).ForeignCPU
+	return Median(f), len(f) > 0
+}
+
 // FromResults builds a baseline from a run. It copies what it keeps, so res
 // may change afterwards. Whether res deserves to become a baseline is
 // compare.CheckCandidate's question, not this function's.

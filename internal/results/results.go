@@ -3,10 +3,7 @@
 // only; producers (load, compare) fill it, consumers (report, publish) read it.
 package results
 
-import (
-	"sort"
-	"time"
-)
+import "time"
 
 // Schema is the value of the top-level "schema" field.
 const Schema = "perfgate/results/v1"
@@ -496,28 +493,4 @@ type PassTCP struct {
 	ListenOverflows int64  `json:"listen_overflows"`
 	ListenDrops     int64  `json:"listen_drops"`
 	RetransSegs     int64  `json:"retrans_segs"`
-}
-
-// MedianForeignCPU is the median of Run.ForeignCPU over the measured runs
-// of the first scenario that recorded it (every scenario's run of one pass
-// has the same value); ok is false when no run recorded it.
-func (r *Results) MedianForeignCPU() (cores float64, ok bool) {
-	for _, sc := range r.Scenarios {
-		var vs []float64
-		for _, run := range sc.Runs {
-			if run.ForeignCPU != nil {
-				vs = append(vs, *run.ForeignCPU)
-			}
-		}
-		if len(vs) == 0 {
-			continue
-		}
-		sort.Float64s(vs)
-		if n := len(vs); n%2 == 1 {
-			return vs[n/2], true
-		} else {
-			return (vs[n/2-1] + vs[n/2]) / 2, true
-		}
-	}
-	return 0, false
 }

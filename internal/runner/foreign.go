@@ -51,8 +51,7 @@ func (f *foreignMeter) record(scs []results.Scenario) {
 	for i := range scs {
 		for j := range scs[i].Runs {
 			if c, ok := f.runs[scs[i].Runs[j].Index]; ok {
-				c := c
-				scs[i].Runs[j].ForeignCPU = &c
+				scs[i].Runs[j].ForeignCPU = &c // c is new each iteration
 			}
 		}
 		f.record(scs[i].Steps)

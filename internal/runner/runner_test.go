@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/foreigncpu/foreigncputest"
 	"github.com/perfgate/perfgate/internal/results"
@@ -267,7 +268,7 @@ load:
 			t.Errorf("run %d: foreign CPU %.2f cores beside a neighbour busy on one core", r.Index, *r.ForeignCPU)
 		}
 	}
-	if c, ok := res.MedianForeignCPU(); !ok || c < 0.5 {
+	if c, ok := baseline.ForeignCPU(res); !ok || c < 0.5 {
 		t.Errorf("median foreign CPU %.2f (%v)", c, ok)
 	}
 }

@@ -126,7 +126,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 					}
 					fmt.Fprintf(f.IO.ErrOut, "warning: %s; written anyway (--force)\n", candidateProblems(cerr))
 				}
-				if c, ok := res.MedianForeignCPU(); ok && c >= 2*compare.MinForeignExcess {
+				if c, ok := bl.ForeignCPU(res); ok && c >= 2*compare.MinForeignExcess {
 					fmt.Fprintf(f.IO.ErrOut, "warning: other processes took %.2f of %d cores during this session's runs: the baseline will be slower than this machine is when quiet, "+
 						"so a later quiet run can hide a regression; measure the baseline on a quiet machine\n", c, res.Host.CPUCount)
 				}

@@ -29,7 +29,13 @@ func (s *service) checkPortOwners() error {
 	if !ok {
 		return nil // the service is gone: WaitReady says so
 	}
-	ours := markedPids(MarkerEnv + "=" + s.marker)
+	var ours []int // read only when a holder is not in the service's group
+	marked := func(pid int) bool {
+		if ours == nil {
+			ours = append(markedPids(MarkerEnv+"="+s.marker), -1) // -1: read
+		}
+		return slices.Contains(ours, pid)
+	}
 	for _, p := range ports {
 		pids := holders[p]
 		if len(pids) == 0 {
@@ -37,7 +43,7 @@ func (s *service) checkPortOwners() error {
 		}
 		var strangers []int
 		for _, pid := range pids {
-			if pid <= 0 || slices.Contains(ours, pid) || pgidOf(pid) == s.pgid {
+			if pid <= 0 || pgidOf(pid) == s.pgid || marked(pid) {
 				strangers = nil
 				break // the service (or an unknown) holds it
 			}
