@@ -106,7 +106,7 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 	if cur.Interrupted {
 		c.Warnings = append(c.Warnings, "this run was interrupted: it is judged on the runs that finished; a run cut short is reported, never judged")
 	}
-	j := &judge{alpha: alpha}
+	j := &judge{alpha: alpha, prior: SessionDrift(gates)}
 	cpus := foreignCPUs(cur.Host)
 	if cpus <= 0 && base != nil {
 		cpus = foreignCPUs(base.Host)
@@ -155,7 +155,7 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 				})
 			}
 		}
-		c.Warnings = append(c.Warnings, driftWarnings(c)...)
+		c.Warnings = append(c.Warnings, driftWarnings(c, j.prior)...)
 		c.Warnings = append(c.Warnings, neighbourWarnings(c)...)
 		if len(Failures(c)) == 0 && judged(c) == 0 && !anyInconclusive(c) {
 			c.Warnings = append(c.Warnings, "no statistical check could be judged against the baseline "+
@@ -171,7 +171,7 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 // says how far a stored-baseline comparison can be trusted: per session
 // with the recorded drift, or, for a baseline of one session, that it
 // cannot know the drift.
-func driftWarnings(c *results.Comparison) []string {
+func driftWarnings(c *results.Comparison, prior float64) []string {
 	var sessTh, singleTh, any float64
 	minK, maxK := 0, 0
 	single := false
@@ -211,10 +211,10 @@ func driftWarnings(c *results.Comparison) []string {
 	}
 	if single {
 		w = append(w, fmt.Sprintf("the baseline holds one measuring session, so it cannot know how far this machine drifts between sessions: "+
-			"judged run against run, which can report that drift as a regression; assuming a drift of %s between sessions, "+
-			"a stored-baseline comparison resolves only a throughput change of about %s or more; "+
+			"assuming a drift of %s between sessions (gates.session_drift), it resolves only a throughput change of about %s or more, "+
+			"and a smaller one is inconclusive, not a regression; "+
 			"record the drift with `perfgate baseline update --sessions 3`, or use paired mode (`perfgate run --base REF`)",
-			pct(DefaultSessionDrift), num.Percent(singleTh, 0)))
+			pct(prior), num.Percent(singleTh, 0)))
 	} else if minK == 0 && any > 0 {
 		w = append(w, fmt.Sprintf("a stored-baseline comparison on this machine resolves a change of about %s or more", num.Percent(any, 0)))
 	}
@@ -371,6 +371,7 @@ func ceilingCheck(sc results.Scenario, th Thresholds, base *baseline.Baseline) r
 
 type judge struct {
 	alpha float64
+	prior float64 // the drift between sessions assumed before any is seen (SessionDrift)
 	// ranks caches ciRank per sample sizes: every metric of a scenario
 	// has the same sizes, and computing the exact U distribution for
 	// large samples is not free.
@@ -440,7 +441,8 @@ func (j *judge) scenario(bs *baseline.Scenario, sc results.Scenario, th Threshol
 		}
 		ch := j.check(sc.Name, g, clean(bs.Samples.Get(g.metric)), ys)
 		if !g.absolute && ch.Status != results.CheckInsufficient {
-			ch.ResolvableChange = finite(singleSessionResolvable(g.threshold, g.lowerBad, j.alpha))
+			ch.ResolvableChange = finite(resolvable(g.threshold, pooledDrift(nil, j.prior).halfWidth(j.alpha), g.lowerBad))
+			belowResolution(&ch, g, j.prior)
 		}
 		guard(&ch, g, nb)
 		out = append(out, ch)
@@ -688,10 +690,10 @@ type drift struct {
 	seen float64 // the recorded spread alone (sample sd), 0 when k < 2
 }
 
-func pooledDrift(logs []float64) drift {
-	k := len(logs)
+func pooledDrift(logs []float64, prior float64) drift {
+	k := max(len(logs), 1)
 	d := drift{k: k, df: sessionDriftPriorDF}
-	ss := sessionDriftPriorDF * DefaultSessionDrift * DefaultSessionDrift
+	ss := sessionDriftPriorDF * prior * prior
 	if k >= 2 {
 		mean := meanOf(logs)
 		var v float64
@@ -820,7 +822,7 @@ func (j *judge) sessionCheck(scenario string, g metricGate, medians, ys []float6
 		logs[i] = math.Log(m)
 	}
 	mean := meanOf(logs)
-	dr := pooledDrift(logs)
+	dr := pooledDrift(logs, j.prior)
 	h := dr.halfWidth(j.alpha)
 	ch.Baseline = math.Exp(mean)
 	ch.Confidence = 1 - j.alpha
@@ -840,12 +842,37 @@ func (j *judge) sessionCheck(scenario string, g metricGate, medians, ys []float6
 		ch.Note = "significant"
 	}
 	ch.Note += fmt.Sprintf(" (judged per session against %d baseline sessions, drift sd %s pooled with the %s default; resolves changes ≥ %s)",
-		dr.k, num.Percent(dr.seen, 1), pct(DefaultSessionDrift), num.Percent(ch.ResolvableChange, 0))
+		dr.k, num.Percent(dr.seen, 1), pct(j.prior), num.Percent(ch.ResolvableChange, 0))
 	return ch
 }
 
-// singleSessionResolvable is what a stored-baseline comparison of one
-// baseline session could resolve under the default drift.
-func singleSessionResolvable(threshold float64, lowerBad bool, alpha float64) float64 {
-	return resolvable(threshold, pooledDrift([]float64{0}).halfWidth(alpha), lowerBad)
+// SessionDrift is the drift between measuring sessions assumed before
+// any is recorded: gates.session_drift, or DefaultSessionDrift. A
+// dedicated, quiet benchmark host may set it lower (0% judges a baseline
+// of one session run against run at face value).
+func SessionDrift(g config.Gates) float64 {
+	if g.SessionDrift != nil && *g.SessionDrift >= 0 {
+		return float64(*g.SessionDrift)
+	}
+	return DefaultSessionDrift
+}
+
+// belowResolution keeps a stored-baseline check from failing on a change
+// smaller than what the comparison itself says it can resolve: a baseline
+// of one session cannot tell this machine's drift between sessions from a
+// regression below that size. Such a check is inconclusive, and says what
+// would decide it.
+func belowResolution(ch *results.Check, g metricGate, prior float64) {
+	bad := ch.Change
+	if g.lowerBad {
+		bad = -bad
+	}
+	if ch.Status != results.CheckFail || ch.ResolvableChange <= 0 || bad >= ch.ResolvableChange {
+		return
+	}
+	ch.Status = results.CheckInconclusive
+	ch.Note = fmt.Sprintf("changed %+.1f%%, but a baseline of one measuring session resolves only changes of about %s or more "+
+		"(assuming a drift of %s between sessions, gates.session_drift), so this is not judged a regression; "+
+		"record the drift with `perfgate baseline update --sessions 3`, or use paired mode (`perfgate run --base REF`)",
+		100*ch.Change, num.Percent(ch.ResolvableChange, 0), pct(prior))
 }

@@ -198,29 +198,7 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 	default:
 		ch.Rule = "rise <= " + pct(g.threshold)
 	}
-	var bs, hs, bad, xs []float64
-	for i := range base {
-		b, h := metricOf(base[i], g.metric), metricOf(head[i], g.metric)
-		if math.IsNaN(b) || math.IsNaN(h) {
-			continue
-		}
-		if !g.absolute && (b <= 0 || h <= 0) {
-			continue // a slice that completed nothing has no ratio
-		}
-		bs, hs = append(bs, b), append(hs, h)
-		// Each round's change, oriented so that positive is worse.
-		switch {
-		case g.absolute:
-			bad = append(bad, h-b)
-		case g.lowerBad:
-			bad = append(bad, math.Log(b/h))
-		default:
-			bad = append(bad, math.Log(h/b))
-		}
-		if foreign != nil {
-			xs = append(xs, foreign[i])
-		}
-	}
+	bs, hs, bad, xs := badChanges(g, base, head, foreign)
 	ch.Baseline, ch.Current = baseline.Median(bs), baseline.Median(hs)
 	b, ok := badBounds(g, bad, xs, look)
 	res := pairedResult{}
@@ -285,6 +263,34 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 	ch.Note += b.adjusted
 	res.Check = ch
 	return res
+}
+
+// badChanges returns the usable rounds' base and head values of a gate's
+// metric, each round's change oriented so that positive is worse (a log
+// ratio, or the absolute difference), and their foreign-CPU covariates.
+func badChanges(g metricGate, base, head []results.Figures, foreign []float64) (bs, hs, bad, xs []float64) {
+	for i := range base {
+		b, h := metricOf(base[i], g.metric), metricOf(head[i], g.metric)
+		if math.IsNaN(b) || math.IsNaN(h) {
+			continue
+		}
+		if !g.absolute && (b <= 0 || h <= 0) {
+			continue // a slice that completed nothing has no ratio
+		}
+		bs, hs = append(bs, b), append(hs, h)
+		switch {
+		case g.absolute:
+			bad = append(bad, h-b)
+		case g.lowerBad:
+			bad = append(bad, math.Log(b/h))
+		default:
+			bad = append(bad, math.Log(h/b))
+		}
+		if foreign != nil {
+			xs = append(xs, foreign[i])
+		}
+	}
+	return bs, hs, bad, xs
 }
 
 // bounds are a gate's look in bad-direction units (log ratio, or the

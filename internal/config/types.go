@@ -293,6 +293,11 @@ type Gates struct {
 	// MaxRounds optionally caps a paired run's rounds (one slice per side
 	// each) below what MaxTime allows; 0: no cap.
 	MaxRounds int `yaml:"max_rounds"`
+	// SessionDrift is the drift between measuring sessions a stored
+	// baseline assumes before it has recorded any (default 8%): a check
+	// against a baseline of one session never fails on a change smaller
+	// than this lets it resolve. A dedicated, quiet host may lower it.
+	SessionDrift *Percent `yaml:"session_drift"`
 	// FailInconclusive makes an inconclusive verdict exit 1 (a paired
 	// run's budget ended undecided, or a neighbour's CPU could explain a
 	// stored-baseline fail); default: exit 0, said in the report.

@@ -807,6 +807,9 @@ func (v *validator) gates(scen map[string]bool) {
 	} else if g.MaxRounds > 0 && g.MaxRounds < 10 {
 		v.at("gates.max_rounds", "must be at least 10: the first look is after 10 rounds, got %d", g.MaxRounds)
 	}
+	if d := g.SessionDrift; d != nil && (*d < 0 || *d > 1) {
+		v.at("gates.session_drift", "must be between 0%% and 100%% (e.g. 8%%), got %s", *d)
+	}
 	if g.Power != 0 && (g.Power <= 0.5 || g.Power >= 1) {
 		v.at("gates.power", "must be between 50%% and 100%% (e.g. 80%%), got %s", g.Power)
 	}

@@ -173,15 +173,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 			}
 		}
 	}
-	names := make([]string, 0, len(cfg.Scenarios))
-	for _, sc := range cfg.Scenarios {
-		if sc.Weight > 0 {
-			names = append(names, sc.Name)
-			for _, st := range sc.Steps {
-				names = append(names, sc.Name+results.StepSep+st.Name)
-			}
-		}
-	}
+	names := Names(cfg)
 	var pids []int
 	for _, s := range []*runner.Side{base, head} {
 		pids = append(pids, s.HostPIDs(ctx)...)
@@ -289,6 +281,21 @@ func verdict(out compare.PairedOutcome) string {
 		return results.VerdictPass
 	}
 	return results.VerdictInconclusive
+}
+
+// Names are the names a paired session judges: each scenario that runs,
+// and each step of a flow ("flow/step").
+func Names(cfg *config.Config) []string {
+	names := make([]string, 0, len(cfg.Scenarios))
+	for _, sc := range cfg.Scenarios {
+		if sc.Weight > 0 {
+			names = append(names, sc.Name)
+			for _, st := range sc.Steps {
+				names = append(names, sc.Name+results.StepSep+st.Name)
+			}
+		}
+	}
+	return names
 }
 
 // undecidedAdvice says, for an inconclusive session, which gates stayed

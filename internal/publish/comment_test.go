@@ -11,7 +11,6 @@ import (
 
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/compare"
-	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -43,7 +42,7 @@ func judgedRun(name, cfgPath, basePath string, scenarios []string, base, now []f
 		return res
 	}
 	cur := mk(now)
-	compare.Apply(config.Gates{}, baseline.FromResults(mk(base)), cur, compare.Options{BaselinePath: basePath})
+	compare.Apply(runToRun, baseline.FromResults(mk(base)), cur, compare.Options{BaselinePath: basePath})
 	cur.Mode = results.ModeBaseline
 	return cur
 }

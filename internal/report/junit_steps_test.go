@@ -8,7 +8,6 @@ import (
 
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/compare"
-	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -30,7 +29,7 @@ func flowJudged() *results.Results {
 	old.Scenarios[0].Steps = append(old.Scenarios[0].Steps, scenario("old", 0, 100, 101, 102, 103, 104))
 	old.FinishedAt = time.Date(2026, 10, 30, 12, 0, 0, 0, time.UTC)
 	cur := flowRun(750)
-	compare.Apply(config.Gates{}, baseline.FromResults(old), cur, compare.Options{BaselinePath: "baselines/auth.json"})
+	compare.Apply(runToRun, baseline.FromResults(old), cur, compare.Options{BaselinePath: "baselines/auth.json"})
 	return cur
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/compare"
-	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -62,7 +61,7 @@ func TestOverviewOrderAndMarks(t *testing.T) {
 		scenario("slower", 0, 1000, 1001, 999, 1000, 1002))
 	cur := resultsOf(scenario("steady", 0, 1000, 1001, 999, 1000, 1002), scenario("faster", 0, 1200, 1201, 1199, 1200, 1202),
 		scenario("slower", 0, 700, 701, 699, 700, 702))
-	compare.Apply(config.Gates{}, baseline.FromResults(old), cur, compare.Options{BaselinePath: "b.json"})
+	compare.Apply(runToRun, baseline.FromResults(old), cur, compare.Options{BaselinePath: "b.json"})
 	order = nil
 	for _, r := range Overview(cur) {
 		order = append(order, r.Scenario)
@@ -120,7 +119,7 @@ func many(n int) *results.Results {
 		curs = append(curs, scenario(name, 0, rps...))
 	}
 	cur := resultsOf(curs...)
-	compare.Apply(config.Gates{}, baseline.FromResults(resultsOf(olds...)), cur, compare.Options{BaselinePath: "baselines/auth.json"})
+	compare.Apply(runToRun, baseline.FromResults(resultsOf(olds...)), cur, compare.Options{BaselinePath: "baselines/auth.json"})
 	return cur
 }
 

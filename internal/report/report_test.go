@@ -82,7 +82,7 @@ func judged() *results.Results {
 		scenario("new", 0, 50, 51, 52, 53, 54),
 	)
 	cur.Host.CPUModel = "EPYC"
-	gates := config.Gates{Scenarios: map[string]config.Gate{"health": {LatencyRise: map[string]*config.Percent{"p90": pct(0.2)}}}}
+	gates := config.Gates{SessionDrift: runToRun.SessionDrift, Scenarios: map[string]config.Gate{"health": {LatencyRise: map[string]*config.Percent{"p90": pct(0.2)}}}}
 	compare.Apply(gates, b, cur, compare.Options{BaselinePath: "baselines/auth.json"})
 	return cur
 }
@@ -96,7 +96,7 @@ func evil() *results.Results {
 	old := resultsOf(scenario(evilName, 0, 100, 101, 102, 103, 104))
 	cur := resultsOf(scenario(evilName, 0.5, 70, 71, 72, 73, 74))
 	cur.Name = "name</testsuites><x>"
-	compare.Apply(config.Gates{}, baseline.FromResults(old), cur, compare.Options{BaselinePath: "baselines/<b>.json"})
+	compare.Apply(runToRun, baseline.FromResults(old), cur, compare.Options{BaselinePath: "baselines/<b>.json"})
 	return cur
 }
 
@@ -214,7 +214,7 @@ func TestMarkdownVerdictLine(t *testing.T) {
 		t.Errorf("fail line: %q", got)
 	}
 	pass := resultsOf(scenario("s", 0, 1, 2, 3, 4, 5))
-	compare.Apply(config.Gates{}, baseline.FromResults(pass), pass, compare.Options{BaselinePath: "b.json"})
+	compare.Apply(runToRun, baseline.FromResults(pass), pass, compare.Options{BaselinePath: "b.json"})
 	if got := first(Markdown(pass)); got != "**perfgate: ✅ PASS — 6 checks passed**" {
 		t.Errorf("pass line: %q", got)
 	}
@@ -230,7 +230,7 @@ func TestMarkdownVerdictLine(t *testing.T) {
 // interruption with its note, never a pass, in every format.
 func TestInterruptedHeadline(t *testing.T) {
 	pass := resultsOf(scenario("s", 0, 1, 2, 3, 4, 5))
-	compare.Apply(config.Gates{}, baseline.FromResults(pass), pass, compare.Options{BaselinePath: "b.json"})
+	compare.Apply(runToRun, baseline.FromResults(pass), pass, compare.Options{BaselinePath: "b.json"})
 	if pass.Verdict != results.VerdictPass {
 		t.Fatalf("fixture verdict %s", pass.Verdict)
 	}

@@ -19,7 +19,7 @@ func TestCompareCommand(t *testing.T) {
 	same := filepath.Join(dir, "same.json")
 	clitest.Must(results.Write(same, clitest.Synthetic("api", clitest.Throughputs(1002, 20, 5)...)))
 	slow := filepath.Join(dir, "slow.json")
-	clitest.Must(results.Write(slow, clitest.Synthetic("api", clitest.Throughputs(750, 20, 5)...)))
+	clitest.Must(results.Write(slow, clitest.Synthetic("api", clitest.Throughputs(500, 20, 5)...)))
 	corrupt := filepath.Join(dir, "corrupt.json")
 	os.WriteFile(corrupt, []byte(`{"schema": "perfgate/baseline/v1", "name": `), 0o644)
 	judged := filepath.Join(dir, "judged.json")
@@ -31,7 +31,7 @@ func TestCompareCommand(t *testing.T) {
 		want string
 	}{
 		{"same build passes", []string{"compare", "--baseline", basePath, same}, 0, "PASS"},
-		{"25% slower fails", []string{"compare", "--baseline", basePath, slow, "--out", judged}, 1, "FAIL"},
+		{"50% slower fails", []string{"compare", "--baseline", basePath, slow, "--out", judged}, 1, "FAIL"},
 		{"missing --baseline", []string{"compare", same}, 2, "--baseline FILE is required"},
 		{"corrupt baseline", []string{"compare", "--baseline", corrupt, same}, 2, "corrupt.json"},
 		{"missing results", []string{"compare", "--baseline", basePath, filepath.Join(dir, "none.json")}, 2, "not found"},
@@ -72,7 +72,7 @@ func withForeign(r *results.Results, cores float64) *results.Results {
 	return r
 }
 
-// A 25% drop beside a neighbour taking 0.8 of 2 cores (the baseline's had
+// A 50% drop beside a neighbour taking 0.8 of 2 cores (the baseline's had
 // none) is inconclusive: exit 0, or exit 1 when the config's gates say
 // fail_inconclusive — against a stored baseline as in paired mode.
 func TestCompareNeighbourInconclusive(t *testing.T) {
@@ -80,7 +80,7 @@ func TestCompareNeighbourInconclusive(t *testing.T) {
 	basePath := filepath.Join(dir, "base.json")
 	clitest.Must(baseline.Write(basePath, baseline.FromResults(withForeign(clitest.Synthetic("api", clitest.Throughputs(1000, 20, 5)...), 0))))
 	busy := filepath.Join(dir, "busy.json")
-	clitest.Must(results.Write(busy, withForeign(clitest.Synthetic("api", clitest.Throughputs(750, 20, 5)...), 0.8)))
+	clitest.Must(results.Write(busy, withForeign(clitest.Synthetic("api", clitest.Throughputs(500, 20, 5)...), 0.8)))
 	cfg := func(file, extra string) string {
 		p := filepath.Join(dir, file)
 		clitest.Must(os.WriteFile(p, []byte("name: api\nscenarios:\n  - name: signup\n    url: http://127.0.0.1:1/\nload:\n  measure: {duration: 1s}\n"+extra), 0o644))

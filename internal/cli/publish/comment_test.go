@@ -23,7 +23,7 @@ import (
 func TestPublishCommentNamesRepoPaths(t *testing.T) {
 	repo := t.TempDir()
 	clitest.Must(os.Mkdir(filepath.Join(repo, ".git"), 0o755))
-	res := clitest.Synthetic("quickstart", clitest.Throughputs(700, 10, 5)...)
+	res := clitest.Synthetic("quickstart", clitest.Throughputs(500, 10, 5)...)
 	res.ConfigPath = filepath.Join(repo, "examples", "quickstart", "perfgate.yaml")
 	basePath := filepath.Join(repo, "examples", "quickstart", "baselines", "quickstart.json")
 	compare.Apply(config.Gates{}, baseline.FromResults(clitest.Synthetic("quickstart", clitest.Throughputs(1000, 10, 5)...)), res,

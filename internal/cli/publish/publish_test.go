@@ -29,7 +29,7 @@ func TestPublishOutsideActionsPrintsMarkdown(t *testing.T) {
 
 func TestPublishInActionsWithoutTokenFallsBack(t *testing.T) {
 	dir := t.TempDir()
-	res := clitest.Synthetic("api", clitest.Throughputs(700, 10, 5)...)
+	res := clitest.Synthetic("api", clitest.Throughputs(500, 10, 5)...)
 	compare.Apply(config.Gates{}, baseline.FromResults(clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)), res, compare.Options{BaselinePath: "b.json"})
 	p := filepath.Join(dir, "r.json")
 	clitest.Must(results.Write(p, res))

@@ -18,7 +18,7 @@ import (
 
 func TestReportCommand(t *testing.T) {
 	dir := t.TempDir()
-	res := clitest.Synthetic("api", clitest.Throughputs(700, 10, 5)...)
+	res := clitest.Synthetic("api", clitest.Throughputs(500, 10, 5)...)
 	base := baseline.FromResults(clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...))
 	compare.Apply(config.Gates{}, base, res, compare.Options{BaselinePath: "baselines/api.json"})
 	p := filepath.Join(dir, "r.json")

@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/internal/cli/baseline"
+	"github.com/perfgate/perfgate/internal/cli/calibrate"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
 	"github.com/perfgate/perfgate/internal/cli/compare"
 	"github.com/perfgate/perfgate/internal/cli/merge"
@@ -34,6 +35,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(
 		run.NewCmd(f),
 		baseline.NewCmd(f),
+		calibrate.NewCmd(f),
 		compare.NewCmd(f),
 		merge.NewCmd(f),
 		report.NewCmd(f),
