@@ -26,49 +26,60 @@ func (e *BudgetError) Error() string {
 		"nest fewer calls (each json of a json doubles the text) or build shorter strings", e.Need, e.Left, MaxWork)
 }
 
-// build checks that a result of up to bound bytes fits what is left of the
-// render's budget, makes it and takes its length from the budget.
-func (st *State) build(bound int, make func() string) (string, error) {
-	if err := st.reserve(bound); err != nil {
-		return "", err
-	}
-	s := make()
-	st.work += bound - len(s) // reserve took bound; give back what was not used
-	return s, nil
-}
+// Budget is what the string-building functions of one render may still
+// build. Text/template's own builtins are not bounded: a template engine
+// that renders user text adds Builtins, one fresh Budget per render.
+type Budget struct{ left int }
 
-// reserve takes n bytes from the render's budget.
-func (st *State) reserve(n int) error {
-	if n < 0 || n > st.work {
-		return &BudgetError{Need: n, Left: max(st.work, 0)}
+// NewBudget returns a budget of n bytes.
+func NewBudget(n int) *Budget { return &Budget{left: n} }
+
+// Reserve takes n bytes from the budget, or says why it cannot.
+func (b *Budget) Reserve(n int) error {
+	if n < 0 || n > b.left {
+		return &BudgetError{Need: n, Left: max(b.left, 0)}
 	}
-	st.work -= n
+	b.left -= n
 	return nil
 }
 
-// boundedBuiltins replace text/template's builtins that build strings
-// (print, printf, println, html, js, urlquery) with the same functions
-// bounded by the render's budget.
-func (st *State) boundedBuiltins(fm template.FuncMap) {
-	fm["print"] = func(args ...any) (string, error) {
-		return st.build(printBound(args), func() string { return fmt.Sprint(args...) })
+// build checks that a result of up to bound bytes fits the budget, makes
+// it and takes its length from the budget.
+func (b *Budget) build(bound int, make func() string) (string, error) {
+	if err := b.Reserve(bound); err != nil {
+		return "", err
 	}
-	fm["println"] = func(args ...any) (string, error) {
-		return st.build(printBound(args)+1, func() string { return fmt.Sprintln(args...) })
-	}
-	fm["printf"] = func(format string, args ...any) (string, error) {
-		return st.build(printfBound(format, args), func() string { return fmt.Sprintf(format, args...) })
-	}
-	// The escapers format their arguments with fmt.Sprint, then expand each
-	// byte to at most 6 (html: &#34;, js: \u003C) or 3 (urlquery: %XX).
-	fm["html"] = func(args ...any) (string, error) {
-		return st.build(6*printBound(args), func() string { return template.HTMLEscaper(args...) })
-	}
-	fm["js"] = func(args ...any) (string, error) {
-		return st.build(6*printBound(args), func() string { return template.JSEscaper(args...) })
-	}
-	fm["urlquery"] = func(args ...any) (string, error) {
-		return st.build(3*printBound(args), func() string { return template.URLQueryEscaper(args...) })
+	s := make()
+	b.left += bound - len(s) // Reserve took bound; give back what was not used
+	return s, nil
+}
+
+// Builtins returns text/template's builtins that build strings (print,
+// printf, println, html, js, urlquery), each checking the budget before
+// it allocates. Functions of a template's FuncMap take the place of the
+// builtins of the same name.
+func (b *Budget) Builtins() template.FuncMap {
+	return template.FuncMap{
+		"print": func(args ...any) (string, error) {
+			return b.build(printBound(args), func() string { return fmt.Sprint(args...) })
+		},
+		"println": func(args ...any) (string, error) {
+			return b.build(printBound(args)+1, func() string { return fmt.Sprintln(args...) })
+		},
+		"printf": func(format string, args ...any) (string, error) {
+			return b.build(printfBound(format, args), func() string { return fmt.Sprintf(format, args...) })
+		},
+		// The escapers format their arguments with fmt.Sprint, then expand
+		// each byte to at most 6 (html: &#34;, js: \u003C) or 3 (urlquery: %XX).
+		"html": func(args ...any) (string, error) {
+			return b.build(6*printBound(args), func() string { return template.HTMLEscaper(args...) })
+		},
+		"js": func(args ...any) (string, error) {
+			return b.build(6*printBound(args), func() string { return template.JSEscaper(args...) })
+		},
+		"urlquery": func(args ...any) (string, error) {
+			return b.build(3*printBound(args), func() string { return template.URLQueryEscaper(args...) })
+		},
 	}
 }
 
@@ -87,11 +98,11 @@ func (st *State) jsonValue(v any) (string, error) {
 	default:
 		return "", fmt.Errorf("cannot encode a %T; json takes a string, number or bool", v)
 	}
-	if err := st.reserve(bound); err != nil {
+	if err := st.work.Reserve(bound); err != nil {
 		return "", err
 	}
 	b, err := json.Marshal(v)
-	st.work += bound - len(b)
+	st.work.left += bound - len(b)
 	return string(b), err
 }
 

@@ -247,7 +247,7 @@ func (t *Template) appendSlow(dst []byte, st *State) ([]byte, error) {
 	}
 	st.w.b = dst
 	st.w.limit = len(dst) + MaxOutput
-	st.work = MaxWork
+	st.work = Budget{left: MaxWork}
 	err := ex.Execute(&st.w, nil)
 	out := st.w.b
 	st.w.b = nil
@@ -267,7 +267,7 @@ type State struct {
 	w       appendWriter
 	now     func() time.Time
 	vals    Values
-	work    int // bytes the functions may still build in this render (MaxWork)
+	work    Budget // what the functions may still build in this render
 }
 
 // Values supplies {{ var }} and {{ row }} for the current iteration.
@@ -363,7 +363,7 @@ func (st *State) randString(alphabet string, n int) (string, error) {
 	if n < 0 || n > MaxLen {
 		return "", fmt.Errorf("length %d out of range 0..%d", n, MaxLen)
 	}
-	if err := st.reserve(n); err != nil {
+	if err := st.work.Reserve(n); err != nil {
 		return "", err
 	}
 	b := make([]byte, n)
@@ -377,7 +377,7 @@ func (st *State) funcs() template.FuncMap {
 	// small wraps a function whose result is at most n bytes: it is
 	// checked against the render's budget like every string built here.
 	small := func(n int, f func() string) func() (string, error) {
-		return func() (string, error) { return st.build(n, f) }
+		return func() (string, error) { return st.work.build(n, f) }
 	}
 	fm := template.FuncMap{
 		"letters": func(n int) (string, error) { return st.randString(alphaLetters, n) },
@@ -396,7 +396,7 @@ func (st *State) funcs() template.FuncMap {
 			if err != nil {
 				return "", err
 			}
-			return st.build(len(s)+len("@example.com"), func() string { return s + "@example.com" })
+			return st.work.build(len(s)+len("@example.com"), func() string { return s + "@example.com" })
 		},
 		"int": func(min, max int) (int, error) {
 			if min > max {
@@ -416,7 +416,10 @@ func (st *State) funcs() template.FuncMap {
 		"row":  st.rowValue,
 		"json": st.jsonValue,
 	}
-	st.boundedBuiltins(fm)
+	// The builtins check st.work as it is when they run (reset per render).
+	for name, f := range (&st.work).Builtins() {
+		fm[name] = f
+	}
 	return fm
 }
 
