@@ -24,9 +24,11 @@ type thread struct {
 // carrying the marker may be anybody's.
 func (p *publisher) commentAuthor(ctx context.Context, gh *github.Client, token string) string {
 	if a := strings.TrimSpace(p.o.CommentAuthor); a != "" {
+		p.logf("editing only perfgate comments written by %s (as asked)", a)
 		return a
 	}
 	if a := strings.TrimSpace(p.getenv("PERFGATE_COMMENT_AUTHOR")); a != "" {
+		p.logf("editing only perfgate comments written by %s (PERFGATE_COMMENT_AUTHOR)", a)
 		return a
 	}
 	id := tokenIdentity(ctx, gh, token == p.env.Token)

@@ -107,7 +107,6 @@ const renderAllocLimit = 96 << 20
 // allocated returns the bytes allocated while f ran.
 func allocated(f func()) uint64 {
 	var before, after runtime.MemStats
-	runtime.GC()
 	runtime.ReadMemStats(&before)
 	f()
 	runtime.ReadMemStats(&after)
