@@ -149,15 +149,19 @@ func printBound(args []any) int {
 const maxFmtNum = 1e6
 
 // printfBound bounds fmt.Sprintf(format, args...): the format's text, and
-// for each verb its width, its precision and the widest argument written
-// at most 6 bytes per byte (%# x writes "0x41 " for "A"); arguments no verb
-// takes are appended as %!(EXTRA type=value).
+// for each verb its width and precision (twice for a complex number) and
+// the widest argument written at most 6 bytes per byte (%# x writes
+// "0x41 " for "A"); arguments no verb takes are appended as
+// %!(EXTRA type=value).
 func printfBound(format string, args []any) int {
-	widest, all := 0, 0
+	widest, all, parts := 0, 0, 1
 	for _, a := range args {
 		s := argSize(a)
 		widest = max(widest, s)
 		all += s + 32
+		if k := reflect.ValueOf(a).Kind(); k == reflect.Complex64 || k == reflect.Complex128 {
+			parts = 2 // a complex number is two floats, each padded to the width and precision
+		}
 	}
 	n := len(format) + all
 	for i := 0; i < len(format); i++ {
@@ -185,7 +189,7 @@ func printfBound(format string, args []any) int {
 				break spec
 			}
 		}
-		n += width + prec + 6*widest + 64
+		n += parts*(width+prec) + 6*widest + 64
 	}
 	return n
 }

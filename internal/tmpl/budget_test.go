@@ -3,6 +3,7 @@ package tmpl
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -27,6 +28,7 @@ var bombs = map[string]string{
 	"urlquery":            `{{ $a := printf "%999999s" "<" }}{{ $b := urlquery $a }}{{ urlquery $b }}`,
 	"letters in vars":     strings.Repeat(`{{ $x := letters 65536 }}`, 100),
 	"println":             `{{ $a := printf "%999999d" 1 }}{{ $b := println $a $a $a $a $a }}`,
+	"complex precision":   strings.Repeat(`{{ $c := printf "%.999999f" 1i }}`, 4),
 }
 
 func TestFunctionsStayWithinTheBudget(t *testing.T) {
@@ -140,6 +142,14 @@ func FuzzRenderMemory(f *testing.F) {
 		})
 		if alloc > renderAllocLimit {
 			t.Fatalf("%d-byte template allocated %d MiB, over %d MiB", len(text), alloc>>20, renderAllocLimit>>20)
+		}
+		// The fuzzed text as a format, of itself and of a complex number.
+		for _, args := range [][]any{{text}, {1.5 + 2i, 7}} {
+			if bound := printfBound(text, args); bound <= 1<<20 {
+				if got := len(fmt.Sprintf(text, args...)); got > bound {
+					t.Fatalf("printf %q of %v wrote %d bytes, over its bound %d", text, args, got, bound)
+				}
+			}
 		}
 		b, _ := json.Marshal(text)
 		if jsonLen(text) != len(b) {
