@@ -16,6 +16,7 @@ go test -count=1 -timeout 15m ./...
 echo "== fuzz smoke (config loader, templates)"
 go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 10s ./internal/config
 go test -run '^$' -fuzz '^FuzzCompileRender$' -fuzztime 10s ./internal/tmpl
+go test -run '^$' -fuzz '^FuzzRenderMemory$' -fuzztime 10s ./internal/tmpl
 echo "== engine benchmark smoke"
 go test -run '^$' -bench Engine -benchtime 2000x ./internal/load
 echo "== engine vs wrk smoke (bench/engine.sh --smoke)"

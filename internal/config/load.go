@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -67,6 +68,12 @@ func (e *Error) Error() string {
 // ReadFile reads, checks and defaults the config at path. Any error it returns
 // describes bad input (exit 2); a *Error lists each problem with file:line.
 func ReadFile(path string) (*Config, error) {
+	return ReadFileContext(context.Background(), path)
+}
+
+// ReadFileContext is ReadFile that stops checking when ctx is done
+// (Ctrl-C, SIGTERM) and then returns ctx's error.
+func ReadFileContext(ctx context.Context, path string) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -82,7 +89,7 @@ func ReadFile(path string) (*Config, error) {
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("config %s is larger than %d bytes; is it the right file?", path, MaxFileSize)
 	}
-	cfg, err := Parse(path, data)
+	cfg, err := ParseContext(ctx, path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +107,12 @@ func ReadFile(path string) (*Config, error) {
 // Parse checks and defaults a config held in memory; path is used for
 // messages and to resolve relative paths.
 func Parse(path string, data []byte) (*Config, error) {
+	return ParseContext(context.Background(), path, data)
+}
+
+// ParseContext is Parse that stops checking when ctx is done and then
+// returns ctx's error: checking renders every request template once.
+func ParseContext(ctx context.Context, path string, data []byte) (*Config, error) {
 	d := &decoder{file: path, lines: map[string]pos{}, nulls: map[string]bool{}, keys: map[string][]string{}}
 	cfg := &Config{}
 	var root yaml.Node
@@ -154,8 +167,11 @@ func Parse(path string, data []byte) (*Config, error) {
 	cfg.lines = d.lines
 	cfg.nulls = d.nulls
 	applyDefaults(cfg)
-	v := &validator{d: d, cfg: cfg}
+	v := &validator{d: d, cfg: cfg, ctx: ctx}
 	v.validate()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if len(d.problems) > 0 {
 		sort.SliceStable(d.problems, func(i, j int) bool {
 			a, b := d.problems[i], d.problems[j]

@@ -9,6 +9,7 @@ import (
 	"text/template"
 
 	"github.com/perfgate/perfgate/internal/endpoint"
+	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
 // PortFunc returns the port a service is given for its declared port
@@ -68,7 +69,9 @@ func RenderService(ctx context.Context, s string, resolve endpoint.Func, port Po
 			return strconv.Itoa(got), nil
 		},
 	}
-	t, err := template.New("").Funcs(funcs).Option("missingkey=error").Parse(s)
+	// printf and the other string builtins are bounded like a request
+	// body's: no template makes a render build more than tmpl.MaxWork.
+	t, err := template.New("").Funcs(tmpl.NewBudget(tmpl.MaxWork).Builtins()).Funcs(funcs).Option("missingkey=error").Parse(s)
 	if err != nil {
 		return "", fmt.Errorf("template %q: %s", s, cleanTemplateMsg(err))
 	}

@@ -99,6 +99,18 @@ func applyDefaults(c *Config) {
 type validator struct {
 	d   *decoder
 	cfg *Config
+	ctx context.Context // nil: never done
+}
+
+// compile checks a request template by compiling it (its trial render is
+// bounded by tmpl.MaxWork). Once ctx is done nothing more is compiled: the
+// caller returns ctx's error.
+func (v *validator) compile(name, text string) error {
+	if v.ctx != nil && v.ctx.Err() != nil {
+		return nil
+	}
+	_, err := tmpl.Compile(name, text)
+	return err
 }
 
 // at reports a problem at the line of field path (or its nearest parent).
@@ -397,6 +409,9 @@ func (v *validator) render(path, raw string) (string, bool) {
 // renderPort is render where {{ port N }} is allowed too: port checks N
 // against the service's declared ports (nil: {{ port }} is an error here).
 func (v *validator) renderPort(path, raw string, port PortFunc) (string, bool) {
+	if v.ctx != nil && v.ctx.Err() != nil {
+		return "", false
+	}
 	out, err := RenderService(context.Background(), raw, func(_ context.Context, svc, port string) (string, error) {
 		s, ok := v.cfg.serviceByName(svc)
 		if !ok {
@@ -491,7 +506,7 @@ func (v *validator) headers(p string, hs map[string]string) {
 		}
 		if portActionRe.MatchString(val) {
 			v.at(p+".headers."+k, "{{ port }} is only for a process service's command, env and ready; a request names a service by {{ endpoint \"svc\" 8080 }} in its url")
-		} else if _, err := tmpl.Compile(k, val); err != nil {
+		} else if err := v.compile(k, val); err != nil {
 			v.at(p+".headers."+k, "template: %v", err)
 		}
 	}
@@ -502,7 +517,7 @@ func (v *validator) body(p, name, body string) {
 	if portActionRe.MatchString(body) {
 		v.at(p+".body", "{{ port }} is only for a process service's command, env and ready; a request names a service by {{ endpoint \"svc\" 8080 }} in its url")
 	} else if body != "" {
-		if _, err := tmpl.Compile(name, body); err != nil {
+		if err := v.compile(name, body); err != nil {
 			v.at(p+".body", "template: %v", err)
 		}
 	}
@@ -564,7 +579,7 @@ func (v *validator) flowValues(p string, sc Scenario) {
 		if !flow.ValidName(name) {
 			v.at(vp, "%q: a var's name is letters, digits and _ (not starting with a digit)", name)
 		}
-		if _, err := tmpl.Compile(name, text); err != nil {
+		if err := v.compile(name, text); err != nil {
 			v.at(vp, "template: %v", err)
 			continue
 		}
@@ -699,7 +714,7 @@ func (v *validator) requestURL(path, raw string) {
 	}
 	check := out
 	if pathText != "" {
-		if _, err := tmpl.Compile("url", pathText); err != nil {
+		if err := v.compile("url", pathText); err != nil {
 			v.at(path, "template: %v", err)
 			return
 		}

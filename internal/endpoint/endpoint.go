@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"text/template"
+
+	"github.com/perfgate/perfgate/internal/tmpl"
 )
 
 // Func returns "host:port" for a service's port.
@@ -36,7 +38,9 @@ func Render(ctx context.Context, s string, resolve Func) (string, error) {
 			return resolve(ctx, svc, p)
 		},
 	}
-	t, err := template.New("").Funcs(funcs).Option("missingkey=error").Parse(s)
+	// printf and the other string builtins are bounded like a request
+	// body's: no template makes a render build more than tmpl.MaxWork.
+	t, err := template.New("").Funcs(tmpl.NewBudget(tmpl.MaxWork).Builtins()).Funcs(funcs).Option("missingkey=error").Parse(s)
 	if err != nil {
 		return "", fmt.Errorf("template %q: %w", s, cleanTemplateErr(err))
 	}

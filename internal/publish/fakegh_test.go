@@ -47,6 +47,7 @@ type fakeRequest struct {
 }
 
 type fault struct {
+	after   bool // handle the request as usual (create, edit), then answer with the fault
 	hangup  bool // close the connection without an answer
 	status  int
 	headers map[string]string
@@ -175,20 +176,14 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	f.mu.Unlock()
 
-	if ft != nil && ft.hangup {
-		conn, _, err := w.(http.Hijacker).Hijack()
-		if err == nil {
-			conn.Close()
-		}
-		return
+	if ft != nil && ft.after {
+		// The request takes effect; its answer is replaced by the fault.
+		real, answer := w, *ft
+		w, ft = httptest.NewRecorder(), nil
+		defer f.answer(real, &answer)
 	}
 	if ft != nil {
-		for k, v := range ft.headers {
-			w.Header().Set(k, v)
-		}
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		w.WriteHeader(ft.status)
-		_, _ = w.Write([]byte(ft.body))
+		f.answer(w, ft)
 		return
 	}
 	if r.Header.Get("Authorization") != "Bearer "+f.token {
@@ -268,6 +263,23 @@ func (f *fakeGitHub) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		f.notFound(w)
 	}
+}
+
+// answer writes fault ft instead of GitHub's answer.
+func (f *fakeGitHub) answer(w http.ResponseWriter, ft *fault) {
+	if ft.hangup {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+		return
+	}
+	for k, v := range ft.headers {
+		w.Header().Set(k, v)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(ft.status)
+	_, _ = w.Write([]byte(ft.body))
 }
 
 func (f *fakeGitHub) notFound(w http.ResponseWriter) {

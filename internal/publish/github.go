@@ -125,10 +125,14 @@ func (t *retryTransport) reserve(wait time.Duration) bool {
 	return true
 }
 
-func (t *retryTransport) backoff(attempt int) time.Duration {
-	d := t.policy.BaseDelay << (attempt - 1)
-	if d <= 0 || d > t.policy.MaxDelay {
-		d = t.policy.MaxDelay
+func (t *retryTransport) backoff(attempt int) time.Duration { return t.policy.backoff(attempt) }
+
+// backoff is the wait after the attempt-th try: BaseDelay, doubling, at
+// most MaxDelay.
+func (p RetryPolicy) backoff(attempt int) time.Duration {
+	d := p.BaseDelay << (attempt - 1)
+	if d <= 0 || d > p.MaxDelay {
+		d = p.MaxDelay
 	}
 	return d
 }
@@ -151,6 +155,10 @@ func (t *retryTransport) classify(method string, resp *http.Response, err error,
 	switch {
 	case code == http.StatusTooManyRequests:
 		return t.serverWait(resp, attempt, "rate limited (429)")
+	case code >= 500 && method == http.MethodPost:
+		// The comment may have been created all the same: the caller lists
+		// the comments again before it tries another create.
+		return 0, "", false
 	case code == http.StatusForbidden:
 		if resp.Header.Get("X-RateLimit-Remaining") == "0" {
 			return t.serverWait(resp, attempt, "rate limit exhausted (403)")
@@ -245,8 +253,9 @@ func newClient(apiURL, token string, hc *http.Client, rt *retryTransport) (*gith
 const maxCommentPages = 200
 
 // findComment pages through every comment of the issue and returns the first
-// (oldest) one whose body starts with marker, written by author when author
-// is set. Comments that merely quote or mention the marker do not count.
+// (oldest) one whose body starts with marker and that author wrote. Comments
+// that merely quote or mention the marker do not count, and neither do
+// anyone else's: the marker is public, anybody can post it.
 func findComment(ctx context.Context, gh *github.Client, owner, repo string, pr int, marker, author string) (*github.IssueComment, int, error) {
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
 	pages := 0
@@ -257,8 +266,8 @@ func findComment(ctx context.Context, gh *github.Client, owner, repo string, pr 
 			return nil, pages, err
 		}
 		for _, c := range cs {
-			if carriesMarker(c.GetBody(), marker) &&
-				(author == "" || strings.EqualFold(c.GetUser().GetLogin(), author)) {
+			if carriesMarker(c.GetBody(), marker) && author != "" &&
+				strings.EqualFold(c.GetUser().GetLogin(), author) {
 				return c, pages, nil
 			}
 		}
@@ -279,12 +288,54 @@ func carriesMarker(body, marker string) bool {
 	return strings.TrimRight(first, " \t\r") == marker
 }
 
-// tokenLogin returns the login the token acts as, or "" when GitHub does not
-// say (installation tokens such as GITHUB_TOKEN get 403 from GET /user).
-func tokenLogin(ctx context.Context, gh *github.Client) string {
+// GitHubTokenAuthor is the login of comments posted with the workflow's
+// GITHUB_TOKEN.
+const GitHubTokenAuthor = "github-actions[bot]"
+
+// identity is whose comments perfgate may edit: the token's own login.
+type identity struct {
+	login string // "" when it cannot be known
+	how   string // how it was found, for the log
+}
+
+// tokenIdentity finds the login the token acts as. GET /user answers for a
+// person's token. Installation tokens get 403 there; for the workflow's
+// GITHUB_TOKEN the author is github-actions[bot], for any other (a GitHub
+// App's) it cannot be known, and login is "".
+func tokenIdentity(ctx context.Context, gh *github.Client, isGitHubToken bool) identity {
 	u, _, err := gh.Users.Get(ctx, "")
-	if err != nil {
-		return ""
+	if err == nil && u.GetLogin() != "" {
+		return identity{login: u.GetLogin(), how: "the token's user (GET /user)"}
 	}
-	return u.GetLogin()
+	var er *github.ErrorResponse
+	forbidden := errors.As(err, &er) && er.Response != nil && er.Response.StatusCode == http.StatusForbidden
+	switch {
+	case forbidden && isGitHubToken:
+		return identity{login: GitHubTokenAuthor, how: "the workflow's GITHUB_TOKEN"}
+	case forbidden:
+		return identity{how: "GET /user answered 403 and the token is not the workflow's GITHUB_TOKEN"}
+	case err != nil:
+		return identity{how: fmt.Sprintf("GET /user failed: %v", err)}
+	}
+	return identity{how: "GET /user gave no login"}
+}
+
+// mayHaveCreated says whether a failed create may still have made the
+// comment: GitHub failed (5xx) or the answer was lost on the network.
+func mayHaveCreated(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	var er *github.ErrorResponse
+	if errors.As(err, &er) {
+		return er.Response != nil && er.Response.StatusCode >= 500
+	}
+	var rl *github.RateLimitError
+	var ab *github.AbuseRateLimitError
+	if errors.As(err, &rl) || errors.As(err, &ab) {
+		return false
+	}
+	var ne net.Error
+	var ue *url.Error
+	return errors.As(err, &ne) || errors.As(err, &ue) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }

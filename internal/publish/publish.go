@@ -50,11 +50,13 @@ type Options struct {
 	// wrapping ErrRefused and nothing posted, unless its head is this
 	// commit. See PRMetadata for the fork workflow.
 	ExpectHeadSHA string
-	// CommentAuthor restricts edits to marked comments written by this login
-	// (e.g. "github-actions[bot]"). When empty, PERFGATE_COMMENT_AUTHOR is
-	// used, else the token's own login when GET /user answers (personal
-	// tokens); installation tokens (GITHUB_TOKEN) cannot tell, and then any
-	// comment whose first line is the exact marker is ours.
+	// CommentAuthor is the login whose marked comment Publish edits (e.g.
+	// "github-actions[bot]"); a marked comment by anyone else is never
+	// edited. When empty, PERFGATE_COMMENT_AUTHOR is used, else the token's
+	// own login: GET /user for a person's token, github-actions[bot] for the
+	// workflow's GITHUB_TOKEN (GET /user answers it 403). When the login
+	// cannot be known (another installation token), a new comment is posted
+	// every time, with a warning.
 	CommentAuthor string
 
 	// Getenv reads the environment (default os.Getenv).
@@ -337,50 +339,23 @@ func (p *publisher) comment(ctx context.Context, res *results.Results, bo BodyOp
 	body, cut := Body(res, bo)
 	body = p.scrub.s(body)
 	p.rep.Truncated = cut
-	marker := Marker(res.Name)
-
-	author := strings.TrimSpace(p.o.CommentAuthor)
-	if author == "" {
-		author = strings.TrimSpace(p.getenv("PERFGATE_COMMENT_AUTHOR"))
+	t := thread{gh: gh, owner: owner, repo: repo, pr: pr, marker: Marker(res.Name)}
+	t.author = p.commentAuthor(ctx, gh, token)
+	if t.author == "" {
+		p.create(ctx, t, body)
+		return
 	}
-	if author == "" {
-		author = tokenLogin(ctx, gh)
-	}
-	existing, pages, err := findComment(ctx, gh, owner, repo, pr, marker, author)
+	existing, pages, err := findComment(ctx, gh, owner, repo, pr, t.marker, t.author)
 	p.rep.CommentPages = pages
 	if err != nil {
 		p.apiWarn("list the comments of pull request #"+fmt.Sprint(pr), err)
 		return
 	}
 	if existing != nil {
-		p.rep.CommentID = existing.GetID()
-		p.rep.CommentURL = existing.GetHTMLURL()
-		if existing.GetBody() == body {
-			p.rep.Comment = CommentUnchanged
-			p.logf("pull request #%d comment %d is up to date", pr, existing.GetID())
-			return
-		}
-		c, _, err := gh.Issues.EditComment(ctx, owner, repo, existing.GetID(), &github.IssueComment{Body: github.String(body)})
-		if err != nil {
-			p.apiWarn(fmt.Sprintf("update comment %d on pull request #%d", existing.GetID(), pr), err)
-			return
-		}
-		p.rep.Comment = CommentUpdated
-		if u := c.GetHTMLURL(); u != "" {
-			p.rep.CommentURL = u
-		}
-		p.logf("updated the perfgate comment on pull request #%d: %s", pr, p.rep.CommentURL)
+		p.update(ctx, t, existing, body)
 		return
 	}
-	c, _, err := gh.Issues.CreateComment(ctx, owner, repo, pr, &github.IssueComment{Body: github.String(body)})
-	if err != nil {
-		p.apiWarn("comment on pull request #"+fmt.Sprint(pr), err)
-		return
-	}
-	p.rep.Comment = CommentCreated
-	p.rep.CommentID = c.GetID()
-	p.rep.CommentURL = c.GetHTMLURL()
-	p.logf("commented on pull request #%d: %s", pr, p.rep.CommentURL)
+	p.create(ctx, t, body)
 }
 
 func orUnknownEvent(s string) string {

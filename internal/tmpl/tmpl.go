@@ -26,6 +26,12 @@
 // var and row read the Values set on the State (SetValues); without one
 // (e.g. Compile's trial render) they give "".
 //
+// What one render may build is bounded as it is built: the functions
+// above and text/template's string builtins (print, printf, println, html,
+// js, urlquery) check a per-render budget of MaxWork bytes before they
+// allocate, so nesting calls ({{ json (json …) }}) cannot grow memory
+// without end, and the output stops at MaxOutput.
+//
 // Templates have no data: `.` and fields are rejected, and so are range,
 // define, block and template (bodies have no loops or sub-templates).
 //
@@ -35,7 +41,6 @@
 package tmpl
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -242,6 +247,7 @@ func (t *Template) appendSlow(dst []byte, st *State) ([]byte, error) {
 	}
 	st.w.b = dst
 	st.w.limit = len(dst) + MaxOutput
+	st.work = Budget{left: MaxWork}
 	err := ex.Execute(&st.w, nil)
 	out := st.w.b
 	st.w.b = nil
@@ -261,6 +267,7 @@ type State struct {
 	w       appendWriter
 	now     func() time.Time
 	vals    Values
+	work    Budget // what the functions may still build in this render
 }
 
 // Values supplies {{ var }} and {{ row }} for the current iteration.
@@ -356,6 +363,9 @@ func (st *State) randString(alphabet string, n int) (string, error) {
 	if n < 0 || n > MaxLen {
 		return "", fmt.Errorf("length %d out of range 0..%d", n, MaxLen)
 	}
+	if err := st.work.Reserve(n); err != nil {
+		return "", err
+	}
 	b := make([]byte, n)
 	for i := range b {
 		b[i] = alphabet[st.rng.IntN(len(alphabet))]
@@ -364,21 +374,29 @@ func (st *State) randString(alphabet string, n int) (string, error) {
 }
 
 func (st *State) funcs() template.FuncMap {
-	return template.FuncMap{
+	// small wraps a function whose result is at most n bytes: it is
+	// checked against the render's budget like every string built here.
+	small := func(n int, f func() string) func() (string, error) {
+		return func() (string, error) { return st.work.build(n, f) }
+	}
+	fm := template.FuncMap{
 		"letters": func(n int) (string, error) { return st.randString(alphaLetters, n) },
 		"lower":   func(n int) (string, error) { return st.randString(alphaLower, n) },
 		"digits":  func(n int) (string, error) { return st.randString(alphaDigits, n) },
 		"alnum":   func(n int) (string, error) { return st.randString(alphaAlnum, n) },
-		"uuid":    func() string { return string(st.appendUUID(nil)) },
+		"uuid":    small(36, func() string { return string(st.appendUUID(nil)) }),
 		"seq":     st.seqValue,
-		"koreanName": func() string {
+		"koreanName": small(9, func() string {
 			return familyNames[st.rng.IntN(len(familyNames))] +
 				givenSyllables[st.rng.IntN(len(givenSyllables))] +
 				givenSyllables[st.rng.IntN(len(givenSyllables))]
-		},
-		"email": func() string {
-			s, _ := st.randString(alphaLower+alphaDigits, 10)
-			return s + "@example.com"
+		}),
+		"email": func() (string, error) {
+			s, err := st.randString(alphaLower+alphaDigits, 10)
+			if err != nil {
+				return "", err
+			}
+			return st.work.build(len(s)+len("@example.com"), func() string { return s + "@example.com" })
 		},
 		"int": func(min, max int) (int, error) {
 			if min > max {
@@ -392,15 +410,17 @@ func (st *State) funcs() template.FuncMap {
 			}
 			return choices[st.rng.IntN(len(choices))], nil
 		},
-		"now":  func() string { return st.now().Format(time.RFC3339) },
+		"now":  small(64, func() string { return st.now().Format(time.RFC3339) }),
 		"unix": func() int64 { return st.now().Unix() },
 		"var":  st.varValue,
 		"row":  st.rowValue,
-		"json": func(v any) (string, error) {
-			b, err := json.Marshal(v)
-			return string(b), err
-		},
+		"json": st.jsonValue,
 	}
+	// The builtins check st.work as it is when they run (reset per render).
+	for name, f := range (&st.work).Builtins() {
+		fm[name] = f
+	}
+	return fm
 }
 
 func constantText(l *parse.ListNode) ([]byte, bool) {
