@@ -21,10 +21,14 @@ const GateLimit = "limit"
 
 // LimitsOf is each scenario's limits by the name its figures carry: a
 // scenario's name, and flow+results.StepSep+step for a flow's step.
-// Scenarios and steps without limits are left out.
+// Scenarios and steps without limits are left out, and so are scenarios
+// switched off (weight 0: in the results with no request, never judged).
 func LimitsOf(scs []config.Scenario) map[string]config.Limits {
 	out := map[string]config.Limits{}
 	for _, sc := range scs {
+		if sc.Weight <= 0 {
+			continue
+		}
 		if len(sc.Limits) > 0 {
 			out[sc.Name] = sc.Limits
 		}

@@ -77,23 +77,24 @@ func TestJudgeLimits(t *testing.T) {
 }
 
 // Limits of flow steps are found under flow/step; scenarios without limits
-// and limits of scenarios not measured give no check.
+// and scenarios switched off (in the results with no request) give no
+// check.
 func TestLimitsOfSteps(t *testing.T) {
 	cfg := []config.Scenario{
-		{Name: "flow", Limits: mustLimits(t, "p99", "< 2s"), Steps: []config.Step{
+		{Name: "flow", Weight: 1, Limits: mustLimits(t, "p99", "< 2s"), Steps: []config.Step{
 			{Name: "login", Limits: mustLimits(t, "p95", "< 10ms", "error_rate", "< 1%")},
 			{Name: "me"},
 		}},
-		{Name: "plain"},
-		{Name: "off", Limits: mustLimits(t, "p95", "< 1ms")},
+		{Name: "plain", Weight: 1},
+		{Name: "off", Weight: 0, Limits: mustLimits(t, "p95", "< 1ms")}, // switched off
 	}
 	ls := LimitsOf(cfg)
-	if len(ls) != 3 || len(ls["flow/login"]) != 2 || len(ls["flow"]) != 1 || ls["plain"] != nil {
+	if len(ls) != 2 || len(ls["flow/login"]) != 2 || len(ls["flow"]) != 1 || ls["plain"] != nil {
 		t.Fatalf("LimitsOf: %+v", ls)
 	}
 	flow := limited("flow", 1000, 100, 50)
 	flow.Steps = []results.Scenario{limited("login", 1000, 100, 20), limited("me", 1000, 100, 5)}
-	checks := JudgeLimits(ls, []results.Scenario{flow, limited("plain", 1000, 100, 50)})
+	checks := JudgeLimits(ls, []results.Scenario{flow, limited("plain", 1000, 100, 50), {Name: "off"}})
 	var got []string
 	for _, ch := range checks {
 		got = append(got, ch.Scenario+" "+ch.Metric+" "+ch.Rule+" "+ch.Status)
