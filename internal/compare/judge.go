@@ -39,6 +39,10 @@
 // The error-rate ceiling (error_rate_max) is not statistical: it fails
 // whenever the current run's overall error rate exceeds it, whatever the
 // number of runs and even without a baseline.
+//
+// Limits (a scenario's `limits:`, see limits.go) are not statistical
+// either: each bounds one merged figure of this run, judged with or
+// without a baseline.
 package compare
 
 import (
@@ -68,12 +72,16 @@ const (
 type Options struct {
 	// BaselinePath is recorded in Comparison.Baseline (for reports).
 	BaselinePath string
+	// Limits are the absolute limits by scenario name (LimitsOf): judged
+	// with a baseline or without.
+	Limits map[string]config.Limits
 }
 
 // Judge compares the current run with the baseline under gates and returns
-// the comparison (never nil). base may be nil: then only the error-rate
-// ceiling is judged, Comparison.Baseline stays empty and Verdict reports
-// "no-baseline" unless the ceiling failed.
+// the comparison (never nil). The error-rate ceiling and opts.Limits are
+// judged in any case. base may be nil: then only they are judged,
+// Comparison.Baseline stays empty and Verdict reports "no-baseline" unless
+// one of them failed.
 // Judge does not modify its inputs; set cur.Comparison and cur.Verdict
 // yourself (or use Apply).
 func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, opts Options) *results.Comparison {
@@ -94,7 +102,7 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 		if opts.BaselinePath != "" {
 			where = " at " + opts.BaselinePath
 		}
-		c.Warnings = append(c.Warnings, "no baseline"+where+": only the error-rate ceiling was judged; create one with `perfgate baseline update`")
+		c.Warnings = append(c.Warnings, "no baseline"+where+": only "+absoluteChecks(opts)+" judged; create one with `perfgate baseline update`")
 	}
 	if cur.EnvironmentFailure != "" {
 		// The figures measure the environment, not the service: nothing
@@ -116,6 +124,7 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 		seen[sc.Name] = true
 		th := Resolve(gates, sc.Name)
 		c.Checks = append(c.Checks, ceilingCheck(sc, th, base))
+		c.Checks = append(c.Checks, limitChecks(sc, opts.Limits[sc.Name])...)
 		if base == nil {
 			continue
 		}
@@ -160,7 +169,7 @@ func Judge(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 		if len(Failures(c)) == 0 && judged(c) == 0 && !anyInconclusive(c) {
 			c.Warnings = append(c.Warnings, "no statistical check could be judged against the baseline "+
 				"(too few runs, or no run completed a request), so the verdict is no-baseline, not pass; "+
-				"only the error-rate ceiling was judged")
+				"only "+absoluteChecks(opts)+" judged")
 		}
 	}
 	return c
@@ -221,12 +230,22 @@ func driftWarnings(c *results.Comparison, prior float64) []string {
 	return w
 }
 
+// absoluteChecks names what is judged without a baseline: "the error-rate
+// ceiling was", or "the error-rate ceiling and the limits were".
+func absoluteChecks(opts Options) string {
+	if len(opts.Limits) > 0 {
+		return "the error-rate ceiling and the limits were"
+	}
+	return "the error-rate ceiling was"
+}
+
 // judged counts the statistical checks (not the error-rate ceiling, not a
-// missing scenario) that were actually decided against a baseline.
+// limit, not a missing scenario) that were actually decided against a
+// baseline.
 func judged(c *results.Comparison) int {
 	n := 0
 	for _, ch := range c.Checks {
-		if ch.Gate == "" || ch.Gate == GateErrorRateMax {
+		if ch.Gate == "" || ch.Gate == GateErrorRateMax || ch.Gate == GateLimit {
 			continue
 		}
 		if ch.Status == results.CheckPass || ch.Status == results.CheckFail {

@@ -121,7 +121,7 @@ func ParseContext(ctx context.Context, path string, data []byte) (*Config, error
 		if errors.Is(err, io.EOF) {
 			return nil, &Error{Problems: []Problem{{File: path, Msg: "the file is empty; it needs at least name, scenarios and load (see examples/quickstart/perfgate.yaml)"}}}
 		}
-		return nil, &Error{Problems: []Problem{d.syntaxProblem(err)}}
+		return nil, &Error{Problems: []Problem{quoteHint(d.syntaxProblem(err), data)}}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {

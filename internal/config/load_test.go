@@ -491,6 +491,20 @@ func TestParseFlow(t *testing.T) {
 		{"data order", "    url: http://127.0.0.1:1/\n    data: {file: u.csv, order: shuffle}\n", []string{"data.order", "sequential"}},
 		{"gate on a step", "    steps:\n      - {name: a, url: 'http://127.0.0.1:1/'}\ngates: {scenarios: {f/a: {throughput_drop: 10%}}}\n", nil},
 	}
+	runParseCases(t, head, tests, func(t *testing.T, name string, cfg *Config) {
+		if name == "valid" && (len(cfg.Scenarios[0].Steps) != 2 || cfg.Scenarios[0].Steps[0].Method != "POST" || cfg.Scenarios[0].Steps[0].Capture[0].As != "id") {
+			t.Errorf("steps %+v", cfg.Scenarios[0].Steps)
+		}
+	})
+}
+
+// runParseCases parses head+yaml of each case: a case without wanted
+// errors must parse (then valid looks at the config), the others must fail
+// with each of their errors.
+func runParseCases(t *testing.T, head string, tests []struct {
+	name, yaml string
+	want       []string
+}, valid func(t *testing.T, name string, cfg *Config)) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := Parse("perfgate.yaml", []byte(head+tt.yaml))
@@ -498,9 +512,7 @@ func TestParseFlow(t *testing.T) {
 				if err != nil {
 					t.Fatalf("valid config rejected: %v", err)
 				}
-				if tt.name == "valid" && (len(cfg.Scenarios[0].Steps) != 2 || cfg.Scenarios[0].Steps[0].Method != "POST" || cfg.Scenarios[0].Steps[0].Capture[0].As != "id") {
-					t.Errorf("steps %+v", cfg.Scenarios[0].Steps)
-				}
+				valid(t, tt.name, cfg)
 				return
 			}
 			wantErrs(t, err, tt.want)

@@ -170,6 +170,10 @@ type Scenario struct {
 	// Data gives each iteration (each request without steps) a row of a
 	// file, read with {{ row "column" }}.
 	Data *Data `yaml:"data"`
+	// Limits are absolute bounds on the scenario's merged figures (a
+	// flow's: on its iterations), judged in every run, with or without a
+	// baseline: {p95: "< 200ms", error_rate: "< 1%", goodput: "> 500/s"}.
+	Limits Limits `yaml:"limits"`
 
 	Line int `yaml:"-"`
 }
@@ -207,6 +211,8 @@ type Step struct {
 	Expect  []int             `yaml:"expect"` // default 200-399
 	// Capture takes values from the response for the later steps.
 	Capture []Capture `yaml:"capture"`
+	// Limits bound this step's own figures, as Scenario.Limits.
+	Limits Limits `yaml:"limits"`
 }
 
 // Capture takes one value from a step's response: exactly one of JSON (a

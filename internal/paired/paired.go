@@ -258,6 +258,8 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 			return res, fmt.Errorf("%w: %s", runner.ErrEnvironment, res.EnvironmentFailure)
 		}
 	}
+	// Absolute limits, on the head's figures merged over its slices.
+	out.Checks = append(out.Checks, compare.JudgeLimits(compare.LimitsOf(cfg.Scenarios), res.Scenarios)...)
 	res.Comparison = &results.Comparison{
 		Baseline: fmt.Sprintf("base %s (%s), paired on this runner", o.BaseRef, results.ShortCommit(baseCommit)),
 		Alpha:    compare.Alpha(cfg.Gates),

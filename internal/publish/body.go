@@ -258,6 +258,23 @@ func orUnknown(s string) string {
 	return s
 }
 
+// failedLimits counts c's failed checks that are limits, and the others.
+func failedLimits(c *results.Comparison) (limits, others int) {
+	if c == nil {
+		return 0, 0
+	}
+	for _, ch := range c.Checks {
+		switch {
+		case ch.Status != results.CheckFail:
+		case ch.Gate == "limit":
+			limits++
+		default:
+			others++
+		}
+	}
+	return limits, others
+}
+
 func writeNext(b *strings.Builder, res *results.Results, o BodyOptions) {
 	cfg := o.ConfigPath
 	if cfg == "" {
@@ -277,6 +294,13 @@ func writeNext(b *strings.Builder, res *results.Results, o BodyOptions) {
 	if res.Interrupted {
 		b.WriteString("- The run did not finish, so there is no verdict to trust: see the warnings above and the job's log, fix the cause and re-run the job.\n")
 		return
+	}
+	limits, others := failedLimits(res.Comparison)
+	if limits > 0 {
+		b.WriteString("- A limit not met? Make the scenario meet it, or change its `limits:` in `" + codeSpan(cfg) + "`: limits are absolute, no baseline moves them.\n")
+		if others == 0 {
+			return
+		}
 	}
 	if p := res.Paired; p != nil {
 		writeNextPaired(b, res, p)

@@ -268,14 +268,17 @@ func (p *publisher) annotate(res *results.Results) {
 			if ch.Status != results.CheckFail {
 				continue
 			}
-			msg := ch.Scenario + ": " + ch.Note
-			if ch.Metric != "" {
+			kind, msg := "regression", ch.Scenario+": "+ch.Note
+			switch {
+			case ch.Gate == "limit": // an absolute limit of the config: the note names the figure and the bound
+				kind = "limit"
+			case ch.Metric != "":
 				msg = fmt.Sprintf("%s %s regressed: %s", ch.Scenario, ch.Metric, changeLine(ch, " -> "))
 				if ch.Rule != "" {
 					msg += " (gate: " + ch.Rule + ")"
 				}
 			}
-			as = append(as, ghactions.Annotation{Level: ghactions.LevelError, Title: "perfgate " + name + ": regression", Message: msg})
+			as = append(as, ghactions.Annotation{Level: ghactions.LevelError, Title: "perfgate " + name + ": " + kind, Message: msg})
 		}
 	}
 	ws := append([]string(nil), res.Warnings...)

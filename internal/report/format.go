@@ -16,7 +16,14 @@ import (
 const (
 	gateErrorRateMax  = "error_rate_max"
 	gateErrorRateRise = "error_rate_rise"
+	// gateLimit is an absolute limit of the config (p95: "< 200ms"): no
+	// baseline value, change or p-value, like the error-rate ceiling.
+	gateLimit = "limit"
 )
+
+// absoluteGate reports whether c holds a figure to a fixed bound (the
+// error-rate ceiling, a limit) rather than judging a change.
+func absoluteGate(c results.Check) bool { return c.Gate == gateErrorRateMax || c.Gate == gateLimit }
 
 // isAbsolute reports whether the check's change is an absolute difference
 // (error rate) rather than a relative one.
@@ -57,7 +64,7 @@ func FormatChange(c results.Check) string {
 	switch {
 	case scenarioLevel(c):
 		return "—"
-	case c.Gate == gateErrorRateMax:
+	case absoluteGate(c):
 		return "—"
 	case c.SamplesBase == 0 || c.SamplesCur == 0:
 		return "—"
@@ -74,7 +81,7 @@ func FormatChange(c results.Check) string {
 // not, and "—" when no test was run.
 func fPValue(c results.Check) string {
 	switch {
-	case scenarioLevel(c), c.Status == results.CheckInsufficient, c.Gate == gateErrorRateMax,
+	case scenarioLevel(c), c.Status == results.CheckInsufficient, absoluteGate(c),
 		c.Test == results.TestPairedSignedRank: // decided by its interval, no p-value
 		return "—"
 	case c.Significant:
@@ -96,8 +103,13 @@ func fMetric(c results.Check) string {
 	if c.Metric == "" {
 		return "—"
 	}
-	if c.Gate == gateErrorRateMax {
+	switch {
+	case c.Gate == gateErrorRateMax:
 		return "error_rate (ceiling)"
+	case c.Gate == gateLimit && c.Metric == "throughput_rps":
+		return "goodput (limit)" // as the config names it
+	case c.Gate == gateLimit:
+		return c.Metric + " (limit)"
 	}
 	return c.Metric
 }

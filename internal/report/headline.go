@@ -59,13 +59,17 @@ func VerdictHeadline(res *results.Results) Headline {
 	default:
 		h.Icon, h.Title = "⚪", "NO BASELINE"
 		c := res.Comparison
+		only := "only the error-rate ceiling was judged"
+		if hasLimits(c) {
+			only = "only the error-rate ceiling and the limits were judged"
+		}
 		switch {
 		case c == nil:
 			h.Summary = "nothing judged"
 		case c.Baseline != "" || !c.BaselineDate.IsZero():
-			h.Summary = "no check could be judged against the baseline; only the error-rate ceiling was judged"
+			h.Summary = "no check could be judged against the baseline; " + only
 		default:
-			h.Summary = "only the error-rate ceiling was judged"
+			h.Summary = only
 		}
 	}
 	if res.EnvironmentFailure != "" {
@@ -95,6 +99,19 @@ func VerdictHeadline(res *results.Results) Headline {
 		h.Notes = append(h.Notes, plural(n.insufficient, "check", "checks")+" could not be judged (too few runs)")
 	}
 	return h
+}
+
+// hasLimits reports whether c judged a limit.
+func hasLimits(c *results.Comparison) bool {
+	if c == nil {
+		return false
+	}
+	for _, ch := range c.Checks {
+		if ch.Gate == gateLimit {
+			return true
+		}
+	}
+	return false
 }
 
 // Text is the headline as plain text: "perfgate: FAIL — 6 regressions in

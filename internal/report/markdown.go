@@ -243,7 +243,11 @@ func failureLine(r Row) string {
 				in = append(in, num.Signed(ch.Change, isAbsolute(ch)))
 			}
 			if ch.Rule != "" {
-				in = append(in, "gate "+mdText(ruleText(ch.Rule)))
+				word := "gate "
+				if ch.Gate == gateLimit {
+					word = "limit "
+				}
+				in = append(in, word+mdText(ruleText(ch.Rule)))
 			}
 			if ch.Metric == "error_rate" && ceiling != "" {
 				in = append(in, ceiling)

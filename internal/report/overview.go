@@ -200,7 +200,7 @@ func figureCells(f results.Figures) []Cell {
 // runs, tested); the tested one gives the value and the change.
 func addCheck(c *Cell, ch results.Check, measured bool) {
 	c.Status = worse(c.Status, ch.Status)
-	if ch.Gate == gateErrorRateMax {
+	if absoluteGate(ch) {
 		if measured && !c.Tested && finite(ch.Current) {
 			c.Value, c.HasValue = ch.Current, true
 		}

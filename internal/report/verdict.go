@@ -92,7 +92,7 @@ func terminalVerdict(res *results.Results) string { return VerdictHeadline(res).
 // failCount is e.g. "6 regressions in 2 scenarios", with ", 1 baseline
 // scenario not measured" when baselined scenarios were absent from the run.
 func failCount(c *results.Comparison) string {
-	regressions, unmeasured := 0, 0
+	regressions, unmeasured, limits := 0, 0, 0
 	scen := map[string]bool{}
 	for _, ch := range c.Checks {
 		if ch.Status != results.CheckFail {
@@ -102,12 +102,19 @@ func failCount(c *results.Comparison) string {
 			unmeasured++
 			continue
 		}
+		if ch.Gate == gateLimit {
+			limits++
+			continue
+		}
 		regressions++
 		scen[ch.Scenario] = true
 	}
 	var parts []string
 	if regressions > 0 {
 		parts = append(parts, plural(regressions, "regression", "regressions")+" in "+plural(len(scen), "scenario", "scenarios"))
+	}
+	if limits > 0 {
+		parts = append(parts, plural(limits, "limit", "limits")+" not met")
 	}
 	if unmeasured > 0 {
 		parts = append(parts, plural(unmeasured, "baseline scenario", "baseline scenarios")+" not measured")
@@ -203,5 +210,7 @@ func (e *errWriter) printf(format string, args ...any) {
 	_, e.err = fmt.Fprintf(e.w, format, args...)
 }
 
-// ruleText is a rule for display: "<=" shown as "≤".
-func ruleText(r string) string { return strings.ReplaceAll(r, "<=", "≤") }
+// ruleText is a rule for display: "<=" shown as "≤", ">=" as "≥".
+func ruleText(r string) string { return ruleReplacer.Replace(r) }
+
+var ruleReplacer = strings.NewReplacer("<=", "≤", ">=", "≥")

@@ -148,8 +148,11 @@ func JUnit(w io.Writer, res *results.Results) error {
 			switch ch.Status {
 			case results.CheckFail:
 				typ := "regression"
-				if scenarioLevel(ch) {
+				switch {
+				case scenarioLevel(ch):
 					typ = "missing"
+				case ch.Gate == gateLimit:
+					typ = "limit"
 				}
 				tc.Failure = &junitMessage{Message: singleLine(ch.Note), Type: typ, Body: detail}
 				s.Failures++

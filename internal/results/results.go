@@ -442,12 +442,14 @@ const (
 // Check is one gate on one metric of one scenario.
 type Check struct {
 	Scenario string `json:"scenario"`
-	// Metric: throughput_rps, error_rate, p50, p90, p95, p99.
+	// Metric: throughput_rps, error_rate, p50, p90, p95, p99; a limit
+	// may also bound mean or max.
 	Metric string `json:"metric"`
 	// Gate names the rule judged: throughput_drop, latency_rise,
 	// error_rate_max (an absolute ceiling, no statistical test: PValue and
-	// the interval are not meaningful) or error_rate_rise; "" for a missing
-	// scenario.
+	// the interval are not meaningful), error_rate_rise, or limit (a bound
+	// of the config's limits, absolute like error_rate_max, judged with or
+	// without a baseline); "" for a missing scenario.
 	Gate     string  `json:"gate,omitempty"`
 	Baseline float64 `json:"baseline"` // center (median of runs) in the baseline
 	Current  float64 `json:"current"`  // center in this run
@@ -460,9 +462,10 @@ type Check struct {
 	PValue      float64 `json:"p_value"`
 	Significant bool    `json:"significant"`
 	// Threshold is the gate's limit in the same unit as Change (a relative
-	// drop/rise, or an absolute error rate) and Rule says how it applies.
+	// drop/rise, or an absolute error rate) and Rule says how it applies;
+	// for a limit, the bound in Current's unit (ms, a fraction, req/s).
 	Threshold   float64 `json:"threshold"`
-	Rule        string  `json:"rule"` // e.g. "drop <= 5%", "rise <= 10%", "<= 1%"
+	Rule        string  `json:"rule"` // e.g. "drop <= 5%", "rise <= 10%", "<= 1%", a limit's "< 200ms"
 	Status      string  `json:"status"`
 	Note        string  `json:"note,omitempty"`
 	SamplesBase int     `json:"samples_baseline"`

@@ -23,9 +23,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "compare --baseline FILE results.json",
 		Short: "Judge a results file against a baseline (no load)",
-		Long: "Compares the runs in results.json with the runs stored in a baseline using the gates of the\n" +
-			"config (-c; by default the config recorded in the results if it is still there, else the built-in\n" +
-			"gates). Exit 1 on a regression. --out writes the judged results.",
+		Long: "Compares the runs in results.json with the runs stored in a baseline using the gates and limits of\n" +
+			"the config (-c; by default the config recorded in the results if it is still there, else the\n" +
+			"built-in gates). Exit 1 on a regression or a broken limit. --out writes the judged results.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if basePath == "" {
@@ -35,7 +35,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
-			gates, err := gatesFor(f, cfgPath, res)
+			gates, limits, err := gatesFor(f, cfgPath, res)
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
@@ -43,7 +43,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
-			verdict := cmp.Apply(gates, base, res, cmp.Options{BaselinePath: basePath})
+			verdict := cmp.Apply(gates, base, res, cmp.Options{BaselinePath: basePath, Limits: limits})
 			if out != "" {
 				if _, err := cmdutil.SaveResults(out, res); err != nil {
 					return err
@@ -61,19 +61,20 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
-func gatesFor(f *cmdutil.Factory, cfgPath string, res *results.Results) (config.Gates, error) {
+// gatesFor is the gates and the limits (by scenario name) of the config.
+func gatesFor(f *cmdutil.Factory, cfgPath string, res *results.Results) (config.Gates, map[string]config.Limits, error) {
 	if cfgPath == "" && res.ConfigPath != "" {
 		if _, err := os.Stat(res.ConfigPath); err == nil {
 			cfgPath = res.ConfigPath
 		}
 	}
 	if cfgPath == "" {
-		fmt.Fprintln(f.IO.ErrOut, "perfgate: no config given or recorded; judging with the built-in gates")
-		return config.Gates{}, nil
+		fmt.Fprintln(f.IO.ErrOut, "perfgate: no config given or recorded; judging with the built-in gates (no limits)")
+		return config.Gates{}, nil, nil
 	}
 	cfg, err := config.ReadFile(cfgPath)
 	if err != nil {
-		return config.Gates{}, err
+		return config.Gates{}, nil, err
 	}
-	return cfg.Gates, nil
+	return cfg.Gates, cmp.LimitsOf(cfg.Scenarios), nil
 }

@@ -41,8 +41,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Start the services, warm up, measure, and judge against the baseline",
 		Long: "Starts the services of the config in dependency order and waits until each is ready, runs the\n" +
 			"warm-up pass and the measured runs, stops every service, prints the results and judges them\n" +
-			"against baselines/<name>.json (or --baseline FILE). Exit 0 pass or no baseline yet, 1 regression,\n" +
-			"2 bad input, 3 a service failed. Ctrl-C stops everything and still writes what was measured.",
+			"against baselines/<name>.json (or --baseline FILE) and the scenarios' limits. Exit 0 pass or no baseline\n" +
+			"yet, 1 regression or a broken limit, 2 bad input, 3 a service failed. Ctrl-C stops everything and still\n" +
+			"writes what was measured.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return run(cmd, f, fl)
@@ -118,7 +119,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		}
 	}
 
-	opts := compare.Options{}
+	opts := compare.Options{Limits: compare.LimitsOf(cfg.Scenarios)}
 	if base != nil {
 		opts.BaselinePath = basePath
 	}

@@ -65,6 +65,16 @@ func Describe(cfg *config.Config) string {
 		parts = append(parts, "no warm-up")
 	}
 	parts = append(parts, fmt.Sprintf("%d measured run(s) of %s", cfg.Load.Repeat, passText(cfg.Load.Measure)))
+	limits := 0
+	for _, sc := range cfg.Scenarios {
+		limits += len(sc.Limits)
+		for _, st := range sc.Steps {
+			limits += len(st.Limits)
+		}
+	}
+	if limits > 0 {
+		parts = append(parts, plural(limits, "limit"))
+	}
 	return strings.Join(parts, ", ")
 }
 

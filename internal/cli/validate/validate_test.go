@@ -14,6 +14,10 @@ func TestValidateCommand(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.yaml")
 	bad := filepath.Join(dir, "bad.yaml")
+	limited := filepath.Join(dir, "limited.yaml")
+	badLimit := filepath.Join(dir, "badlimit.yaml")
+	os.WriteFile(limited, []byte("name: g\nscenarios:\n  - name: a\n    url: http://127.0.0.1:1/\n    limits: {p95: < 200ms, goodput: \"> 5/s\"}\nload:\n  measure: {duration: 1s}\n"), 0o644)
+	os.WriteFile(badLimit, []byte("name: g\nscenarios:\n  - name: a\n    url: http://127.0.0.1:1/\n    limits:\n      p95: 200ms\nload:\n  measure: {duration: 1s}\n"), 0o644)
 	os.WriteFile(good, []byte("name: g\nscenarios:\n  - name: a\n    url: http://127.0.0.1:1/\nload:\n  workers: 3\n  measure: {duration: 1s}\n"), 0o644)
 	os.WriteFile(bad, []byte("name: g\nscenarios:\n  - name: a\n    url: http://127.0.0.1:1/\n    metod: GET\nload:\n  measure: {duration: 1s}\n"), 0o644)
 	tests := []struct {
@@ -23,6 +27,8 @@ func TestValidateCommand(t *testing.T) {
 		out, err string
 	}{
 		{"valid", []string{"validate", "-c", good}, 0, "OK — 0 services, 1 scenario, closed model with 3 workers, no warm-up, 5 measured run(s) of 1s", ""},
+		{"limits", []string{"validate", "-c", limited}, 0, "5 measured run(s) of 1s, 2 limits", ""},
+		{"limit without operator", []string{"validate", "-c", badLimit}, 2, "", `badlimit.yaml:6:12: scenarios[0].limits: p95: "200ms" has no operator: write "< 200ms"`},
 		{"unknown key", []string{"validate", "-c", bad}, 2, "", "bad.yaml:5:5: scenarios[0].metod: unknown key \"metod\""},
 		{"missing file", []string{"validate", "-c", filepath.Join(dir, "none.yaml")}, 2, "", "not found"},
 		{"extra arg", []string{"validate", "x"}, 2, "", ""},

@@ -396,6 +396,9 @@ func checkRows(c *results.Comparison) ([]checkRow, map[string]string) {
 		if ch.Gate == "error_rate_max" {
 			metric = "error_rate (ceiling)"
 		}
+		if ch.Gate == "limit" {
+			metric += " (limit)"
+		}
 		if metric == "" {
 			metric = "—"
 		}
