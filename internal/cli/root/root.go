@@ -7,6 +7,7 @@ import (
 	"github.com/perfgate/perfgate/internal/cli/baseline"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
 	"github.com/perfgate/perfgate/internal/cli/compare"
+	"github.com/perfgate/perfgate/internal/cli/initcmd"
 	"github.com/perfgate/perfgate/internal/cli/merge"
 	"github.com/perfgate/perfgate/internal/cli/publish"
 	"github.com/perfgate/perfgate/internal/cli/report"
@@ -32,6 +33,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		return cmdutil.BadInput(err)
 	})
 	cmd.AddCommand(
+		initcmd.NewCmd(f),
 		run.NewCmd(f),
 		baseline.NewCmd(f),
 		compare.NewCmd(f),
