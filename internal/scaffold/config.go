@@ -81,9 +81,9 @@ func Config(o Options) string {
 		w("  measure: {duration: 3s}      # in paired mode: one slice per side per round")
 		w("")
 		w("gates:")
-		w("  default:")
+		w("  default:                     # the built-in defaults, written out to tune")
 		w("    throughput_drop: 5%%")
-		w("    latency_rise: {p99: 10%%}")
+		w("    latency_rise: {p50: 10%%, p95: 10%%, p99: 15%%}")
 	}
 	return b.String()
 }

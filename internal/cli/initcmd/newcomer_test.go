@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/internal/cli/clitest"
+	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -101,5 +102,26 @@ func TestNewcomerFollowsREADME(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// The README's example perfgate.yaml is a config perfgate accepts and can
+// pair.
+func TestREADMEConfigValid(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(clitest.RepoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```yaml\n")
+	block, _, _ := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("README.md has no yaml block")
+	}
+	cfg, err := config.Parse("README.md", []byte(block))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.CheckPairable(); err != nil {
+		t.Fatal(err)
 	}
 }
