@@ -22,6 +22,7 @@ import (
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/scaffold"
 	"github.com/perfgate/perfgate/schema"
 )
 
@@ -104,6 +105,29 @@ func exampleConfigs(t *testing.T) map[string][]byte {
 	}
 	out[referenceBlock] = []byte(block)
 	return out
+}
+
+// What perfgate init writes validates against the schema, in each of its
+// shapes, and names the schema on its first line.
+func TestInitConfigsValidate(t *testing.T) {
+	s := compile(t, "perfgate.schema.json", schema.Config)
+	base := scaffold.Options{Name: "svc", Service: "api", Provider: scaffold.Process, GoMain: "./cmd/api", Port: 8080, URL: "/", Health: "/healthz", Branch: "main"}
+	for _, edit := range []func(o *scaffold.Options){
+		func(o *scaffold.Options) {},
+		func(o *scaffold.Options) { o.PortStyle, o.Quick, o.Health = scaffold.PortAddrFlag, true, "" },
+		func(o *scaffold.Options) { o.PortStyle = scaffold.PortFlag },
+		func(o *scaffold.Options) { o.Provider, o.Dockerfile = scaffold.Container, "deploy/Dockerfile" },
+	} {
+		o := base
+		edit(&o)
+		b := []byte(scaffold.Config(o))
+		if err := s.Validate(instance(t, b, true)); err != nil {
+			t.Errorf("%+v: does not validate: %v\n%s", o, err, b)
+		}
+		if !bytes.HasPrefix(b, []byte("# yaml-language-server: $schema="+scaffold.SchemaURL+"\n")) {
+			t.Errorf("no schema modeline:\n%s", b)
+		}
+	}
 }
 
 func TestExampleConfigsValidate(t *testing.T) {

@@ -7,12 +7,16 @@ import (
 	"strings"
 )
 
+// SchemaURL is the config's JSON Schema, named on the first line for editors.
+const SchemaURL = "https://raw.githubusercontent.com/perfgate/perfgate/main/schema/perfgate.schema.json"
+
 // Config renders perfgate.yaml. Every port goes through {{ port N }} or a
 // container's mapped port, so base and head can run at once (paired mode).
 func Config(o Options) string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	ep := fmt.Sprintf(`{{ endpoint %q "%d" }}`, o.Service, o.Port)
+	w("# yaml-language-server: $schema=%s", SchemaURL)
 	w("# perfgate.yaml: what to start, what to load it with, what counts as a regression.")
 	w("# Reference: https://github.com/perfgate/perfgate/blob/main/docs/configuration.md")
 	w("#   perfgate validate                 # check this file")
