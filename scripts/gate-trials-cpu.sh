@@ -12,13 +12,15 @@
 # /auth request (CPU work, not a sleep), started by the `process` provider.
 # The script builds perfgate and the service, then makes a git repository
 # whose app/ folder holds a perfgate.yaml (the same file on every commit)
-# and app/args, the service's flags: tag `base` has BASE_ARGS; two worktrees
-# are heads: `aa` (the same args: A/A) and `slow` (SLOW_ARGS: ~10% more
-# work per request).
+# and app/args, the service's flags: tag `base` has BASE_ARGS; each head in
+# HEADS is a worktree with its own args: `aa` (the same args: A/A), `half`
+# (about half the default 5% gate), `near` (about 1.3 times it) and `slow`
+# (about twice it). The paired config says `measure: {duration: 30s}`, as
+# users with k6 habits write it: paired slices are gates.slice, not
+# load.measure, so it must not change how long a paired run takes.
 #
-#   paired    perfgate run -c <head>/app/perfgate.yaml --base base
-#             expected: aa not FAIL (PASS, or INCONCLUSIVE said plainly);
-#                       slow FAIL (exit 1)
+#   paired    perfgate run -c <head>/app/paired.yaml --base base
+#             expected: aa and half not FAIL; near and slow FAIL (exit 1)
 #   baseline  `perfgate baseline update` once from the base tree, then
 #             perfgate run -c <head>/app/perfgate.yaml --baseline FILE
 #             expected: aa PASS/no fail; slow FAIL
@@ -28,12 +30,13 @@
 # CPU burner beside the run: one core busy for 0.2–1.5 s at random, then
 # idle 0.2–1.5 s, until the run ends (killed with it).
 #
-# Every run is bounded (the load's durations, gates.max_rounds, `timeout`).
+# Every run is bounded (the load's durations, gates.max_time, `timeout`).
 # Traffic stays on 127.0.0.1. Nothing else should run on the machine: the
 # figures are void beside other load (the burner is the only neighbour).
 #
-# Knobs: BASE_ARGS [-cpu 2000]  SLOW_ARGS [-cpu 2330] (~10% less goodput)  WORKERS [8]
-#        SLICE [1s] (paired slice = load.measure)  MAX_ROUNDS [48]  PAIRING [alternate]
+# Knobs: BASE_ARGS [-cpu 2000]  HEADS [aa:-cpu 2000,half:-cpu 2075,near:-cpu 2204,slow:-cpu 2330]
+#        (goodput follows the work with an elasticity of about −0.69 here: −2.5%, −6.5%, −10%)
+#        WORKERS [8]  SLICE, MAX_TIME [gates' defaults: 1s, 2m]  PAIRING [alternate]
 #        REPEAT [5] and MEASURE [2s] (baseline mode's runs)  RUN_TIMEOUT [300]
 #        BASELINE_QUIET_MAX [0.08] cores of foreign CPU (median over the
 #        baseline's runs) above which the baseline is measured again, after
@@ -59,10 +62,10 @@ case "$TRIALS" in ''|*[!0-9]*|0) echo "gate-trials-cpu: --trials wants a positiv
 [ "$TRIALS" -le 50 ] || { echo "gate-trials-cpu: at most 50 trials" >&2; exit 2; }
 
 BASE_ARGS=${BASE_ARGS:--cpu 2000}
-SLOW_ARGS=${SLOW_ARGS:--cpu 2330}
+HEADS=${HEADS:-aa:-cpu 2000,half:-cpu 2075,near:-cpu 2204,slow:-cpu 2330}
 WORKERS=${WORKERS:-8}
-SLICE=${SLICE:-1s}
-MAX_ROUNDS=${MAX_ROUNDS:-48}
+SLICE=${SLICE:-}
+MAX_TIME=${MAX_TIME:-}
 PAIRING=${PAIRING:-alternate}
 REPEAT=${REPEAT:-5}
 MEASURE=${MEASURE:-2s}
@@ -85,7 +88,10 @@ PGT=$WORKDIR/bin/perfgate
 
 # The project under test: one config, the service's flags in app/args.
 REPO=$WORKDIR/repo
-rm -rf "$REPO" "$WORKDIR/aa" "$WORKDIR/slow"
+rm -rf "$REPO"
+IFS=, read -r -a heads <<<"$HEADS"
+kinds=()
+for h in "${heads[@]}"; do kinds+=("${h%%:*}"); rm -rf "${WORKDIR:?}/${h%%:*}"; done
 mkdir -p "$REPO/app"
 g() { git -C "$1" -c user.email=t@example.com -c user.name=trials "${@:2}" >/dev/null; }
 cat >"$REPO/app/perfgate.yaml" <<YAML
@@ -113,13 +119,14 @@ load:
   measure: {duration: \${MEASURE_D}}
   repeat: $REPEAT
 gates:
-  max_rounds: $MAX_ROUNDS
   pairing: $PAIRING
+${SLICE:+  slice: $SLICE}
+${MAX_TIME:+  max_time: $MAX_TIME}
 YAML
 # The measure duration differs by mode (a paired slice, or a baseline run):
 # two copies of the file, one per mode, identical otherwise.
 mk_cfg() { sed "s/\${MEASURE_D}/$2/" "$REPO/app/perfgate.yaml" >"$1"; }
-mk_cfg "$REPO/app/paired.yaml" "$SLICE"
+mk_cfg "$REPO/app/paired.yaml" 30s
 mk_cfg "$REPO/app/baseline.yaml" "$MEASURE"
 rm "$REPO/app/perfgate.yaml"
 echo "$BASE_ARGS" >"$REPO/app/args"
@@ -127,11 +134,12 @@ g "$REPO" init -q -b main
 g "$REPO" add -A
 g "$REPO" commit -q -m base
 g "$REPO" tag base
-g "$REPO" worktree add -q -b aa "$WORKDIR/aa" base
-g "$WORKDIR/aa" commit -q --allow-empty -m "A/A: same code"
-g "$REPO" worktree add -q -b slow "$WORKDIR/slow" base
-echo "$SLOW_ARGS" >"$WORKDIR/slow/app/args"
-g "$WORKDIR/slow" commit -q -am "slow: more work per request"
+for h in "${heads[@]}"; do
+	kind=${h%%:*}
+	g "$REPO" worktree add -q -b "$kind" "$WORKDIR/$kind" base
+	echo "${h#*:}" >"$WORKDIR/$kind/app/args"
+	g "$WORKDIR/$kind" commit -q --allow-empty -am "$kind: ${h#*:}"
+done
 
 burner_pid=""
 start_burner() {
@@ -184,7 +192,7 @@ PY
 fi
 
 cells=()
-for mode in ${MODES//,/ }; do for kind in aa slow; do for noise in quiet noisy; do
+for mode in ${MODES//,/ }; do for kind in "${kinds[@]}"; do for noise in quiet noisy; do
 	if [ -z "$CELLS" ] || [[ ,$CELLS, == *",$mode/$kind/$noise,"* ]]; then cells+=("$mode/$kind/$noise"); fi
 done; done; done
 [ ${#cells[@]} -gt 0 ] || { echo "gate-trials-cpu: --cells $CELLS matches no cell of --modes $MODES" >&2; exit 2; }
@@ -230,9 +238,9 @@ PY
 	done
 done
 
-python3 - "$LEDGER" "$(( $(date +%s) - START ))" "$BASE_ARGS" "$SLOW_ARGS" "$SLICE" "$MEASURE" "$REPEAT" <<'PY'
+python3 - "$LEDGER" "$(( $(date +%s) - START ))" "$BASE_ARGS" "$HEADS" "${SLICE:-default}" "$MEASURE" "$REPEAT" <<'PY'
 import collections, json, os, statistics as st, sys
-ledger, elapsed, base_args, slow_args, slice_, measure, repeat = sys.argv[1:]
+ledger, elapsed, base_args, heads, slice_, measure, repeat = sys.argv[1:]
 cells = collections.OrderedDict()
 for line in open(ledger):
     mode, kind, noise, rnd, rc, path, wall = line.rstrip("\n").split("\t")
@@ -245,10 +253,10 @@ for line in open(ledger):
     load = (r.get("paired") or {}).get("load_s")
     cells.setdefault((mode, kind, noise), []).append((int(rc), v, chg, load, float(wall)))
 print()
-print(f"base {base_args!r} vs slow {slow_args!r}; paired slice {slice_} ({os.environ.get('PAIRING', 'alternate')}); baseline mode {repeat} x {measure}; {elapsed} s in all")
+print(f"base {base_args!r}; heads {heads!r}; paired slice {slice_} ({os.environ.get('PAIRING', 'alternate')}); baseline mode {repeat} x {measure}; {elapsed} s in all")
 print()
-print("| mode | head | machine | trials | FAIL | PASS | INCONCLUSIVE | other | throughput change (median, min..max) | median load s to verdict | median wall s |")
-print("|---|---|---|---|---|---|---|---|---|---|---|")
+print("| mode | head | machine | trials | FAIL | PASS | INCONCLUSIVE | other | throughput change (median, min..max) | median load s to verdict | slowest load s | median wall s |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|")
 for (mode, kind, noise), xs in cells.items():
     n = len(xs)
     fail = sum(1 for x in xs if x[1] == "fail")
@@ -259,5 +267,6 @@ for (mode, kind, noise), xs in cells.items():
     chs = "%+.1f%% (%+.1f..%+.1f)" % (100 * st.median(ch), 100 * min(ch), 100 * max(ch)) if ch else "—"
     loads = [x[3] for x in xs if x[3] is not None]
     ld = "%.0f" % st.median(loads) if loads else "—"
-    print(f"| {mode} | {'A/A' if kind == 'aa' else 'slow'} | {noise} | {n} | {fail} | {pas} | {inc} | {other} | {chs} | {ld} | {st.median([x[4] for x in xs]):.0f} |")
+    mx = "%.0f" % max(loads) if loads else "—"
+    print(f"| {mode} | {kind} | {noise} | {n} | {fail} | {pas} | {inc} | {other} | {chs} | {ld} | {mx} | {st.median([x[4] for x in xs]):.0f} |")
 PY

@@ -7,20 +7,17 @@ package compare
 // so drift over the session (CPU frequency, a neighbour, thermal state)
 // cancels within a round instead of landing on one side.
 //
-// The interval is the exact Wilcoxon signed-rank confidence interval of
-// the pseudo-median of the paired changes (the sorted Walsh averages):
+// The bounds come from the exact Wilcoxon signed-rank confidence interval
+// of the pseudo-median of the paired changes (the sorted Walsh averages):
 // distribution-free, needs only symmetry of the paired changes (true under
 // A/A by exchangeability, close to it otherwise), and far more efficient
-// than a sign test (about 95% of a t-interval's on normal data). Rounds are
-// looked at repeatedly (PairedLooks); each look uses alpha/looks
-// (Bonferroni), so the chance of any false decision over all looks stays
-// below alpha whatever the stopping rule.
-//
-// A gate is decided once its interval lies wholly on one side of its
-// threshold: beyond it is a fail, inside it a pass; straddling it, another
-// round is needed. When the budget is spent with a gate still straddling,
-// the verdict is inconclusive, and the interval's half-width says the
-// smallest change this machine resolved in that time.
+// than a sign test (about 95% of a t-interval's on normal data). The
+// rounds are looked at repeatedly; the sequential design (sequential.go)
+// sets each look's levels and says when a gate is decided: it separates
+// "no change that matters" (half the threshold or less) from "a regression
+// of the threshold", with both error rates designed in, and stops as soon
+// as every gate is decided or one failed. When the budget is spent with a
+// gate undecided, the verdict is inconclusive.
 
 import (
 	"fmt"
@@ -32,31 +29,9 @@ import (
 	"github.com/perfgate/perfgate/internal/results"
 )
 
-// Paired defaults.
-const (
-	DefaultMinRounds = 10 // the first look: an exact interval at alpha/looks exists from 10 pairs
-	DefaultMaxRounds = 48 // the budget of rounds
-)
-
-// CheckInconclusive is a paired check whose interval still straddles its
-// threshold when the budget is spent.
+// CheckInconclusive is a paired check still undecided when the budget is
+// spent.
 const CheckInconclusive = results.CheckInconclusive
-
-// PairedLooks lists the rounds after which the paired session looks:
-// minRounds, then half as many again each time (10, 15, 22, 33, 49, …),
-// and maxRounds. Geometric spacing keeps the looks few (each costs alpha
-// a share) while a clear answer still comes early.
-func PairedLooks(minRounds, maxRounds int) []int {
-	minRounds = max(1, min(minRounds, maxRounds))
-	var out []int
-	for r := minRounds; r < maxRounds; r = r * 3 / 2 {
-		out = append(out, r)
-		if r*3/2 == r {
-			r++
-		}
-	}
-	return append(out, maxRounds)
-}
 
 // Round is one round's figures per scenario name, each side's slice, and
 // the foreign CPU (cores, internal/foreigncpu) each slice ran beside; a
@@ -74,25 +49,35 @@ type PairedOutcome struct {
 	// Decided: every gate is decided (pass or fail), or one failed:
 	// collecting more rounds cannot change the verdict.
 	Decided bool
-	// Resolution is the largest half-width (relative) of the undecided
-	// throughput/latency intervals: the smallest change this look could
-	// tell from noise. 0 when all are decided.
-	Resolution float64
+	// Detectable is the smallest goodput change (relative) this look could
+	// tell from none at the design's error rates: the distance between
+	// the fail-side and pass-side bounds of the least resolved goodput
+	// gate; 0 when no goodput gate had bounds.
+	Detectable float64
+	// Undecided lists the checks still undecided, with how much longer a
+	// session would likely need to decide each.
+	Undecided []Undecided
 	// Adjusted: the paired changes were adjusted for foreign CPU (see
 	// AdjustForeign), which the rounds' spread of it called for.
 	Adjusted bool
 }
 
-// JudgePaired judges the rounds so far under gates at level alpha/looks.
-// Scenarios come from the head's config (cfgScenarios); ones switched off
-// are skipped.
-func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, looks int) PairedOutcome {
-	alpha := Alpha(gates)
-	level := alpha / float64(max(1, looks))
+// Undecided is a check the look could not decide, and Factor, how many
+// times the rounds so far would likely decide it (the bounds narrow as
+// 1/√rounds; 0 when unknown).
+type Undecided struct {
+	Scenario, Metric string
+	Factor           float64
+}
+
+// JudgePaired judges the rounds so far at one look of the sequential
+// design. Scenarios come from the head's config; ones switched off are
+// skipped.
+func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, look Look) PairedOutcome {
 	var out PairedOutcome
 	x := foreignDiffs(rounds)
 	out.Adjusted = x != nil
-	failed, open := false, 0
+	failed := false
 	for _, name := range scenarios {
 		th := Resolve(gates, name)
 		var base, head []results.Figures
@@ -108,15 +93,20 @@ func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, looks i
 			}
 		}
 		for _, g := range pairedGates(th) {
-			ch := pairedCheck(name, g, base, head, xs, level)
-			switch ch.Status {
-			case results.CheckFail:
+			ch := pairedCheck(name, g, base, head, xs, look)
+			if ch.Status == results.CheckFail {
 				failed = true
-			case CheckInconclusive:
-				open++
-				if !g.absolute {
-					out.Resolution = max(out.Resolution, (math.Exp(ch.ChangeHigh0)-math.Exp(ch.ChangeLow0))/2)
+			}
+			if g.metric == baseline.MetricThroughput && ch.detect > 0 {
+				out.Detectable = max(out.Detectable, ch.ResolvableChange)
+			}
+			if ch.undecided {
+				u := Undecided{Scenario: name, Metric: g.metric}
+				if z0, z1 := zone(g); ch.detect > 0 {
+					// Decided once the bounds are at most the zone's width apart.
+					u.Factor = math.Pow(ch.detect/(z1-z0), 2)
 				}
+				out.Undecided = append(out.Undecided, u)
 			}
 			out.Checks = append(out.Checks, ch.Check)
 		}
@@ -139,7 +129,7 @@ func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, looks i
 		}
 		out.Checks = append(out.Checks, c)
 	}
-	out.Decided = failed || open == 0
+	out.Decided = failed || len(out.Undecided) == 0
 	return out
 }
 
@@ -161,7 +151,8 @@ func pairedGates(th Thresholds) []metricGate {
 
 type pairedResult struct {
 	results.Check
-	ChangeLow0, ChangeHigh0 float64 // the interval in log units (relative gates)
+	undecided bool
+	detect    float64 // bad-direction distance between the two bounds (0: none)
 }
 
 func metricOf(f results.Figures, metric string) float64 {
@@ -193,11 +184,12 @@ const (
 	minLatencySlope = -3
 )
 
-// pairedCheck judges one gate over the rounds; foreign holds each round's
-// covariate x (nil: no foreign-CPU adjustment).
-func pairedCheck(scenario string, g metricGate, base, head []results.Figures, foreign []float64, level float64) pairedResult {
+// pairedCheck judges one gate over the rounds at one look of the
+// sequential design (sequential.go); foreign holds each round's covariate
+// x (nil: no foreign-CPU adjustment).
+func pairedCheck(scenario string, g metricGate, base, head []results.Figures, foreign []float64, look Look) pairedResult {
 	ch := results.Check{Scenario: scenario, Metric: g.metric, Gate: g.gate, Threshold: g.threshold,
-		Confidence: 1 - level, SamplesBase: len(base), SamplesCur: len(head), Test: results.TestPairedSignedRank}
+		Confidence: 1 - look.FailLevel - look.PassLevel, SamplesBase: len(base), SamplesCur: len(head), Test: results.TestPairedSignedRank}
 	switch {
 	case g.absolute:
 		ch.Rule = "rise <= " + pp(g.threshold)
@@ -206,7 +198,7 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 	default:
 		ch.Rule = "rise <= " + pct(g.threshold)
 	}
-	var bs, hs, d, xs []float64
+	var bs, hs, bad, xs []float64
 	for i := range base {
 		b, h := metricOf(base[i], g.metric), metricOf(head[i], g.metric)
 		if math.IsNaN(b) || math.IsNaN(h) {
@@ -216,85 +208,159 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 			continue // a slice that completed nothing has no ratio
 		}
 		bs, hs = append(bs, b), append(hs, h)
-		if g.absolute {
-			d = append(d, h-b)
-		} else {
-			d = append(d, math.Log(h/b))
+		// Each round's change, oriented so that positive is worse.
+		switch {
+		case g.absolute:
+			bad = append(bad, h-b)
+		case g.lowerBad:
+			bad = append(bad, math.Log(b/h))
+		default:
+			bad = append(bad, math.Log(h/b))
 		}
 		if foreign != nil {
 			xs = append(xs, foreign[i])
 		}
 	}
 	ch.Baseline, ch.Current = baseline.Median(bs), baseline.Median(hs)
-	var est, lo, hi float64
-	var ok bool
-	adjusted := ""
-	if !g.absolute && xs != nil {
-		sLo, sHi, what := 0.0, maxGoodputSlope, "goodput"
-		if !g.lowerBad {
-			sLo, sHi, what = minLatencySlope, 0, g.metric
-		}
-		adj, slope := AdjustForeign(d, xs, sLo, sHi)
-		est, lo, hi, ok = signedRankInterval(adj, level, 1)
-		adjusted = fmt.Sprintf("; adjusted for foreign CPU (%s ∝ CPU left^%.2f)", what, slope)
-		if !Balanced(xs) && ok {
-			// The neighbour's CPU followed the side: the adjustment may be
-			// explaining the head's own change away, or correcting a chance
-			// imbalance. Judge on both intervals' hull, estimate unadjusted.
-			e0, lo0, hi0, ok0 := SignedRankInterval(d, level)
-			if ok0 {
-				est, lo, hi = e0, min(lo, lo0), max(hi, hi0)
-				adjusted = fmt.Sprintf("; foreign CPU followed the side (head's slices had %+.1f%% of the CPU left to them on average), so judged on the span of the adjusted and unadjusted intervals", 100*math.Expm1(mean(xs)))
-			}
-		}
-	} else {
-		est, lo, hi, ok = SignedRankInterval(d, level)
-	}
+	b, ok := badBounds(g, bad, xs, look)
 	res := pairedResult{}
 	if !ok {
 		ch.Status = CheckInconclusive
-		ch.Note = fmt.Sprintf("%d usable rounds: too few for a %.2f%% interval", len(d), 100*(1-level))
+		ch.Note = fmt.Sprintf("%d usable rounds: too few for the first look's bounds", len(bad))
 		// No interval: left at 0 (JSON has no infinity), the note and the
 		// inconclusive status say why.
-		res.ChangeLow0, res.ChangeHigh0 = -1, 1
 		res.Check = ch
+		res.undecided = true
 		return res
 	}
-	res.ChangeLow0, res.ChangeHigh0 = lo, hi
+	// Back to the metric's own direction and unit.
 	conv := func(x float64) float64 { return math.Expm1(x) }
 	if g.absolute {
 		conv = func(x float64) float64 { return x }
 	}
-	ch.Change, ch.ChangeLow, ch.ChangeHigh = conv(est), conv(lo), conv(hi)
+	if g.lowerBad {
+		ch.Change, ch.ChangeLow, ch.ChangeHigh = conv(-b.est), conv(-b.pass), conv(-b.fail)
+	} else {
+		ch.Change, ch.ChangeLow, ch.ChangeHigh = conv(b.est), conv(b.fail), conv(b.pass)
+	}
 	ch.Significant = ch.ChangeLow > 0 || ch.ChangeHigh < 0
+	res.detect = b.pass - b.fail
+	ch.ResolvableChange = badChange(g, res.detect)
+	zone0, zone1 := zone(g)
+	abs := func(x float64) float64 { return ch.Baseline * math.Expm1(x) } // a latency bound in ms
+	failOK := b.fail > zone0 && (g.floor <= 0 || abs(b.fail) > g.floor)
+	passOK := b.pass < zone1 || (g.floor > 0 && abs(b.pass) < g.floor)
+	if failOK && passOK {
+		// The interval lies inside the zone, wholly within the threshold:
+		// either answer is allowed, and the user's threshold says pass.
+		failOK = false
+	}
 	unit := pct
 	if g.absolute {
 		unit = pp
 	}
 	interval := fmt.Sprintf("[%s, %s]", signed(ch.ChangeLow, unit), signed(ch.ChangeHigh, unit))
+	word := "rose"
+	if g.lowerBad {
+		word = "dropped"
+	}
+	half := unit(badChange(g, zone0))
 	switch {
-	case g.lowerBad && ch.ChangeHigh < -g.threshold:
+	case failOK:
 		ch.Status = results.CheckFail
-		ch.Note = fmt.Sprintf("dropped by %s %s over %d paired rounds, beyond the %s allowed", unit(-ch.Change), interval, len(d), unit(g.threshold))
-	case g.lowerBad && ch.ChangeLow > -g.threshold:
+		ch.Note = fmt.Sprintf("%s by %s %s over %d paired rounds: fails the %s gate (more than %s, half of it, even at the interval's edge)",
+			word, unit(math.Abs(ch.Change)), interval, len(bad), unit(g.threshold), half)
+	case passOK:
 		ch.Status = results.CheckPass
-		ch.Note = fmt.Sprintf("%s %s over %d paired rounds: within the %s allowed", signed(ch.Change, unit), interval, len(d), unit(g.threshold))
-	case !g.lowerBad && ch.ChangeLow > g.threshold && (g.floor <= 0 || ch.Baseline*ch.ChangeLow > g.floor):
-		ch.Status = results.CheckFail
-		ch.Note = fmt.Sprintf("rose by %s %s over %d paired rounds, beyond the %s allowed", unit(ch.Change), interval, len(d), unit(g.threshold))
-	case !g.lowerBad && (ch.ChangeHigh < g.threshold || (g.floor > 0 && ch.Baseline*ch.ChangeHigh < g.floor)):
-		ch.Status = results.CheckPass
-		ch.Note = fmt.Sprintf("%s %s over %d paired rounds: within the %s allowed", signed(ch.Change, unit), interval, len(d), unit(g.threshold))
-		if g.floor > 0 && ch.ChangeHigh >= g.threshold {
+		ch.Note = fmt.Sprintf("%s %s over %d paired rounds: within the %s allowed", signed(ch.Change, unit), interval, len(bad), unit(g.threshold))
+		if g.floor > 0 && b.pass >= zone1 {
 			ch.Note += fmt.Sprintf(" (any rise is below the %g ms floor)", g.floor)
 		}
 	default:
 		ch.Status = CheckInconclusive
-		ch.Note = fmt.Sprintf("%s %s over %d paired rounds: the interval still straddles the %s threshold", signed(ch.Change, unit), interval, len(d), unit(g.threshold))
+		res.undecided = true
+		ch.Note = fmt.Sprintf("%s %s over %d paired rounds: not yet told apart from either no change that matters (%s or less) or the %s threshold",
+			signed(ch.Change, unit), interval, len(bad), half, unit(g.threshold))
 	}
-	ch.Note += adjusted
+	ch.Note += b.adjusted
 	res.Check = ch
 	return res
+}
+
+// bounds are a gate's look in bad-direction units (log ratio, or the
+// absolute difference): the estimate, the fail-side (lower) bound and the
+// pass-side (upper) bound.
+type bounds struct {
+	est, fail, pass float64
+	adjusted        string // what the foreign-CPU adjustment did, for the note
+}
+
+// badBounds computes a gate's bounds at the look, adjusted for foreign
+// CPU when xs is given (with the confounding guard).
+func badBounds(g metricGate, bad, xs []float64, look Look) (bounds, bool) {
+	at := func(d []float64, lost int) (bounds, bool) {
+		est, lo, _, ok1 := signedRankInterval(d, 2*look.FailLevel, lost)
+		_, _, hi, ok2 := signedRankInterval(d, 2*look.PassLevel, lost)
+		return bounds{est: est, fail: lo, pass: hi}, ok1 && ok2
+	}
+	if g.absolute || xs == nil {
+		return at(bad, 0)
+	}
+	// The slope bounds are in the metric's direction: goodput (ln head/base)
+	// follows the CPU left with a slope in [0, 1.5], latency in [−3, 0];
+	// the bad-direction change of goodput is its negative.
+	sLo, sHi, what, sign := 0.0, maxGoodputSlope, "goodput", -1.0
+	if !g.lowerBad {
+		sLo, sHi, what, sign = minLatencySlope, 0, g.metric, 1
+	}
+	d := make([]float64, len(bad))
+	for i, v := range bad {
+		d[i] = sign * v
+	}
+	adj, slope := AdjustForeign(d, xs, sLo, sHi)
+	for i := range adj {
+		adj[i] *= sign
+	}
+	b, ok := at(adj, 1)
+	b.adjusted = fmt.Sprintf("; adjusted for foreign CPU (%s ∝ CPU left^%.2f)", what, slope)
+	if !Balanced(xs) && ok {
+		// The neighbour's CPU followed the side: the adjustment may be
+		// explaining the head's own change away, or correcting a chance
+		// imbalance. Judge on both intervals' hull, estimate unadjusted.
+		if raw, ok0 := at(bad, 0); ok0 {
+			b = bounds{est: raw.est, fail: min(b.fail, raw.fail), pass: max(b.pass, raw.pass),
+				adjusted: fmt.Sprintf("; foreign CPU followed the side (head's slices had %+.1f%% of the CPU left to them on average), so judged on the span of the adjusted and unadjusted intervals", 100*math.Expm1(mean(xs)))}
+		}
+	}
+	return b, ok
+}
+
+// zone is the gate's indifference zone in bad-direction units: a change
+// up to half the threshold is "no change that matters", the threshold
+// itself "a regression".
+func zone(g metricGate) (float64, float64) {
+	switch {
+	case g.absolute:
+		return g.threshold / 2, g.threshold
+	case g.lowerBad:
+		t := min(g.threshold, 0.999)
+		return -math.Log1p(-t / 2), -math.Log1p(-t)
+	default:
+		return math.Log1p(g.threshold / 2), math.Log1p(g.threshold)
+	}
+}
+
+// badChange turns a bad-direction amount back into the gate's unit: a
+// relative drop or rise, or an absolute difference.
+func badChange(g metricGate, x float64) float64 {
+	switch {
+	case g.absolute:
+		return x
+	case g.lowerBad:
+		return -math.Expm1(-x)
+	default:
+		return math.Expm1(x)
+	}
 }
 
 // Foreign CPU adjustment.

@@ -39,7 +39,10 @@ func TestPairedGateSettings(t *testing.T) {
 		{"gates: {pairing: duet, max_rounds: 16}\n", ""},
 		{"gates: {pairing: alternate}\n", ""},
 		{"gates: {pairing: both}\n", `unknown pairing "both"`},
-		{"gates: {max_rounds: 4}\n", "at least 8"},
+		{"gates: {max_rounds: 4}\n", "at least 10"},
+		{"gates: {slice: 10ms}\n", "between 100ms and 1m"},
+		{"gates: {max_time: 1h, slice: 2s, power: 90%}\n", ""},
+		{"gates: {power: 40%}\n", "between 50% and 100%"},
 	} {
 		_, err := Parse("perfgate.yaml", []byte("name: x\nscenarios:\n  - name: s\n    url: http://127.0.0.1:1/\nload:\n  measure: {requests: 10}\n"+tc.gates))
 		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {

@@ -280,8 +280,18 @@ type Gates struct {
 	// Default applies to every scenario; Scenarios override per scenario name.
 	Default   Gate            `yaml:"default"`
 	Scenarios map[string]Gate `yaml:"scenarios"`
-	// MaxRounds is a paired run's budget of rounds (one measured slice per
-	// side each; default 32): it stops earlier once every gate is decided.
+	// Power is a paired run's chance of failing a regression of exactly
+	// the threshold (default 80%); a change of half the threshold or less
+	// fails with chance at most Alpha. See docs/gates.md.
+	Power Percent `yaml:"power"`
+	// Slice is one measured slice of a paired run, per side (default 1s);
+	// load.measure keeps its meaning for stored-baseline runs.
+	Slice Duration `yaml:"slice"`
+	// MaxTime is a paired run's budget of measured load, both sides
+	// together (default 2m): it stops earlier once every gate is decided.
+	MaxTime Duration `yaml:"max_time"`
+	// MaxRounds optionally caps a paired run's rounds (one slice per side
+	// each) below what MaxTime allows; 0: no cap.
 	MaxRounds int `yaml:"max_rounds"`
 	// FailInconclusive makes an inconclusive verdict exit 1 (a paired
 	// run's budget ended undecided, or a neighbour's CPU could explain a

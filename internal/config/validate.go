@@ -803,9 +803,18 @@ func (v *validator) gates(scen map[string]bool) {
 		v.at("gates.alpha", "must be between 0 and 0.5 (e.g. 0.05), got %v", g.Alpha)
 	}
 	if g.MaxRounds < 0 || g.MaxRounds > 1000 {
-		v.at("gates.max_rounds", "must be between 8 and 1000 (the first look is after 8 rounds), got %d", g.MaxRounds)
-	} else if g.MaxRounds > 0 && g.MaxRounds < 8 {
-		v.at("gates.max_rounds", "must be at least 8: the first look is after 8 rounds, got %d", g.MaxRounds)
+		v.at("gates.max_rounds", "must be between 10 and 1000 (the first look is after 10 rounds), got %d", g.MaxRounds)
+	} else if g.MaxRounds > 0 && g.MaxRounds < 10 {
+		v.at("gates.max_rounds", "must be at least 10: the first look is after 10 rounds, got %d", g.MaxRounds)
+	}
+	if g.Power != 0 && (g.Power <= 0.5 || g.Power >= 1) {
+		v.at("gates.power", "must be between 50%% and 100%% (e.g. 80%%), got %s", g.Power)
+	}
+	if s := g.Slice.D(); s != 0 && (s < 100*time.Millisecond || s > time.Minute) {
+		v.at("gates.slice", "must be between 100ms and 1m (e.g. 1s), got %s", s)
+	}
+	if m := g.MaxTime.D(); m != 0 && (m < 10*time.Second || m > 2*time.Hour) {
+		v.at("gates.max_time", "must be between 10s and 2h of load (e.g. 2m), got %s", m)
 	}
 	switch g.Pairing {
 	case "", PairingDuet, PairingAlternate:

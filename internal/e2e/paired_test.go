@@ -111,7 +111,7 @@ func pairedStack(t *testing.T, slice string) (string, string) {
 	b, _ := os.ReadFile(cfg)
 	build := filepath.Join(clitest.RepoRoot(t), "examples", "auth-stack", "build.sh")
 	b = append([]byte("prepare:\n  - ["+"bash, '"+build+"', .]\n"), b...)
-	os.WriteFile(cfg, append(b, []byte("gates:\n  max_rounds: 8\n")...), 0o644)
+	os.WriteFile(cfg, append(b, []byte("gates:\n  slice: "+slice+"\n  max_rounds: 10\n")...), 0o644)
 	gitRepo(t, dir, func(dir string) {
 		os.WriteFile(filepath.Join(dir, "CHANGELOG"), []byte("head\n"), 0o644)
 	})

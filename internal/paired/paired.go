@@ -10,10 +10,12 @@
 // between the sides in ABBA rounds — base, head; head, base; head, base;
 // base, head; … — so that drift over the session (CPU clock, a neighbour,
 // a warming cache) weighs on both sides alike and cancels in each round's
-// paired change. compare.JudgePaired looks at the rounds after
-// compare.PairedLooks and stops as soon as every gate is decided or one
-// failed; when the budget (gates.max_rounds) is spent first, the verdict
-// is inconclusive, naming the smallest change the session could resolve.
+// paired change. Slices last gates.slice (1 s), not load.measure, and the
+// budget is gates.max_time of load (2 minutes). compare.JudgePaired looks
+// at the rounds at the looks of compare's sequential design and the
+// session stops as soon as every gate is decided or one failed; when the
+// budget is spent first, the verdict is inconclusive, saying what would
+// decide it.
 //
 // Both stacks and the worktree are removed however the session ends:
 // success, failure, Ctrl-C.
@@ -25,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,6 +63,11 @@ func ABBA(r int) string {
 type Options struct {
 	Runner  runner.Options
 	BaseRef string // any git revision
+	// FullBudget measures every round of the budget, even once the gates
+	// are decided (perfgate calibrate).
+	FullBudget bool
+	// Rounds, when set, receives the rounds measured, in order.
+	Rounds *[]compare.Round
 }
 
 // Run runs the session and returns the head's results with the paired
@@ -134,17 +142,17 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 	base, head := sides[Base], sides[Head]
 	res = head.NewResults()
 	res.Mode = results.ModePaired
-	maxRounds := cfg.Gates.MaxRounds
-	if maxRounds <= 0 {
-		maxRounds = compare.DefaultMaxRounds
-	}
-	looks := compare.PairedLooks(compare.DefaultMinRounds, maxRounds)
+	slice, design := compare.PairedDesign(cfg.Gates)
+	maxRounds := design.MaxRounds()
+	spec := load.PassSpec{Duration: slice}
 	duet := cfg.Gates.Pairing == config.PairingDuet
 	p := &results.Paired{
 		BaseRef: o.BaseRef, BaseCommit: baseCommit, HeadCommit: headCommit, HeadDirty: dirty != "",
-		MaxRounds: maxRounds, Order: "ABBA", SliceS: head.Plan.Measure.Duration.Seconds(),
+		MaxRounds: maxRounds, Order: "ABBA", SliceS: slice.Seconds(),
+		MaxTimeS: float64(maxRounds) * slice.Seconds() * 2, Power: design.Power,
 	}
 	if duet {
+		p.MaxTimeS /= 2
 		p.Order = "duet"
 	}
 	res.Paired = p
@@ -182,7 +190,6 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 	var basePasses, headPasses []*load.Result
 	var rounds []compare.Round
 	var out compare.PairedOutcome
-	looked := 0
 	started := time.Now()
 	p.StoppedBy = "budget"
 	for r := 1; r <= maxRounds; r++ {
@@ -195,7 +202,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		if duet {
 			log.First = "both"
 		}
-		measured, foreign, cpus, side, err := slices(order, head.Plan.Measure, duet, meter)
+		measured, foreign, cpus, side, err := slices(order, spec, duet, meter)
 		if err != nil {
 			p.LoadS = time.Since(started).Seconds()
 			finish(res, basePasses, headPasses)
@@ -229,22 +236,24 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 			}
 		}
 		rounds = append(rounds, round)
+		if o.Rounds != nil {
+			*o.Rounds = rounds
+		}
 		p.RoundLog = append(p.RoundLog, log)
 		p.Rounds = r
-		if looked < len(looks) && r == looks[looked] {
-			looked++
+		if look, ok := design.LookAt(r); ok {
 			p.Looks = append(p.Looks, r)
-			out = compare.JudgePaired(cfg.Gates, names, rounds, len(looks))
+			out = compare.JudgePaired(cfg.Gates, names, rounds, look)
 			p.ForeignCPUAdjusted = out.Adjusted
 			fmt.Fprintf(logw, "paired: round %d: %s\n", r, lookSummary(out))
-			if out.Decided {
+			if out.Decided && !o.FullBudget {
 				p.StoppedBy = "decided"
 				break
 			}
 		}
 	}
 	p.LoadS = time.Since(started).Seconds()
-	p.Resolution = out.Resolution
+	p.Detectable = out.Detectable
 	finish(res, basePasses, headPasses)
 	for _, s := range []*runner.Side{base, head} {
 		scs := res.Scenarios
@@ -264,9 +273,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 	}
 	res.Verdict = verdict(out)
 	if res.Verdict == results.VerdictInconclusive {
-		res.Comparison.Warnings = append(res.Comparison.Warnings, fmt.Sprintf(
-			"inconclusive after %d rounds (%.0f s of load): the smallest change this machine resolved in that time is about ±%.1f%%; "+
-				"raise gates.max_rounds or lengthen load.measure to resolve smaller ones", p.Rounds, p.LoadS, 100*p.Resolution))
+		res.Comparison.Warnings = append(res.Comparison.Warnings, undecidedAdvice(out, p))
 	}
 	if dirty != "" {
 		res.Comparison.Warnings = append(res.Comparison.Warnings, "the head is the working tree, which has uncommitted changes")
@@ -282,6 +289,25 @@ func verdict(out compare.PairedOutcome) string {
 		return results.VerdictPass
 	}
 	return results.VerdictInconclusive
+}
+
+// undecidedAdvice says, for an inconclusive session, which gates stayed
+// undecided and what would decide them: a longer budget (by how much the
+// bounds still had to narrow), a quieter runner, or a wider threshold.
+func undecidedAdvice(out compare.PairedOutcome, p *results.Paired) string {
+	var names []string
+	worst := 0.0
+	for _, u := range out.Undecided {
+		names = append(names, u.Scenario+" "+u.Metric)
+		worst = max(worst, u.Factor)
+	}
+	msg := fmt.Sprintf("undecided after %d rounds (%.0f s of load): %s could not yet be told apart from either no change that matters or a regression of its threshold",
+		p.Rounds, p.LoadS, strings.Join(names, ", "))
+	if worst > 1 && p.LoadS > 0 {
+		need := time.Duration(math.Ceil(worst*p.LoadS/30) * 30 * float64(time.Second))
+		msg += fmt.Sprintf("; about %s of load would likely decide it (gates.max_time: %s)", need, need)
+	}
+	return msg + "; a quieter runner decides sooner, and `perfgate calibrate` tells which thresholds this runner can judge"
 }
 
 func lookSummary(out compare.PairedOutcome) string {

@@ -69,7 +69,7 @@ func stoppedBy(s string) string {
 	case "decided":
 		return "stopped once every gate was decided"
 	case "budget":
-		return "stopped at the round budget (gates.max_rounds)"
+		return "stopped at the time budget (gates.max_time)"
 	case "interrupted":
 		return "interrupted"
 	case "":
@@ -83,9 +83,9 @@ func stoppedBy(s string) string {
 // exit code says) and how to get a decision.
 func writeInconclusive(b *strings.Builder, res *results.Results, o BodyOptions) {
 	b.WriteString("\n> [!NOTE]\n> **〰️ INCONCLUSIVE**: ")
-	if p := res.Paired; p != nil && p.Resolution > 0 {
-		fmt.Fprintf(b, "after %d paired rounds this runner could resolve changes of about ±%.1f%%, ", p.Rounds, 100*p.Resolution)
-		b.WriteString("not enough to tell whether every gate's threshold was crossed.")
+	if p := res.Paired; p != nil && p.Detectable > 0 {
+		fmt.Fprintf(b, "after %d paired rounds (%.0f s of load) this run could tell a %.1f%% change from none, ", p.Rounds, p.LoadS, 100*p.Detectable)
+		b.WriteString("not enough to tell every gate's change from both no change that matters and its threshold.")
 	} else if f := neighbourTook(res); f != nil {
 		fmt.Fprintf(b, "other processes took %.2f of %d cores during this run against %.2f during the baseline's, "+
 			"enough to explain every failed check by itself: a stored baseline cannot tell a busy runner from a slower service.", f.Current, f.CPUs, f.Baseline)
@@ -160,11 +160,11 @@ func writeNextPaired(b *strings.Builder, res *results.Results, p *results.Paired
 	case results.VerdictPass:
 		b.WriteString("- Nothing to do: the head is within every gate of its base commit.\n")
 	case results.VerdictInconclusive:
-		budget := "`gates.max_rounds`"
-		if p.MaxRounds > 0 {
-			budget += fmt.Sprintf(" (now %d)", p.MaxRounds)
+		budget := "`gates.max_time`"
+		if p.MaxTimeS > 0 {
+			budget += fmt.Sprintf(" (now %.0f s)", p.MaxTimeS)
 		}
-		b.WriteString("- To get a decision, give the comparison more rounds: raise " + budget + ", or lengthen `load.measure` so each slice is steadier; a quieter runner resolves smaller changes.\n")
+		b.WriteString("- To get a decision, give the comparison more time: raise " + budget + " as the warning above says; a quieter runner decides sooner, and `perfgate calibrate` tells which thresholds this runner can judge.\n")
 		b.WriteString("- Re-running the job measures again from scratch.\n")
 	default:
 		b.WriteString("- Nothing was judged; see the warnings above and the job's log.\n")

@@ -25,7 +25,7 @@ func pairedResults(verdict string) *results.Results {
 	case results.VerdictFail:
 		r.Comparison.Checks[0].Status = results.CheckFail
 	case results.VerdictInconclusive:
-		r.Paired.Rounds, r.Paired.LoadS, r.Paired.StoppedBy, r.Paired.Resolution = 32, 192, "budget", 0.072
+		r.Paired.Rounds, r.Paired.LoadS, r.Paired.StoppedBy, r.Paired.Detectable = 32, 192, "budget", 0.072
 		r.Paired.Looks = []int{8, 12, 16, 20, 24, 28, 32}
 		ch := &r.Comparison.Checks[1]
 		ch.Status, ch.Change, ch.ChangeLow, ch.ChangeHigh = results.CheckInconclusive, -0.04, -0.09, 0.01
@@ -66,14 +66,14 @@ func TestBodyJudgedBy(t *testing.T) {
 			"There is no baseline to refresh: the pull request's base commit is the reference.",
 		}, []string{"perfgate baseline update", "INCONCLUSIVE"}},
 		{"paired inconclusive, exit 0", pairedResults(results.VerdictInconclusive), "0", []string{
-			"### 〰️ perfgate api: INCONCLUSIVE — 32 paired rounds could resolve changes of about ±7.2%",
-			"32 rounds of 32 (ABBA), 192 s of load, stopped at the round budget (gates.max_rounds)",
-			"> **〰️ INCONCLUSIVE**: after 32 paired rounds this runner could resolve changes of about ±7.2%",
+			"### 〰️ perfgate api: INCONCLUSIVE — undecided within the budget: this run could tell a 7.2% change from none",
+			"32 rounds of 32 (ABBA), 192 s of load, stopped at the time budget (gates.max_time)",
+			"> **〰️ INCONCLUSIVE**: after 32 paired rounds (192 s of load) this run could tell a 7.2% change from none",
 			"it did not fail the job",
 			"Still undecided:",
 			"login **throughput\\_rps**",
 			"interval -9.0% … +1.0%",
-			"raise `gates.max_rounds` (now 32)",
+			"raise `gates.max_time`",
 		}, []string{"failed the job", "perfgate baseline update", "❌"}},
 		{"paired inconclusive, exit 1 (fail_inconclusive)", pairedResults(results.VerdictInconclusive), "1", []string{
 			"It **failed the job**, because the config sets `gates.fail_inconclusive`.",

@@ -50,8 +50,8 @@ func VerdictHeadline(res *results.Results) Headline {
 		if res.Paired == nil {
 			h.Summary = "a check could not be decided"
 		}
-		if p := res.Paired; p != nil && p.Resolution > 0 {
-			h.Summary = fmt.Sprintf("%d paired rounds could resolve changes of about ±%.1f%%, not the gates' thresholds", p.Rounds, 100*p.Resolution)
+		if p := res.Paired; p != nil && p.Detectable > 0 {
+			h.Summary = fmt.Sprintf("undecided within the budget: this run could tell a %.1f%% change from none", 100*p.Detectable)
 		} else if c := res.Comparison; res.Paired == nil && c != nil && c.ForeignCPU != nil && c.ForeignCPU.Guarded {
 			f := c.ForeignCPU
 			h.Summary = fmt.Sprintf("a neighbour took %.2f of %d cores (baseline: %.2f), enough to explain what failed", f.Current, f.CPUs, f.Baseline)

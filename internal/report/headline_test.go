@@ -19,8 +19,8 @@ func TestInconclusiveHeadline(t *testing.T) {
 	}{
 		{"stored, neighbour", &results.Results{Verdict: results.VerdictInconclusive, Comparison: guarded},
 			"a neighbour took 0.45 of 2 cores (baseline: 0.02), enough to explain what failed"},
-		{"paired", &results.Results{Verdict: results.VerdictInconclusive, Mode: results.ModePaired, Paired: &results.Paired{Rounds: 48, Resolution: 0.061}, Comparison: guarded},
-			"48 paired rounds could resolve changes of about ±6.1%"},
+		{"paired", &results.Results{Verdict: results.VerdictInconclusive, Mode: results.ModePaired, Paired: &results.Paired{Rounds: 48, Detectable: 0.061}, Comparison: guarded},
+			"undecided within the budget: this run could tell a 6.1% change from none"},
 		{"paired, no resolution", &results.Results{Verdict: results.VerdictInconclusive, Mode: results.ModePaired, Paired: &results.Paired{Rounds: 48}, Comparison: guarded},
 			"the budget was spent before every gate was decided"},
 		{"stored, no reason recorded", &results.Results{Verdict: results.VerdictInconclusive, Comparison: &results.Comparison{Baseline: "b.json"}},

@@ -120,7 +120,7 @@ func paired() *results.Results {
 		res.Paired.RoundLog = append(res.Paired.RoundLog, results.PairedRound{Round: r, First: "base",
 			Base: map[string]float64{"login": lb, "health": hb}, Head: map[string]float64{"login": lh, "health": hh}})
 	}
-	out := compare.JudgePaired(config.Gates{}, []string{"login", "health"}, rounds, 1)
+	out := compare.JudgePaired(config.Gates{}, []string{"login", "health"}, rounds, compare.Look{FailLevel: 0.025, PassLevel: 0.025})
 	res.Comparison = &results.Comparison{Alpha: 0.05, Checks: out.Checks}
 	res.Verdict = compare.Verdict(res.Comparison)
 	return res

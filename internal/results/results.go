@@ -142,9 +142,14 @@ type Paired struct {
 	SliceS    float64 `json:"slice_s"` // one slice's measured duration bound
 	LoadS     float64 `json:"load_s"`  // measured load time over both sides
 	Looks     []int   `json:"looks"`   // the rounds after which the interval was looked at
-	// Resolution: the smallest relative change the last look could tell
-	// from noise (an undecided interval's half-width); 0 when decided.
-	Resolution float64 `json:"resolution,omitempty"`
+	// MaxTimeS is the budget of measured load (gates.max_time) and Power
+	// the design's chance of failing a regression of the threshold.
+	MaxTimeS float64 `json:"max_time_s,omitempty"`
+	Power    float64 `json:"power,omitempty"`
+	// Detectable: the smallest goodput change (relative) the last look
+	// could tell from none at the design's error rates ("this run could
+	// tell a 3% change from none").
+	Detectable float64 `json:"detectable,omitempty"`
 	StoppedBy  string  `json:"stopped_by"` // "decided" | "budget" | "interrupted"
 	// ForeignCPUAdjusted: the paired changes were adjusted for the foreign
 	// CPU each slice ran beside (a neighbour; see round_log), because it

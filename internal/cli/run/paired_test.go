@@ -64,7 +64,8 @@ load:
   warmup: {requests: 200}
   measure: {duration: 300ms}
 gates:
-  max_rounds: 12
+  slice: 300ms
+  max_rounds: 10
 `), 0o644)
 	gitc("add", ".")
 	gitc("commit", "-q", "-m", "head")
@@ -172,7 +173,7 @@ func TestRunPairedInterrupt(t *testing.T) {
 	dir := pairedRepo(t, "", "", "", "")
 	cfgPath := filepath.Join(dir, "app", "perfgate.yaml")
 	b, _ := os.ReadFile(cfgPath)
-	os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "duration: 300ms", "duration: 2s", 1)), 0o644)
+	os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "slice: 300ms", "slice: 2s", 1)), 0o644)
 	out := filepath.Join(t.TempDir(), "r.json")
 	pr := clitest.Start(t, pg, "run", "-c", cfgPath, "--base", "base", "--out", out)
 	pr.WaitFor("warming up head", 60*time.Second)
