@@ -44,7 +44,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	fs.IntVar(&fl.port, "port", 0, "the port the service listens on (default: found in the source or the Dockerfile's EXPOSE, else 8080)")
 	fs.StringVar(&fl.url, "url", "", "the path the scenario requests (default: the health path, else /)")
 	fs.StringVar(&fl.health, "health", "", "the path that answers 200 once the service is ready (default: found in the source; \"\" with none found waits for the port)")
-	fs.BoolVar(&fl.quick, "quick", false, "short passes and at most 12 paired rounds: a first run in seconds, not a gate to keep")
+	fs.BoolVar(&fl.quick, "quick", false, "short passes and at most 10 s of paired load: a first run in seconds, not a gate to keep")
 	fs.BoolVar(&fl.force, "force", false, "overwrite perfgate.yaml and the workflow when they exist")
 	return cmd
 }

@@ -63,7 +63,7 @@ func copyRepo(t *testing.T, name string) string {
 // A new user follows the README in a clean copy of a small Go service
 // repository: init, validate, then a paired run against HEAD. Every step
 // exits 0. init gets --quick, so the run's load stays short (passes of a
-// few hundred milliseconds, at most 12 rounds, on loopback).
+// few hundred milliseconds, at most 10 s of load, on loopback).
 func TestNewcomerFollowsREADME(t *testing.T) {
 	steps := readmeSteps(t)
 	want := []string{"init", "validate", "run --base HEAD"}
