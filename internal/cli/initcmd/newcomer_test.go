@@ -125,3 +125,21 @@ func TestREADMEConfigValid(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The README stays short enough to read through, and its commands run as
+// any user (a root container has no sudo).
+func TestREADMEShape(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(clitest.RepoRoot(t), "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > 300 {
+		t.Errorf("README.md has %d lines; keep it at most 300 and move reference text to docs/", len(lines))
+	}
+	for i, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "sudo ") {
+			t.Errorf("README.md:%d: a command starts with sudo: %s", i+1, l)
+		}
+	}
+}
