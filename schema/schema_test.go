@@ -22,6 +22,7 @@ import (
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/scaffold"
 	"github.com/perfgate/perfgate/schema"
 )
 
@@ -65,8 +66,14 @@ func instance(t *testing.T, data []byte, isYAML bool) any {
 
 func root(t *testing.T) string { return clitest.RepoRoot(t) }
 
+// referenceDoc holds the configuration reference: a yaml block with every key.
+const referenceDoc = "docs/configuration.md"
+
+// referenceBlock names that block among the example configs.
+const referenceBlock = referenceDoc + " (reference block)"
+
 // exampleConfigs returns every example config: the top-level perfgate.yaml,
-// examples/*/perfgate.yaml and the README's reference block.
+// examples/*/perfgate.yaml and the reference block of docs/configuration.md.
 func exampleConfigs(t *testing.T) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
@@ -83,23 +90,44 @@ func exampleConfigs(t *testing.T) map[string][]byte {
 	if len(out) < 3 {
 		t.Fatalf("found only %v", files)
 	}
-	readme, err := os.ReadFile(filepath.Join(root(t), "README.md"))
+	doc, err := os.ReadFile(filepath.Join(root(t), referenceDoc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, after, ok := strings.Cut(string(readme), "## Configuration reference")
-	after, _, _ = strings.Cut(after, "\n## ")
 	var block string
-	for _, m := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(after, -1) {
-		if strings.HasPrefix(m[1], "name:") {
+	for _, m := range regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllStringSubmatch(string(doc), -1) {
+		if strings.HasPrefix(m[1], "name:") && block == "" {
 			block = m[1] // the reference, not the modeline snippet
 		}
 	}
-	if !ok || block == "" {
-		t.Fatal("README.md has no yaml block starting with name: under \"## Configuration reference\"")
+	if block == "" {
+		t.Fatal(referenceDoc + " has no yaml block starting with name:")
 	}
-	out["README.md (configuration reference)"] = []byte(block)
+	out[referenceBlock] = []byte(block)
 	return out
+}
+
+// What perfgate init writes validates against the schema, in each of its
+// shapes, and names the schema on its first line.
+func TestInitConfigsValidate(t *testing.T) {
+	s := compile(t, "perfgate.schema.json", schema.Config)
+	base := scaffold.Options{Name: "svc", Service: "api", Provider: scaffold.Process, GoMain: "./cmd/api", Port: 8080, URL: "/", Health: "/healthz", Branch: "main"}
+	for _, edit := range []func(o *scaffold.Options){
+		func(o *scaffold.Options) {},
+		func(o *scaffold.Options) { o.PortStyle, o.Quick, o.Health = scaffold.PortAddrFlag, true, "" },
+		func(o *scaffold.Options) { o.PortStyle = scaffold.PortFlag },
+		func(o *scaffold.Options) { o.Provider, o.Dockerfile = scaffold.Container, "deploy/Dockerfile" },
+	} {
+		o := base
+		edit(&o)
+		b := []byte(scaffold.Config(o))
+		if err := s.Validate(instance(t, b, true)); err != nil {
+			t.Errorf("%+v: does not validate: %v\n%s", o, err, b)
+		}
+		if !bytes.HasPrefix(b, []byte("# yaml-language-server: $schema="+scaffold.SchemaURL+"\n")) {
+			t.Errorf("no schema modeline:\n%s", b)
+		}
+	}
 }
 
 func TestExampleConfigsValidate(t *testing.T) {
@@ -110,10 +138,10 @@ func TestExampleConfigsValidate(t *testing.T) {
 			if err := s.Validate(instance(t, b, true)); err != nil {
 				t.Errorf("does not validate against %s:\n%v", schema.ConfigFile, err)
 			}
-			if _, err := config.Parse(name, b); err != nil && !strings.HasPrefix(name, "README") {
+			if _, err := config.Parse(name, b); err != nil && name != referenceBlock {
 				t.Errorf("perfgate rejects it too (fix the example): %v", err)
 			}
-			if strings.HasPrefix(name, "README") {
+			if name == referenceBlock {
 				return
 			}
 			// Editors find the schema through the modeline, relative to the file.

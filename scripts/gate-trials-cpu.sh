@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gate-trials-cpu.sh — how often perfgate's verdict is right on a CPU-bound
-# service (issue 9's "done when"), in both modes, quiet and with a noisy
+# service, in both modes, quiet and with a noisy
 # neighbour:
 #
 #   scripts/gate-trials-cpu.sh [--trials N] [--modes paired,baseline] [--cells LIST] [--workdir DIR]

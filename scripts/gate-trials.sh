@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # gate-trials.sh — measure how often perfgate's gate says the right thing
-# (issue 3's "done when"), for real, against the example auth service run
+# (an A/A run must pass, a real slowdown must fail), for real, against the example auth service run
 # as a `process` service on 127.0.0.1.
 #
 #   scripts/gate-trials.sh [--strict] [--trials N] [--workdir DIR] [--head]

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin"
-# Mandatory on these machines (see README, "Docker"): testcontainers must
+# Mandatory on these machines (see docs/containers.md): testcontainers must
 # aim its checks at loopback, and the reaper image cannot be pulled.
 export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
 export TESTCONTAINERS_RYUK_DISABLED=true

@@ -8,6 +8,7 @@ import (
 	"github.com/perfgate/perfgate/internal/cli/calibrate"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
 	"github.com/perfgate/perfgate/internal/cli/compare"
+	"github.com/perfgate/perfgate/internal/cli/initcmd"
 	"github.com/perfgate/perfgate/internal/cli/merge"
 	"github.com/perfgate/perfgate/internal/cli/publish"
 	"github.com/perfgate/perfgate/internal/cli/report"
@@ -33,6 +34,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		return cmdutil.BadInput(err)
 	})
 	cmd.AddCommand(
+		initcmd.NewCmd(f),
 		run.NewCmd(f),
 		baseline.NewCmd(f),
 		calibrate.NewCmd(f),
