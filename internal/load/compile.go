@@ -176,3 +176,14 @@ func gcd(a, b int) int {
 	}
 	return a
 }
+
+// templated: some request is rendered per send (a flow, or a templated
+// URL, header or body), so workers need a template State.
+func (e *Engine) templated() bool {
+	for _, sc := range e.scs {
+		if sc.flow != nil || sc.path != nil || len(sc.hdrTmpl) > 0 || (sc.body != nil && sc.constBody == nil) {
+			return true
+		}
+	}
+	return false
+}

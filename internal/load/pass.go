@@ -105,101 +105,26 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 		return nil, err
 	}
 	e.mu.Lock()
-	conc := Concurrency(e.opt)
-	nShards := min(conc, max(2, 2*runtime.GOMAXPROCS(0)))
-	p := &Pass{e: e, spec: spec, index: e.passes.Add(1), done: make(chan struct{})}
-	for range nShards {
-		s := &shard{lag: metrics.NewHistogram()}
-		for range e.scs {
-			s.recs = append(s.recs, metrics.NewRecorder())
-			s.sec = append(s.sec, metrics.NewTick())
-		}
-		p.shards = append(p.shards, s)
+	p := e.newPass(spec)
+	base, err := e.baseRequests(ctx)
+	if err != nil {
+		e.mu.Unlock()
+		return nil, err
 	}
-	for _, sc := range e.scs {
-		if e.h1 != nil {
-			break
-		}
-		if sc.isFlow {
-			p.base = append(p.base, nil)
-			continue
-		}
-		r, err := http.NewRequestWithContext(ctx, sc.method, sc.url.String(), nil)
-		if err != nil {
-			e.mu.Unlock()
-			return nil, fmt.Errorf("scenario %q: %w", sc.name, err)
-		}
-		r.URL = sc.url
-		if sc.host != "" {
-			r.Host = sc.host
-		}
-		p.base = append(p.base, r)
-	}
-	// Per-worker memory matters with thousands of workers: the batch shrinks
-	// as workers grow, and a template State only exists if templates do.
-	batch := min(batchSize, max(8, 64<<10/conc))
-	templated := false
-	for _, sc := range e.scs {
-		templated = templated || sc.flow != nil || sc.path != nil || len(sc.hdrTmpl) > 0 || (sc.body != nil && sc.constBody == nil)
-	}
+	p.base = base
 	var wg, ready sync.WaitGroup
 	gate := make(chan struct{}) // workers start together, once all are set up
-	for i := range conc {
-		w := &worker{
-			p:     p,
-			e:     e,
-			shard: p.shards[i%nShards],
-			batch: make([]sample, 0, batch),
-		}
-		if templated {
-			w.st = tmpl.NewState(mix(e.opt.Seed, uint64(p.index), uint64(i)), &e.seq)
-			if e.opt.Shard.Sharded() {
-				w.st.MapSeq(e.opt.Shard.Seq)
-			}
-		}
+	for i := range Concurrency(e.opt) {
+		w := p.newWorker(i)
 		p.workers = append(p.workers, w)
 		wg.Add(1)
 		ready.Add(1)
 		go func() {
 			defer wg.Done()
-			if e.h1 == nil {
-				w.renew(ctx)
-			}
-			ready.Done()
-			<-gate
-			var stopped bool
-			if e.opt.Model == Open {
-				stopped = w.runOpen(ctx)
-			} else {
-				stopped = w.runClosed(ctx)
-			}
-			if stopped {
-				p.interrupted.Store(true)
-			}
-			w.flush()
-			if w.dl != nil {
-				w.dl.timer.Stop()
-				w.dl.cancel()
-			}
-			for i, cn := range w.conns {
-				e.h1.put(cn) // kept for the next pass
-				w.conns[i] = nil
-			}
+			w.run(ctx, ready.Done, gate)
 		}()
 	}
-	// ClientH1 blocks in reads and writes, not on the context: on
-	// cancellation, expire the deadline of every worker's connection.
-	stopAbort := func() bool { return false }
-	if e.h1 != nil {
-		stopAbort = context.AfterFunc(ctx, func() {
-			p.stop.Store(true)
-			for _, w := range p.workers {
-				if cn := w.active.Load(); cn != nil {
-					_ = cn.nc.SetDeadline(time.Unix(1, 0))
-				}
-			}
-		})
-	}
+	stopAbort := p.abortOnCancel(ctx)
 	ready.Wait()
 	p.start = time.Now()
 	p.timeline = newTimeline(p)
@@ -208,21 +133,105 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 	go func() {
 		wg.Wait()
 		stopAbort()
-		elapsed := time.Since(p.start)
-		p.timeline.finish(elapsed)
-		p.endNanos.Store(int64(max(elapsed, 1)))
-		// Interrupted: cancelled before the pass's bound, or with requests
-		// in flight (a cancellation just after the end changes nothing).
-		interrupted := p.interrupted.Load() || p.canceled.Load() > 0
-		p.res = p.result(elapsed, interrupted)
-		if interrupted {
-			p.err = ctx.Err()
-			if p.err == nil {
-				p.err = context.Canceled
-			}
-		}
+		p.finish(ctx)
 		e.mu.Unlock()
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// newPass makes a pass and its shards: the recorders the workers flush
+// their batches into, a few workers to each.
+func (e *Engine) newPass(spec PassSpec) *Pass {
+	p := &Pass{e: e, spec: spec, index: e.passes.Add(1), done: make(chan struct{})}
+	nShards := min(Concurrency(e.opt), max(2, 2*runtime.GOMAXPROCS(0)))
+	for range nShards {
+		s := &shard{lag: metrics.NewHistogram()}
+		for range e.scs {
+			s.recs = append(s.recs, metrics.NewRecorder())
+			s.sec = append(s.sec, metrics.NewTick())
+		}
+		p.shards = append(p.shards, s)
+	}
+	return p
+}
+
+// baseRequests prepares, for net/http, each scenario's request bound to the
+// pass's context (nil for a flow's entry, and none at all for ClientH1).
+func (e *Engine) baseRequests(ctx context.Context) ([]*http.Request, error) {
+	if e.h1 != nil {
+		return nil, nil
+	}
+	base := make([]*http.Request, 0, len(e.scs))
+	for _, sc := range e.scs {
+		if sc.isFlow {
+			base = append(base, nil)
+			continue
+		}
+		r, err := http.NewRequestWithContext(ctx, sc.method, sc.url.String(), nil)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %q: %w", sc.name, err)
+		}
+		r.URL = sc.url
+		if sc.host != "" {
+			r.Host = sc.host
+		}
+		base = append(base, r)
+	}
+	return base, nil
+}
+
+// newWorker makes the pass's i-th worker. Per-worker memory matters with
+// thousands of workers: the batch shrinks as workers grow, and a template
+// State only exists if templates do.
+func (p *Pass) newWorker(i int) *worker {
+	e := p.e
+	w := &worker{
+		p:     p,
+		e:     e,
+		shard: p.shards[i%len(p.shards)],
+		batch: make([]sample, 0, min(batchSize, max(8, 64<<10/Concurrency(e.opt)))),
+	}
+	if e.templated() {
+		w.st = tmpl.NewState(mix(e.opt.Seed, uint64(p.index), uint64(i)), &e.seq)
+		if e.opt.Shard.Sharded() {
+			w.st.MapSeq(e.opt.Shard.Seq)
+		}
+	}
+	return w
+}
+
+// abortOnCancel: ClientH1 blocks in reads and writes, not on the context;
+// on cancellation, expire the deadline of every worker's connection. The
+// returned func stops watching.
+func (p *Pass) abortOnCancel(ctx context.Context) (stop func() bool) {
+	if p.e.h1 == nil {
+		return func() bool { return false }
+	}
+	return context.AfterFunc(ctx, func() {
+		p.stop.Store(true)
+		for _, w := range p.workers {
+			if cn := w.active.Load(); cn != nil {
+				_ = cn.nc.SetDeadline(time.Unix(1, 0))
+			}
+		}
+	})
+}
+
+// finish ends the pass once every worker has: its elapsed time, its result
+// and, when interrupted, the context's error.
+func (p *Pass) finish(ctx context.Context) {
+	elapsed := time.Since(p.start)
+	p.timeline.finish(elapsed)
+	p.endNanos.Store(int64(max(elapsed, 1)))
+	// Interrupted: cancelled before the pass's bound, or with requests
+	// in flight (a cancellation just after the end changes nothing).
+	interrupted := p.interrupted.Load() || p.canceled.Load() > 0
+	p.res = p.result(elapsed, interrupted)
+	if interrupted {
+		p.err = ctx.Err()
+		if p.err == nil {
+			p.err = context.Canceled
+		}
+	}
 }

@@ -135,3 +135,33 @@ func (w *worker) record(si int, lat time.Duration, status int, class metrics.Cla
 		w.flush()
 	}
 }
+
+// run is a worker's life in a pass: set up, report ready, wait for the
+// gate, send until the pass's bound, flush its batch and hand its
+// connections back for the next pass.
+func (w *worker) run(ctx context.Context, ready func(), gate <-chan struct{}) {
+	p, e := w.p, w.e
+	if e.h1 == nil {
+		w.renew(ctx)
+	}
+	ready()
+	<-gate
+	var stopped bool
+	if e.opt.Model == Open {
+		stopped = w.runOpen(ctx)
+	} else {
+		stopped = w.runClosed(ctx)
+	}
+	if stopped {
+		p.interrupted.Store(true)
+	}
+	w.flush()
+	if w.dl != nil {
+		w.dl.timer.Stop()
+		w.dl.cancel()
+	}
+	for i, cn := range w.conns {
+		e.h1.put(cn) // kept for the next pass
+		w.conns[i] = nil
+	}
+}
