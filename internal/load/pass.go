@@ -29,6 +29,7 @@ type Pass struct {
 	spec    PassSpec
 	index   int64
 	start   time.Time
+	usage   clientUsage // the client's CPU and scheduling delay at the start
 	stop    atomic.Bool // the context was cancelled (ClientH1 aborts I/O)
 	workers []*worker
 	// Written by every worker: each on its own cache line, away from the
@@ -126,6 +127,7 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 	}
 	stopAbort := p.abortOnCancel(ctx)
 	ready.Wait()
+	p.usage = readClientUsage()
 	p.start = time.Now()
 	p.timeline = newTimeline(p)
 	go p.timeline.run()

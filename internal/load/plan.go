@@ -29,7 +29,7 @@ type PlanResult struct {
 	Warmup    []results.Scenario // the warm-up pass: measured, never judged
 	Scenarios []results.Scenario // measured passes merged, with Runs
 	Passes    []*Result          // the measured passes themselves
-	Warnings  []string           // from every pass, deduplicated (see Result.Warnings)
+	Warnings  []string           // from every pass, deduplicated; the client's saturation once, for its most loaded pass (see Result.Warnings)
 	// Interrupted: the context was cancelled; what was measured is kept
 	// (an interrupted measured pass is included as the last run).
 	Interrupted bool
@@ -79,13 +79,18 @@ func (e *Engine) RunPlan(ctx context.Context, plan Plan, hooks Hooks) (*PlanResu
 		runErr = err
 	}
 	seen := map[string]bool{}
+	client := ClientLoad{Delay: -1}
 	for _, p := range pr.Passes {
-		for _, w := range p.Warnings() {
+		for _, w := range p.warnings(false) {
 			if !seen[w] {
 				seen[w] = true
 				pr.Warnings = append(pr.Warnings, w)
 			}
 		}
+		client = client.worst(p.ClientLoad)
+	}
+	if w := client.warning(); w != "" {
+		pr.Warnings = append(pr.Warnings, w)
 	}
 	s, err := Summarize(pr.Passes)
 	if err != nil {

@@ -38,6 +38,10 @@ type Result struct {
 	// Protocol is the HTTP version spoken ("HTTP/1.1", "HTTP/2.0"); ""
 	// when no response arrived.
 	Protocol string
+	// ClientLoad is the load client's own CPU and scheduling delay over
+	// the pass; when saturated, latency includes the client's queueing
+	// (see Warnings).
+	ClientLoad ClientLoad
 }
 
 // ScenarioResult is one scenario's measurements in a pass.
@@ -55,6 +59,7 @@ type ScenarioResult struct {
 func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 	e := p.e
 	r := &Result{
+		ClientLoad:  clientLoad(p.usage, readClientUsage(), elapsed),
 		Model:       e.opt.Model,
 		Started:     p.start,
 		Duration:    elapsed,
@@ -119,8 +124,13 @@ func (p *Pass) result(elapsed time.Duration, interrupted bool) *Result {
 
 // Warnings says what in the pass bounds how far its figures can be trusted:
 // open-model requests that waited for the in-flight cap, a client that fell
-// behind its schedule, latencies beyond the histogram's range.
-func (r *Result) Warnings() []string {
+// behind its schedule, a client whose own CPU was saturated, latencies
+// beyond the histogram's range.
+func (r *Result) Warnings() []string { return r.warnings(true) }
+
+// warnings: Warnings, without the client's saturation unless withClient
+// (a plan says it once, for its most loaded pass).
+func (r *Result) warnings(withClient bool) []string {
 	var w []string
 	if r.Dropped > 0 {
 		w = append(w, fmt.Sprintf("open model: %d requests due within the pass could not be sent before it ended "+
@@ -134,6 +144,11 @@ func (r *Result) Warnings() []string {
 	if r.IntendedRate > 0 && r.ScheduleLag.P99 > 10 {
 		w = append(w, fmt.Sprintf("open model: requests were sent up to %.1f ms late (p99) after their due time; "+
 			"if max_in_flight was not reached, the load client itself (CPU) limited the schedule", r.ScheduleLag.P99))
+	}
+	if r.Requests > 0 && withClient {
+		if cw := r.ClientLoad.warning(); cw != "" {
+			w = append(w, cw)
+		}
 	}
 	for _, s := range r.Scenarios {
 		if n := s.Metrics.Clamped(); n > 0 {
