@@ -31,9 +31,20 @@ import (
 // deadline. New picks it for plain http:// without HTTP/2 or a custom
 // Transport, and net/http otherwise (see Options.HTTPClient).
 
-// h1ReadBuf is the read buffer per connection: thousands of connections
-// must stay cheap; longer header lines are read in pieces.
-const h1ReadBuf = 4 << 10
+// The read buffer per connection: thousands of connections must stay
+// cheap, so its size shrinks from h1ReadBuf to h1ReadBufMin as connections
+// grow past h1ReadBufs/h1ReadBuf; longer header lines are read in pieces
+// (kept whole for captures), longer bodies in several reads.
+const (
+	h1ReadBuf    = 4 << 10
+	h1ReadBufMin = 1 << 10
+	h1ReadBufs   = 10 << 20 // the read buffers of all connections together
+)
+
+// h1ReadBufSize is the read buffer of each of conns connections.
+func h1ReadBufSize(conns int) int {
+	return min(h1ReadBuf, max(h1ReadBufMin, h1ReadBufs/max(conns, 1)))
+}
 
 // h1MaxHeader bounds a response's header (as net/http's MaxResponseHeaderBytes).
 const h1MaxHeader = 1 << 20
@@ -67,6 +78,7 @@ type h1Client struct {
 	mu        sync.Mutex
 	idle      [][]*h1Conn   // per address, LIFO
 	dials     chan struct{} // a slot per dial in flight
+	readBuf   int           // a connection's read buffer (h1ReadBufSize)
 }
 
 type h1Conn struct {
@@ -83,8 +95,8 @@ type h1Conn struct {
 	close  bool
 }
 
-func newH1Client(dial time.Duration, keepAlive bool) *h1Client {
-	return &h1Client{dialer: net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}, keepAlive: keepAlive, dials: make(chan struct{}, h1Dials)}
+func newH1Client(dial time.Duration, keepAlive bool, conns int) *h1Client {
+	return &h1Client{dialer: net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}, keepAlive: keepAlive, readBuf: h1ReadBufSize(conns), dials: make(chan struct{}, h1Dials)}
 }
 
 // addTarget pre-serializes a scenario's request.
@@ -275,7 +287,7 @@ func (c *h1Client) dial(ctx context.Context, ai int, deadline time.Time) (*h1Con
 	if err != nil {
 		return nil, err
 	}
-	cn := &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, h1ReadBuf), addr: ai}
+	cn := &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, c.readBuf), addr: ai}
 	if sc, ok := nc.(syscall.Conn); ok {
 		cn.rc, _ = sc.SyscallConn()
 		cn.peek = func(fd uintptr) bool {
@@ -431,8 +443,9 @@ func (cn *h1Conn) readHeader(rb *respBuf) (clen int64, chunked, connClose, keepA
 		if !long && (len(line) == 2 && line[0] == '\r' || len(line) == 1) {
 			return clen, chunked, connClose, keepAlive, nil
 		}
-		if rb != nil && rb.wantHdr && !long {
-			rb.hdr = append(rb.hdr, line...)
+		keepHdr := rb != nil && rb.wantHdr
+		if keepHdr {
+			rb.hdr = append(rb.hdr, line...) // a long line: its first piece
 		}
 		if i := bytes.IndexByte(line, ':'); i > 0 {
 			name, val := line[:i], bytes.TrimSpace(line[i+1:])
@@ -455,8 +468,11 @@ func (cn *h1Conn) readHeader(rb *respBuf) (clen int64, chunked, connClose, keepA
 				keepAlive = keepAlive || hasToken(val, "keep-alive")
 			}
 		}
-		for long { // skip the rest of a line longer than the buffer
+		for long { // the rest of a line longer than the buffer: kept for captures, else skipped
 			line, err = br.ReadSlice('\n')
+			if keepHdr {
+				rb.hdr = append(rb.hdr, line...)
+			}
 			total += len(line)
 			if total > h1MaxHeader {
 				return 0, false, false, false, &h1ProtocolError{"header larger than 1 MB"}

@@ -492,3 +492,27 @@ func testUserAgent(t *testing.T, client string) {
 		}
 	}
 }
+
+// A header line longer than the connection's read buffer is kept whole for
+// a flow's captures, and the framing headers around it still count.
+func TestH1LongHeaderLineKept(t *testing.T) {
+	cookie := "Set-Cookie: token=" + strings.Repeat("x", 3000) + "\r\n"
+	resp := "Content-Length: 2\r\n" + cookie + "Connection: close\r\n\r\nok"
+	cn := &h1Conn{br: bufio.NewReaderSize(strings.NewReader(resp), h1ReadBufMin)}
+	rb := &respBuf{wantHdr: true}
+	clen, _, connClose, _, err := cn.readHeader(rb)
+	if err != nil || clen != 2 || !connClose {
+		t.Fatalf("clen %d, close %v, err %v; want 2, true, nil", clen, connClose, err)
+	}
+	if !strings.Contains(string(rb.hdr), cookie) {
+		t.Fatalf("kept header %d bytes, lacks the %d-byte line whole", len(rb.hdr), len(cookie))
+	}
+}
+
+func TestH1ReadBufSize(t *testing.T) {
+	for conns, want := range map[int]int{0: h1ReadBuf, 10: h1ReadBuf, 2560: h1ReadBuf, 5120: 2 << 10, 10000: 1048, 20000: h1ReadBufMin, 100000: h1ReadBufMin} {
+		if got := h1ReadBufSize(conns); got != want {
+			t.Errorf("h1ReadBufSize(%d) = %d, want %d", conns, got, want)
+		}
+	}
+}
