@@ -58,11 +58,11 @@ func (l ClientLoad) saturated() (string, bool) {
 	var why string
 	switch {
 	case l.CPU >= saturatedCPU && l.Delay >= saturatedDelay:
-		why = fmt.Sprintf("its CPU was at %.0f%% of %d core(s) and its threads waited %.0f%% of the time for a CPU", 100*l.CPU, l.Cores, 100*l.Delay)
+		why = fmt.Sprintf("its CPU was at %.0f%% of %d core(s) and its threads waited for a CPU %.0f%% of the time per core", 100*l.CPU, l.Cores, 100*l.Delay)
 	case l.CPU >= saturatedCPU:
 		why = fmt.Sprintf("its CPU was at %.0f%% of %d core(s)", 100*l.CPU, l.Cores)
 	case l.Delay >= saturatedDelay:
-		why = fmt.Sprintf("its threads waited %.0f%% of the time for a CPU (other processes on the machine)", 100*l.Delay)
+		why = fmt.Sprintf("its threads waited for a CPU %.0f%% of the time per core of %d: other processes kept the machine busy", 100*l.Delay, l.Cores)
 	default:
 		return "", false
 	}
@@ -75,7 +75,7 @@ func (l ClientLoad) warning() string {
 	if !ok {
 		return ""
 	}
-	return fmt.Sprintf("the load client was saturated (%s): latency, measured from the request's write to "+
+	return fmt.Sprintf("the load client was saturated, %s; latency, measured from the request's write to "+
 		"the response's last byte, includes the client's own queueing (a response waits until its worker runs); "+
 		"give the client more CPU (a quieter machine, fewer workers) before trusting latency", why)
 }

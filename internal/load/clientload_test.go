@@ -18,10 +18,10 @@ func TestClientLoadWarning(t *testing.T) {
 	}{
 		{"idle", ClientLoad{Cores: 2, CPU: 0.3, Delay: 0.01}, ""},
 		{"just below", ClientLoad{Cores: 2, CPU: 0.89, Delay: 0.09}, ""},
-		{"cpu", ClientLoad{Cores: 2, CPU: 0.95, Delay: 0.01}, "its CPU was at 95% of 2 core(s))"},
-		{"cpu, delay unknown", ClientLoad{Cores: 1, CPU: 1, Delay: -1}, "its CPU was at 100% of 1 core(s))"},
-		{"delay", ClientLoad{Cores: 4, CPU: 0.4, Delay: 0.25}, "its threads waited 25% of the time for a CPU (other processes"},
-		{"both", ClientLoad{Cores: 2, CPU: 0.9, Delay: 0.5}, "its CPU was at 90% of 2 core(s) and its threads waited 50%"},
+		{"cpu", ClientLoad{Cores: 2, CPU: 0.95, Delay: 0.01}, "saturated, its CPU was at 95% of 2 core(s); latency"},
+		{"cpu, delay unknown", ClientLoad{Cores: 1, CPU: 1, Delay: -1}, "saturated, its CPU was at 100% of 1 core(s); latency"},
+		{"delay", ClientLoad{Cores: 4, CPU: 0.4, Delay: 0.25}, "its threads waited for a CPU 25% of the time per core of 4: other processes"},
+		{"both", ClientLoad{Cores: 2, CPU: 0.9, Delay: 0.5}, "its CPU was at 90% of 2 core(s) and its threads waited for a CPU 50% of the time per core;"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &Result{Requests: 10, ClientLoad: tc.load}
