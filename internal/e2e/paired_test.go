@@ -53,7 +53,7 @@ func TestAuthStackPaired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Mode != results.ModePaired || res.Paired == nil || res.Paired.Rounds != 8 || len(res.Paired.BaseScenarios) != 2 {
+	if res.Mode != results.ModePaired || res.Paired == nil || res.Paired.Rounds != 10 || len(res.Paired.BaseScenarios) != 2 {
 		t.Fatalf("mode %q paired %+v", res.Mode, res.Paired)
 	}
 	for _, s := range append(res.Scenarios, res.Paired.BaseScenarios...) {
