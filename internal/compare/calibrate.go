@@ -11,6 +11,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
 )
@@ -98,4 +99,15 @@ func mad(xs []float64) float64 {
 		return (dev[len(dev)/2-1] + dev[len(dev)/2]) / 2
 	}
 	return dev[len(dev)/2]
+}
+
+// MetricName is a metric as people read it: goodput for throughput_rps.
+func MetricName(metric string) string {
+	switch metric {
+	case baseline.MetricThroughput:
+		return "goodput"
+	case baseline.MetricErrorRate:
+		return "error rate"
+	}
+	return metric
 }

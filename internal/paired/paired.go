@@ -307,13 +307,18 @@ func undecidedAdvice(out compare.PairedOutcome, p *results.Paired) string {
 	var names []string
 	worst := 0.0
 	for _, u := range out.Undecided {
-		names = append(names, u.Scenario+" "+u.Metric)
+		names = append(names, u.Scenario+" "+compare.MetricName(u.Metric))
 		worst = max(worst, u.Factor)
 	}
 	msg := fmt.Sprintf("undecided after %d rounds (%.0f s of load): %s could not yet be told apart from either no change that matters or a regression of its threshold",
 		p.Rounds, p.LoadS, strings.Join(names, ", "))
 	if worst > 1 && p.LoadS > 0 {
-		need := time.Duration(math.Ceil(worst*p.LoadS/30) * 30 * float64(time.Second))
+		// Rounded up to half minutes, written as the config takes it.
+		half := int(math.Ceil(worst * p.LoadS / 30))
+		need := fmt.Sprintf("%dm", half/2)
+		if half%2 == 1 {
+			need = fmt.Sprintf("%ds", half*30)
+		}
 		msg += fmt.Sprintf("; about %s of load would likely decide it (gates.max_time: %s)", need, need)
 	}
 	return msg + "; a quieter runner decides sooner, and `perfgate calibrate` tells which thresholds this runner can judge"
