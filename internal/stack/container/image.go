@@ -45,9 +45,12 @@ type imageResult struct {
 
 // contextHash hashes every file of a build context (paths, modes, contents),
 // the Dockerfile name and the build args.
-func contextHash(dir, dockerfile string, args map[string]string) (string, error) {
+func contextHash(dir, dockerfile, target string, args map[string]string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "dockerfile=%s\n", dockerfile)
+	if target != "" {
+		fmt.Fprintf(h, "target=%s\n", target)
+	}
 	keys := make([]string, 0, len(args))
 	for k := range args {
 		keys = append(keys, k)
@@ -139,7 +142,7 @@ func (p *Provider) ensureImage(ctx context.Context, svcName string, spec *config
 	if _, err := os.Stat(filepath.Join(dir, dockerfile)); err != nil {
 		return imageResult{}, fmt.Errorf("service %q: no Dockerfile at %s: check build.dockerfile (relative to build.context)", svcName, filepath.Join(dir, dockerfile))
 	}
-	sum, err := contextHash(dir, dockerfile, b.Args)
+	sum, err := contextHash(dir, dockerfile, b.Target, b.Args)
 	if err != nil {
 		return imageResult{}, fmt.Errorf("service %q: reading build context %s: %w", svcName, dir, err)
 	}
@@ -175,6 +178,7 @@ func (p *Provider) ensureImage(ctx context.Context, svcName string, spec *config
 				o.Labels = map[string]string{}
 			}
 			o.Labels[labelContextHash] = sum
+			o.Target = b.Target
 		},
 	}}
 	start := time.Now()

@@ -44,6 +44,10 @@ type Service struct {
 	order       []string          // declared ports, normalized, in config order
 	logs        *ready.LogBuffer
 	env         stack.Env
+	// oneShot: its exit with code 0 is its readiness (completed closes),
+	// not a death (a compose service_completed_successfully dependency).
+	oneShot   bool
+	completed chan struct{}
 	info        stack.ServiceInfo
 
 	bgCancel context.CancelFunc
@@ -201,6 +205,11 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 			hc.Memory = memBytes
 		}
 	}
+	if spec.Compose != nil {
+		if err := p.composeRequest(ctx, &req, svc, env); err != nil {
+			return nil, err
+		}
+	}
 
 	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
 		ContainerRequest: req,
@@ -219,8 +228,9 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 	s := &Service{
 		p: p, name: svc.Name, ready: svc.Ready, c: c, id: c.GetContainerID(), host: hostNet,
 		stopTimeout: stopTimeout(svc), ports: map[string]string{}, order: order, logs: ready.NewLogBuffer(p.opts.LogLines, nil), env: env,
-		logDone: make(chan struct{}), exited: make(chan struct{}),
-		info: stack.ServiceInfo{Name: svc.Name, Provider: "container", Image: img.Ref, CPUs: spec.CPUs, Memory: spec.Memory},
+		logDone: make(chan struct{}), exited: make(chan struct{}), completed: make(chan struct{}),
+		oneShot: spec.Compose != nil && spec.Compose.OneShot,
+		info:    stack.ServiceInfo{Name: svc.Name, Provider: "container", Image: img.Ref, CPUs: spec.CPUs, Memory: spec.Memory},
 	}
 	// From here on the container exists: any failure removes it.
 	if err := s.resolvePorts(ctx); err != nil {
@@ -428,6 +438,10 @@ func (s *Service) watchExit(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopping {
+		return
+	}
+	if s.oneShot && ee.Code == 0 {
+		close(s.completed) // done, as others wait for: not a death
 		return
 	}
 	s.err = ee
