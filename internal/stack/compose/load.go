@@ -78,6 +78,7 @@ func load(ctx context.Context, path string, ref *config.ComposeRef) (*types.Proj
 	opts, err := cli.NewProjectOptions([]string{path},
 		cli.WithWorkingDirectory(filepath.Dir(path)),
 		cli.WithOsEnv,
+		cli.WithEnvFiles(),
 		cli.WithDotEnv,
 		cli.WithProfiles(ref.Profiles),
 		cli.WithName("perfgate"),
