@@ -175,7 +175,7 @@ type Build struct {
 	Context    string            `yaml:"context"`    // relative to the config file
 	Dockerfile string            `yaml:"dockerfile"` // relative to Context; default "Dockerfile"
 	Args       map[string]string `yaml:"args"`
-	Target     string            `yaml:"-"`          // build stage (from a compose file)
+	Target     string            `yaml:"-"` // build stage (from a compose file)
 }
 
 // File is copied into a container before it starts.

@@ -189,6 +189,14 @@ func (s *Service) waitHealthy(ctx context.Context, timeout time.Duration) error 
 	for {
 		insp, err := cli.ContainerInspect(ctx, s.id, client.ContainerInspectOptions{})
 		if err == nil && insp.Container.State != nil {
+			if st := insp.Container.State; !st.Running && (st.Status == mcontainer.StateExited || st.Status == mcontainer.StateDead) {
+				select { // watchExit records how it ended
+				case <-s.exited:
+					return fmt.Errorf("%w: %w", ready.ErrExited, s.Err())
+				case <-time.After(2 * time.Second):
+				}
+				return fmt.Errorf("%w: %w", ready.ErrExited, &ExitError{Service: s.name, Code: st.ExitCode, OOMKilled: st.OOMKilled, Detail: st.Error})
+			}
 			if h := insp.Container.State.Health; h != nil {
 				if n := len(h.Log); n > 0 && h.Log[n-1] != nil {
 					last = fmt.Sprintf("last check exit %d: %s", h.Log[n-1].ExitCode, strings.TrimSpace(h.Log[n-1].Output))

@@ -48,7 +48,7 @@ type Service struct {
 	// not a death (a compose service_completed_successfully dependency).
 	oneShot   bool
 	completed chan struct{}
-	info        stack.ServiceInfo
+	info      stack.ServiceInfo
 
 	bgCancel context.CancelFunc
 	logDone  chan struct{}
