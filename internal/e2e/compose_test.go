@@ -343,3 +343,104 @@ func TestComposeErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestComposeForeignPaired: the same compose project in paired mode: base
+// and head each build and start their own app and nginx (separate
+// container names, networks, volumes and ports), and both are removed,
+// with the worktree.
+func TestComposeForeignPaired(t *testing.T) {
+	requireDocker(t)
+	dir := foreignStack(t)
+	cfg := filepath.Join(dir, "perfgate.yaml")
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, []byte(strings.Replace(string(b), "gates:\n", "gates:\n  max_rounds: 8\n", 1)), 0o644)
+	gitRepo(t, dir, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "CHANGELOG"), []byte("head\n"), 0o644)
+	})
+	cli := docker(t)
+	assertClean(t, cli)
+	vols := volumeCount(t, cli)
+
+	out := filepath.Join(t.TempDir(), "results.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	r := clitest.Run(t, ctx, nil, "run", "-c", cfg, "--base", "base", "--out", out)
+	if r.Code != 0 && r.Code != 1 {
+		t.Fatalf("perfgate run --base: exit %d (%v)\n%s\n%s", r.Code, r.Err, r.Out, r.ErrOut)
+	}
+	res, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Mode != results.ModePaired || res.Paired == nil || res.Paired.Rounds == 0 || len(res.Paired.BaseScenarios) != 1 {
+		t.Fatalf("mode %q paired %+v", res.Mode, res.Paired)
+	}
+	for _, s := range append(res.Scenarios, res.Paired.BaseScenarios...) {
+		if s.Requests == 0 || s.StatusCounts["200"] != s.Requests {
+			t.Errorf("scenario %s: %d requests, statuses %v", s.Name, s.Requests, s.StatusCounts)
+		}
+	}
+	if strings.Count(r.ErrOut, "services ready") != 2 {
+		t.Errorf("want both sides started:\n%s", r.ErrOut)
+	}
+	assertClean(t, cli)
+	assertNoWorktree(t, dir)
+	if n := volumeCount(t, cli); n != vols {
+		t.Errorf("%d volumes before, %d after", vols, n)
+	}
+}
+
+// TestComposeForeignPairedInterrupt: Ctrl-C during a paired compose run
+// exits 3 and leaves no container, network, volume or worktree of either
+// side.
+func TestComposeForeignPairedInterrupt(t *testing.T) {
+	requireDocker(t)
+	dir := foreignStack(t)
+	cfg := filepath.Join(dir, "perfgate.yaml")
+	gitRepo(t, dir, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "CHANGELOG"), []byte("head\n"), 0o644)
+	})
+	cli := docker(t)
+	assertClean(t, cli)
+	vols := volumeCount(t, cli)
+	pg := clitest.Build(t, "./cmd/perfgate")
+	pr := clitest.Start(t, pg, "run", "-c", cfg, "--base", "base")
+	pr.WaitFor("warming up head", 2*time.Minute)
+	time.Sleep(500 * time.Millisecond)
+	pr.Signal(os.Interrupt)
+	if code := pr.Wait(2 * time.Minute); code != 3 {
+		t.Errorf("exit %d, want 3\n%s", code, pr.Stderr())
+	}
+	// The built binary is another process: look for its labels by run.
+	if left := labelled(t, cli); len(left) > 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	assertNoWorktree(t, dir)
+	if n := volumeCount(t, cli); n != vols {
+		t.Errorf("%d volumes before, %d after", vols, n)
+	}
+}
+
+// labelled lists containers, networks and volumes labelled perfgate=1
+// whose names say they belong to this test's compose project (app, web).
+func labelled(t *testing.T, cli *client.Client) []string {
+	t.Helper()
+	ctx := context.Background()
+	f := client.Filters{}.Add("label", "perfgate=1")
+	var left []string
+	cs, _ := cli.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: f})
+	for _, c := range cs.Items {
+		for _, n := range c.Names {
+			if strings.HasSuffix(n, "-app") || strings.HasSuffix(n, "-web") {
+				left = append(left, "container "+n)
+			}
+		}
+	}
+	vs, _ := cli.VolumeList(ctx, client.VolumeListOptions{Filters: f})
+	for _, v := range vs.Items {
+		if strings.HasSuffix(v.Name, "-appdata") {
+			left = append(left, "volume "+v.Name)
+		}
+	}
+	return left
+}
