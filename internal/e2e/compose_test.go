@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -349,29 +350,9 @@ func TestComposeErrors(t *testing.T) {
 // container names, networks, volumes and ports), and both are removed,
 // with the worktree.
 func TestComposeForeignPaired(t *testing.T) {
-	requireDocker(t)
-	dir := foreignStack(t)
-	cfg := filepath.Join(dir, "perfgate.yaml")
-	b, _ := os.ReadFile(cfg)
-	os.WriteFile(cfg, []byte(strings.Replace(string(b), "gates:\n", "gates:\n  max_rounds: 8\n", 1)), 0o644)
-	gitRepo(t, dir, func(dir string) {
-		os.WriteFile(filepath.Join(dir, "CHANGELOG"), []byte("head\n"), 0o644)
-	})
-	cli := docker(t)
-	assertClean(t, cli)
-	vols := volumeCount(t, cli)
+	dir, cfg, cli, vols := foreignRepo(t, 8)
 
-	out := filepath.Join(t.TempDir(), "results.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	r := clitest.Run(t, ctx, nil, "run", "-c", cfg, "--base", "base", "--out", out)
-	if r.Code != 0 && r.Code != 1 {
-		t.Fatalf("perfgate run --base: exit %d (%v)\n%s\n%s", r.Code, r.Err, r.Out, r.ErrOut)
-	}
-	res, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, r := runBase(t, cfg)
 	if res.Mode != results.ModePaired || res.Paired == nil || res.Paired.Rounds == 0 || len(res.Paired.BaseScenarios) != 1 {
 		t.Fatalf("mode %q paired %+v", res.Mode, res.Paired)
 	}
@@ -394,15 +375,7 @@ func TestComposeForeignPaired(t *testing.T) {
 // exits 3 and leaves no container, network, volume or worktree of either
 // side.
 func TestComposeForeignPairedInterrupt(t *testing.T) {
-	requireDocker(t)
-	dir := foreignStack(t)
-	cfg := filepath.Join(dir, "perfgate.yaml")
-	gitRepo(t, dir, func(dir string) {
-		os.WriteFile(filepath.Join(dir, "CHANGELOG"), []byte("head\n"), 0o644)
-	})
-	cli := docker(t)
-	assertClean(t, cli)
-	vols := volumeCount(t, cli)
+	dir, cfg, cli, vols := foreignRepo(t, 0)
 	pg := clitest.Build(t, "./cmd/perfgate")
 	pr := clitest.Start(t, pg, "run", "-c", cfg, "--base", "base")
 	pr.WaitFor("warming up head", 2*time.Minute)
@@ -443,4 +416,24 @@ func labelled(t *testing.T, cli *client.Client) []string {
 		}
 	}
 	return left
+}
+
+// foreignRepo is foreignStack in a git repository (base: tag base; head:
+// one more commit) with gates.max_rounds set when rounds > 0; it returns
+// the folder, the config, a Docker client and the volume count before.
+func foreignRepo(t *testing.T, rounds int) (string, string, *client.Client, int) {
+	t.Helper()
+	requireDocker(t)
+	dir := foreignStack(t)
+	cfg := filepath.Join(dir, "perfgate.yaml")
+	if rounds > 0 {
+		b, _ := os.ReadFile(cfg)
+		os.WriteFile(cfg, []byte(strings.Replace(string(b), "gates:\n", fmt.Sprintf("gates:\n  max_rounds: %d\n", rounds), 1)), 0o644)
+	}
+	gitRepo(t, dir, func(dir string) {
+		os.WriteFile(filepath.Join(dir, "CHANGELOG"), []byte("head\n"), 0o644)
+	})
+	cli := docker(t)
+	assertClean(t, cli)
+	return dir, cfg, cli, volumeCount(t, cli)
 }

@@ -36,6 +36,24 @@ func safeName(s string) string {
 	return s
 }
 
+// runName is the RunID as it appears in container names: Docker-safe and
+// at most 40 characters (a longer one is cut and suffixed with its hash).
+func runName(runID string) string {
+	n := safeName(runID)
+	if len(n) <= 40 {
+		return n
+	}
+	sum := sha256.Sum256([]byte(runID))
+	return strings.TrimRight(n[:31], "-.") + "-" + hex.EncodeToString(sum[:4])
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
 // ImageResult says which image a service runs and how it was obtained.
 type imageResult struct {
 	Ref      string

@@ -2,8 +2,6 @@ package container
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/netip"
@@ -250,24 +248,6 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 	p.services[svc.Name] = s
 	p.mu.Unlock()
 	return s, nil
-}
-
-// runName is the RunID as it appears in container names: Docker-safe and
-// at most 40 characters (a longer one is cut and suffixed with its hash).
-func runName(runID string) string {
-	n := safeName(runID)
-	if len(n) <= 40 {
-		return n
-	}
-	sum := sha256.Sum256([]byte(runID))
-	return strings.TrimRight(n[:31], "-.") + "-" + hex.EncodeToString(sum[:4])
-}
-
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }
 
 // resolvePorts checks the container host is loopback and records the
