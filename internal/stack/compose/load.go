@@ -44,7 +44,7 @@ func Expand(ctx context.Context, cfg *config.Config) error {
 	if err := Check(path, data); err != nil {
 		return err
 	}
-	proj, err := load(ctx, path, ref)
+	proj, err := load(ctx, path, ref, data)
 	if err != nil {
 		return err
 	}
@@ -74,7 +74,7 @@ func readFile(path string) ([]byte, error) {
 // load reads the project: interpolation from the environment and the
 // .env file next to it, env_file, the profiles, then the selected services
 // and those they depend on.
-func load(ctx context.Context, path string, ref *config.ComposeRef) (*types.Project, error) {
+func load(ctx context.Context, path string, ref *config.ComposeRef, data []byte) (*types.Project, error) {
 	opts, err := cli.NewProjectOptions([]string{path},
 		cli.WithWorkingDirectory(filepath.Dir(path)),
 		cli.WithOsEnv,
@@ -89,7 +89,8 @@ func load(ctx context.Context, path string, ref *config.ComposeRef) (*types.Proj
 	}
 	proj, err := opts.LoadProject(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s; fix the compose file (`docker compose -f %s config` shows the same)", path, strings.TrimSpace(err.Error()), filepath.Base(path))
+		msg := strings.Join(strings.Fields(err.Error()), " ")
+		return nil, fmt.Errorf("%s%s; fix the compose file (`docker compose -f %s config` shows the same)", locate(path, data, msg), msg, filepath.Base(path))
 	}
 	if len(ref.Services) > 0 {
 		for _, name := range ref.Services {

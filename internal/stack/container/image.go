@@ -218,7 +218,7 @@ func (p *Provider) pullOnce(ctx context.Context, svcName, ref string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("service %q: image %s is not present locally and could not be pulled: %w; "+
-			"build it (build: in perfgate.yaml), or load it with `docker load`", svcName, ref, err)
+			"build it (a build: section), or load it with `docker load`", svcName, ref, err)
 	}
 	return nil
 }
