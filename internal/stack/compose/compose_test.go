@@ -154,8 +154,6 @@ func TestExpandErrors(t *testing.T) {
 			[]string{"docker-compose.yml:5: ", "interval", "invalid duration"}},
 		{"required variable", "services:\n  web:\n    image: x\n    ports: [80]\n    environment:\n      A: ${PERFGATE_TEST_NOPE?set it}\n", "",
 			[]string{"docker-compose.yml:6: ", "PERFGATE_TEST_NOPE", "set it"}},
-		{"healthy without healthcheck", "services:\n  web:\n    image: x\n    depends_on: {db: {condition: service_healthy}}\n  db:\n    image: y\n", "",
-			[]string{`"db"`, "no healthcheck"}},
 		{"unknown endpoint", "services:\n  api:\n    image: x\n    ports: [80]\n", "", []string{`endpoint "web"`, "no such service", "docker-compose.yml"}},
 		{"port not published", "services:\n  web:\n    image: x\n    ports: [81]\n", "", []string{`port not declared`}},
 		{"unknown selected", "services:\n  web:\n    image: x\n    ports: [80]\n",
@@ -176,6 +174,20 @@ func TestExpandErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A service others wait on to be healthy, with no healthcheck in the
+// file, is waited on for the image's own healthcheck.
+func TestHealthyWithoutHealthcheck(t *testing.T) {
+	cfg, err := expand(t, setup(t, "services:\n  web:\n    image: x\n    ports: [80]\n    depends_on: {db: {condition: service_healthy}}\n  db:\n    image: y\n", map[string]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cfg.Services {
+		if (s.Name == "db") != (s.Ready != nil && s.Ready.Health) {
+			t.Errorf("service %s: ready %+v; want db waited on for its image's healthcheck, web not", s.Name, s.Ready)
+		}
 	}
 }
 

@@ -13,6 +13,10 @@ import (
 	"github.com/perfgate/perfgate/internal/config"
 )
 
+// imageHealthTimeout bounds waiting for an image's own healthcheck (its
+// timings are not known here).
+const imageHealthTimeout = 3 * time.Minute
+
 // Conditions of depends_on.
 const (
 	condStarted   = "service_started"
@@ -56,7 +60,8 @@ func Translate(proj *types.Project, dir string) ([]config.Service, error) {
 		}
 		svc.Container.Compose.OneShot = oneShot[name]
 		if healthy[name] && svc.Ready == nil {
-			return nil, fmt.Errorf("service %q: another service waits for it to be healthy (depends_on condition: service_healthy) but it has no healthcheck; add one, or an x-perfgate ready check", name)
+			// The image's own HEALTHCHECK, if it has one.
+			svc.Ready = &config.Ready{Health: true, Timeout: config.Duration(imageHealthTimeout)}
 		}
 		out = append(out, svc)
 	}

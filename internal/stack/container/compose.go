@@ -208,7 +208,7 @@ func (s *Service) waitHealthy(ctx context.Context, timeout time.Duration) error 
 					return fmt.Errorf("healthcheck reports unhealthy (%s)", last)
 				}
 			} else {
-				return errors.New("the container has no healthcheck (the image's was removed?); add one, or an x-perfgate ready check")
+				return errors.New("others wait for it to be healthy (depends_on condition: service_healthy) but neither the compose file nor the image defines a healthcheck; add a healthcheck, or an x-perfgate ready check")
 			}
 		}
 		select {
