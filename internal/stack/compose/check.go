@@ -133,7 +133,17 @@ func (c *checker) mapping(n *yaml.Node, place, field string) {
 			}
 			continue
 		}
-		if extKey.MatchString(k.Value) || k.Value == "<<" {
+		if k.Value == "<<" { // merged keys count as written here
+			merged := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				merged = v.Content
+			}
+			for _, m := range merged {
+				c.mapping(m, place, field)
+			}
+			continue
+		}
+		if extKey.MatchString(k.Value) {
 			continue
 		}
 		if !slices.Contains(allowed, k.Value) {

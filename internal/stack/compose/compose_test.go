@@ -147,6 +147,8 @@ func TestExpandErrors(t *testing.T) {
 		{"syntax", "services:\n  web:\n    image: [x\n", "", []string{"docker-compose.yml:", "YAML syntax error"}},
 		{"unsupported key", "services:\n  web:\n    image: x\n    network_mode: host\n", "",
 			[]string{"docker-compose.yml:4:5", "services.web.network_mode", `"network_mode" is not supported`, "host networking"}},
+		{"merged key", "x-c: &c\n  privileged: true\nservices:\n  web:\n    <<: *c\n    image: x\n", "",
+			[]string{"docker-compose.yml:2:3", "privileged"}},
 		{"nested key", "services:\n  web:\n    image: x\n    deploy:\n      resources:\n        reservations: {cpus: '1'}\n", "",
 			[]string{"docker-compose.yml:6:9", "reservations"}},
 		{"x-perfgate key", "services:\n  web:\n    image: x\n    x-perfgate: {ready: {grpc: 1}}\n", "", []string{"docker-compose.yml:4", "grpc"}},
