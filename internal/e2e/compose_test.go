@@ -312,6 +312,9 @@ func TestComposeErrors(t *testing.T) {
 			[]string{"docker-compose.yml:28:5", "privileged", "not supported"}},
 		{"build fails", func(s string) string { return s }, "FROM scratch AS runtime\nCOPY no-such-file /x\n", 3,
 			[]string{`service "app"`, "no-such-file"}},
+		{"image not found", func(s string) string {
+			return strings.Replace(s, "    build: ./nginx\n", "    image: perfgate-no-such-image:1\n", 1)
+		}, "", 3, []string{`service "web"`, "perfgate-no-such-image:1", "could not be pulled"}},
 		{"exits before ready", func(s string) string {
 			return strings.Replace(s, "    init: true\n", "    init: true\n    command: [\"-fail\"]\n", 1)
 		}, "", 3, []string{`service "app"`, "exited", "cannot reach the database"}},
