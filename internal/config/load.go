@@ -134,6 +134,7 @@ func ParseContext(ctx context.Context, path string, data []byte) (*Config, error
 	if doc.Kind != yaml.MappingNode {
 		return nil, &Error{Problems: []Problem{{File: path, Line: doc.Line, Col: doc.Column, Msg: "expected a mapping of keys (name, services, scenarios, load, client, gates) at the top level"}}}
 	}
+	cfg.Compose = d.extractCompose(doc)
 	d.walk(doc, reflect.TypeOf(cfg).Elem(), "")
 	if len(d.problems) > 0 {
 		return nil, &Error{Problems: d.problems}

@@ -153,11 +153,15 @@ func (v *validator) validate() {
 			v.at(fmt.Sprintf("prepare[%d]", i), "empty command; expected a list of arguments like [go, build, ./...] or a string run with sh -c")
 		}
 	}
-	services := map[string]int{}
-	for i, s := range c.Services {
-		v.service(i, s, services)
+	if c.Compose != nil {
+		v.compose() // the compose file's services are checked when it is read
+	} else {
+		services := map[string]int{}
+		for i, s := range c.Services {
+			v.service(i, s, services)
+		}
+		v.dependencies()
 	}
-	v.dependencies()
 	if len(c.Scenarios) == 0 {
 		v.at("scenarios", "at least one scenario is required (a method, url and expected statuses)")
 	}
@@ -414,6 +418,10 @@ func (v *validator) renderPort(path, raw string, port PortFunc) (string, bool) {
 	}
 	out, err := RenderService(context.Background(), raw, func(_ context.Context, svc, port string) (string, error) {
 		s, ok := v.cfg.serviceByName(svc)
+		if !ok && v.cfg.composePending() {
+			num, _, _ := strings.Cut(port, "/")
+			return "127.0.0.1:" + num, nil
+		}
 		if !ok {
 			return "", fmt.Errorf("endpoint %q: no such service; defined services: %s", svc, strings.Join(serviceNames(v.cfg), ", "))
 		}
@@ -886,6 +894,7 @@ func (v *validator) checkFiles() {
 	for i := range v.cfg.Scenarios {
 		v.dataFile(i, rel)
 	}
+	v.checkComposeFile()
 	for i, s := range v.cfg.Services {
 		p := fmt.Sprintf("services[%d]", i)
 		if ps := s.Process; ps != nil {

@@ -533,8 +533,8 @@ func providersFor(ctx context.Context, cfg *config.Config, given []stack.Provide
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrEnvironment, err)
 	}
-	if cl, err := container.Cleanup(ctx, ""); err == nil && len(cl.Containers)+len(cl.Networks) > 0 {
-		fmt.Fprintf(logw, "removed %d container(s) and %d network(s) left by an earlier perfgate run\n", len(cl.Containers), len(cl.Networks))
+	if cl, err := container.Cleanup(ctx, ""); err == nil && len(cl.Containers)+len(cl.Networks)+len(cl.Volumes) > 0 {
+		fmt.Fprintf(logw, "removed %d container(s), %d network(s) and %d volume(s) left by an earlier perfgate run\n", len(cl.Containers), len(cl.Networks), len(cl.Volumes))
 	}
 	closeFn := func(ctx context.Context, runID string) {
 		if _, err := container.Cleanup(ctx, runID); err != nil {

@@ -2,7 +2,6 @@
 package validate
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -23,12 +22,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			"scenarios, body templates) and prints a one-line summary. Exit 2 lists every problem with file:line.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.ReadFileContext(cmd.Context(), path)
+			cfg, err := cmdutil.ReadConfig(cmd.Context(), path)
 			if err != nil {
-				if ctxErr := cmd.Context().Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-					return cmdutil.EnvFailed(fmt.Errorf("interrupted while checking %s", path))
-				}
-				return cmdutil.BadInput(err)
+				return err
 			}
 			fmt.Fprintf(f.IO.Out, "%s: OK — %s\n", path, Describe(cfg))
 			host := hostinfo.Source{}.Collect()
