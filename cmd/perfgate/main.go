@@ -47,8 +47,12 @@ func run() int {
 		os.Exit(130)
 	}()
 
+	f.IO.WatchClosedPipe()
 	cmd := root.NewCmd(f)
 	err := cmd.ExecuteContext(ctx)
+	if f.IO.ClosedPipe(err) {
+		return cmdutil.ExitOK
+	}
 	if err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "perfgate: %v\n", err)
 	}
