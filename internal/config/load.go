@@ -253,11 +253,7 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 			seen[k.Value] = true
 			ft, ok := fields[k.Value]
 			if !ok {
-				msg := fmt.Sprintf("unknown key %q; expected one of: %s", k.Value, strings.Join(keysOf(t), ", "))
-				if s := closest(k.Value, keysOf(t)); s != "" {
-					msg += fmt.Sprintf(" (did you mean %q?)", s)
-				}
-				d.add(k, child, "%s", msg)
+				d.add(k, child, "%s", unknownKey(k.Value, t))
 				continue
 			}
 			d.lines[child] = pos{k.Line, k.Column}
@@ -268,7 +264,7 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			return
 		}
-		if n.Kind != yaml.SequenceNode {
+		if n.Kind != yaml.SequenceNode && !scalarAsList(n, t, path) {
 			d.add(n, path, "expected a list")
 			return
 		}

@@ -850,7 +850,7 @@ func (v *validator) gates(scen map[string]bool) {
 	v.gate("gates.default", g.Default)
 	for name, gt := range g.Scenarios {
 		if !scen[name] {
-			v.at("gates.scenarios."+name, "no scenario named %q", name)
+			v.at("gates.scenarios."+name, "no scenario named %q%s", name, didYouMean(name, keysOfSet(scen)))
 		}
 		v.gate("gates.scenarios."+name, gt)
 	}

@@ -13,7 +13,6 @@ import (
 
 	bl "github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
-	"github.com/perfgate/perfgate/internal/cli/run"
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/report"
@@ -63,7 +62,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			path, err := run.BaselinePath(cfg, out)
+			path, err := cmdutil.BaselinePath(cfg, out)
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
@@ -153,10 +152,11 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmdutil.ConfigFlag(cmd, &cfgPath)
-	cmd.Flags().StringVar(&out, "baseline", "", "baseline file to write (default: <baselines>/<name>.json next to the config)")
+	cmdutil.OutFlag(cmd, &out, "baseline file to write (default: <baselines>/<name>.json next to the config)")
+	cmd.Flags().StringVar(&out, "baseline", "", "the same as --out")
 	cmd.Flags().IntVar(&sessions, "sessions", 3, "measuring sessions to record (each starts the stack afresh); their spread is the drift later runs are judged against")
 	cmd.Flags().DurationVar(&pause, "pause", 5*time.Second, "pause between sessions")
-	cmd.Flags().StringArrayVar(&from, "from", nil, "take a session from this results file instead of measuring (repeatable; e.g. the merged results of a sharded load, `perfgate merge`)")
+	cmd.Flags().StringArrayVar(&from, "from", nil, "take a session from this results file instead of measuring (repeatable; e.g. the merged results of a sharded load, 'perfgate merge')")
 	cmd.Flags().BoolVar(&add, "add", false, "keep the sessions already stored in the baseline (same config), the newest "+fmt.Sprint(bl.MaxSessions))
 	cmd.Flags().BoolVar(&force, "force", false, "write the baseline even if the run breaks its own error-rate gate or a file exists that cannot be read")
 	return cmd

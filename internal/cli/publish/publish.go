@@ -37,6 +37,11 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			if err := opts.forkTarget(f.Getenv); err != nil {
 				return cmdutil.BadInput(err)
 			}
+			if opts.Out != "" {
+				if err := cmdutil.CheckWritable("--out", opts.Out); err != nil {
+					return err
+				}
+			}
 			res, err := results.Read(args[0])
 			if err != nil {
 				return cmdutil.BadInput(err)
@@ -48,6 +53,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	AddFlags(cmd, &opts)
+	cmdutil.OutFlag(cmd, &opts.Out, "also write the comment's Markdown to this file")
 	cmd.Flags().IntVar(&opts.PullRequest, "pr", 0, "pull request to comment on (default: the event's)")
 	cmd.Flags().StringVar(&opts.PRMetadata, "pr-metadata", "", "JSON file naming the pull request and head commit the results were measured for (the fork workflow's artifact); needs --expect-head-sha")
 	cmd.Flags().StringVar(&opts.ExpectHeadSHA, "expect-head-sha", "", "refuse (exit 2, nothing posted) unless the pull request's head commit is this one (github.event.workflow_run.head_sha)")
@@ -97,6 +103,7 @@ type Flags struct {
 	PullRequest   int
 	PRMetadata    string
 	ExpectHeadSHA string
+	Out           string
 }
 
 // AddFlags adds --token and --comment.
@@ -117,6 +124,7 @@ func Publish(ctx context.Context, f *cmdutil.Factory, res *results.Results, path
 		Getenv:        f.Getenv,
 		PullRequest:   o.PullRequest,
 		ExpectHeadSHA: o.ExpectHeadSHA,
+		CommentFile:   o.Out,
 	})
 	if errors.Is(err, pub.ErrBadInput) || errors.Is(err, pub.ErrRefused) {
 		return cmdutil.BadInput(err)

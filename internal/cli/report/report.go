@@ -2,11 +2,14 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/perfgate/perfgate/internal/atomicfile"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
 	rep "github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/report/htmlreport"
@@ -15,15 +18,15 @@ import (
 
 // NewCmd builds the command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	var format string
+	var format, out string
 	cmd := &cobra.Command{
 		Use:   "report results.json",
 		Short: "Render a results file as a table, Markdown, JSON, JUnit XML or an HTML page",
 		Long: "Renders what `perfgate run --out` wrote. table is for terminals, markdown for PR comments and\n" +
 			"job summaries, json is the results themselves, junit has one test case per gate for CI test reporters.\n" +
 			"html is one self-contained page (inline SVG charts: timelines, latency distribution, base vs head;\n" +
-			"nothing is fetched when it is viewed): `perfgate report -f html results.json > report.html`.\n" +
-			"The exit code does not depend on the verdict (use `perfgate compare` to gate).",
+			"nothing is fetched when it is viewed): perfgate report -f html -o report.html results.json\n" +
+			"The exit code does not depend on the verdict (use perfgate compare to gate).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !validFormat(format) {
@@ -33,23 +36,41 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
-			if format == "html" {
-				if err := htmlreport.Write(f.IO.Out, res); err != nil {
-					return cmdutil.BadInput(err)
-				}
-				return nil
+			if out == "" || out == "-" {
+				return render(f.IO.Out, res, format, f.IO.TTY)
 			}
-			if format == "table" {
-				return rep.Terminal(f.IO.Out, res, f.IO.TTY)
+			if err := cmdutil.CheckWritable("--out", out); err != nil {
+				return err
 			}
-			if err := rep.Write(f.IO.Out, res, format); err != nil {
-				return cmdutil.BadInput(err)
+			var b bytes.Buffer
+			if err := render(&b, res, format, false); err != nil {
+				return err
+			}
+			if err := atomicfile.Write(out, b.Bytes(), 0o644); err != nil {
+				return cmdutil.EnvFailed(fmt.Errorf("writing the report to %s: %w", out, err))
 			}
 			return nil
 		},
 	}
+	cmdutil.OutFlag(cmd, &out, "write the report to this file instead of stdout")
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: table, markdown, json, junit or html")
 	return cmd
+}
+
+func render(w io.Writer, res *results.Results, format string, tty bool) error {
+	switch format {
+	case "html":
+		if err := htmlreport.Write(w, res); err != nil {
+			return cmdutil.BadInput(err)
+		}
+		return nil
+	case "table":
+		return rep.Terminal(w, res, tty)
+	}
+	if err := rep.Write(w, res, format); err != nil {
+		return cmdutil.BadInput(err)
+	}
+	return nil
 }
 
 // formats are rep.Formats and html (rendered by htmlreport, which builds on

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -50,27 +49,15 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmdutil.ConfigFlag(cmd, &fl.config)
-	cmd.Flags().StringVar(&fl.out, "out", "", "write the results JSON to this file")
+	cmdutil.OutFlag(cmd, &fl.out, "write the results JSON to this file")
 	cmd.Flags().StringVar(&fl.baseline, "baseline", "", "baseline to judge against (default: <baselines>/<name>.json next to the config)")
 	cmd.Flags().BoolVar(&fl.noGate, "no-gate", false, "measure and report, but exit 0 whatever the comparison says")
 	cmd.Flags().StringVar(&fl.base, "base", "", "paired mode: judge the working tree against this git revision, both started at once on this machine and measured in alternating slices (no stored baseline)")
-	cmd.Flags().BoolVar(&fl.publish, "publish", false, "publish like `perfgate publish` (PR comment, job summary) after the run")
-	cmd.Flags().StringVar(&fl.shard, "shard", "", "make shard I of N of the load (e.g. 0/4, I from 0): every N-th arrival slot of the open model, the closed model's workers split; services are not started; merge the shards' results with `perfgate merge`")
+	cmd.Flags().BoolVar(&fl.publish, "publish", false, "publish like 'perfgate publish' (PR comment, job summary) after the run")
+	cmd.Flags().StringVar(&fl.shard, "shard", "", "make shard I of N of the load (e.g. 0/4, I from 0): every N-th arrival slot of the open model, the closed model's workers split; services are not started; merge the shards' results with 'perfgate merge'")
 	cmd.Flags().StringVar(&fl.startAt, "start-at", "", "with --shard: wait until this RFC 3339 instant (e.g. 2026-12-01T22:00:00Z) before the first pass, so every shard's passes overlap; exit 2 if it has passed")
 	publish.AddFlags(cmd, &fl.pub)
 	return cmd
-}
-
-// BaselinePath is where the config's baseline lives unless overridden.
-func BaselinePath(cfg *config.Config, override string) (string, error) {
-	if override != "" {
-		return override, nil
-	}
-	dir := cfg.Baselines
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(cfg.Dir, dir)
-	}
-	return baseline.Path(dir, cfg.Name)
 }
 
 func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
@@ -95,7 +82,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	var base *baseline.Baseline
 	basePath := ""
 	if sh == nil {
-		if basePath, err = BaselinePath(cfg, fl.baseline); err != nil {
+		if basePath, err = cmdutil.BaselinePath(cfg, fl.baseline); err != nil {
 			return cmdutil.BadInput(err)
 		}
 		base, err = baseline.Read(basePath)
