@@ -244,34 +244,6 @@ func Apply(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 	return cur.Verdict
 }
 
-// Verdict is results.VerdictFail when any check failed (a baselined
-// scenario that was not measured is a failed check); otherwise
-// results.VerdictNoBaseline when nothing was compared with a baseline (c is
-// nil, was judged without one, or not one statistical check could be
-// decided against it: all insufficient or missing), else
-// results.VerdictInconclusive when a check is inconclusive (paired: not
-// decided within the budget; stored baseline: a fail a busy neighbour
-// could explain), else results.VerdictPass. A pass thus always rests on at
-// least one judged statistical check.
-func Verdict(c *results.Comparison) string {
-	if c == nil {
-		return results.VerdictNoBaseline
-	}
-	if len(Failures(c)) > 0 {
-		return results.VerdictFail
-	}
-	if c.BaselineDate.IsZero() && c.Baseline == "" {
-		return results.VerdictNoBaseline
-	}
-	if anyInconclusive(c) {
-		return results.VerdictInconclusive
-	}
-	if judged(c) == 0 {
-		return results.VerdictNoBaseline
-	}
-	return results.VerdictPass
-}
-
 // anyInconclusive reports whether a check of c is inconclusive.
 func anyInconclusive(c *results.Comparison) bool {
 	for _, ch := range c.Checks {

@@ -275,13 +275,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 }
 
 func verdict(out compare.PairedOutcome) string {
-	if len(compare.Failures(&results.Comparison{Checks: out.Checks})) > 0 {
-		return results.VerdictFail
-	}
-	if out.Decided && len(out.Checks) > 0 {
-		return results.VerdictPass
-	}
-	return results.VerdictInconclusive
+	return compare.VerdictOf(&results.Comparison{Checks: out.Checks}, compare.Judging{Paired: true, Decided: out.Decided})
 }
 
 func lookSummary(out compare.PairedOutcome) string {

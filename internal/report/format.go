@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/report/num"
 	"github.com/perfgate/perfgate/internal/results"
 )
@@ -166,19 +167,17 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// verdictOf is the verdict to show: the stored one, or derived from the
-// comparison when the results carry none.
+// verdictOf is the verdict to show: the stored one, or compare.VerdictOf
+// the comparison when the results carry none.
 func verdictOf(res *results.Results) string {
 	if res.Verdict != "" {
 		return res.Verdict
 	}
-	if res.Comparison == nil {
-		return results.VerdictNoBaseline
+	j := compare.Judging{}
+	if p := res.Paired; p != nil {
+		j = compare.Judging{Paired: true, Decided: p.StoppedBy == "decided"}
 	}
-	if tally(res.Comparison).fail > 0 {
-		return results.VerdictFail
-	}
-	return results.VerdictPass
+	return compare.VerdictOf(res.Comparison, j)
 }
 
 // singleLine replaces control characters (newlines included) with spaces,
