@@ -10,7 +10,9 @@ func TestVerdictOf(t *testing.T) {
 	check := func(status string) results.Check {
 		return results.Check{Scenario: "s", Metric: "throughput_rps", Gate: GateThroughputDrop, Status: status, SamplesBase: 5, SamplesCur: 5}
 	}
-	stored := func(cs ...results.Check) *results.Comparison { return &results.Comparison{Baseline: "b.json", Checks: cs} }
+	stored := func(cs ...results.Check) *results.Comparison {
+		return &results.Comparison{Baseline: "b.json", Checks: cs}
+	}
 	paired := Judging{Paired: true, Decided: true}
 	for _, tt := range []struct {
 		name string

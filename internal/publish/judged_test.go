@@ -71,7 +71,7 @@ func TestBodyJudgedBy(t *testing.T) {
 			"> **〰️ INCONCLUSIVE**: after 32 paired rounds this runner could resolve changes of about ±7.2%",
 			"it did not fail the job",
 			"Still undecided:",
-			"login **throughput\\_rps**",
+			"login **goodput**",
 			"interval -9.0% … +1.0%",
 			"raise `gates.max_rounds` (now 32)",
 		}, []string{"failed the job", "perfgate baseline update", "❌"}},

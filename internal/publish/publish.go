@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/perfgate/perfgate/internal/publish/ghactions"
+	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -268,7 +269,7 @@ func (p *publisher) annotate(res *results.Results) {
 			}
 			msg := ch.Scenario + ": " + ch.Note
 			if ch.Metric != "" {
-				msg = fmt.Sprintf("%s %s regressed: %s", ch.Scenario, ch.Metric, changeLine(ch, " -> "))
+				msg = fmt.Sprintf("%s %s regressed: %s", ch.Scenario, ch.Metric, report.ChangeLine(ch, " -> "))
 				if ch.Rule != "" {
 					msg += " (gate: " + ch.Rule + ")"
 				}

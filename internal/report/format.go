@@ -98,9 +98,9 @@ func fMetric(c results.Check) string {
 		return "—"
 	}
 	if c.Gate == gateErrorRateMax {
-		return "error_rate (ceiling)"
+		return "error rate (ceiling)"
 	}
-	return c.Metric
+	return metricLabel(c.Metric)
 }
 
 // statusWord is the upper-case status for tables.

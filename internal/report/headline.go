@@ -88,9 +88,6 @@ func VerdictHeadline(res *results.Results) Headline {
 			h.Notes = append(h.Notes, "figures cover only the runs that finished; this is not a pass")
 		}
 	}
-	if p := res.Paired; p != nil && !res.Interrupted {
-		h.Notes = append(h.Notes, fmt.Sprintf("paired against %s (%s) on this runner: %d rounds, %.0f s of load", p.BaseRef, results.ShortCommit(p.BaseCommit), p.Rounds, p.LoadS))
-	}
 	if n.insufficient > 0 {
 		h.Notes = append(h.Notes, plural(n.insufficient, "check", "checks")+" could not be judged (too few runs)")
 	}

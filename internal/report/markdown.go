@@ -14,29 +14,6 @@ import (
 	"github.com/perfgate/perfgate/internal/results"
 )
 
-// Markdown renders res as GitHub-flavoured Markdown: the verdict line first
-// (VerdictHeadline: "**perfgate: ✅ PASS — 14 checks passed**",
-// "**perfgate: ❌ FAIL — 2 regressions in 1 scenario**"), a line saying
-// what was compared, then MarkdownParts: the overview (a row per scenario,
-// the failures, a legend), the chart and, folded under <details>, the
-// warnings, every check and the measured figures. Every text from a config
-// or a host (scenario names, CPU models, notes) is escaped so it cannot
-// break the table or inject Markdown or HTML.
-func Markdown(res *results.Results) string {
-	if res == nil {
-		return "**perfgate: no results**\n"
-	}
-	var b strings.Builder
-	b.WriteString(markdownVerdict(res))
-	b.WriteString("\n\n")
-	if line := markdownContext(res); line != "" {
-		b.WriteString(line)
-		b.WriteString("\n\n")
-	}
-	b.WriteString(MarkdownSections(res).String())
-	return b.String()
-}
-
 // MarkdownParts are the pieces of Markdown the report, the PR comment and
 // the job summary share. Each is "" or a block ending in a newline.
 type MarkdownParts struct {
@@ -118,7 +95,7 @@ func markdownWarnings(ws []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<details><summary>⚠️ %s</summary>\n\n", plural(len(ws), "warning", "warnings"))
 	for _, w := range ws {
-		b.WriteString("- " + mdText(w) + "\n")
+		b.WriteString("- " + mdWithCode(w) + "\n")
 	}
 	b.WriteString("\n</details>\n")
 	return b.String()
@@ -227,7 +204,7 @@ func failureLine(r Row) string {
 			if n == "" {
 				n = "in the baseline but not measured in this run"
 			}
-			parts = append(parts, mdText(n))
+			parts = append(parts, mdWithCode(n))
 		case ch.Gate == gateErrorRateMax:
 			if !riseFailed {
 				parts = append(parts, "**error rate**: "+FormatValue(ch.Metric, ch.Current)+" ("+ceiling+")")
@@ -391,35 +368,11 @@ func markdownChecks(c *results.Comparison, unpassed bool) string {
 	if len(ns) > 0 {
 		b.WriteString("\n")
 		for _, n := range ns {
-			fmt.Fprintf(&b, "- %s **%s**: %s\n", markdownStatus(n.status), mdText(n.what), mdText(n.note))
+			fmt.Fprintf(&b, "- %s **%s**: %s\n", markdownStatus(n.status), mdText(n.what), mdWithCode(n.note))
 		}
 	}
 	b.WriteString("\n</details>\n")
 	return b.String()
-}
-
-// markdownVerdict is the first line.
-func markdownVerdict(res *results.Results) string { return VerdictHeadline(res).Markdown() }
-
-// markdownContext says what was compared: config name, baseline, runs.
-func markdownContext(res *results.Results) string {
-	var parts []string
-	if res.Name != "" {
-		parts = append(parts, "config **"+mdText(res.Name)+"**")
-	}
-	if c := res.Comparison; c != nil && (c.Baseline != "" || !c.BaselineDate.IsZero()) {
-		s := "baseline"
-		if c.Baseline != "" {
-			s += " " + mdText(RepoPath(c.Baseline))
-		}
-		s += dateSuffix(c)
-		parts = append(parts, s)
-		parts = append(parts, "alpha "+strconv.FormatFloat(c.Alpha, 'g', -1, 64))
-	}
-	if res.Load.Repeat > 0 {
-		parts = append(parts, plural(res.Load.Repeat, "measured run", "measured runs"))
-	}
-	return strings.Join(parts, " · ")
 }
 
 func markdownStatus(s string) string {

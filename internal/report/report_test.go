@@ -190,8 +190,10 @@ func TestBaselineDiffGolden(t *testing.T) {
 func TestMarkdownSections(t *testing.T) {
 	res := judged()
 	full, parts := Markdown(res), MarkdownSections(res)
-	if !strings.HasSuffix(full, parts.String()) {
-		t.Errorf("Markdown does not end with its sections")
+	for _, p := range []string{parts.Overview, parts.Chart, parts.Warnings, parts.Checks, parts.Figures} {
+		if !strings.Contains(full, p) {
+			t.Errorf("Markdown lacks its section %q", p)
+		}
 	}
 	for name, s := range map[string]string{"overview": parts.Overview, "chart": parts.Chart, "warnings": parts.Warnings, "checks": parts.Checks, "figures": parts.Figures} {
 		if s == "" || !strings.HasSuffix(s, "\n") || strings.Contains(s, "perfgate: ") {
@@ -210,15 +212,15 @@ func TestMarkdownSections(t *testing.T) {
 
 func TestMarkdownVerdictLine(t *testing.T) {
 	first := func(s string) string { return strings.SplitN(s, "\n", 2)[0] }
-	if got := first(Markdown(judged())); !strings.HasPrefix(got, "**perfgate: ❌ FAIL — 6 regressions in 2 scenarios, 1 baseline scenario not measured**") {
+	if got := first(Markdown(judged())); !strings.HasPrefix(got, "### ❌ perfgate auth: FAIL — 6 regressions in 2 scenarios, 1 baseline scenario not measured") {
 		t.Errorf("fail line: %q", got)
 	}
 	pass := resultsOf(scenario("s", 0, 1, 2, 3, 4, 5))
 	compare.Apply(config.Gates{}, baseline.FromResults(pass), pass, compare.Options{BaselinePath: "b.json"})
-	if got := first(Markdown(pass)); got != "**perfgate: ✅ PASS — 6 checks passed**" {
+	if got := first(Markdown(pass)); got != "### ✅ perfgate auth: PASS — 6 checks passed" {
 		t.Errorf("pass line: %q", got)
 	}
-	if got := first(Markdown(plain())); got != "**perfgate: ⚪ NO BASELINE — nothing judged**" {
+	if got := first(Markdown(plain())); got != "### ⚪ perfgate auth: NO BASELINE — nothing judged" {
 		t.Errorf("no-baseline line: %q", got)
 	}
 	if got := Markdown(nil); !strings.Contains(got, "no results") {
@@ -237,7 +239,7 @@ func TestInterruptedHeadline(t *testing.T) {
 	pass.Interrupted = true
 	pass.Note = "service <auth> died"
 	first := func(s string) string { return strings.SplitN(s, "\n", 2)[0] }
-	if got, want := first(Markdown(pass)), "**perfgate: ⚠️ INTERRUPTED — the run did not finish: service &lt;auth&gt; died** · figures cover only the runs that finished; this is not a pass"; got != want {
+	if got, want := first(Markdown(pass)), "### ⚠️ perfgate auth: INTERRUPTED — the run did not finish: service \\<auth\\> died"; got != want {
 		t.Errorf("markdown:\n got %q\nwant %q", got, want)
 	}
 	var out bytes.Buffer
@@ -277,6 +279,11 @@ func TestMarkdownEscaping(t *testing.T) {
 	// Drop backslash-escaped characters: what is left is what Markdown
 	// interprets.
 	live := regexp.MustCompile(`\\.`).ReplaceAllString(md, "")
+	if strings.Contains(live, "`code`") {
+		t.Errorf("markdown contains raw `code`:\n%s", md)
+	}
+	// What is left in code spans is inert.
+	live = regexp.MustCompile("`[^`\n]*`").ReplaceAllString(live, "")
 	for _, bad := range []string{"<script", "</script", "](http", "**bold**", "@team", "`code`", "second line & more", "<b>"} {
 		if strings.Contains(live, bad) {
 			t.Errorf("markdown contains raw %q:\n%s", bad, md)

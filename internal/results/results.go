@@ -146,6 +146,11 @@ type Paired struct {
 	// from noise (an undecided interval's half-width); 0 when decided.
 	Resolution float64 `json:"resolution,omitempty"`
 	StoppedBy  string  `json:"stopped_by"` // "decided" | "budget" | "interrupted"
+	// Detectable: the smallest relative change this run could tell from
+	// none (e.g. 0.03 for 3%); 0 when not known.
+	Detectable float64 `json:"detectable,omitempty"`
+	// MaxTimeS: the session's time budget in seconds; 0 when none.
+	MaxTimeS float64 `json:"max_time_s,omitempty"`
 	// ForeignCPUAdjusted: the paired changes were adjusted for the foreign
 	// CPU each slice ran beside (a neighbour; see round_log), because it
 	// varied between the rounds' slices.

@@ -13,7 +13,6 @@ import (
 
 	bl "github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
-	"github.com/perfgate/perfgate/internal/cli/run"
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/report"
@@ -63,7 +62,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
-			path, err := run.BaselinePath(cfg, out)
+			path, err := cmdutil.BaselinePath(cfg, out)
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
