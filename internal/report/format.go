@@ -16,6 +16,7 @@ import (
 // rendering does not depend on the judging package).
 const (
 	gateErrorRateMax  = "error_rate_max"
+	gateLatencyRise   = "latency_rise"
 	gateErrorRateRise = "error_rate_rise"
 )
 

@@ -111,7 +111,7 @@ func markdownOverview(res *results.Results, rows []Row) string {
 	if len(rows) == 0 {
 		return "_No scenario was measured._\n"
 	}
-	header := "| Scenario | Goodput | p50 | p95 | p99 | Error rate |\n| --- | ---:| ---:| ---:| ---:| ---:|\n"
+	header := "| Scenario | Goodput req/s | p50 ms | p95 ms | p99 ms | Error rate |\n| --- | ---:| ---:| ---:| ---:| ---:|\n"
 	shown := overviewRows
 	for i, r := range rows {
 		if r.Status == results.CheckFail || r.Status == results.CheckInconclusive {
@@ -167,13 +167,21 @@ func overviewLine(r Row) string {
 	return "| " + strings.Join(cells, " | ") + " |\n"
 }
 
-// cellText is "752.0 req/s -24.8% ❌": value, change, mark.
+// cellText is "752.0 -24.8% ❌": value (its unit is in the header),
+// change, mark; short, so the table fits 800 px.
 func cellText(c Cell) string {
 	if !c.HasValue {
 		return "—"
 	}
-	parts := []string{FormatValue(c.Metric, c.Value)}
-	if c.HasChange {
+	v := fMS(c.Value)
+	switch c.Metric {
+	case "throughput_rps":
+		v = strconv.FormatFloat(c.Value, 'f', 1, 64)
+	case "error_rate":
+		v = FormatValue(c.Metric, c.Value)
+	}
+	parts := []string{v}
+	if c.HasChange && (c.Significant || c.Metric != "error_rate" || c.Change != 0) {
 		parts = append(parts, num.Signed(c.Change, c.Metric == "error_rate"))
 	}
 	if m := c.Mark(); m != "" {
@@ -251,7 +259,7 @@ func legend(res *results.Results, rows []Row) string {
 	}
 	var marks []string
 	for _, m := range []struct{ mark, text string }{
-		{"✅", "within its gate"}, {"~", "no significant change"}, {"❌", "beyond its gate"},
+		{"✅", "within its gate"}, {"≈", "rose past its gate's share but less than its floor"}, {"~", "no significant change"}, {"❌", "beyond its gate"},
 		{"⚪", "too few runs to judge"}, {"〰️", "undecided"}, {"❔", "not in the baseline"},
 	} {
 		if used[m.mark] {

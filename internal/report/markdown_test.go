@@ -41,13 +41,13 @@ func TestOverviewOrderAndMarks(t *testing.T) {
 	for _, tt := range []struct {
 		scenario, metric, text string
 	}{
-		{"login", "throughput_rps", "752.0 req/s -24.8% ❌"},
-		{"login", "p99", "39.9 ms +33.0% ❌"},
-		{"login", "error_rate", "0.00% +0.00pp ~"},
+		{"login", "throughput_rps", "752.0 -24.8% ❌"},
+		{"login", "p99", "39.9 +33.0% ❌"},
+		{"login", "error_rate", "0.00% ~"},
 		{"errors", "error_rate", "3.00% +2.90pp ❌"},
-		{"health", "p50", "2.00 ms +0.0% ~"},
-		{"search", "p95", "66.4 ms -0.3% ⚪"},
-		{"new", "throughput_rps", "52.0 req/s"}, // not in the baseline: no change, no mark
+		{"health", "p50", "2.00 +0.0% ~"},
+		{"search", "p95", "66.4 -0.3% ⚪"},
+		{"new", "throughput_rps", "52.0"}, // not in the baseline: no change, no mark
 		{"new", "error_rate", "0.00% ✅"},        // only the ceiling judged it
 		{"gone", "p50", "—"},                    // not measured
 	} {

@@ -239,7 +239,7 @@ func TestInterruptedHeadline(t *testing.T) {
 	pass.Interrupted = true
 	pass.Note = "service <auth> died"
 	first := func(s string) string { return strings.SplitN(s, "\n", 2)[0] }
-	if got, want := first(Markdown(pass)), "### ⚠️ perfgate auth: INTERRUPTED — the run did not finish: service \\<auth\\> died"; got != want {
+	if got, want := first(Markdown(pass)), "### ⚠️ perfgate auth: INTERRUPTED — the run did not finish: service &lt;auth&gt; died"; got != want {
 		t.Errorf("markdown:\n got %q\nwant %q", got, want)
 	}
 	var out bytes.Buffer
