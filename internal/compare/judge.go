@@ -44,6 +44,7 @@ package compare
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -434,6 +435,9 @@ func (j *judge) check(scenario string, g metricGate, xs, ys []float64) results.C
 	ch.Rule = ruleOf(g)
 	ch.Baseline = baseline.Median(xs)
 	ch.Current = baseline.Median(ys)
+	if len(xs) > 0 {
+		ch.BaselineMin, ch.BaselineMax = slices.Min(xs), slices.Max(xs)
+	}
 	if len(xs) == 0 || len(ys) == 0 {
 		ch.Status = results.CheckInsufficient
 		switch {

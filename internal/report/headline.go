@@ -50,7 +50,9 @@ func VerdictHeadline(res *results.Results) Headline {
 		if res.Paired == nil {
 			h.Summary = "a check could not be decided"
 		}
-		if p := res.Paired; p != nil && p.Resolution > 0 {
+		if p := res.Paired; p != nil && p.Detectable > 0 {
+			h.Summary = fmt.Sprintf("after %s %s, not the gates' thresholds", plural(p.Rounds, "paired round", "paired rounds"), Detectable(p.Detectable))
+		} else if p != nil && p.Resolution > 0 {
 			h.Summary = fmt.Sprintf("%d paired rounds could resolve changes of about ±%.1f%%, not the gates' thresholds", p.Rounds, 100*p.Resolution)
 		} else if c := res.Comparison; res.Paired == nil && c != nil && c.ForeignCPU != nil && c.ForeignCPU.Guarded {
 			f := c.ForeignCPU

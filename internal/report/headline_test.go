@@ -21,6 +21,8 @@ func TestInconclusiveHeadline(t *testing.T) {
 			"a neighbour took 0.45 of 2 cores (baseline: 0.02), enough to explain what failed"},
 		{"paired", &results.Results{Verdict: results.VerdictInconclusive, Mode: results.ModePaired, Paired: &results.Paired{Rounds: 48, Resolution: 0.061}, Comparison: guarded},
 			"48 paired rounds could resolve changes of about ±6.1%"},
+		{"paired, detectable", &results.Results{Verdict: results.VerdictInconclusive, Mode: results.ModePaired, Paired: &results.Paired{Rounds: 48, Detectable: 0.03}, Comparison: guarded},
+			"after 48 paired rounds this run could tell a 3% change from none"},
 		{"paired, no resolution", &results.Results{Verdict: results.VerdictInconclusive, Mode: results.ModePaired, Paired: &results.Paired{Rounds: 48}, Comparison: guarded},
 			"the budget was spent before every gate was decided"},
 		{"stored, no reason recorded", &results.Results{Verdict: results.VerdictInconclusive, Comparison: &results.Comparison{Baseline: "b.json"}},

@@ -48,8 +48,8 @@ func TestOverviewOrderAndMarks(t *testing.T) {
 		{"health", "p50", "2.00 +0.0% ~"},
 		{"search", "p95", "66.4 -0.3% ⚪"},
 		{"new", "throughput_rps", "52.0"}, // not in the baseline: no change, no mark
-		{"new", "error_rate", "0.00% ✅"},        // only the ceiling judged it
-		{"gone", "p50", "—"},                    // not measured
+		{"new", "error_rate", "0.00% ✅"},  // only the ceiling judged it
+		{"gone", "p50", "—"},              // not measured
 	} {
 		if got := cellText(cell(tt.scenario, tt.metric)); got != tt.text {
 			t.Errorf("%s %s: %q, want %q", tt.scenario, tt.metric, got, tt.text)

@@ -450,7 +450,11 @@ type Check struct {
 	// scenario.
 	Gate     string  `json:"gate,omitempty"`
 	Baseline float64 `json:"baseline"` // center (median of runs) in the baseline
-	Current  float64 `json:"current"`  // center in this run
+	// BaselineMin and BaselineMax are the lowest and highest of the
+	// baseline's runs (its run-to-run band); absent when not known.
+	BaselineMin float64 `json:"baseline_min,omitempty"`
+	BaselineMax float64 `json:"baseline_max,omitempty"`
+	Current     float64 `json:"current"` // center in this run
 	// Change is the relative change current/baseline-1 (absolute difference
 	// for error_rate), with its confidence interval.
 	Change      float64 `json:"change"`

@@ -150,7 +150,7 @@ func newView(res *results.Results) (*view, error) {
 		}
 		sv := scenarioView{ID: "scenario-" + strconv.Itoa(i+1), Name: sc.Name, Status: flowStatus(sc, worst)}
 		sv.Tone = statusTone(sv.Status)
-		charts := timelineCharts(sc.Name, sides)
+		charts := timelineCharts(sc.Name, sides, storedGoodput(res, sc.Name))
 		if d, ok := distributionChart(sc.Name, sides); ok {
 			charts = append(charts, d)
 		}
@@ -218,23 +218,8 @@ func facts(res *results.Results) []fact {
 		}
 		add("Started", s)
 	}
-	if p := res.Paired; res.Mode == results.ModePaired && p != nil {
-		head := "working tree"
-		if p.HeadCommit != "" {
-			head = results.ShortCommit(p.HeadCommit)
-			if p.HeadDirty {
-				head += " + uncommitted changes"
-			}
-		}
-		add("Paired", fmt.Sprintf("head %s against base %s (%s), %d of at most %d rounds, %s order, stopped: %s",
-			head, p.BaseRef, results.ShortCommit(p.BaseCommit), p.Rounds, p.MaxRounds, p.Order, p.StoppedBy))
-	} else if c := res.Comparison; c != nil && (c.Baseline != "" || !c.BaselineDate.IsZero()) {
-		s := c.Baseline
-		if !c.BaselineDate.IsZero() {
-			s += " (" + c.BaselineDate.UTC().Format("2006-01-02") + ")"
-		}
-		add("Baseline", s)
-	}
+	// What judged the run, in the words of every other report.
+	add("Judged by", report.ModeLine(res, "").Plain())
 	l := res.Load
 	var load string
 	if l.Model == "open" {
@@ -392,13 +377,7 @@ func checkRows(c *results.Comparison) ([]checkRow, map[string]string) {
 		if w, ok := worst[ch.Scenario]; !ok || rank[ch.Status] > rank[w] {
 			worst[ch.Scenario] = ch.Status
 		}
-		metric := ch.Metric
-		if ch.Gate == "error_rate_max" {
-			metric = "error_rate (ceiling)"
-		}
-		if metric == "" {
-			metric = "—"
-		}
+		metric := report.MetricName(ch)
 		p := "—"
 		if ch.Test == "" && ch.Gate != "error_rate_max" && ch.Status != results.CheckMissing && ch.Status != results.CheckInsufficient && ch.SamplesBase > 0 {
 			p = num.PValue(ch.PValue)
@@ -406,10 +385,7 @@ func checkRows(c *results.Comparison) ([]checkRow, map[string]string) {
 				p = "~ (" + p + ")"
 			}
 		}
-		rule := ch.Rule
-		if rule == "" {
-			rule = "—"
-		}
+		rule := report.RuleText(ch)
 		baseVal := "—"
 		if ch.SamplesBase > 0 {
 			baseVal = report.FormatValue(ch.Metric, ch.Baseline)
