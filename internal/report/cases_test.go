@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,6 +57,23 @@ func TestCases(t *testing.T) {
 			})
 		}
 	}
+}
+
+// Write renders res in one of the text formats, as render.Write does (the
+// format switch lives there; this package cannot import it).
+func Write(w io.Writer, res *results.Results, format string) error {
+	switch format {
+	case "table":
+		return Terminal(w, res, false)
+	case "markdown":
+		_, err := io.WriteString(w, Markdown(res))
+		return err
+	case "json":
+		return JSON(w, res)
+	case "junit":
+		return JUnit(w, res)
+	}
+	return fmt.Errorf("format %q", format)
 }
 
 func caseGolden(t *testing.T, file string, got []byte) {

@@ -373,16 +373,6 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 }
 
-func TestWriteUnknownFormat(t *testing.T) {
-	err := Write(io.Discard, plain(), "html")
-	if err == nil || !strings.Contains(err.Error(), `"html"`) || !strings.Contains(err.Error(), "table, markdown, json, junit") {
-		t.Errorf("err = %v", err)
-	}
-	if err := Write(io.Discard, nil, "json"); err == nil {
-		t.Error("nil results accepted")
-	}
-}
-
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func TestTerminal(t *testing.T) {

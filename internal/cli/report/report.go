@@ -8,8 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
-	rep "github.com/perfgate/perfgate/internal/report"
-	"github.com/perfgate/perfgate/internal/report/htmlreport"
+	"github.com/perfgate/perfgate/internal/report/render"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -26,23 +25,14 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			"The exit code does not depend on the verdict (use `perfgate compare` to gate).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !validFormat(format) {
-				return cmdutil.BadInput(fmt.Errorf("unknown --format %q: valid formats are %s", format, strings.Join(formats(), ", ")))
+			if !render.Valid(format) {
+				return cmdutil.BadInput(fmt.Errorf("unknown --format %q: valid formats are %s", format, strings.Join(render.Formats, ", ")))
 			}
 			res, err := results.Read(args[0])
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
-			if format == "html" {
-				if err := htmlreport.Write(f.IO.Out, res); err != nil {
-					return cmdutil.BadInput(err)
-				}
-				return nil
-			}
-			if format == "table" {
-				return rep.Terminal(f.IO.Out, res, f.IO.TTY)
-			}
-			if err := rep.Write(f.IO.Out, res, format); err != nil {
+			if err := render.Write(f.IO.Out, res, format, format == "table" && f.IO.TTY); err != nil {
 				return cmdutil.BadInput(err)
 			}
 			return nil
@@ -50,17 +40,4 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: table, markdown, json, junit or html")
 	return cmd
-}
-
-// formats are rep.Formats and html (rendered by htmlreport, which builds on
-// rep and so cannot be one of its formats).
-func formats() []string { return append(append([]string(nil), rep.Formats...), "html") }
-
-func validFormat(f string) bool {
-	for _, v := range formats() {
-		if v == f {
-			return true
-		}
-	}
-	return false
 }
