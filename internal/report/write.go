@@ -132,6 +132,15 @@ func JUnit(w io.Writer, res *results.Results) error {
 			case results.CheckInsufficient, results.CheckMissing:
 				tc.Skipped = &junitMessage{Message: singleLine(ch.Note)}
 				s.Skipped++
+			case results.CheckInconclusive:
+				// Undecided is never a pass: skipped, saying what would
+				// decide it.
+				msg := "undecided: " + decideHint(res)
+				if ch.Note != "" {
+					msg = singleLine(ch.Note) + "; " + msg
+				}
+				tc.Skipped = &junitMessage{Message: msg, Body: detail}
+				s.Skipped++
 			default:
 				tc.SystemOut = detail
 			}
