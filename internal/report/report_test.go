@@ -18,48 +18,15 @@ import (
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden with the current output")
 
-// scenario builds a scenario whose runs have the given throughputs; p50 is
-// 10000/rps ms, so a throughput drop shows as a latency rise.
-func scenario(name string, er float64, rps ...float64) results.Scenario {
-	sc := results.Scenario{Name: name}
-	var sum float64
-	for i, r := range rps {
-		p := 10000 / r // ~10 ms at 1000 req/s: above the 1 ms latency floor
-		sc.Runs = append(sc.Runs, results.Run{Index: i + 1, Figures: results.Figures{
-			Requests: 2000, DurationS: 2, ThroughputRPS: r, ErrorRate: er,
-			StatusCounts: map[string]int64{"200": 2000},
-			LatencyMS:    results.Latency{P50: p, P90: p * 1.5, P95: p * 2, P99: p * 3, Max: p * 9, Mean: p * 1.1},
-		}})
-		sum += r
-	}
-	n := float64(max(1, len(rps)))
-	p := 10000 / (sum / n)
-	sc.Figures = results.Figures{
-		Requests: int64(2000 * len(rps)), DurationS: 2 * n, ThroughputRPS: sum / n, ErrorRate: er,
-		StatusCounts: map[string]int64{"200": int64(2000 * len(rps))},
-		LatencyMS:    results.Latency{P50: p, P90: p * 1.5, P95: p * 2, P99: p * 3, Max: p * 9, Mean: p * 1.1},
-	}
-	if er > 0 {
-		sc.Errors.Status = int64(er * float64(sc.Requests))
-	}
-	return sc
-}
+// scenario and resultsOf are resultstest's builders, for config "auth".
+var scenario = resultstest.Scenario
 
-func resultsOf(scs ...results.Scenario) *results.Results {
-	return &results.Results{
-		Schema: results.Schema, Name: "auth", Verdict: results.VerdictNoBaseline,
-		PerfgateVersion: "v0.1.0", ConfigHash: "sha256:0123456789abcdef", Client: "net/http",
-		StartedAt:  time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC),
-		FinishedAt: time.Date(2026, 11, 2, 9, 1, 0, 0, time.UTC),
-		Load:       results.LoadInfo{Model: "closed", Workers: 8, Repeat: 5, MeasureRequests: 2000, KeepAlive: true},
-		Host:       results.Host{OS: "linux", Arch: "amd64", CPUModel: "Xeon", CPUCount: 4, GOMAXPROCS: 4, GoVersion: "go1.26.8"},
-		Scenarios:  scs,
-	}
-}
+func resultsOf(scs ...results.Scenario) *results.Results { return resultstest.Results("auth", scs...) }
 
 // judged is a realistic comparison: login regressed 25%, health is steady,
 // search has too few runs, gone left the run (a failure), new is not in the
