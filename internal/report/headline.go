@@ -8,8 +8,8 @@ import (
 )
 
 // Headline is a run's verdict in words: the first line of the terminal
-// report, of the Markdown report and of the PR comment, worded the same in
-// all of them.
+// report, of the Markdown report (and so of the PR comment) and of the HTML
+// page, worded the same in all of them.
 type Headline struct {
 	// Verdict is the verdict shown: the stored one, or derived from the
 	// comparison when the results carry none.
@@ -111,21 +111,6 @@ func (h Headline) Text() string {
 // cannot be judged as a whole: interrupted, or an environment failure.
 func (h Headline) Interrupted() bool {
 	return h.Title == "INTERRUPTED" || h.Title == "ENVIRONMENT FAILURE"
-}
-
-// Markdown is the headline as one line of Markdown: "**perfgate: ❌ FAIL —
-// 6 regressions in 2 scenarios** · 5 checks could not be judged (too few
-// runs)".
-func (h Headline) Markdown() string {
-	s := "**perfgate: " + h.Icon + " " + h.Title
-	if h.Summary != "" {
-		s += " — " + mdText(h.Summary)
-	}
-	notes := make([]string, len(h.Notes))
-	for i, n := range h.Notes {
-		notes[i] = mdText(n)
-	}
-	return s + "**" + notesSuffix(notes)
 }
 
 func notesSuffix(notes []string) string {
