@@ -533,7 +533,7 @@ func decide(ch *results.Check, g metricGate) {
 			unit(ch.ChangeLow), unit(ch.ChangeHigh), unit(g.threshold))
 	case ch.Significant && bad:
 		ch.Status = results.CheckFail
-		ch.Note = fmt.Sprintf("%s %s by %s (p=%s), beyond the %s allowed", g.metric, word, unit(math.Abs(ch.Change)), num.PValue(ch.PValue), unit(g.threshold))
+		ch.Note = fmt.Sprintf("%s %s by %s (p=%s), beyond the %s allowed", results.MetricLabel(g.metric), word, unit(math.Abs(ch.Change)), num.PValue(ch.PValue), unit(g.threshold))
 	case !ch.Significant:
 		ch.Status = results.CheckPass
 		ch.Note = "no significant change"

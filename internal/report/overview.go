@@ -233,13 +233,5 @@ func addCheck(c *Cell, ch results.Check, measured bool) {
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
-// metricLabel names a metric for people: "goodput", "error rate", "p99".
-func metricLabel(m string) string {
-	switch m {
-	case "throughput_rps":
-		return "goodput"
-	case "error_rate":
-		return "error rate"
-	}
-	return m
-}
+// metricLabel names a metric for people (results.MetricLabel).
+func metricLabel(m string) string { return results.MetricLabel(m) }

@@ -503,3 +503,16 @@ type PassTCP struct {
 	ListenDrops     int64  `json:"listen_drops"`
 	RetransSegs     int64  `json:"retrans_segs"`
 }
+
+// MetricLabel names a metric (a Check's Metric) for people, as every report
+// and note does: "goodput" (throughput_rps: successful responses per
+// second), "error rate", or the percentile itself ("p99").
+func MetricLabel(m string) string {
+	switch m {
+	case "throughput_rps":
+		return "goodput"
+	case "error_rate":
+		return "error rate"
+	}
+	return m
+}

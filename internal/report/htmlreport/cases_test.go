@@ -108,3 +108,16 @@ func TestStoredBaselineDrawn(t *testing.T) {
 		}
 	}
 }
+
+// Quoted config keys become <code>; nothing else is markup.
+func TestCodeHTML(t *testing.T) {
+	for in, want := range map[string]string{
+		"raise `gates.max_rounds` now": "raise <code>gates.max_rounds</code> now",
+		"<b> `<i>`":                    "&lt;b&gt; <code>&lt;i&gt;</code>",
+		"odd ` tick":                   "odd ` tick",
+	} {
+		if got := string(codeHTML(in)); got != want {
+			t.Errorf("codeHTML(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -34,7 +34,27 @@ import (
 //go:embed page.html.tmpl
 var pageSource string
 
-var pageTemplate = template.Must(template.New("page").Parse(pageSource))
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"code": codeHTML}).Parse(pageSource))
+
+// codeHTML is perfgate's own text with what it quotes in backticks
+// (`gates.max_rounds`) as <code>, the rest escaped, as the Markdown report
+// shows it; an unpaired backtick stays text.
+func codeHTML(s string) template.HTML {
+	parts := strings.Split(s, "`")
+	if len(parts)%2 == 0 {
+		parts[len(parts)-2] += "`" + parts[len(parts)-1]
+		parts = parts[:len(parts)-1]
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		if i%2 == 1 {
+			b.WriteString("<code>" + template.HTMLEscapeString(p) + "</code>")
+			continue
+		}
+		b.WriteString(template.HTMLEscapeString(p))
+	}
+	return template.HTML(b.String())
+}
 
 // Write renders res as an HTML page to w. The page is built in memory
 // first, so w receives either the whole page or nothing.
@@ -117,10 +137,7 @@ func newView(res *results.Results) (*view, error) {
 		Generator:   "perfgate " + res.PerfgateVersion,
 	}
 	v.Facts = facts(res)
-	v.Warnings = append(v.Warnings, res.Warnings...)
-	if c := res.Comparison; c != nil {
-		v.Warnings = append(v.Warnings, c.Warnings...)
-	}
+	v.Warnings = report.Warnings(res)
 	warm := map[string]*results.Scenario{}
 	for i := range res.Warmup {
 		warm[res.Warmup[i].Name] = &res.Warmup[i]
