@@ -11,7 +11,6 @@ import (
 	"math"
 	"sort"
 
-	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
 )
@@ -99,15 +98,4 @@ func mad(xs []float64) float64 {
 		return (dev[len(dev)/2-1] + dev[len(dev)/2]) / 2
 	}
 	return dev[len(dev)/2]
-}
-
-// MetricName is a metric as people read it: goodput for throughput_rps.
-func MetricName(metric string) string {
-	switch metric {
-	case baseline.MetricThroughput:
-		return "goodput"
-	case baseline.MetricErrorRate:
-		return "error rate"
-	}
-	return metric
 }

@@ -276,13 +276,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 }
 
 func verdict(out compare.PairedOutcome) string {
-	if len(compare.Failures(&results.Comparison{Checks: out.Checks})) > 0 {
-		return results.VerdictFail
-	}
-	if out.Decided && len(out.Checks) > 0 {
-		return results.VerdictPass
-	}
-	return results.VerdictInconclusive
+	return compare.VerdictOf(&results.Comparison{Checks: out.Checks}, compare.Judging{Paired: true, Decided: out.Decided})
 }
 
 // Names are the names a paired session judges: each scenario that runs,
@@ -307,7 +301,7 @@ func undecidedAdvice(out compare.PairedOutcome, p *results.Paired) string {
 	var names []string
 	worst := 0.0
 	for _, u := range out.Undecided {
-		names = append(names, u.Scenario+" "+compare.MetricName(u.Metric))
+		names = append(names, u.Scenario+" "+results.MetricLabel(u.Metric))
 		worst = max(worst, u.Factor)
 	}
 	msg := fmt.Sprintf("undecided after %d rounds (%.0f s of load): %s could not yet be told apart from either no change that matters or a regression of its threshold",

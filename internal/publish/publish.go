@@ -24,6 +24,7 @@ import (
 
 	"github.com/perfgate/perfgate/internal/atomicfile"
 	"github.com/perfgate/perfgate/internal/publish/ghactions"
+	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -283,7 +284,7 @@ func (p *publisher) annotate(res *results.Results) {
 			case ch.Gate == "limit": // an absolute limit of the config: the note names the figure and the bound
 				kind = "limit"
 			case ch.Metric != "":
-				msg = fmt.Sprintf("%s %s regressed: %s", ch.Scenario, ch.Metric, changeLine(ch, " -> "))
+				msg = fmt.Sprintf("%s %s regressed: %s", ch.Scenario, ch.Metric, report.ChangeLine(ch, " -> "))
 				if ch.Rule != "" {
 					msg += " (gate: " + ch.Rule + ")"
 				}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/report/num"
+	"github.com/perfgate/perfgate/internal/results"
 )
 
 // Calibration renders `perfgate calibrate`: per gate, the runner's
@@ -37,7 +38,7 @@ func Calibration(w io.Writer, rows []compare.CalibrationRow, rounds int, loadS f
 			mark = paint(color, "✗ too tight", text.FgRed)
 			unjudgeable++
 		}
-		name := compare.MetricName(r.Metric)
+		name := results.MetricLabel(r.Metric)
 		t.AppendRow(table.Row{singleLine(r.Scenario), name, val(r.Spread), val(r.Detectable), judge, val(r.Threshold), mark})
 	}
 	t.SetColumnConfigs([]table.ColumnConfig{

@@ -54,8 +54,8 @@ func Checks(w io.Writer, res *results.Results, color bool) error {
 		vc = text.Colors{text.FgYellow, text.Bold}
 	}
 	ew.printf("%s\n", paint(color, h.Text(), vc...))
-	if c.Baseline != "" || !c.BaselineDate.IsZero() {
-		ew.printf("baseline %s%s, alpha %g\n", singleLine(c.Baseline), dateSuffix(c), c.Alpha)
+	if line := ModeLine(res, ""); len(line) > 0 {
+		ew.printf("judged by %s\n", line.Plain())
 	}
 
 	t := table.NewWriter()

@@ -452,7 +452,11 @@ type Check struct {
 	// without a baseline); "" for a missing scenario.
 	Gate     string  `json:"gate,omitempty"`
 	Baseline float64 `json:"baseline"` // center (median of runs) in the baseline
-	Current  float64 `json:"current"`  // center in this run
+	// BaselineMin and BaselineMax are the lowest and highest of the
+	// baseline's runs (its run-to-run band); absent when not known.
+	BaselineMin float64 `json:"baseline_min,omitempty"`
+	BaselineMax float64 `json:"baseline_max,omitempty"`
+	Current     float64 `json:"current"` // center in this run
 	// Change is the relative change current/baseline-1 (absolute difference
 	// for error_rate), with its confidence interval.
 	Change      float64 `json:"change"`
@@ -501,4 +505,17 @@ type PassTCP struct {
 	ListenOverflows int64  `json:"listen_overflows"`
 	ListenDrops     int64  `json:"listen_drops"`
 	RetransSegs     int64  `json:"retrans_segs"`
+}
+
+// MetricLabel names a metric (a Check's Metric) for people, as every report
+// and note does: "goodput" (throughput_rps: successful responses per
+// second), "error rate", or the percentile itself ("p99").
+func MetricLabel(m string) string {
+	switch m {
+	case "throughput_rps":
+		return "goodput"
+	case "error_rate":
+		return "error rate"
+	}
+	return m
 }

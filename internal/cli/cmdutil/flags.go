@@ -12,8 +12,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/perfgate/perfgate/internal/atomicfile"
-	"github.com/perfgate/perfgate/internal/baseline"
-	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -28,19 +26,6 @@ func ConfigFlag(cmd *cobra.Command, p *string) {
 // OutFlag adds -o/--out, the file a command writes.
 func OutFlag(cmd *cobra.Command, p *string, usage string) {
 	cmd.Flags().StringVarP(p, "out", "o", "", usage)
-}
-
-// BaselinePath is where the config's baseline lives unless overridden: its
-// name under its baselines folder (relative to the config's folder).
-func BaselinePath(cfg *config.Config, override string) (string, error) {
-	if override != "" {
-		return override, nil
-	}
-	dir := cfg.Baselines
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(cfg.Dir, dir)
-	}
-	return baseline.Path(dir, cfg.Name)
 }
 
 // CheckWritable makes sure a file can be written at path before a long run,

@@ -11,6 +11,7 @@ import (
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 func TestCompareCommand(t *testing.T) {
@@ -72,14 +73,7 @@ func TestCompareCommand(t *testing.T) {
 
 // withForeign sets every run's foreign CPU (cores) of a synthetic result,
 // whose service perfgate started.
-func withForeign(r *results.Results, cores float64) *results.Results {
-	r.Services = []results.ServiceInfo{{Name: "auth", Provider: "process"}}
-	for i := range r.Scenarios[0].Runs {
-		c := cores
-		r.Scenarios[0].Runs[i].ForeignCPU = &c
-	}
-	return r
-}
+var withForeign = resultstest.WithForeign
 
 // A 50% drop beside a neighbour taking 0.8 of 2 cores (the baseline's had
 // none) is inconclusive: exit 0, or exit 1 when the config's gates say

@@ -4,15 +4,13 @@ package report
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/internal/atomicfile"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
-	rep "github.com/perfgate/perfgate/internal/report"
-	"github.com/perfgate/perfgate/internal/report/htmlreport"
+	"github.com/perfgate/perfgate/internal/report/render"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -29,22 +27,26 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			"The exit code does not depend on the verdict (use perfgate compare to gate).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !validFormat(format) {
-				return cmdutil.BadInput(fmt.Errorf("unknown --format %q: valid formats are %s", format, strings.Join(formats(), ", ")))
+			if !render.Valid(format) {
+				return cmdutil.BadInput(fmt.Errorf("unknown --format %q: valid formats are %s", format, strings.Join(render.Formats, ", ")))
 			}
 			res, err := results.Read(args[0])
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
+			tty := format == "table" && f.IO.TTY
 			if out == "" || out == "-" {
-				return render(f.IO.Out, res, format, f.IO.TTY)
+				if err := render.Write(f.IO.Out, res, format, tty); err != nil {
+					return cmdutil.BadInput(err)
+				}
+				return nil
 			}
 			if err := cmdutil.CheckWritable("--out", out); err != nil {
 				return err
 			}
 			var b bytes.Buffer
-			if err := render(&b, res, format, false); err != nil {
-				return err
+			if err := render.Write(&b, res, format, false); err != nil {
+				return cmdutil.BadInput(err)
 			}
 			if err := atomicfile.Write(out, b.Bytes(), 0o644); err != nil {
 				return cmdutil.EnvFailed(fmt.Errorf("writing the report to %s: %w", out, err))
@@ -55,33 +57,4 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmdutil.OutFlag(cmd, &out, "write the report to this file instead of stdout")
 	cmd.Flags().StringVarP(&format, "format", "f", "table", "output format: table, markdown, json, junit or html")
 	return cmd
-}
-
-func render(w io.Writer, res *results.Results, format string, tty bool) error {
-	switch format {
-	case "html":
-		if err := htmlreport.Write(w, res); err != nil {
-			return cmdutil.BadInput(err)
-		}
-		return nil
-	case "table":
-		return rep.Terminal(w, res, tty)
-	}
-	if err := rep.Write(w, res, format); err != nil {
-		return cmdutil.BadInput(err)
-	}
-	return nil
-}
-
-// formats are rep.Formats and html (rendered by htmlreport, which builds on
-// rep and so cannot be one of its formats).
-func formats() []string { return append(append([]string(nil), rep.Formats...), "html") }
-
-func validFormat(f string) bool {
-	for _, v := range formats() {
-		if v == f {
-			return true
-		}
-	}
-	return false
 }

@@ -11,11 +11,9 @@ import (
 
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
-	"github.com/perfgate/perfgate/internal/cli/publish"
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/paired"
-	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/results"
 	"github.com/perfgate/perfgate/internal/runner"
 )
@@ -27,7 +25,7 @@ type flags struct {
 	noGate   bool
 	publish  bool
 	base     string
-	pub      publish.Flags
+	pub      cmdutil.PublishFlags
 	shard    string
 	startAt  string
 }
@@ -56,7 +54,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().BoolVar(&fl.publish, "publish", false, "publish like 'perfgate publish' (PR comment, job summary) after the run")
 	cmd.Flags().StringVar(&fl.shard, "shard", "", "make shard I of N of the load (e.g. 0/4, I from 0): every N-th arrival slot of the open model, the closed model's workers split; services are not started; merge the shards' results with 'perfgate merge'")
 	cmd.Flags().StringVar(&fl.startAt, "start-at", "", "with --shard: wait until this RFC 3339 instant (e.g. 2026-12-01T22:00:00Z) before the first pass, so every shard's passes overlap; exit 2 if it has passed")
-	publish.AddFlags(cmd, &fl.pub)
+	cmdutil.AddPublishFlags(cmd, &fl.pub)
 	return cmd
 }
 
@@ -127,35 +125,19 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		return cmdutil.RunError(runErr)
 	}
 
-	verdict := compare.Apply(cfg.Gates, base, res, opts)
-	// Save before printing: a closed stdout must not lose the results.
-	if fl.out != "" {
-		where, err := cmdutil.SaveResults(fl.out, res)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(f.IO.ErrOut, "results written to %s\n", where)
-	}
-	if err := report.Terminal(f.IO.Out, res, f.IO.TTY); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the report: %v\n", err)
-	}
+	compare.Apply(cfg.Gates, base, res, opts)
+	fin := finish(fl, cfg)
 	if sh != nil {
-		fmt.Fprintf(f.IO.ErrOut, "shard %s measured: merge every shard's results with `perfgate merge shard-*.json --out results.json`, then compare or publish that\n", sh.spec)
+		fin.Hint = fmt.Sprintf("shard %s measured: merge every shard's results with `perfgate merge shard-*.json --out results.json`, then compare or publish that", sh.spec)
 	} else if base == nil {
-		fmt.Fprintf(f.IO.ErrOut, "no baseline at %s yet: create it with `perfgate baseline update -c %s` and commit it\n", basePath, fl.config)
+		fin.Hint = fmt.Sprintf("no baseline at %s yet: create it with `perfgate baseline update -c %s` and commit it", basePath, fl.config)
 	}
-	if fl.publish {
-		if err := publish.Publish(ctx, f, res, fl.out, fl.pub); err != nil {
-			return err
-		}
-	}
-	if runErr != nil {
-		return cmdutil.RunError(runErr)
-	}
-	if fl.noGate {
-		return nil
-	}
-	return cmdutil.GateVerdict(verdict, len(compare.Failures(res.Comparison)), cfg.Gates.FailInconclusive)
+	return fin.Do(ctx, f, res, runErr)
+}
+
+// finish is what run and runPaired do with their results.
+func finish(fl flags, cfg *config.Config) cmdutil.Finish {
+	return cmdutil.Finish{Out: fl.out, Publish: fl.publish, Pub: fl.pub, NoGate: fl.noGate, FailInconclusive: cfg.Gates.FailInconclusive}
 }
 
 // runPaired is `run --base REF`: the working tree against REF, on this
@@ -174,26 +156,5 @@ func runPaired(cmd *cobra.Command, f *cmdutil.Factory, fl flags, cfg *config.Con
 	if res == nil {
 		return cmdutil.RunError(runErr)
 	}
-	if fl.out != "" {
-		where, err := cmdutil.SaveResults(fl.out, res)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(f.IO.ErrOut, "results written to %s\n", where)
-	}
-	if err := report.Terminal(f.IO.Out, res, f.IO.TTY); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the report: %v\n", err)
-	}
-	if fl.publish {
-		if err := publish.Publish(ctx, f, res, fl.out, fl.pub); err != nil {
-			return err
-		}
-	}
-	if runErr != nil {
-		return cmdutil.RunError(runErr)
-	}
-	if fl.noGate {
-		return nil
-	}
-	return cmdutil.GateVerdict(res.Verdict, len(compare.Failures(res.Comparison)), cfg.Gates.FailInconclusive)
+	return finish(fl, cfg).Do(ctx, f, res, runErr)
 }
