@@ -113,7 +113,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 
 	if fl.out != "" {
-		if err := cmdutil.CheckWritable("--out", fl.out); err != nil {
+		if err := cmdutil.CheckWritable("--out", fl.out, fl.config, basePath); err != nil {
 			return err
 		}
 	}
@@ -124,9 +124,10 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 	ro := cmdutil.RunnerOptions(f)
 	sh.apply(&ro)
-	if fl.out != "" {
+	if fl.out != "" && !cmdutil.WrittenInPlace(fl.out) {
 		// Written before the services stop as well: a CI timeout that
-		// kills perfgate during a long stop still finds the results.
+		// kills perfgate during a long stop still finds the results. Not
+		// into a pipe or terminal: its reader would get them twice.
 		ro.Checkpoint = func(res *results.Results) {
 			compare.Apply(cfg.Gates, base, res, opts)
 			if _, err := cmdutil.SaveResults(fl.out, res); err != nil {
@@ -178,7 +179,7 @@ func runPaired(cmd *cobra.Command, f *cmdutil.Factory, fl flags, cfg *config.Con
 		return cmdutil.BadInput(errors.New("--base and --baseline exclude each other: a paired run judges against the base revision, not a stored baseline"))
 	}
 	if fl.out != "" {
-		if err := cmdutil.CheckWritable("--out", fl.out); err != nil {
+		if err := cmdutil.CheckWritable("--out", fl.out, fl.config); err != nil {
 			return err
 		}
 	}
