@@ -99,6 +99,7 @@ func applyDefaults(c *Config) {
 type validator struct {
 	d   *decoder
 	cfg *Config
+	ctx context.Context // ends reading data files; nil: never
 }
 
 // at reports a problem at the line of field path (or its nearest parent).
@@ -931,7 +932,11 @@ func (v *validator) dataFile(i int, rel func(string) string) {
 		return
 	}
 	p := fmt.Sprintf("scenarios[%d].data.file", i)
-	t, err := flow.ReadTable(rel(sc.Data.File))
+	ctx := v.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	t, err := flow.ReadTableContext(ctx, rel(sc.Data.File))
 	if err != nil {
 		v.at(p, "%v", err)
 		return

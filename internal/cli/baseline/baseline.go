@@ -59,9 +59,9 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			"sessions already stored (same config; the newest " + fmt.Sprint(bl.MaxSessions) + " are kept), so refreshes accumulate drift.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.ReadFile(cfgPath)
+			cfg, err := config.ReadFileContext(cmd.Context(), cfgPath)
 			if err != nil {
-				return cmdutil.BadInput(err)
+				return cmdutil.InputError(cmd.Context(), err)
 			}
 			path, err := run.BaselinePath(cfg, out)
 			if err != nil {

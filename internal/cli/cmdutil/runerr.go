@@ -1,7 +1,9 @@
 package cmdutil
 
 import (
+	"context"
 	"errors"
+	"fmt"
 
 	"github.com/perfgate/perfgate/internal/progress"
 	"github.com/perfgate/perfgate/internal/runner"
@@ -28,4 +30,15 @@ func RunError(err error) error {
 	default: // environment failures and interruptions
 		return EnvFailed(err)
 	}
+}
+
+// InputError is the outcome of reading an input (the config, a data file)
+// that failed: bad input (exit 2), unless ctx ended meanwhile (Ctrl-C,
+// SIGTERM): then the command was interrupted (exit 3), whatever the read
+// said.
+func InputError(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return EnvFailed(fmt.Errorf("%w: %v", runner.ErrInterrupted, err))
+	}
+	return BadInput(err)
 }

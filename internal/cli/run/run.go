@@ -74,9 +74,9 @@ func BaselinePath(cfg *config.Config, override string) (string, error) {
 
 func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	ctx := cmd.Context()
-	cfg, err := config.ReadFile(fl.config)
+	cfg, err := config.ReadFileContext(ctx, fl.config)
 	if err != nil {
-		return cmdutil.BadInput(err)
+		return cmdutil.InputError(ctx, err)
 	}
 	if fl.base != "" {
 		if fl.shard != "" || fl.startAt != "" {

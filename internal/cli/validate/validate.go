@@ -22,9 +22,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			"scenarios, body templates) and prints a one-line summary. Exit 2 lists every problem with file:line.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.ReadFile(path)
+			cfg, err := config.ReadFileContext(cmd.Context(), path)
 			if err != nil {
-				return cmdutil.BadInput(err)
+				return cmdutil.InputError(cmd.Context(), err)
 			}
 			fmt.Fprintf(f.IO.Out, "%s: OK — %s\n", path, Describe(cfg))
 			host := hostinfo.Source{}.Collect()
