@@ -90,3 +90,16 @@ func TestValidateSIGTERMDuringConfigRead(t *testing.T) {
 		t.Errorf("exit %d, want 3 (interrupted):\n%s", code, pr.Stderr())
 	}
 }
+
+// An error quoting a path with escape sequences reaches stderr without
+// them.
+func TestStderrStripsEscapes(t *testing.T) {
+	pg := clitest.Build(t, "./cmd/perfgate")
+	var errOut bytes.Buffer
+	cmd := exec.Command(pg, "validate", "-c", "nope\x1b]0;owned\x07\x1b[2J.yaml")
+	cmd.Stderr = &errOut
+	_ = cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != 2 || strings.ContainsAny(errOut.String(), "\x1b\x07") || !strings.Contains(errOut.String(), "nope.yaml") {
+		t.Errorf("exit %d, stderr %q", code, errOut.String())
+	}
+}
