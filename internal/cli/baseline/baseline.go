@@ -101,7 +101,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 					select {
 					case <-cmd.Context().Done():
 						t.Stop()
-						return cmdutil.RunError(fmt.Errorf("%w between sessions: baseline not written", runner.ErrInterrupted))
+						return cmdutil.RunError(cmd.Context(), fmt.Errorf("%w between sessions: baseline not written", runner.ErrInterrupted))
 					case <-t.C:
 					}
 				}
@@ -110,14 +110,14 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 				}
 				res, runErr := runner.Run(cmd.Context(), cfg, cmdutil.RunnerOptions(f))
 				if res == nil {
-					return cmdutil.RunError(runErr)
+					return cmdutil.RunError(cmd.Context(), runErr)
 				}
 				if err := report.SummaryTable(f.IO.Out, res, f.IO.TTY); err != nil {
 					fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the table: %v\n", err)
 				}
 				if runErr != nil {
 					fmt.Fprintf(f.IO.ErrOut, "baseline not written: the run did not complete\n")
-					return cmdutil.RunError(runErr)
+					return cmdutil.RunError(cmd.Context(), runErr)
 				}
 				if cerr := compare.CheckCandidate(cfg.Gates, res); cerr != nil {
 					if !force {

@@ -20,11 +20,16 @@ func RunnerOptions(f *Factory) runner.Options {
 	}
 }
 
-// RunError maps a runner error to the exit code the contract gives it.
-func RunError(err error) error {
+// RunError maps a runner error to the exit code the contract gives it. A
+// run whose ctx ended (Ctrl-C, SIGTERM) was interrupted, exit 3, whatever
+// the step it cut short made of it (a git or prepare command killed by
+// the signal is not bad input).
+func RunError(ctx context.Context, err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case ctx.Err() != nil && !errors.Is(err, runner.ErrInterrupted):
+		return EnvFailed(fmt.Errorf("%w: %v", runner.ErrInterrupted, err))
 	case errors.Is(err, runner.ErrBadInput):
 		return BadInput(err)
 	default: // environment failures and interruptions

@@ -137,7 +137,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 	res, runErr := runner.Run(ctx, cfg, ro)
 	if res == nil {
-		return cmdutil.RunError(runErr)
+		return cmdutil.RunError(ctx, runErr)
 	}
 
 	verdict := compare.Apply(cfg.Gates, base, res, opts)
@@ -163,7 +163,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		}
 	}
 	if runErr != nil {
-		return cmdutil.RunError(runErr)
+		return cmdutil.RunError(ctx, runErr)
 	}
 	if fl.noGate {
 		return nil
@@ -185,7 +185,7 @@ func runPaired(cmd *cobra.Command, f *cmdutil.Factory, fl flags, cfg *config.Con
 	}
 	res, runErr := paired.Run(ctx, cfg, paired.Options{Runner: cmdutil.RunnerOptions(f), BaseRef: fl.base})
 	if res == nil {
-		return cmdutil.RunError(runErr)
+		return cmdutil.RunError(ctx, runErr)
 	}
 	if fl.out != "" {
 		where, err := cmdutil.SaveResults(fl.out, res)
@@ -203,7 +203,7 @@ func runPaired(cmd *cobra.Command, f *cmdutil.Factory, fl flags, cfg *config.Con
 		}
 	}
 	if runErr != nil {
-		return cmdutil.RunError(runErr)
+		return cmdutil.RunError(ctx, runErr)
 	}
 	if fl.noGate {
 		return nil
