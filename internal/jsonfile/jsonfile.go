@@ -24,7 +24,13 @@ var ErrTooLarge = inputfile.ErrTooLarge
 // Errors opening the file are returned as they are (so
 // errors.Is(err, fs.ErrNotExist) works).
 func Read(path string, max int64) ([]byte, error) {
-	return inputfile.Read(context.Background(), path, max, true)
+	return ReadContext(context.Background(), path, max)
+}
+
+// ReadContext is Read, giving up waiting for a FIFO's writer or reading a
+// pipe when ctx ends (with ctx's error).
+func ReadContext(ctx context.Context, path string, max int64) ([]byte, error) {
+	return inputfile.Read(ctx, path, max, true)
 }
 
 // Problem describes a JSON decoding error of data in words: truncated, not

@@ -31,17 +31,17 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			if basePath == "" {
 				return cmdutil.BadInput(errors.New("--baseline FILE is required (e.g. baselines/<name>.json)"))
 			}
-			res, err := results.Read(args[0])
+			res, err := results.ReadContext(cmd.Context(), args[0])
 			if err != nil {
-				return cmdutil.BadInput(err)
+				return cmdutil.InputError(cmd.Context(), err)
 			}
 			gates, err := gatesFor(f, cfgPath, res)
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
-			base, err := baseline.Read(basePath)
+			base, err := baseline.ReadContext(cmd.Context(), basePath)
 			if err != nil {
-				return cmdutil.BadInput(err)
+				return cmdutil.InputError(cmd.Context(), err)
 			}
 			verdict := cmp.Apply(gates, base, res, cmp.Options{BaselinePath: basePath})
 			if out != "" {

@@ -29,9 +29,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			if !validFormat(format) {
 				return cmdutil.BadInput(fmt.Errorf("unknown --format %q: valid formats are %s", format, strings.Join(formats(), ", ")))
 			}
-			res, err := results.Read(args[0])
+			res, err := results.ReadContext(cmd.Context(), args[0])
 			if err != nil {
-				return cmdutil.BadInput(err)
+				return cmdutil.InputError(cmd.Context(), err)
 			}
 			if format == "html" {
 				if err := htmlreport.Write(f.IO.Out, res); err != nil {

@@ -97,7 +97,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		if basePath, err = BaselinePath(cfg, fl.baseline); err != nil {
 			return cmdutil.BadInput(err)
 		}
-		base, err = baseline.Read(basePath)
+		base, err = baseline.ReadContext(ctx, basePath)
 		switch {
 		case err == nil:
 		case errors.Is(err, fs.ErrNotExist) && fl.baseline == "":

@@ -103,3 +103,27 @@ func TestStderrStripsEscapes(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut.String())
 	}
 }
+
+// SIGTERM while a command waits for a FIFO's writer (a results file, a
+// baseline, a config): every command stops, exit 3.
+func TestSIGTERMWhileWaitingForFIFOWriter(t *testing.T) {
+	pg := clitest.Build(t, "./cmd/perfgate")
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "in.json")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"validate", "-c", fifo},
+		{"report", fifo},
+		{"compare", fifo, "--baseline", fifo},
+		{"publish", fifo},
+	} {
+		pr := clitest.Start(t, pg, args...)
+		time.Sleep(300 * time.Millisecond)
+		pr.Signal(syscall.SIGTERM)
+		if code := pr.Wait(10 * time.Second); code != 3 {
+			t.Errorf("%v: exit %d, want 3 (interrupted):\n%s", args, code, pr.Stderr())
+		}
+	}
+}
