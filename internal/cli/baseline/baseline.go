@@ -3,6 +3,7 @@
 package baseline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -67,7 +68,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
-			old, err := bl.Read(path)
+			old, err := bl.ReadContext(cmd.Context(), path)
 			switch {
 			case err == nil:
 			case errors.Is(err, fs.ErrNotExist):
@@ -89,7 +90,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			var runs []*results.Results
 			if len(from) > 0 {
-				if runs, err = fromFiles(f, cfg, from, force); err != nil {
+				if runs, err = fromFiles(cmd.Context(), f, cfg, from, force); err != nil {
 					return err
 				}
 				sessions = 0 // measure nothing
@@ -201,12 +202,12 @@ func candidateProblems(err error) string {
 
 // fromFiles reads --from results files as the baseline's sessions: each
 // must be of cfg (same hash), not a lone shard, and pass its own gates.
-func fromFiles(f *cmdutil.Factory, cfg *config.Config, paths []string, force bool) ([]*results.Results, error) {
+func fromFiles(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, paths []string, force bool) ([]*results.Results, error) {
 	var runs []*results.Results
 	for _, p := range paths {
-		res, err := results.Read(p)
+		res, err := results.ReadContext(ctx, p)
 		if err != nil {
-			return nil, cmdutil.BadInput(err)
+			return nil, cmdutil.InputError(ctx, err)
 		}
 		switch {
 		case res.Shard != nil:

@@ -118,6 +118,7 @@ func TestSIGTERMWhileWaitingForFIFOWriter(t *testing.T) {
 		{"report", fifo},
 		{"compare", fifo, "--baseline", fifo},
 		{"publish", fifo},
+		{"merge", fifo, "--out", filepath.Join(dir, "m.json")},
 	} {
 		pr := clitest.Start(t, pg, args...)
 		time.Sleep(300 * time.Millisecond)
