@@ -99,7 +99,7 @@ func applyDefaults(c *Config) {
 type validator struct {
 	d   *decoder
 	cfg *Config
-	ctx context.Context // nil: never done
+	ctx context.Context // ends template checks and data-file reads; nil: never
 }
 
 // compile checks a request template by compiling it (its trial render is
@@ -133,6 +133,14 @@ func parent(path string) string {
 	return path[:i]
 }
 
+// maxNameLen is the longest name: it names files and Docker objects.
+const maxNameLen = 63
+
+// longName says why a name of valid characters is refused.
+func longName(name string) string {
+	return fmt.Sprintf("%q is %d characters long; a name has at most %d", name, len(name), maxNameLen)
+}
+
 var (
 	nameRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 	methodRe = regexp.MustCompile(`^[A-Z]{1,20}$`)
@@ -145,6 +153,8 @@ func (v *validator) validate() {
 	switch {
 	case c.Name == "":
 		v.at("name", "required: a short name for this config, e.g. name: auth-service (baselines/<name>.json is named after it)")
+	case len(c.Name) > maxNameLen:
+		v.at("name", "%s", longName(c.Name))
 	case !nameRe.MatchString(c.Name):
 		v.at("name", "%q must be letters, digits, '.', '_' or '-' (it names baselines/<name>.json)", c.Name)
 	}
@@ -172,6 +182,8 @@ func (v *validator) validate() {
 		switch {
 		case sc.Name == "":
 			v.at(p+".name", "required")
+		case len(sc.Name) > maxNameLen:
+			v.at(p+".name", "%s", longName(sc.Name))
 		case !nameRe.MatchString(sc.Name):
 			v.at(p+".name", "%q must be letters, digits, '.', '_' or '-'", sc.Name)
 		case scen[sc.Name]:
@@ -215,6 +227,8 @@ func (v *validator) service(i int, s Service, seen map[string]int) {
 	switch {
 	case s.Name == "":
 		v.at(p+".name", "required")
+	case len(s.Name) > maxNameLen:
+		v.at(p+".name", "%s", longName(s.Name))
 	case !nameRe.MatchString(s.Name):
 		v.at(p+".name", "%q must be letters, digits, '.', '_' or '-'", s.Name)
 	default:
@@ -548,6 +562,8 @@ func (v *validator) flowSteps(p string, sc Scenario) {
 		switch {
 		case st.Name == "":
 			v.at(sp+".name", "required: each step has a name (it names the step's row in the results)")
+		case len(st.Name) > maxNameLen:
+			v.at(sp+".name", "%s", longName(st.Name))
 		case !nameRe.MatchString(st.Name):
 			v.at(sp+".name", "%q must be letters, digits, '.', '_' or '-'", st.Name)
 		case names[st.Name]:
@@ -951,7 +967,11 @@ func (v *validator) dataFile(i int, rel func(string) string) {
 		return
 	}
 	p := fmt.Sprintf("scenarios[%d].data.file", i)
-	t, err := flow.ReadTable(rel(sc.Data.File))
+	ctx := v.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	t, err := flow.ReadTableContext(ctx, rel(sc.Data.File))
 	if err != nil {
 		v.at(p, "%v", err)
 		return

@@ -423,32 +423,3 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 	}
 	return strings.TrimSpace(string(out)), nil
 }
-
-// worktree is a temporary checkout of the base revision; remove deletes it
-// and its registration in the repository.
-type worktree struct {
-	repo, tmp, dir string
-}
-
-func addWorktree(ctx context.Context, repo, commit string) (*worktree, error) {
-	tmp, err := os.MkdirTemp("", "perfgate-base-")
-	if err != nil {
-		return nil, err
-	}
-	w := &worktree{repo: repo, tmp: tmp, dir: filepath.Join(tmp, "tree")}
-	if _, err := git(ctx, repo, "worktree", "add", "--detach", "--quiet", w.dir, commit); err != nil {
-		os.RemoveAll(tmp)
-		return nil, err
-	}
-	return w, nil
-}
-
-func (w *worktree) remove(logw io.Writer) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := git(ctx, w.repo, "worktree", "remove", "--force", w.dir); err != nil {
-		fmt.Fprintf(logw, "perfgate: removing the base worktree: %v\n", err)
-	}
-	os.RemoveAll(w.tmp)
-	_, _ = git(ctx, w.repo, "worktree", "prune")
-}

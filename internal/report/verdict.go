@@ -9,6 +9,7 @@ import (
 	"github.com/jedib0t/go-pretty/v6/text"
 
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/termtext"
 )
 
 // Terminal renders res for a terminal or a CI log: the measured figures
@@ -18,6 +19,9 @@ func Terminal(w io.Writer, res *results.Results, color bool) error {
 	if res == nil {
 		return fmt.Errorf("report: no results to render")
 	}
+	// Names, notes and sample errors may hold escape sequences: only the
+	// report's own colours reach the terminal.
+	w = termtext.Writer{W: w, Style: color}
 	if err := SummaryTable(w, res, color); err != nil {
 		return err
 	}

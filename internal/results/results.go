@@ -242,8 +242,8 @@ type Errors struct {
 	Status int64 `json:"status"`
 	Other  int64 `json:"other"`
 	// Client counts requests the load client could not send: it ran out
-	// of file descriptors or ephemeral ports (a limit of the measuring
-	// machine, not of the service).
+	// of file descriptors or ephemeral ports, or could not build the
+	// request (a template failed); not a failure of the service.
 	Client int64 `json:"client,omitempty"`
 	// Dropped counts open-model requests that were due within the pass
 	// but could not be sent before it ended (every in-flight slot busy):

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/perfgate/perfgate/internal/config"
@@ -482,6 +483,9 @@ func EnvironmentFailure(scs []results.Scenario, host results.Host) string {
 		return ""
 	}
 	if client > 0 && client*100 >= n {
+		if sample := clientSample(scs); strings.Contains(sample, "render ") {
+			return fmt.Sprintf("perfgate could not build %d of %d requests (%s): fix the config's templates; the service was not at fault", client, n, sample)
+		}
 		lim := ""
 		if host.OpenFilesSoft > 0 {
 			lim = fmt.Sprintf(" (ulimit -n is %d)", host.OpenFilesSoft)
@@ -492,6 +496,18 @@ func EnvironmentFailure(scs []results.Scenario, host results.Host) string {
 	if n >= 10 && (refused+reset)*10 >= 9*n {
 		return fmt.Sprintf("the target refused or reset %d of %d requests (refused %d, reset %d): it is not serving; "+
 			"check that the service listens where the scenarios point, and that its listen backlog is not full", refused+reset, n, refused, reset)
+	}
+	return ""
+}
+
+// clientSample is the first sample error of class client, "" if none.
+func clientSample(scs []results.Scenario) string {
+	for _, sc := range scs {
+		for _, e := range sc.SampleErrors {
+			if strings.HasPrefix(e, "client: ") {
+				return e
+			}
+		}
 	}
 	return ""
 }

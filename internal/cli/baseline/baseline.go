@@ -3,6 +3,7 @@
 package baseline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -66,7 +67,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
-			old, err := bl.Read(path)
+			old, err := bl.ReadContext(cmd.Context(), path)
 			switch {
 			case err == nil:
 			case errors.Is(err, fs.ErrNotExist):
@@ -88,7 +89,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			var runs []*results.Results
 			if len(from) > 0 {
-				if runs, err = fromFiles(f, cfg, from, force); err != nil {
+				if runs, err = fromFiles(cmd.Context(), f, cfg, from, force); err != nil {
 					return err
 				}
 				sessions = 0 // measure nothing
@@ -100,7 +101,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 					select {
 					case <-cmd.Context().Done():
 						t.Stop()
-						return cmdutil.RunError(fmt.Errorf("%w between sessions: baseline not written", runner.ErrInterrupted))
+						return cmdutil.RunError(cmd.Context(), fmt.Errorf("%w between sessions: baseline not written", runner.ErrInterrupted))
 					case <-t.C:
 					}
 				}
@@ -109,14 +110,14 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 				}
 				res, runErr := runner.Run(cmd.Context(), cfg, cmdutil.RunnerOptions(f))
 				if res == nil {
-					return cmdutil.RunError(runErr)
+					return cmdutil.RunError(cmd.Context(), runErr)
 				}
 				if err := report.SummaryTable(f.IO.Out, res, f.IO.TTY); err != nil {
 					fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the table: %v\n", err)
 				}
 				if runErr != nil {
 					fmt.Fprintf(f.IO.ErrOut, "baseline not written: the run did not complete\n")
-					return cmdutil.RunError(runErr)
+					return cmdutil.RunError(cmd.Context(), runErr)
 				}
 				if cerr := compare.CheckCandidate(cfg.Gates, res); cerr != nil {
 					if !force {
@@ -201,12 +202,12 @@ func candidateProblems(err error) string {
 
 // fromFiles reads --from results files as the baseline's sessions: each
 // must be of cfg (same hash), not a lone shard, and pass its own gates.
-func fromFiles(f *cmdutil.Factory, cfg *config.Config, paths []string, force bool) ([]*results.Results, error) {
+func fromFiles(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, paths []string, force bool) ([]*results.Results, error) {
 	var runs []*results.Results
 	for _, p := range paths {
-		res, err := results.Read(p)
+		res, err := results.ReadContext(ctx, p)
 		if err != nil {
-			return nil, cmdutil.BadInput(err)
+			return nil, cmdutil.InputError(ctx, err)
 		}
 		switch {
 		case res.Shard != nil:

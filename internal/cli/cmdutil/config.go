@@ -18,7 +18,7 @@ func ReadConfig(ctx context.Context, path string) (*config.Config, error) {
 		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
 			return nil, EnvFailed(fmt.Errorf("interrupted while checking %s", path))
 		}
-		return nil, BadInput(err)
+		return nil, InputError(ctx, err)
 	}
 	if err := compose.Expand(ctx, cfg); err != nil {
 		return nil, BadInput(err)

@@ -50,7 +50,7 @@ func (o Finish) Do(ctx context.Context, f *Factory, res *results.Results, runErr
 		}
 	}
 	if runErr != nil {
-		return RunError(runErr)
+		return RunError(ctx, runErr)
 	}
 	if o.NoGate {
 		return nil

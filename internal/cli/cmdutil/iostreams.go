@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/perfgate/perfgate/internal/termtext"
 	"github.com/perfgate/perfgate/internal/version"
 )
 
@@ -23,7 +24,9 @@ type IOStreams struct {
 // System returns the process's own streams.
 func System() *IOStreams {
 	tty := term.IsTerminal(int(os.Stdout.Fd())) && term.IsTerminal(int(os.Stderr.Fd()))
-	return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, TTY: tty}
+	// Every message and progress line goes through termtext: a name or a
+	// server's answer quoted in one cannot drive the terminal.
+	return &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: termtext.Writer{W: os.Stderr, Style: tty}, TTY: tty}
 }
 
 // Factory is what every command is built from: no globals.

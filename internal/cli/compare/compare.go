@@ -30,9 +30,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			"regression or a broken limit. -o writes the judged results.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := results.Read(args[0])
+			res, err := results.ReadContext(cmd.Context(), args[0])
 			if err != nil {
-				return cmdutil.BadInput(err)
+				return cmdutil.InputError(cmd.Context(), err)
 			}
 			cfg, err := configFor(f, cfgPath, res)
 			if err != nil {
@@ -51,9 +51,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 					return cmdutil.BadInput(err)
 				}
 			}
-			base, err := baseline.Read(basePath)
+			base, err := baseline.ReadContext(cmd.Context(), basePath)
 			if err != nil {
-				return cmdutil.BadInput(err)
+				return cmdutil.InputError(cmd.Context(), err)
 			}
 			if out != "" {
 				if err := cmdutil.CheckWritable("--out", out); err != nil {

@@ -41,9 +41,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 					return err
 				}
 			}
-			res, err := results.Read(args[0])
+			res, err := results.ReadContext(cmd.Context(), args[0])
 			if err != nil {
-				return cmdutil.BadInput(err)
+				return cmdutil.InputError(cmd.Context(), err)
 			}
 			if err := cmdutil.Publish(cmd.Context(), f, res, args[0], opts); err != nil {
 				return err

@@ -30,9 +30,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			if !render.Valid(format) {
 				return cmdutil.BadInput(fmt.Errorf("unknown --format %q: valid formats are %s", format, strings.Join(render.Formats, ", ")))
 			}
-			res, err := results.Read(args[0])
+			res, err := results.ReadContext(cmd.Context(), args[0])
 			if err != nil {
-				return cmdutil.BadInput(err)
+				return cmdutil.InputError(cmd.Context(), err)
 			}
 			tty := format == "table" && f.IO.TTY
 			if out == "" || out == "-" {

@@ -83,7 +83,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 		if basePath, err = cmdutil.BaselinePath(cfg, fl.baseline); err != nil {
 			return cmdutil.BadInput(err)
 		}
-		base, err = baseline.Read(basePath)
+		base, err = baseline.ReadContext(ctx, basePath)
 		switch {
 		case err == nil:
 		case errors.Is(err, fs.ErrNotExist) && fl.baseline == "":
@@ -99,7 +99,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 
 	if fl.out != "" {
-		if err := cmdutil.CheckWritable("--out", fl.out); err != nil {
+		if err := cmdutil.CheckWritable("--out", fl.out, fl.config, basePath); err != nil {
 			return err
 		}
 	}
@@ -110,9 +110,10 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 	ro := cmdutil.RunnerOptions(f)
 	sh.apply(&ro)
-	if fl.out != "" {
+	if fl.out != "" && !cmdutil.WrittenInPlace(fl.out) {
 		// Written before the services stop as well: a CI timeout that
-		// kills perfgate during a long stop still finds the results.
+		// kills perfgate during a long stop still finds the results. Not
+		// into a pipe or terminal: its reader would get them twice.
 		ro.Checkpoint = func(res *results.Results) {
 			compare.Apply(cfg.Gates, base, res, opts)
 			if _, err := cmdutil.SaveResults(fl.out, res); err != nil {
@@ -122,7 +123,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 	res, runErr := runner.Run(ctx, cfg, ro)
 	if res == nil {
-		return cmdutil.RunError(runErr)
+		return cmdutil.RunError(ctx, runErr)
 	}
 
 	compare.Apply(cfg.Gates, base, res, opts)
@@ -148,13 +149,13 @@ func runPaired(cmd *cobra.Command, f *cmdutil.Factory, fl flags, cfg *config.Con
 		return cmdutil.BadInput(errors.New("--base and --baseline exclude each other: a paired run judges against the base revision, not a stored baseline"))
 	}
 	if fl.out != "" {
-		if err := cmdutil.CheckWritable("--out", fl.out); err != nil {
+		if err := cmdutil.CheckWritable("--out", fl.out, fl.config); err != nil {
 			return err
 		}
 	}
 	res, runErr := paired.Run(ctx, cfg, paired.Options{Runner: cmdutil.RunnerOptions(f), BaseRef: fl.base})
 	if res == nil {
-		return cmdutil.RunError(runErr)
+		return cmdutil.RunError(ctx, runErr)
 	}
 	return finish(fl, cfg).Do(ctx, f, res, runErr)
 }
