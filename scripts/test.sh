@@ -13,6 +13,8 @@ echo "== go vet"
 go vet ./...
 echo "== go test"
 go test -count=1 -timeout 15m ./...
+echo "== workflow lint (tools/workflowlint, a module of its own)"
+(cd tools/workflowlint && go vet ./... && go test -count=1 ./...)
 echo "== fuzz smoke (config loader, templates)"
 go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 10s ./internal/config
 go test -run '^$' -fuzz '^FuzzCompileRender$' -fuzztime 10s ./internal/tmpl

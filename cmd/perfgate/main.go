@@ -10,10 +10,8 @@ import (
 
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
 	"github.com/perfgate/perfgate/internal/cli/root"
+	"github.com/perfgate/perfgate/internal/version"
 )
-
-// version is set by -ldflags "-X main.version=...".
-var version = "dev"
 
 func main() {
 	os.Exit(run())
@@ -24,7 +22,8 @@ func run() int {
 	// has written its results and stopped its services: writes fail instead.
 	signal.Ignore(syscall.SIGPIPE)
 
-	f := &cmdutil.Factory{IO: cmdutil.System(), Version: version, Getenv: os.Getenv}
+	build := version.Get()
+	f := &cmdutil.Factory{IO: cmdutil.System(), Version: build.Version, Build: build, Getenv: os.Getenv}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stopNow, stopNowCancel := context.WithCancel(context.Background())
@@ -48,8 +47,12 @@ func run() int {
 		os.Exit(130)
 	}()
 
+	f.IO.WatchClosedPipe()
 	cmd := root.NewCmd(f)
 	err := cmd.ExecuteContext(ctx)
+	if f.IO.ClosedPipe(err) {
+		return cmdutil.ExitOK
+	}
 	if err != nil {
 		fmt.Fprintf(f.IO.ErrOut, "perfgate: %v\n", err)
 	}

@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,7 +49,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // Read reads and checks the baseline at path. Every error is an *Error; a
 // missing file also matches fs.ErrNotExist.
 func Read(path string) (*Baseline, error) {
-	data, err := jsonfile.Read(path, MaxFileSize)
+	return ReadContext(context.Background(), path)
+}
+
+// ReadContext is Read, stopping when ctx ends (a FIFO nobody writes to).
+func ReadContext(ctx context.Context, path string) (*Baseline, error) {
+	data, err := jsonfile.ReadContext(ctx, path, MaxFileSize)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return nil, &Error{Path: path, Problem: "does not exist", Hint: "create it with `perfgate baseline update`", Err: fs.ErrNotExist}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // session returns sampleResults with the login runs scaled by f and the
@@ -152,15 +153,7 @@ func TestInvalidSessionRefused(t *testing.T) {
 }
 
 // withForeign sets the foreign CPU of every run of r's scenarios.
-func withForeign(r *results.Results, cores float64) *results.Results {
-	for i := range r.Scenarios {
-		for j := range r.Scenarios[i].Runs {
-			c := cores
-			r.Scenarios[i].Runs[j].ForeignCPU = &c
-		}
-	}
-	return r
-}
+var withForeign = resultstest.WithForeign
 
 // The foreign CPU of each run follows its samples into the sessions and
 // the pooled samples, stays aligned when a session lacks it (then the

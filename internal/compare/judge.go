@@ -48,6 +48,7 @@ package compare
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -263,34 +264,6 @@ func Apply(gates config.Gates, base *baseline.Baseline, cur *results.Results, op
 	return cur.Verdict
 }
 
-// Verdict is results.VerdictFail when any check failed (a baselined
-// scenario that was not measured is a failed check); otherwise
-// results.VerdictNoBaseline when nothing was compared with a baseline (c is
-// nil, was judged without one, or not one statistical check could be
-// decided against it: all insufficient or missing), else
-// results.VerdictInconclusive when a check is inconclusive (paired: not
-// decided within the budget; stored baseline: a fail a busy neighbour
-// could explain), else results.VerdictPass. A pass thus always rests on at
-// least one judged statistical check.
-func Verdict(c *results.Comparison) string {
-	if c == nil {
-		return results.VerdictNoBaseline
-	}
-	if len(Failures(c)) > 0 {
-		return results.VerdictFail
-	}
-	if c.BaselineDate.IsZero() && c.Baseline == "" {
-		return results.VerdictNoBaseline
-	}
-	if anyInconclusive(c) {
-		return results.VerdictInconclusive
-	}
-	if judged(c) == 0 {
-		return results.VerdictNoBaseline
-	}
-	return results.VerdictPass
-}
-
 // anyInconclusive reports whether a check of c is inconclusive.
 func anyInconclusive(c *results.Comparison) bool {
 	for _, ch := range c.Checks {
@@ -483,6 +456,9 @@ func (j *judge) check(scenario string, g metricGate, xs, ys []float64) results.C
 	ch.Rule = ruleOf(g)
 	ch.Baseline = baseline.Median(xs)
 	ch.Current = baseline.Median(ys)
+	if len(xs) > 0 {
+		ch.BaselineMin, ch.BaselineMax = slices.Min(xs), slices.Max(xs)
+	}
 	if len(xs) == 0 || len(ys) == 0 {
 		ch.Status = results.CheckInsufficient
 		switch {
@@ -578,7 +554,7 @@ func decide(ch *results.Check, g metricGate) {
 			unit(ch.ChangeLow), unit(ch.ChangeHigh), unit(g.threshold))
 	case ch.Significant && bad:
 		ch.Status = results.CheckFail
-		ch.Note = fmt.Sprintf("%s %s by %s (p=%s), beyond the %s allowed", g.metric, word, unit(math.Abs(ch.Change)), num.PValue(ch.PValue), unit(g.threshold))
+		ch.Note = fmt.Sprintf("%s %s by %s (p=%s), beyond the %s allowed", results.MetricLabel(g.metric), word, unit(math.Abs(ch.Change)), num.PValue(ch.PValue), unit(g.threshold))
 	case !ch.Significant:
 		ch.Status = results.CheckPass
 		ch.Note = "no significant change"

@@ -13,6 +13,7 @@ import (
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // runSpec is one run's figures.
@@ -20,24 +21,8 @@ type runSpec struct {
 	rps, er, p50 float64
 }
 
-// scen builds a scenario whose runs have the given throughputs (latency
-// p50 = 1000/rps ms, so a throughput drop is a latency rise) and error rate.
-func scen(name string, er float64, rps ...float64) results.Scenario {
-	sc := results.Scenario{Name: name}
-	var total float64
-	for i, r := range rps {
-		p50 := 10000 / r // ~10 ms: above the 1 ms latency floor
-		sc.Runs = append(sc.Runs, results.Run{Index: i + 1, Figures: results.Figures{
-			Requests: 1000, ThroughputRPS: r, ErrorRate: er,
-			LatencyMS: results.Latency{P50: p50, P90: p50 * 1.5, P95: p50 * 2, P99: p50 * 3},
-		}})
-		total += r
-	}
-	sc.Requests = int64(1000 * len(rps))
-	sc.ThroughputRPS = total / float64(max(1, len(rps)))
-	sc.ErrorRate = er
-	return sc
-}
+// scen is resultstest.Scenario: a throughput drop is a latency rise.
+var scen = resultstest.Scenario
 
 func run(scs ...results.Scenario) *results.Results {
 	return &results.Results{

@@ -7,20 +7,14 @@ import (
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // withForeign sets every run's ForeignCPU to cores and the machine to 2
 // CPUs, with a service perfgate started.
 func withForeign(r *results.Results, cores float64) *results.Results {
 	r.Host.CPUCount = 2
-	r.Services = []results.ServiceInfo{{Name: "auth", Provider: "process"}}
-	for i := range r.Scenarios {
-		for j := range r.Scenarios[i].Runs {
-			c := cores
-			r.Scenarios[i].Runs[j].ForeignCPU = &c
-		}
-	}
-	return r
+	return resultstest.WithForeign(r, cores)
 }
 
 // foreignBase is a 3-session baseline around 1000 req/s whose runs had

@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/perfgate/perfgate/internal/inputfile"
 )
 
 // MaxFileSize bounds what Load reads; a config is small.
@@ -71,23 +73,17 @@ func ReadFile(path string) (*Config, error) {
 	return ReadFileContext(context.Background(), path)
 }
 
-// ReadFileContext is ReadFile that stops checking when ctx is done
-// (Ctrl-C, SIGTERM) and then returns ctx's error.
+// ReadFileContext is ReadFile, stopping when ctx ends (a config or data file
+// that is a pipe nobody writes to must not make perfgate deaf to Ctrl-C).
 func ReadFileContext(ctx context.Context, path string) (*Config, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("config %s not found; pass -c FILE or create perfgate.yaml (see examples/quickstart/perfgate.yaml)", path)
-		}
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	if len(data) > MaxFileSize {
+	data, err := inputfile.Read(ctx, path, MaxFileSize, true)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, fmt.Errorf("config %s not found; pass -c FILE or create perfgate.yaml (see examples/quickstart/perfgate.yaml)", path)
+	case errors.Is(err, inputfile.ErrTooLarge):
 		return nil, fmt.Errorf("config %s is larger than %d bytes; is it the right file?", path, MaxFileSize)
+	case err != nil:
+		return nil, fmt.Errorf("config %s: %w", path, err)
 	}
 	cfg, err := ParseContext(ctx, path, data)
 	if err != nil {
@@ -96,7 +92,7 @@ func ReadFileContext(ctx context.Context, path string) (*Config, error) {
 	// Files on disk are checked only for a real file (Parse is also used on
 	// configs held in memory).
 	d := &decoder{file: path, lines: cfg.lines}
-	v := &validator{d: d, cfg: cfg}
+	v := &validator{d: d, cfg: cfg, ctx: ctx}
 	v.checkFiles()
 	if len(d.problems) > 0 {
 		return nil, &Error{Problems: d.problems}
@@ -134,6 +130,7 @@ func ParseContext(ctx context.Context, path string, data []byte) (*Config, error
 	if doc.Kind != yaml.MappingNode {
 		return nil, &Error{Problems: []Problem{{File: path, Line: doc.Line, Col: doc.Column, Msg: "expected a mapping of keys (name, services, scenarios, load, client, gates) at the top level"}}}
 	}
+	cfg.Compose = d.extractCompose(doc)
 	d.walk(doc, reflect.TypeOf(cfg).Elem(), "")
 	if len(d.problems) > 0 {
 		return nil, &Error{Problems: d.problems}
@@ -252,11 +249,7 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 			seen[k.Value] = true
 			ft, ok := fields[k.Value]
 			if !ok {
-				msg := fmt.Sprintf("unknown key %q; expected one of: %s", k.Value, strings.Join(keysOf(t), ", "))
-				if s := closest(k.Value, keysOf(t)); s != "" {
-					msg += fmt.Sprintf(" (did you mean %q?)", s)
-				}
-				d.add(k, child, "%s", msg)
+				d.add(k, child, "%s", unknownKey(k.Value, t))
 				continue
 			}
 			d.lines[child] = pos{k.Line, k.Column}
@@ -267,7 +260,7 @@ func (d *decoder) walk(n *yaml.Node, t reflect.Type, path string) {
 		if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 			return
 		}
-		if n.Kind != yaml.SequenceNode {
+		if n.Kind != yaml.SequenceNode && !scalarAsList(n, t, path) {
 			d.add(n, path, "expected a list")
 			return
 		}

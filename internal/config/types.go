@@ -37,6 +37,11 @@ type Config struct {
 	// baselines so a comparison can tell when the config changed.
 	Hash string `yaml:"-"`
 
+	// Compose is set when services: names a docker-compose file instead
+	// of listing services; internal/stack/compose turns it into Services
+	// (UseServices) before anything starts.
+	Compose *ComposeRef `yaml:"-"`
+
 	lines map[string]pos  // where each field is, for later checks
 	nulls map[string]bool // fields written as null (absent for defaults)
 }
@@ -115,6 +120,54 @@ type ContainerSpec struct {
 	Network string  `yaml:"network"`
 	CPUs    float64 `yaml:"cpus"`   // e.g. 1.5; 0 = no limit
 	Memory  string  `yaml:"memory"` // e.g. "512m"; "" = no limit
+
+	// Compose holds what only a compose file sets (nil otherwise).
+	Compose *ComposeExtras `yaml:"-"`
+}
+
+// ComposeRef is services: {compose: {file, services, profiles}}.
+type ComposeRef struct {
+	File     string   `yaml:"file"`     // relative to the config file
+	Services []string `yaml:"services"` // these and what they depend on (default: all)
+	Profiles []string `yaml:"profiles"` // compose profiles to enable
+	Line     int      `yaml:"-"`
+}
+
+// ComposeExtras are the container settings a compose service may use
+// beyond perfgate.yaml's container: keys.
+type ComposeExtras struct {
+	Project    string // the compose project's name, for messages
+	Entrypoint []string
+	User       string
+	WorkingDir string
+	Init       bool
+	Tmpfs      []string // "/path" or "/path:options"
+	Mounts     []Mount
+	Expose     []string // container ports reachable from the network only
+	Aliases    []string // more names on the run's network
+	Labels     map[string]string
+	Health     *Healthcheck // the image's or the file's healthcheck
+	// OneShot: another service waits for this one to exit 0
+	// (service_completed_successfully); that exit is its readiness.
+	OneShot bool
+}
+
+// Mount is a bind mount or a volume.
+type Mount struct {
+	Type     string // "bind" or "volume"
+	Source   string // bind: a path (relative to the config file); volume: its name ("" = anonymous)
+	Target   string
+	ReadOnly bool
+}
+
+// Healthcheck is Docker's HEALTHCHECK for a container.
+type Healthcheck struct {
+	Test          []string // ["CMD", ...] or ["CMD-SHELL", "..."]; ["NONE"] disables the image's
+	Interval      time.Duration
+	Timeout       time.Duration
+	StartPeriod   time.Duration
+	StartInterval time.Duration
+	Retries       int
 }
 
 // Build builds an image from a Dockerfile.
@@ -122,6 +175,7 @@ type Build struct {
 	Context    string            `yaml:"context"`    // relative to the config file
 	Dockerfile string            `yaml:"dockerfile"` // relative to Context; default "Dockerfile"
 	Args       map[string]string `yaml:"args"`
+	Target     string            `yaml:"-"` // build stage (from a compose file)
 }
 
 // File is copied into a container before it starts.
@@ -138,6 +192,9 @@ type Ready struct {
 	TCP     string   `yaml:"tcp"`     // host:port (may use {{ endpoint }}) accepting connections
 	Log     string   `yaml:"log"`     // a line containing this text appears in the output
 	Timeout Duration `yaml:"timeout"` // default 30s
+	// Health: ready once Docker reports the container healthy (its
+	// healthcheck passes); set from a compose file.
+	Health bool `yaml:"-"`
 }
 
 // Scenario is one kind of request, or a flow of requests (Steps).

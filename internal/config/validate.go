@@ -99,7 +99,7 @@ func applyDefaults(c *Config) {
 type validator struct {
 	d   *decoder
 	cfg *Config
-	ctx context.Context // nil: never done
+	ctx context.Context // ends template checks and data-file reads; nil: never
 }
 
 // compile checks a request template by compiling it (its trial render is
@@ -133,6 +133,14 @@ func parent(path string) string {
 	return path[:i]
 }
 
+// maxNameLen is the longest name: it names files and Docker objects.
+const maxNameLen = 63
+
+// longName says why a name of valid characters is refused.
+func longName(name string) string {
+	return fmt.Sprintf("%q is %d characters long; a name has at most %d", name, len(name), maxNameLen)
+}
+
 var (
 	nameRe   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
 	methodRe = regexp.MustCompile(`^[A-Z]{1,20}$`)
@@ -145,6 +153,8 @@ func (v *validator) validate() {
 	switch {
 	case c.Name == "":
 		v.at("name", "required: a short name for this config, e.g. name: auth-service (baselines/<name>.json is named after it)")
+	case len(c.Name) > maxNameLen:
+		v.at("name", "%s", longName(c.Name))
 	case !nameRe.MatchString(c.Name):
 		v.at("name", "%q must be letters, digits, '.', '_' or '-' (it names baselines/<name>.json)", c.Name)
 	}
@@ -153,11 +163,15 @@ func (v *validator) validate() {
 			v.at(fmt.Sprintf("prepare[%d]", i), "empty command; expected a list of arguments like [go, build, ./...] or a string run with sh -c")
 		}
 	}
-	services := map[string]int{}
-	for i, s := range c.Services {
-		v.service(i, s, services)
+	if c.Compose != nil {
+		v.compose() // the compose file's services are checked when it is read
+	} else {
+		services := map[string]int{}
+		for i, s := range c.Services {
+			v.service(i, s, services)
+		}
+		v.dependencies()
 	}
-	v.dependencies()
 	if len(c.Scenarios) == 0 {
 		v.at("scenarios", "at least one scenario is required (a method, url and expected statuses)")
 	}
@@ -168,6 +182,8 @@ func (v *validator) validate() {
 		switch {
 		case sc.Name == "":
 			v.at(p+".name", "required")
+		case len(sc.Name) > maxNameLen:
+			v.at(p+".name", "%s", longName(sc.Name))
 		case !nameRe.MatchString(sc.Name):
 			v.at(p+".name", "%q must be letters, digits, '.', '_' or '-'", sc.Name)
 		case scen[sc.Name]:
@@ -211,6 +227,8 @@ func (v *validator) service(i int, s Service, seen map[string]int) {
 	switch {
 	case s.Name == "":
 		v.at(p+".name", "required")
+	case len(s.Name) > maxNameLen:
+		v.at(p+".name", "%s", longName(s.Name))
 	case !nameRe.MatchString(s.Name):
 		v.at(p+".name", "%q must be letters, digits, '.', '_' or '-'", s.Name)
 	default:
@@ -414,6 +432,10 @@ func (v *validator) renderPort(path, raw string, port PortFunc) (string, bool) {
 	}
 	out, err := RenderService(context.Background(), raw, func(_ context.Context, svc, port string) (string, error) {
 		s, ok := v.cfg.serviceByName(svc)
+		if !ok && v.cfg.composePending() {
+			num, _, _ := strings.Cut(port, "/")
+			return "127.0.0.1:" + num, nil
+		}
 		if !ok {
 			return "", fmt.Errorf("endpoint %q: no such service; defined services: %s", svc, strings.Join(serviceNames(v.cfg), ", "))
 		}
@@ -540,6 +562,8 @@ func (v *validator) flowSteps(p string, sc Scenario) {
 		switch {
 		case st.Name == "":
 			v.at(sp+".name", "required: each step has a name (it names the step's row in the results)")
+		case len(st.Name) > maxNameLen:
+			v.at(sp+".name", "%s", longName(st.Name))
 		case !nameRe.MatchString(st.Name):
 			v.at(sp+".name", "%q must be letters, digits, '.', '_' or '-'", st.Name)
 		case names[st.Name]:
@@ -842,7 +866,7 @@ func (v *validator) gates(scen map[string]bool) {
 	v.gate("gates.default", g.Default)
 	for name, gt := range g.Scenarios {
 		if !scen[name] {
-			v.at("gates.scenarios."+name, "no scenario named %q", name)
+			v.at("gates.scenarios."+name, "no scenario named %q%s", name, didYouMean(name, keysOfSet(scen)))
 		}
 		v.gate("gates.scenarios."+name, gt)
 	}
@@ -886,6 +910,7 @@ func (v *validator) checkFiles() {
 	for i := range v.cfg.Scenarios {
 		v.dataFile(i, rel)
 	}
+	v.checkComposeFile()
 	for i, s := range v.cfg.Services {
 		p := fmt.Sprintf("services[%d]", i)
 		if ps := s.Process; ps != nil {
@@ -942,7 +967,11 @@ func (v *validator) dataFile(i int, rel func(string) string) {
 		return
 	}
 	p := fmt.Sprintf("scenarios[%d].data.file", i)
-	t, err := flow.ReadTable(rel(sc.Data.File))
+	ctx := v.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	t, err := flow.ReadTableContext(ctx, rel(sc.Data.File))
 	if err != nil {
 		v.at(p, "%v", err)
 		return

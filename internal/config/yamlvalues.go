@@ -50,6 +50,9 @@ func (p *Percent) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	f, err := ParsePercent(v)
+	if err == nil {
+		err = bareFraction(v, f)
+	}
 	if err != nil {
 		return lineErr(n, err.Error())
 	}

@@ -160,7 +160,13 @@ func copyExample(src, dst string) error {
 // its load: section replaced by loadYAML (a mapping), and returns the path.
 func writeConfig(t *testing.T, dir, name, loadYAML string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "perfgate.yaml"))
+	return writeConfigFrom(t, dir, "perfgate.yaml", name, loadYAML)
+}
+
+// writeConfigFrom is writeConfig from the example's config src.
+func writeConfigFrom(t *testing.T, dir, src, name, loadYAML string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +217,7 @@ func ownedByUs(labels map[string]string) bool {
 	return strings.HasPrefix(labels[container.LabelPID], strconv.Itoa(os.Getpid())+":")
 }
 
-// leftovers lists the containers and networks labelled perfgate=1 that
+// leftovers lists the containers, networks and volumes labelled perfgate=1 that
 // this test process created and that still exist.
 func leftovers(t *testing.T, cli *client.Client) []string {
 	t.Helper()
@@ -237,6 +243,15 @@ func leftovers(t *testing.T, cli *client.Client) []string {
 			left = append(left, "network "+n.Name)
 		}
 	}
+	vs, err := cli.VolumeList(ctx, client.VolumeListOptions{Filters: f})
+	if err != nil {
+		t.Fatalf("listing volumes: %v", err)
+	}
+	for _, v := range vs.Items {
+		if ownedByUs(v.Labels) {
+			left = append(left, "volume "+v.Name)
+		}
+	}
 	return left
 }
 
@@ -260,6 +275,13 @@ func assertClean(t *testing.T, cli *client.Client) {
 			for _, n := range ns.Items {
 				if ownedByUs(n.Labels) {
 					_, _ = cli.NetworkRemove(ctx, n.ID, client.NetworkRemoveOptions{})
+				}
+			}
+		}
+		if vs, err := cli.VolumeList(ctx, client.VolumeListOptions{Filters: f}); err == nil {
+			for _, v := range vs.Items {
+				if ownedByUs(v.Labels) {
+					_, _ = cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true})
 				}
 			}
 		}

@@ -42,18 +42,8 @@ func TestAuthStackPaired(t *testing.T) {
 	cli := docker(t)
 	assertClean(t, cli)
 
-	out := filepath.Join(t.TempDir(), "results.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	r := clitest.Run(t, ctx, nil, "run", "-c", cfg, "--base", "base", "--out", out)
-	if r.Code != 0 && r.Code != 1 {
-		t.Fatalf("perfgate run --base: exit %d (%v)\n%s\n%s", r.Code, r.Err, r.Out, r.ErrOut)
-	}
-	res, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Mode != results.ModePaired || res.Paired == nil || res.Paired.Rounds != 8 || len(res.Paired.BaseScenarios) != 2 {
+	res, r := runBase(t, cfg)
+	if res.Mode != results.ModePaired || res.Paired == nil || res.Paired.Rounds != 10 || len(res.Paired.BaseScenarios) != 2 {
 		t.Fatalf("mode %q paired %+v", res.Mode, res.Paired)
 	}
 	for _, s := range append(res.Scenarios, res.Paired.BaseScenarios...) {
@@ -93,6 +83,24 @@ func assertNoWorktree(t *testing.T, dir string) {
 	if n := len(strings.Split(strings.TrimSpace(string(wt)), "\n")); n != 1 {
 		t.Errorf("worktrees left:\n%s", wt)
 	}
+}
+
+// runBase runs `perfgate run --base base` on cfg (within 4 minutes),
+// wants exit 0 or 1, and returns the results and the run.
+func runBase(t *testing.T, cfg string) (*results.Results, clitest.Result) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "results.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	r := clitest.Run(t, ctx, nil, "run", "-c", cfg, "--base", "base", "--out", out)
+	if r.Code != 0 && r.Code != 1 {
+		t.Fatalf("perfgate run --base: exit %d (%v)\n%s\n%s", r.Code, r.Err, r.Out, r.ErrOut)
+	}
+	res, err := results.Read(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, r
 }
 
 // pairedStack is a git repository holding a prepared copy of the

@@ -119,11 +119,19 @@ type Response interface {
 const MaxBody = 1 << 20
 
 // Extract returns the captured value, or false when the response has none
-// (a missing JSON key, an absent header, no match).
+// (a body that is not valid JSON, a missing JSON key, an absent header, no
+// match).
 func (c *Capture) Extract(r Response) (string, bool) {
 	switch c.Kind {
 	case JSON:
-		v := gjson.GetBytes(r.Body(), c.Path)
+		body := r.Body()
+		// gjson reads what it can of broken JSON ({"token": "abc", broken
+		// gives abc): a body that is not JSON has nothing to capture. A
+		// body cut at MaxBody cannot be whole, and is read as it is.
+		if len(body) < MaxBody && !gjson.ValidBytes(body) {
+			return "", false
+		}
+		v := gjson.GetBytes(body, c.Path)
 		if !v.Exists() {
 			return "", false
 		}

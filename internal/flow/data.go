@@ -2,6 +2,7 @@ package flow
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+
+	"github.com/perfgate/perfgate/internal/inputfile"
 )
 
 // MaxDataFile bounds a data file's size: it is read once into memory.
@@ -52,20 +55,23 @@ func (e *DataError) Error() string {
 // ReadTable reads and checks a data file. Errors are *DataError (bad
 // input: exit 2).
 func ReadTable(path string) (*Table, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, &DataError{File: path, Msg: "the data file does not exist (data.file is relative to the config file)"}
-		}
-		return nil, &DataError{File: path, Msg: err.Error()}
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxDataFile+1))
-	if err != nil {
-		return nil, &DataError{File: path, Msg: err.Error()}
-	}
-	if len(b) > MaxDataFile {
+	return ReadTableContext(context.Background(), path)
+}
+
+// ReadTableContext is ReadTable, stopping when ctx ends. Only a regular
+// file is read (a FIFO could hang the read, or feed it without end), and
+// its size is checked before reading.
+func ReadTableContext(ctx context.Context, path string) (*Table, error) {
+	b, err := inputfile.Read(ctx, path, MaxDataFile, false)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil, &DataError{File: path, Msg: "the data file does not exist (data.file is relative to the config file)"}
+	case errors.Is(err, inputfile.ErrTooLarge):
 		return nil, &DataError{File: path, Msg: fmt.Sprintf("larger than %d MB; a data file is read into memory", MaxDataFile>>20)}
+	case errors.Is(err, inputfile.ErrNotRegular):
+		return nil, &DataError{File: path, Msg: "a data file must be a regular file: " + err.Error()}
+	case err != nil:
+		return nil, &DataError{File: path, Msg: err.Error()}
 	}
 	return ParseTable(path, b)
 }

@@ -4,52 +4,33 @@
 package jsonfile
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
+
+	"github.com/perfgate/perfgate/internal/inputfile"
 )
 
 // ErrTooLarge is returned by Read for a file above the limit.
-var ErrTooLarge = errors.New("file too large")
+var ErrTooLarge = inputfile.ErrTooLarge
 
 // Read returns the content of path, at most max bytes; a larger file is
 // ErrTooLarge. A regular file's size is checked before anything is read, so
 // an oversize file costs no memory; anything else (a FIFO, a device) is read
-// through a limit of max+1 bytes. Errors opening the file are returned as
-// they are (so errors.Is(err, fs.ErrNotExist) works).
+// through a limit of max+1 bytes, and opening it never waits for a writer.
+// Errors opening the file are returned as they are (so
+// errors.Is(err, fs.ErrNotExist) works).
 func Read(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("%s is a folder, not a file", path)
-	}
-	var buf bytes.Buffer
-	if st.Mode().IsRegular() {
-		if st.Size() > max {
-			return nil, fmt.Errorf("%w: %d bytes, above the limit of %d bytes", ErrTooLarge, st.Size(), max)
-		}
-		// One allocation of the right size (plus room to see the end), not
-		// a doubling buffer; the limit below still holds if the file grows.
-		buf.Grow(int(st.Size()) + bytes.MinRead)
-	}
-	if _, err := buf.ReadFrom(io.LimitReader(f, max+1)); err != nil {
-		return nil, err
-	}
-	if int64(buf.Len()) > max {
-		return nil, fmt.Errorf("%w: more than the limit of %d bytes", ErrTooLarge, max)
-	}
-	return buf.Bytes(), nil
+	return ReadContext(context.Background(), path, max)
+}
+
+// ReadContext is Read, giving up waiting for a FIFO's writer or reading a
+// pipe when ctx ends (with ctx's error).
+func ReadContext(ctx context.Context, path string, max int64) ([]byte, error) {
+	return inputfile.Read(ctx, path, max, true)
 }
 
 // Problem describes a JSON decoding error of data in words: truncated, not

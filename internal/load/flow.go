@@ -35,7 +35,7 @@ func (w *worker) doFlow(ctx context.Context, si int, start time.Time, lag time.D
 	f := sc.flow
 	it := w.iter(si)
 	if err := f.Begin(it, w.st); err != nil {
-		w.recordIter(si, time.Since(start), metrics.ClassOther, err, lag)
+		w.recordIter(si, time.Since(start), metrics.ClassClient, err, lag)
 		return
 	}
 	if w.e.h1 != nil && w.e.opt.Model == Open {

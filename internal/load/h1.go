@@ -569,7 +569,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, start time.Time, lag ti
 			var err error
 			w.ubuf, err = sc.path.Append(w.ubuf[:0], w.st)
 			if err != nil {
-				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render url: %w", err)}
+				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render url: %w", err)}
 			}
 			b = append(b, t.method...)
 			b = tmpl.AppendPathEscaped(b, w.ubuf)
@@ -587,7 +587,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, start time.Time, lag ti
 			}
 			if err != nil {
 				w.wbuf = b[:0]
-				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render header %s: %w", h.key, err)}
+				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render header %s: %w", h.key, err)}
 			}
 			b = append(b, "\r\n"...)
 		}
@@ -600,7 +600,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, start time.Time, lag ti
 			w.bbuf, err = sc.body.Append(w.bbuf[:0], w.st)
 			if err != nil {
 				w.wbuf = b[:0]
-				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render body: %w", err)}
+				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render body: %w", err)}
 			}
 			body = w.bbuf
 		}

@@ -30,7 +30,7 @@ func (w *worker) send(ctx context.Context, si int, start time.Time, lag time.Dur
 	if sc.path != nil {
 		u, err := w.renderURL(sc)
 		if err != nil {
-			return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: err}
+			return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: err}
 		}
 		req.URL = u
 	}
@@ -40,7 +40,7 @@ func (w *worker) send(ctx context.Context, si int, start time.Time, lag time.Dur
 			var err error
 			w.hbuf, err = h.t.Append(w.hbuf[:0], w.st)
 			if err != nil {
-				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render header %s: %w", h.key, err)}
+				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render header %s: %w", h.key, err)}
 			}
 			if h.key == "Host" {
 				req.Host = string(w.hbuf)
@@ -58,7 +58,7 @@ func (w *worker) send(ctx context.Context, si int, start time.Time, lag time.Dur
 		// after the response arrived, so a buffer is never reused.
 		b, err := sc.body.Append(make([]byte, 0, w.bsize+16), w.st)
 		if err != nil {
-			return outcome{lat: time.Since(start), status: 0, class: metrics.ClassOther, err: fmt.Errorf("render body: %w", err)}
+			return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render body: %w", err)}
 		}
 		w.bsize = len(b)
 		req.Body, req.ContentLength = &bodyReader{b: b}, int64(len(b))

@@ -97,7 +97,7 @@ func (w *worker) do(ctx context.Context, si int, start time.Time, lag time.Durat
 	}
 	if sc.flow != nil { // vars or a data file: this request is the iteration
 		if err := sc.flow.Begin(w.iter(si), w.st); err != nil {
-			w.record(si, time.Since(start), 0, metrics.ClassOther, err, lag)
+			w.record(si, time.Since(start), 0, metrics.ClassClient, err, lag)
 			return
 		}
 	} else if w.st != nil {

@@ -58,8 +58,9 @@ const (
 	ClassStatus        // a response whose status was not expected
 	ClassOther         // anything else
 	// ClassClient: the load client itself could not send (out of file
-	// descriptors, of ephemeral ports, of buffers): a limit of the
-	// machine that measures, not of the service.
+	// descriptors, of ephemeral ports, of buffers; or it could not build
+	// the request: a template failed): a failure of the machine or the
+	// config that measures, not of the service.
 	ClassClient
 	// ClassDropped: an open-model request that could not be sent before
 	// the end of its pass's window (every slot busy): counted, never sent.

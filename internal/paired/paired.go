@@ -276,13 +276,7 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 }
 
 func verdict(out compare.PairedOutcome) string {
-	if len(compare.Failures(&results.Comparison{Checks: out.Checks})) > 0 {
-		return results.VerdictFail
-	}
-	if out.Decided && len(out.Checks) > 0 {
-		return results.VerdictPass
-	}
-	return results.VerdictInconclusive
+	return compare.VerdictOf(&results.Comparison{Checks: out.Checks}, compare.Judging{Paired: true, Decided: out.Decided})
 }
 
 // Names are the names a paired session judges: each scenario that runs,
@@ -307,13 +301,18 @@ func undecidedAdvice(out compare.PairedOutcome, p *results.Paired) string {
 	var names []string
 	worst := 0.0
 	for _, u := range out.Undecided {
-		names = append(names, u.Scenario+" "+u.Metric)
+		names = append(names, u.Scenario+" "+results.MetricLabel(u.Metric))
 		worst = max(worst, u.Factor)
 	}
 	msg := fmt.Sprintf("undecided after %d rounds (%.0f s of load): %s could not yet be told apart from either no change that matters or a regression of its threshold",
 		p.Rounds, p.LoadS, strings.Join(names, ", "))
 	if worst > 1 && p.LoadS > 0 {
-		need := time.Duration(math.Ceil(worst*p.LoadS/30) * 30 * float64(time.Second))
+		// Rounded up to half minutes, written as the config takes it.
+		half := int(math.Ceil(worst * p.LoadS / 30))
+		need := fmt.Sprintf("%dm", half/2)
+		if half%2 == 1 {
+			need = fmt.Sprintf("%ds", half*30)
+		}
 		msg += fmt.Sprintf("; about %s of load would likely decide it (gates.max_time: %s)", need, need)
 	}
 	return msg + "; a quieter runner decides sooner, and `perfgate calibrate` tells which thresholds this runner can judge"
@@ -423,33 +422,4 @@ func git(ctx context.Context, dir string, args ...string) (string, error) {
 		return "", errors.New(msg)
 	}
 	return strings.TrimSpace(string(out)), nil
-}
-
-// worktree is a temporary checkout of the base revision; remove deletes it
-// and its registration in the repository.
-type worktree struct {
-	repo, tmp, dir string
-}
-
-func addWorktree(ctx context.Context, repo, commit string) (*worktree, error) {
-	tmp, err := os.MkdirTemp("", "perfgate-base-")
-	if err != nil {
-		return nil, err
-	}
-	w := &worktree{repo: repo, tmp: tmp, dir: filepath.Join(tmp, "tree")}
-	if _, err := git(ctx, repo, "worktree", "add", "--detach", "--quiet", w.dir, commit); err != nil {
-		os.RemoveAll(tmp)
-		return nil, err
-	}
-	return w, nil
-}
-
-func (w *worktree) remove(logw io.Writer) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := git(ctx, w.repo, "worktree", "remove", "--force", w.dir); err != nil {
-		fmt.Fprintf(logw, "perfgate: removing the base worktree: %v\n", err)
-	}
-	os.RemoveAll(w.tmp)
-	_, _ = git(ctx, w.repo, "worktree", "prune")
 }

@@ -9,42 +9,43 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// fakeActionTree writes a minimal copy of the action's sources.
-func fakeActionTree(t *testing.T) string {
+// installScript is the action's install script, run directly by the tests.
+func installScript(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, body := range map[string]string{
-		"go.mod":                       "module example\n",
-		"go.sum":                       "",
-		"cmd/perfgate/main.go":         "package main\n",
-		"internal/a/a.go":              "package a\n",
-		"internal/a/a_test.go":         "package a\n",
-		"internal/a/testdata/x.golden": "x\n",
-		"internal/a/page.js":           "// embedded\n",
-		"README.md":                    "docs\n",
-		"schema/results.v1.json":       "{}\n",
-	} {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return readFile(t, filepath.Join(repoRoot(t), "scripts", "action-install.sh"))
 }
 
-// fakeGo writes a `go` that answers `go env GOVERSION`, and for `go build
-// ... -o out` writes a stand-in perfgate at out and counts the builds.
+// runInstall runs `action-install.sh step` in dir with env (plus PATH)
+// and returns its log, exit code and outputs.
+func runInstall(t *testing.T, step, dir string, env map[string]string) (string, int, map[string]string) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "output")
+	e := map[string]string{"GITHUB_OUTPUT": out}
+	for k, v := range env {
+		e[k] = v
+	}
+	if _, ok := e["PATH"]; !ok {
+		e["PATH"] = os.Getenv("PATH")
+	}
+	script := "set -- " + step + "\n" + installScript(t)
+	log, code := runStep(t, script, dir, e)
+	return log, code, readOutputs(t, out)
+}
+
+// fakeGo writes a `go` that answers `go env GOVERSION|GOMODCACHE|GOCACHE`,
+// and for `go build ... -o out` writes a stand-in perfgate at out and counts
+// the builds.
 func fakeGo(t *testing.T, version string) (binDir, builds string) {
 	t.Helper()
 	binDir = t.TempDir()
 	builds = filepath.Join(binDir, "builds")
 	script := `#!/usr/bin/env bash
-if [ "$1" = env ]; then echo ` + version + `; exit 0; fi
+if [ "$1" = env ]; then
+  case $2 in GOVERSION) echo ` + version + ` ;; GOMODCACHE) echo /gomod ;; GOCACHE) echo /gocache ;; esac
+  exit 0
+fi
 if [ "$1" = build ]; then
-  echo build >> "` + builds + `"
+  echo "build $*" >> "` + builds + `"
   while [ $# -gt 0 ]; do
     if [ "$1" = -o ]; then printf '#!/usr/bin/env bash\necho "perfgate test-build"\n' > "$2"; chmod +x "$2"; fi
     shift
@@ -59,173 +60,121 @@ exit 1
 	return binDir, builds
 }
 
-func cacheKey(t *testing.T, tree, goDir, ref string) (key, dir string) {
-	t.Helper()
-	tmp := t.TempDir()
-	out := filepath.Join(tmp, "output")
-	log, code := runStep(t, actionScript(t, "key"), tree, map[string]string{
-		"RUNNER_TEMP": tmp, "GITHUB_OUTPUT": out, "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64",
-		"PERFGATE_VERSION": ref, "PATH": goDir + ":" + os.Getenv("PATH"),
-	})
-	if code != 0 {
-		t.Fatalf("key step exited %d:\n%s", code, log)
-	}
-	outs := readOutputs(t, out)
-	return outs["key"], outs["dir"]
-}
-
-// TestActionCacheKey: the key follows the action's sources, ref and Go,
-// and nothing else.
-func TestActionCacheKey(t *testing.T) {
-	tree := fakeActionTree(t)
-	goDir, _ := fakeGo(t, "go1.26.8")
-	base, dir := cacheKey(t, tree, goDir, "v1")
-	if !strings.HasPrefix(base, "perfgate-build-Linux-X64-") || len(base) < len("perfgate-build-Linux-X64-")+32 {
-		t.Fatalf("key %q", base)
-	}
-	if !strings.HasSuffix(dir, "perfgate-build") {
-		t.Errorf("dir %q", dir)
-	}
-	if again, _ := cacheKey(t, tree, goDir, "v1"); again != base {
-		t.Errorf("same sources, another key: %q vs %q", again, base)
-	}
-	edit := func(name, body string) func() {
-		p := filepath.Join(tree, name)
-		old, err := os.ReadFile(p)
-		if err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return func() {
-			if old == nil {
-				os.Remove(p)
-			} else {
-				os.WriteFile(p, old, 0o644)
-			}
-		}
-	}
+// TestInstallPlan: which tag, asset and cache key a version input or the
+// action's ref leads to, and which are built from source.
+func TestInstallPlan(t *testing.T) {
 	for _, c := range []struct {
-		name    string
-		change  func() func()
-		changes bool
+		version, ref, os, arch string
+		tag, asset, release    string
 	}{
-		{"a source", func() func() { return edit("internal/a/a.go", "package a // v2\n") }, true},
-		{"go.sum", func() func() { return edit("go.sum", "x v1 h1:...\n") }, true},
-		{"an embedded file", func() func() { return edit("internal/a/page.js", "// v2\n") }, true},
-		{"a new source", func() func() { return edit("internal/a/b.go", "package a\n") }, true},
-		{"a schema", func() func() { return edit("schema/results.v1.json", "{\"x\":1}\n") }, true},
-		{"a test", func() func() { return edit("internal/a/a_test.go", "package a // more\n") }, false},
-		{"testdata", func() func() { return edit("internal/a/testdata/x.golden", "y\n") }, false},
-		{"docs", func() func() { return edit("README.md", "more docs\n") }, false},
+		{"", "v1.2.3", "Linux", "X64", "v1.2.3", "perfgate_1.2.3_linux_amd64.tar.gz", "true"},
+		{"", "v1", "Linux", "ARM64", "v1", "perfgate_1_linux_arm64.tar.gz", "true"},
+		{"v1.4.0", "v1", "macOS", "ARM64", "v1.4.0", "perfgate_1.4.0_darwin_arm64.tar.gz", "true"},
+		{"1.4.0", "main", "Linux", "X64", "v1.4.0", "perfgate_1.4.0_linux_amd64.tar.gz", "true"},
+		{"", "v2.0.0-rc.1", "Linux", "X64", "v2.0.0-rc.1", "perfgate_2.0.0-rc.1_linux_amd64.tar.gz", "true"},
+		{"", "main", "Linux", "X64", "main", "", "false"},
+		{"", "0123456789abcdef0123456789abcdef01234567", "Linux", "X64", "", "", "false"},
+		{"", "", "Linux", "X64", "dev", "", "false"},
+		{"", "v1.2.3", "macOS", "X64", "v1.2.3", "", "false"},
+		{"", "v1.2.3", "Windows", "X64", "v1.2.3", "", "false"},
 	} {
-		undo := c.change()
-		got, _ := cacheKey(t, tree, goDir, "v1")
-		undo()
-		if (got != base) != c.changes {
-			t.Errorf("changing %s: key changed %v, want %v", c.name, got != base, c.changes)
+		tmp := t.TempDir()
+		log, code, outs := runInstall(t, "plan", tmp, map[string]string{
+			"PERFGATE_VERSION": c.version, "PERFGATE_REF": c.ref,
+			"RUNNER_OS": c.os, "RUNNER_ARCH": c.arch, "RUNNER_TEMP": tmp,
+		})
+		name := c.version + "@" + c.ref + " " + c.os + "/" + c.arch
+		if code != 0 {
+			t.Fatalf("%s: exit %d\n%s", name, code, log)
+		}
+		if outs["release"] != c.release || (c.tag != "" && outs["tag"] != c.tag) {
+			t.Errorf("%s: release %q tag %q, want %q %q", name, outs["release"], outs["tag"], c.release, c.tag)
+		}
+		if c.release == "true" {
+			v := strings.TrimPrefix(c.tag, "v")
+			if outs["asset"] != c.asset || !strings.Contains(outs["key"], v) || !strings.HasPrefix(outs["dir"], tmp) {
+				t.Errorf("%s: outputs %v", name, outs)
+			}
+		} else if !strings.Contains(log, "building perfgate from source") {
+			t.Errorf("%s: log %q", name, log)
 		}
 	}
-	if k, _ := cacheKey(t, tree, goDir, "v2"); k == base {
-		t.Error("another ref, same key: the version stamped into the binary would be stale")
+	// The key tells versions, systems and architectures apart.
+	keys := map[string]bool{}
+	for _, v := range [][3]string{{"v1.2.3", "Linux", "X64"}, {"v1.2.4", "Linux", "X64"}, {"v1.2.3", "Linux", "ARM64"}, {"v1.2.3", "macOS", "ARM64"}} {
+		tmp := t.TempDir()
+		_, _, outs := runInstall(t, "plan", tmp, map[string]string{"PERFGATE_REF": v[0], "RUNNER_OS": v[1], "RUNNER_ARCH": v[2], "RUNNER_TEMP": tmp})
+		keys[outs["key"]] = true
 	}
-	// An older perfgate without schema/: the key step still works.
-	if err := os.RemoveAll(filepath.Join(tree, "schema")); err != nil {
-		t.Fatal(err)
-	}
-	if k, _ := cacheKey(t, tree, goDir, "v1"); k == base || k == "" {
-		t.Errorf("without schema/: key %q", k)
-	}
-	go2, _ := fakeGo(t, "go1.27.0")
-	if k, _ := cacheKey(t, tree, go2, "v1"); k == base {
-		t.Error("another Go on the runner, same key")
+	if len(keys) != 4 {
+		t.Errorf("keys %v: want 4 different", keys)
 	}
 }
 
-// TestActionCachedBuild: a cache miss builds into the cache folder; a hit
-// with a working binary skips go entirely; a hit with a broken binary
-// rebuilds. Every way ends with $RUNNER_TEMP/perfgate.
-func TestActionCachedBuild(t *testing.T) {
-	script := actionScript(t, "build")
-	tree := fakeActionTree(t)
+// TestInstallSourceBuild: the source build stamps the version, writes
+// $RUNNER_TEMP/perfgate, and names Go's cache folders for actions/cache.
+func TestInstallSourceBuild(t *testing.T) {
 	goDir, builds := fakeGo(t, "go1.26.8")
 	tmp := t.TempDir()
-	cacheDir := filepath.Join(tmp, "perfgate-build")
-	run := func(hit string) string {
-		t.Helper()
-		os.Remove(filepath.Join(tmp, "perfgate"))
-		log, code := runStep(t, script, tree, map[string]string{
-			"RUNNER_TEMP": tmp, "PERFGATE_BUILD_DIR": cacheDir, "PERFGATE_CACHE_HIT": hit,
-			"PERFGATE_VERSION": "v1", "PATH": goDir + ":" + os.Getenv("PATH"),
-		})
-		if code != 0 {
-			t.Fatalf("build step (cache-hit %q) exited %d:\n%s", hit, code, log)
-		}
-		if readFile(t, filepath.Join(tmp, "perfgate")) == "" {
-			t.Fatalf("no $RUNNER_TEMP/perfgate after cache-hit %q", hit)
-		}
-		return log
+	env := map[string]string{"RUNNER_TEMP": tmp, "RUNNER_OS": "Linux", "RUNNER_ARCH": "X64", "PERFGATE_TAG": "main", "PATH": goDir + ":" + os.Getenv("PATH")}
+	log, code, outs := runInstall(t, "gocache", t.TempDir(), env)
+	if code != 0 || outs["modcache"] != "/gomod" || outs["buildcache"] != "/gocache" || !strings.HasPrefix(outs["key"], outs["restore"]) || outs["restore"] == "" {
+		t.Fatalf("gocache: exit %d outputs %v\n%s", code, outs, log)
 	}
-	nbuilds := func() int {
-		b, _ := os.ReadFile(builds)
-		return strings.Count(string(b), "build")
+	log, code, _ = runInstall(t, "build", t.TempDir(), env)
+	if code != 0 || readFile(t, filepath.Join(tmp, "perfgate")) == "" {
+		t.Fatalf("build: exit %d\n%s", code, log)
 	}
-	run("")
-	if nbuilds() != 1 {
-		t.Fatalf("miss: %d builds, want 1", nbuilds())
-	}
-	if log := run("true"); nbuilds() != 1 || !strings.Contains(log, "cached build") {
-		t.Errorf("hit: %d builds, want still 1:\n%s", nbuilds(), log)
-	}
-	if err := os.WriteFile(filepath.Join(cacheDir, "perfgate"), []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	run("true")
-	if nbuilds() != 2 {
-		t.Errorf("hit with a broken binary: %d builds, want 2", nbuilds())
-	}
-	run("false")
-	if nbuilds() != 3 {
-		t.Errorf("miss again: %d builds, want 3", nbuilds())
+	if b := readFile(t, builds); !strings.Contains(b, "internal/version.Version=main") || !strings.Contains(b, "-trimpath") {
+		t.Errorf("go %s", b)
 	}
 }
 
-// TestActionCacheStep: the cache step is actions/cache on the key step's
-// key and folder, switched by the cache-build input, and the build step
-// reads its hit.
-func TestActionCacheStep(t *testing.T) {
+// TestActionInstallSteps: the cache steps are actions/cache on the plan's
+// and gocache's outputs, switched by cache-build; the order is plan, cache,
+// fetch, gocache, Go caches, build, run.
+func TestActionInstallSteps(t *testing.T) {
 	var md actionMeta
 	if err := yaml.Unmarshal([]byte(readFile(t, filepath.Join(repoRoot(t), "action.yml"))), &md); err != nil {
 		t.Fatal(err)
 	}
 	order := map[string]int{}
-	var cache map[string]any
+	var caches []map[string]any
 	for i, st := range md.Runs.Steps {
 		if id, ok := st["id"].(string); ok {
 			order[id] = i
 		}
-		if st["id"] == "cache" {
-			cache = st
+		if u, _ := st["uses"].(string); strings.HasPrefix(u, "actions/cache@") {
+			caches = append(caches, st)
+			order["cache"+string(rune('0'+len(caches)))] = i
 		}
 	}
-	if cache == nil {
-		t.Fatal("action.yml has no step with id cache")
+	if len(caches) != 2 {
+		t.Fatalf("%d actions/cache steps, want 2 (the release, Go's caches)", len(caches))
 	}
-	if u, _ := cache["uses"].(string); !strings.HasPrefix(u, "actions/cache@") {
-		t.Errorf("cache step uses %q", u)
+	with0, _ := caches[0]["with"].(map[string]any)
+	if with0["key"] != "${{ steps.plan.outputs.key }}" || with0["path"] != "${{ steps.plan.outputs.dir }}" {
+		t.Errorf("release cache with %v", with0)
 	}
-	with, _ := cache["with"].(map[string]any)
-	if with["key"] != "${{ steps.key.outputs.key }}" || with["path"] != "${{ steps.key.outputs.dir }}" {
-		t.Errorf("cache step with %v", with)
+	with1, _ := caches[1]["with"].(map[string]any)
+	if p, _ := with1["path"].(string); with1["key"] != "${{ steps.gocache.outputs.key }}" || !strings.Contains(p, "modcache") || !strings.Contains(p, "buildcache") {
+		t.Errorf("Go cache with %v", with1)
 	}
-	if cache["if"] != "${{ inputs.cache-build == 'true' }}" {
-		t.Errorf("cache step if %v", cache["if"])
+	for _, c := range caches {
+		if s, _ := c["if"].(string); !strings.Contains(s, "inputs.cache-build == 'true'") {
+			t.Errorf("cache step if %v", c["if"])
+		}
 	}
-	if !(order["key"] < order["cache"] && order["cache"] < order["build"] && order["build"] < order["run"]) {
-		t.Errorf("step order %v: want key, cache, build, run", order)
+	seq := []string{"plan", "cache1", "fetch", "gocache", "cache2", "build", "run"}
+	for i := 1; i < len(seq); i++ {
+		if order[seq[i-1]] >= order[seq[i]] {
+			t.Errorf("step order %v: want %v", order, seq)
+		}
 	}
 	if md.Inputs["cache-build"].Default != "true" {
 		t.Errorf("cache-build default %q", md.Inputs["cache-build"].Default)
+	}
+	if _, ok := md.Inputs["version"]; !ok {
+		t.Error("no version input")
 	}
 }

@@ -32,28 +32,6 @@ func TestMarker(t *testing.T) {
 	}
 }
 
-func TestInlineEscaping(t *testing.T) {
-	cases := []struct{ in, want string }{
-		{"plain name", "plain name"},
-		{"a|b", `a\|b`},
-		{"line1\nline2\r\n", "line1 line2  "},
-		{"<script>alert(1)</script>", `\<script\>alert\(1\)\</script\>`},
-		{"[click](https://evil)", `\[click\]\(https://evil\)`},
-		{"**bold** _it_ `code`", `\*\*bold\*\* \_it\_ \` + "`code\\`"},
-		{"ping @octocat #12", "ping \\@\u200boctocat \\#\u200b12"},
-		{"&lt;", `\&lt;`},
-		{"go1.26.8", "go1.26.8"},
-	}
-	for _, c := range cases {
-		if got := inline(c.in, 1000); got != c.want {
-			t.Errorf("inline(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-	if got := inline(strings.Repeat("x", 50), 10); utf8.RuneCountInString(got) != 11 || !strings.HasSuffix(got, "…") {
-		t.Errorf("cut: %q", got)
-	}
-}
-
 func TestBodyEscapesUntrustedText(t *testing.T) {
 	res := sampleResults(results.VerdictFail)
 	res.Name = "api\n# injected heading"
@@ -135,7 +113,7 @@ func TestBodyVerdicts(t *testing.T) {
 	res.Interrupted = true
 	res.Note = "service auth died (exit status 137)"
 	body, _ = Body(res, BodyOptions{})
-	if want := "\n### ⚠️ perfgate api: INTERRUPTED — the run did not finish: service auth died \\(exit status 137\\)\n"; !strings.Contains(body, want) {
+	if want := "\n### ⚠️ perfgate api: INTERRUPTED — the run did not finish: service auth died (exit status 137)\n"; !strings.Contains(body, want) {
 		t.Errorf("interrupted: body lacks %q:\n%s", want, body)
 	}
 	head := strings.SplitN(body, "| Scenario |", 2)[0] // the table's result column may say PASS

@@ -85,7 +85,7 @@ func TestBodyQuickstartOneFailure(t *testing.T) {
 				for _, want := range []string{
 					"### ❌ perfgate quickstart: FAIL — 4 regressions in 1 scenario\n",
 					"**Judged by:** the stored baseline `examples/quickstart/baselines/quickstart.json`",
-					"| ❌ signup | 2250.0 req/s -25.0% ❌ |",
+					"| ❌ signup | 2250.0 -25.0% ❌ |",
 					"- ❌ signup **goodput**: 3000.0 req/s → 2250.0 req/s (-25.0%, gate drop ≤ 5%); **p50**: ",
 					"\n```mermaid\nxychart-beta\n    title \"signup: goodput per measured run",
 					"perfgate baseline update -c examples/quickstart/perfgate.yaml\ngit add examples/quickstart/baselines/\n",

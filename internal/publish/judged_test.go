@@ -71,7 +71,7 @@ func TestBodyJudgedBy(t *testing.T) {
 			"> **〰️ INCONCLUSIVE**: after 32 paired rounds (192 s of load) this run could tell a 7.2% change from none",
 			"it did not fail the job",
 			"Still undecided:",
-			"login **throughput\\_rps**",
+			"login **goodput**",
 			"interval -9.0% … +1.0%",
 			"raise `gates.max_time`",
 		}, []string{"failed the job", "perfgate baseline update", "❌"}},

@@ -33,9 +33,8 @@ func TestBodyNextLimit(t *testing.T) {
 		{Scenario: "login", Metric: "p95", Gate: "limit", Current: 250, Threshold: 200, Rule: "< 200ms", Status: results.CheckFail, SamplesCur: 5},
 	}}
 	next := func(res *results.Results) string {
-		var b strings.Builder
-		writeNext(&b, res, BodyOptions{})
-		return b.String()
+		body, _ := Body(res, BodyOptions{})
+		return body
 	}
 	got := next(res)
 	if !strings.Contains(got, "A limit not met? Make the scenario meet it, or change its `limits:` in `perfgate.yaml`") || strings.Contains(got, "baseline update") {

@@ -22,7 +22,9 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/perfgate/perfgate/internal/atomicfile"
 	"github.com/perfgate/perfgate/internal/publish/ghactions"
+	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -58,6 +60,9 @@ type Options struct {
 	// cannot be known (another installation token), a new comment is posted
 	// every time, with a warning.
 	CommentAuthor string
+	// CommentFile, when set, also receives the comment's Markdown, as it
+	// would be posted (perfgate publish -o); a failed write is a warning.
+	CommentFile string
 
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
@@ -150,6 +155,12 @@ func Publish(ctx context.Context, o Options) (*Report, error) {
 
 	res := o.Results
 	bo := BodyOptions{RunURL: env.RunURL(), ConfigPath: o.ConfigPath, Workspace: env.Workspace, Exit: exitCode(getenv("PERFGATE_EXIT")), ReportURL: getenv("PERFGATE_REPORT_URL")}
+	if o.CommentFile != "" {
+		body, _ := Body(res, bo)
+		if err := atomicfile.Write(o.CommentFile, []byte(p.scrub.s(body)), 0o644); err != nil {
+			p.warn("could not write the comment to %s: %v", o.CommentFile, err)
+		}
+	}
 	if !env.Actions {
 		body, cut := Body(res, bo)
 		p.rep.Truncated = cut
@@ -273,7 +284,7 @@ func (p *publisher) annotate(res *results.Results) {
 			case ch.Gate == "limit": // an absolute limit of the config: the note names the figure and the bound
 				kind = "limit"
 			case ch.Metric != "":
-				msg = fmt.Sprintf("%s %s regressed: %s", ch.Scenario, ch.Metric, changeLine(ch, " -> "))
+				msg = fmt.Sprintf("%s %s regressed: %s", ch.Scenario, ch.Metric, report.ChangeLine(ch, " -> "))
 				if ch.Rule != "" {
 					msg += " (gate: " + ch.Rule + ")"
 				}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/report/num"
+	"github.com/perfgate/perfgate/internal/results"
 )
 
 // Calibration renders `perfgate calibrate`: per gate, the runner's
@@ -37,7 +38,7 @@ func Calibration(w io.Writer, rows []compare.CalibrationRow, rounds int, loadS f
 			mark = paint(color, "✗ too tight", text.FgRed)
 			unjudgeable++
 		}
-		name := termName(r.Metric)
+		name := results.MetricLabel(r.Metric)
 		t.AppendRow(table.Row{singleLine(r.Scenario), name, val(r.Spread), val(r.Detectable), judge, val(r.Threshold), mark})
 	}
 	t.SetColumnConfigs([]table.ColumnConfig{
@@ -52,15 +53,4 @@ func Calibration(w io.Writer, rows []compare.CalibrationRow, rounds int, loadS f
 		fmt.Fprintf(w, "%d gate(s) are tighter than this runner can judge in the budget: widen them, raise gates.max_time, or use a quieter runner.\n", unjudgeable)
 	}
 	return nil
-}
-
-// termName is a metric as the reports name it.
-func termName(metric string) string {
-	switch metric {
-	case "throughput_rps":
-		return "goodput"
-	case "error_rate":
-		return "error rate"
-	}
-	return metric
 }

@@ -143,7 +143,8 @@ func lastN[T any](xs []T, n int) []T {
 }
 
 // axisRange is a y range holding every value with a margin, on round
-// numbers, from 0 up when the margin would go below it.
+// numbers, from 0 up when no value is negative: a bar's length is its
+// value, so run-to-run noise never looks like a cliff.
 func axisRange(series []Series) (lo, hi float64) {
 	lo, hi = math.Inf(1), math.Inf(-1)
 	for _, s := range series {
@@ -158,11 +159,12 @@ func axisRange(series []Series) (lo, hi float64) {
 	if span <= 0 {
 		span = math.Max(math.Abs(hi)*0.1, 1)
 	}
-	min0 := lo >= 0
-	lo, hi = lo-span*0.2, hi+span*0.2
-	if min0 && lo < 0 {
-		lo = 0
+	if lo >= 0 {
+		hi = math.Max(hi*1.1, 1)
+		step := niceStep(hi / 6)
+		return 0, math.Ceil(hi/step) * step
 	}
+	lo, hi = lo-span*0.2, hi+span*0.2
 	step := niceStep((hi - lo) / 5)
 	return math.Floor(lo/step) * step, math.Ceil(hi/step) * step
 }

@@ -25,7 +25,7 @@ func ExampleGoodputChart() {
 	// xychart-beta
 	//     title "signup: goodput per paired round, req/s (bars: base 4f1c2a9, line: head 9a8b7c6)"
 	//     x-axis "round" ["1", "2", "3"]
-	//     y-axis "req/s" 850 --> 1050
+	//     y-axis "req/s" 0 --> 1200
 	//     bar "base" [1010, 995, 1002]
 	//     line "head" [905.5, 898, 910]
 }

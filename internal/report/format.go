@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/report/num"
 	"github.com/perfgate/perfgate/internal/results"
 )
@@ -15,6 +16,7 @@ import (
 // rendering does not depend on the judging package).
 const (
 	gateErrorRateMax  = "error_rate_max"
+	gateLatencyRise   = "latency_rise"
 	gateErrorRateRise = "error_rate_rise"
 	// gateLimit is an absolute limit of the config (p95: "< 200ms"): no
 	// baseline value, change or p-value, like the error-rate ceiling.
@@ -90,6 +92,14 @@ func fPValue(c results.Check) string {
 	return "~ (" + num.PValue(c.PValue) + ")"
 }
 
+// RuleText is what the check holds the metric to, as every report writes
+// it ("drop ≤ 5%"); "—" for none.
+func RuleText(c results.Check) string { return fRule(c) }
+
+// MetricName names the metric of a check as every report does ("goodput",
+// "error rate (ceiling)", "p99"); "—" for none.
+func MetricName(c results.Check) string { return fMetric(c) }
+
 // fRule is what the check holds the metric to.
 func fRule(c results.Check) string {
 	if scenarioLevel(c) || c.Rule == "" {
@@ -105,13 +115,11 @@ func fMetric(c results.Check) string {
 	}
 	switch {
 	case c.Gate == gateErrorRateMax:
-		return "error_rate (ceiling)"
-	case c.Gate == gateLimit && c.Metric == "throughput_rps":
-		return "goodput (limit)" // as the config names it
+		return "error rate (ceiling)"
 	case c.Gate == gateLimit:
-		return c.Metric + " (limit)"
+		return metricLabel(c.Metric) + " (limit)"
 	}
-	return c.Metric
+	return metricLabel(c.Metric)
 }
 
 // statusWord is the upper-case status for tables.
@@ -178,19 +186,17 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// verdictOf is the verdict to show: the stored one, or derived from the
-// comparison when the results carry none.
+// verdictOf is the verdict to show: the stored one, or compare.VerdictOf
+// the comparison when the results carry none.
 func verdictOf(res *results.Results) string {
 	if res.Verdict != "" {
 		return res.Verdict
 	}
-	if res.Comparison == nil {
-		return results.VerdictNoBaseline
+	j := compare.Judging{}
+	if p := res.Paired; p != nil {
+		j = compare.Judging{Paired: true, Decided: p.StoppedBy == "decided"}
 	}
-	if tally(res.Comparison).fail > 0 {
-		return results.VerdictFail
-	}
-	return results.VerdictPass
+	return compare.VerdictOf(res.Comparison, j)
 }
 
 // singleLine replaces control characters (newlines included) with spaces,

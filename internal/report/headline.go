@@ -8,8 +8,8 @@ import (
 )
 
 // Headline is a run's verdict in words: the first line of the terminal
-// report, of the Markdown report and of the PR comment, worded the same in
-// all of them.
+// report, of the Markdown report (and so of the PR comment) and of the HTML
+// page, worded the same in all of them.
 type Headline struct {
 	// Verdict is the verdict shown: the stored one, or derived from the
 	// comparison when the results carry none.
@@ -51,7 +51,7 @@ func VerdictHeadline(res *results.Results) Headline {
 			h.Summary = "a check could not be decided"
 		}
 		if p := res.Paired; p != nil && p.Detectable > 0 {
-			h.Summary = fmt.Sprintf("undecided within the budget: this run could tell a %.1f%% change from none", 100*p.Detectable)
+			h.Summary = "undecided within the budget: " + Detectable(p.Detectable)
 		} else if c := res.Comparison; res.Paired == nil && c != nil && c.ForeignCPU != nil && c.ForeignCPU.Guarded {
 			f := c.ForeignCPU
 			h.Summary = fmt.Sprintf("a neighbour took %.2f of %d cores (baseline: %.2f), enough to explain what failed", f.Current, f.CPUs, f.Baseline)
@@ -92,9 +92,6 @@ func VerdictHeadline(res *results.Results) Headline {
 			h.Notes = append(h.Notes, "figures cover only the runs that finished; this is not a pass")
 		}
 	}
-	if p := res.Paired; p != nil && !res.Interrupted {
-		h.Notes = append(h.Notes, fmt.Sprintf("paired against %s (%s) on this runner: %d rounds, %.0f s of load", p.BaseRef, results.ShortCommit(p.BaseCommit), p.Rounds, p.LoadS))
-	}
 	if n.insufficient > 0 {
 		h.Notes = append(h.Notes, plural(n.insufficient, "check", "checks")+" could not be judged (too few runs)")
 	}
@@ -129,21 +126,6 @@ func (h Headline) Text() string {
 // cannot be judged as a whole: interrupted, or an environment failure.
 func (h Headline) Interrupted() bool {
 	return h.Title == "INTERRUPTED" || h.Title == "ENVIRONMENT FAILURE"
-}
-
-// Markdown is the headline as one line of Markdown: "**perfgate: ❌ FAIL —
-// 6 regressions in 2 scenarios** · 5 checks could not be judged (too few
-// runs)".
-func (h Headline) Markdown() string {
-	s := "**perfgate: " + h.Icon + " " + h.Title
-	if h.Summary != "" {
-		s += " — " + mdText(h.Summary)
-	}
-	notes := make([]string, len(h.Notes))
-	for i, n := range h.Notes {
-		notes[i] = mdText(n)
-	}
-	return s + "**" + notesSuffix(notes)
 }
 
 func notesSuffix(notes []string) string {

@@ -34,3 +34,16 @@ func TestInconclusiveHeadline(t *testing.T) {
 		})
 	}
 }
+
+// Results that carry no verdict get compare's: an undecided check is never
+// drawn as a pass.
+func TestHeadlineDerivesInconclusive(t *testing.T) {
+	res := &results.Results{Mode: results.ModePaired, Paired: &results.Paired{Rounds: 10, StoppedBy: "budget"},
+		Comparison: &results.Comparison{Checks: []results.Check{
+			{Scenario: "s", Metric: "throughput_rps", Gate: "throughput_drop", Status: results.CheckPass},
+			{Scenario: "s", Metric: "latency_p99_ms", Gate: "latency_rise", Status: results.CheckInconclusive},
+		}}}
+	if h := VerdictHeadline(res); h.Verdict != results.VerdictInconclusive || h.Icon == "✅" {
+		t.Errorf("headline %+v, want inconclusive", h)
+	}
+}

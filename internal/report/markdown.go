@@ -14,29 +14,6 @@ import (
 	"github.com/perfgate/perfgate/internal/results"
 )
 
-// Markdown renders res as GitHub-flavoured Markdown: the verdict line first
-// (VerdictHeadline: "**perfgate: ✅ PASS — 14 checks passed**",
-// "**perfgate: ❌ FAIL — 2 regressions in 1 scenario**"), a line saying
-// what was compared, then MarkdownParts: the overview (a row per scenario,
-// the failures, a legend), the chart and, folded under <details>, the
-// warnings, every check and the measured figures. Every text from a config
-// or a host (scenario names, CPU models, notes) is escaped so it cannot
-// break the table or inject Markdown or HTML.
-func Markdown(res *results.Results) string {
-	if res == nil {
-		return "**perfgate: no results**\n"
-	}
-	var b strings.Builder
-	b.WriteString(markdownVerdict(res))
-	b.WriteString("\n\n")
-	if line := markdownContext(res); line != "" {
-		b.WriteString(line)
-		b.WriteString("\n\n")
-	}
-	b.WriteString(MarkdownSections(res).String())
-	return b.String()
-}
-
 // MarkdownParts are the pieces of Markdown the report, the PR comment and
 // the job summary share. Each is "" or a block ending in a newline.
 type MarkdownParts struct {
@@ -118,7 +95,7 @@ func markdownWarnings(ws []string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "<details><summary>⚠️ %s</summary>\n\n", plural(len(ws), "warning", "warnings"))
 	for _, w := range ws {
-		b.WriteString("- " + mdText(w) + "\n")
+		b.WriteString("- " + mdWithCode(w) + "\n")
 	}
 	b.WriteString("\n</details>\n")
 	return b.String()
@@ -134,7 +111,7 @@ func markdownOverview(res *results.Results, rows []Row) string {
 	if len(rows) == 0 {
 		return "_No scenario was measured._\n"
 	}
-	header := "| Scenario | Goodput | p50 | p95 | p99 | Error rate |\n| --- | ---:| ---:| ---:| ---:| ---:|\n"
+	header := "| Scenario | Goodput req/s | p50 ms | p95 ms | p99 ms | Error rate |\n| --- | ---:| ---:| ---:| ---:| ---:|\n"
 	shown := overviewRows
 	for i, r := range rows {
 		if r.Status == results.CheckFail || r.Status == results.CheckInconclusive {
@@ -190,13 +167,21 @@ func overviewLine(r Row) string {
 	return "| " + strings.Join(cells, " | ") + " |\n"
 }
 
-// cellText is "752.0 req/s -24.8% ❌": value, change, mark.
+// cellText is "752.0 -24.8% ❌": value (its unit is in the header),
+// change, mark; short, so the table fits 800 px.
 func cellText(c Cell) string {
 	if !c.HasValue {
 		return "—"
 	}
-	parts := []string{FormatValue(c.Metric, c.Value)}
-	if c.HasChange {
+	v := fMS(c.Value)
+	switch c.Metric {
+	case "throughput_rps":
+		v = strconv.FormatFloat(c.Value, 'f', 1, 64)
+	case "error_rate":
+		v = FormatValue(c.Metric, c.Value)
+	}
+	parts := []string{v}
+	if c.HasChange && (c.Significant || c.Metric != "error_rate" || c.Change != 0) {
 		parts = append(parts, num.Signed(c.Change, c.Metric == "error_rate"))
 	}
 	if m := c.Mark(); m != "" {
@@ -227,7 +212,7 @@ func failureLine(r Row) string {
 			if n == "" {
 				n = "in the baseline but not measured in this run"
 			}
-			parts = append(parts, mdText(n))
+			parts = append(parts, mdWithCode(n))
 		case ch.Gate == gateErrorRateMax:
 			if !riseFailed {
 				parts = append(parts, "**error rate**: "+FormatValue(ch.Metric, ch.Current)+" ("+ceiling+")")
@@ -278,7 +263,7 @@ func legend(res *results.Results, rows []Row) string {
 	}
 	var marks []string
 	for _, m := range []struct{ mark, text string }{
-		{"✅", "within its gate"}, {"~", "no significant change"}, {"❌", "beyond its gate"},
+		{"✅", "within its gate"}, {"≈", "rose past its gate's share but less than its floor"}, {"~", "no significant change"}, {"❌", "beyond its gate"},
 		{"⚪", "too few runs to judge"}, {"〰️", "undecided"}, {"❔", "not in the baseline"},
 	} {
 		if used[m.mark] {
@@ -395,35 +380,11 @@ func markdownChecks(c *results.Comparison, unpassed bool) string {
 	if len(ns) > 0 {
 		b.WriteString("\n")
 		for _, n := range ns {
-			fmt.Fprintf(&b, "- %s **%s**: %s\n", markdownStatus(n.status), mdText(n.what), mdText(n.note))
+			fmt.Fprintf(&b, "- %s **%s**: %s\n", markdownStatus(n.status), mdText(n.what), mdWithCode(n.note))
 		}
 	}
 	b.WriteString("\n</details>\n")
 	return b.String()
-}
-
-// markdownVerdict is the first line.
-func markdownVerdict(res *results.Results) string { return VerdictHeadline(res).Markdown() }
-
-// markdownContext says what was compared: config name, baseline, runs.
-func markdownContext(res *results.Results) string {
-	var parts []string
-	if res.Name != "" {
-		parts = append(parts, "config **"+mdText(res.Name)+"**")
-	}
-	if c := res.Comparison; c != nil && (c.Baseline != "" || !c.BaselineDate.IsZero()) {
-		s := "baseline"
-		if c.Baseline != "" {
-			s += " " + mdText(RepoPath(c.Baseline))
-		}
-		s += dateSuffix(c)
-		parts = append(parts, s)
-		parts = append(parts, "alpha "+strconv.FormatFloat(c.Alpha, 'g', -1, 64))
-	}
-	if res.Load.Repeat > 0 {
-		parts = append(parts, plural(res.Load.Repeat, "measured run", "measured runs"))
-	}
-	return strings.Join(parts, " · ")
 }
 
 func markdownStatus(s string) string {

@@ -47,12 +47,16 @@ type Cell struct {
 	// Tested: a statistical check judged it (the error-rate ceiling alone
 	// is not a test); Significant: that check found a significant change.
 	Tested, Significant bool
+	// UnderFloor: a latency rose significantly past its gate's share but
+	// passed because the rise stayed under the gate's floor (e.g. ≤ 1 ms).
+	UnderFloor bool
 }
 
-// Mark is the cell's verdict sign: "❌" beyond its gate, "✅" a
-// significant change within it (or only a ceiling, held), "~" no
-// significant change, "⚪" too few runs, "〰️" not decided (paired), "❔"
-// not in the baseline, "" not judged.
+// Mark is the cell's verdict sign: "❌" beyond its gate, "≈" a rise past
+// the gate's share that stayed under its floor, "✅" a significant change
+// within its gate (or only a ceiling, held), "~" no significant change,
+// "⚪" too few runs, "〰️" not decided, "❔" not in the baseline, "" not
+// judged.
 func (c Cell) Mark() string {
 	switch c.Status {
 	case results.CheckFail:
@@ -64,6 +68,9 @@ func (c Cell) Mark() string {
 	case results.CheckMissing:
 		return "❔"
 	case results.CheckPass:
+		if c.UnderFloor {
+			return "≈"
+		}
 		if c.Significant || !c.Tested {
 			return "✅"
 		}
@@ -129,7 +136,9 @@ func Overview(res *results.Results) []Row {
 	}
 	var rows []Row
 	index := map[string]int{}
-	for _, sc := range res.Scenarios {
+	// A flow's steps are scenarios as the judge sees them (flow/step):
+	// rows of their own, with their figures.
+	for _, sc := range results.Flatten(res.Scenarios) {
 		if _, dup := index[sc.Name]; dup {
 			continue
 		}
@@ -211,6 +220,9 @@ func addCheck(c *Cell, ch results.Check, measured bool) {
 	}
 	c.Tested = true
 	c.Significant = c.Significant || ch.Significant
+	if ch.Gate == gateLatencyRise && ch.Status == results.CheckPass && ch.Significant && ch.Threshold > 0 && ch.Change > ch.Threshold {
+		c.UnderFloor = true
+	}
 	if ch.SamplesCur > 0 && finite(ch.Current) && measured {
 		c.Value, c.HasValue = ch.Current, true
 	}
@@ -221,13 +233,5 @@ func addCheck(c *Cell, ch results.Check, measured bool) {
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
-// metricLabel names a metric for people: "goodput", "error rate", "p99".
-func metricLabel(m string) string {
-	switch m {
-	case "throughput_rps":
-		return "goodput"
-	case "error_rate":
-		return "error rate"
-	}
-	return m
-}
+// metricLabel names a metric for people (results.MetricLabel).
+func metricLabel(m string) string { return results.MetricLabel(m) }

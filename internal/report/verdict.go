@@ -9,6 +9,7 @@ import (
 	"github.com/jedib0t/go-pretty/v6/text"
 
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/termtext"
 )
 
 // Terminal renders res for a terminal or a CI log: the measured figures
@@ -18,6 +19,9 @@ func Terminal(w io.Writer, res *results.Results, color bool) error {
 	if res == nil {
 		return fmt.Errorf("report: no results to render")
 	}
+	// Names, notes and sample errors may hold escape sequences: only the
+	// report's own colours reach the terminal.
+	w = termtext.Writer{W: w, Style: color}
 	if err := SummaryTable(w, res, color); err != nil {
 		return err
 	}
@@ -54,8 +58,8 @@ func Checks(w io.Writer, res *results.Results, color bool) error {
 		vc = text.Colors{text.FgYellow, text.Bold}
 	}
 	ew.printf("%s\n", paint(color, h.Text(), vc...))
-	if c.Baseline != "" || !c.BaselineDate.IsZero() {
-		ew.printf("baseline %s%s, alpha %g\n", singleLine(c.Baseline), dateSuffix(c), c.Alpha)
+	if line := ModeLine(res, ""); len(line) > 0 {
+		ew.printf("judged by %s\n", line.Plain())
 	}
 
 	t := table.NewWriter()

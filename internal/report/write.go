@@ -19,30 +19,6 @@ import (
 	"github.com/perfgate/perfgate/internal/results"
 )
 
-// Formats are the values Write accepts, in the order help texts list them.
-var Formats = []string{"table", "markdown", "json", "junit"}
-
-// Write renders res in format: "table" (Terminal without color),
-// "markdown", "json" (the results themselves, indented) or "junit". An
-// unknown format is an error naming the valid ones.
-func Write(w io.Writer, res *results.Results, format string) error {
-	if res == nil {
-		return fmt.Errorf("report: no results to render")
-	}
-	switch format {
-	case "table":
-		return Terminal(w, res, false)
-	case "markdown":
-		_, err := io.WriteString(w, Markdown(res))
-		return err
-	case "json":
-		return JSON(w, res)
-	case "junit":
-		return JUnit(w, res)
-	}
-	return fmt.Errorf("unknown report format %q: valid formats are %s", format, strings.Join(Formats, ", "))
-}
-
 // JSON writes res as indented JSON followed by a newline ("<" and ">" are
 // written as they are, not as \u003c).
 func JSON(w io.Writer, res *results.Results) error {
@@ -158,6 +134,15 @@ func JUnit(w io.Writer, res *results.Results) error {
 				s.Failures++
 			case results.CheckInsufficient, results.CheckMissing:
 				tc.Skipped = &junitMessage{Message: singleLine(ch.Note)}
+				s.Skipped++
+			case results.CheckInconclusive:
+				// Undecided is never a pass: skipped, saying what would
+				// decide it.
+				msg := "undecided: " + decideHint(res)
+				if ch.Note != "" {
+					msg = singleLine(ch.Note) + "; " + msg
+				}
+				tc.Skipped = &junitMessage{Message: msg, Body: detail}
 				s.Skipped++
 			default:
 				tc.SystemOut = detail

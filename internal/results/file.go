@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -34,7 +35,12 @@ func (e *FileError) Unwrap() error { return e.Err }
 
 // Read loads a results file written by `perfgate run --out`.
 func Read(path string) (*Results, error) {
-	data, err := jsonfile.Read(path, MaxFileSize)
+	return ReadContext(context.Background(), path)
+}
+
+// ReadContext is Read, stopping when ctx ends (a FIFO nobody writes to).
+func ReadContext(ctx context.Context, path string) (*Results, error) {
+	data, err := jsonfile.ReadContext(ctx, path, MaxFileSize)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return nil, &FileError{Path: path, Problem: "not found; write one with `perfgate run --out " + path + "`", Err: err}

@@ -242,8 +242,8 @@ type Errors struct {
 	Status int64 `json:"status"`
 	Other  int64 `json:"other"`
 	// Client counts requests the load client could not send: it ran out
-	// of file descriptors or ephemeral ports (a limit of the measuring
-	// machine, not of the service).
+	// of file descriptors or ephemeral ports, or could not build the
+	// request (a template failed); not a failure of the service.
 	Client int64 `json:"client,omitempty"`
 	// Dropped counts open-model requests that were due within the pass
 	// but could not be sent before it ended (every in-flight slot busy):
@@ -452,7 +452,11 @@ type Check struct {
 	// without a baseline); "" for a missing scenario.
 	Gate     string  `json:"gate,omitempty"`
 	Baseline float64 `json:"baseline"` // center (median of runs) in the baseline
-	Current  float64 `json:"current"`  // center in this run
+	// BaselineMin and BaselineMax are the lowest and highest of the
+	// baseline's runs (its run-to-run band); absent when not known.
+	BaselineMin float64 `json:"baseline_min,omitempty"`
+	BaselineMax float64 `json:"baseline_max,omitempty"`
+	Current     float64 `json:"current"` // center in this run
 	// Change is the relative change current/baseline-1 (absolute difference
 	// for error_rate), with its confidence interval.
 	Change      float64 `json:"change"`
@@ -501,4 +505,17 @@ type PassTCP struct {
 	ListenOverflows int64  `json:"listen_overflows"`
 	ListenDrops     int64  `json:"listen_drops"`
 	RetransSegs     int64  `json:"retrans_segs"`
+}
+
+// MetricLabel names a metric (a Check's Metric) for people, as every report
+// and note does: "goodput" (throughput_rps: successful responses per
+// second), "error rate", or the percentile itself ("p99").
+func MetricLabel(m string) string {
+	switch m {
+	case "throughput_rps":
+		return "goodput"
+	case "error_rate":
+		return "error rate"
+	}
+	return m
 }

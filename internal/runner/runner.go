@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/perfgate/perfgate/internal/config"
@@ -482,6 +483,9 @@ func EnvironmentFailure(scs []results.Scenario, host results.Host) string {
 		return ""
 	}
 	if client > 0 && client*100 >= n {
+		if sample := clientSample(scs); strings.Contains(sample, "render ") {
+			return fmt.Sprintf("perfgate could not build %d of %d requests (%s): fix the config's templates; the service was not at fault", client, n, sample)
+		}
 		lim := ""
 		if host.OpenFilesSoft > 0 {
 			lim = fmt.Sprintf(" (ulimit -n is %d)", host.OpenFilesSoft)
@@ -492,6 +496,18 @@ func EnvironmentFailure(scs []results.Scenario, host results.Host) string {
 	if n >= 10 && (refused+reset)*10 >= 9*n {
 		return fmt.Sprintf("the target refused or reset %d of %d requests (refused %d, reset %d): it is not serving; "+
 			"check that the service listens where the scenarios point, and that its listen backlog is not full", refused+reset, n, refused, reset)
+	}
+	return ""
+}
+
+// clientSample is the first sample error of class client, "" if none.
+func clientSample(scs []results.Scenario) string {
+	for _, sc := range scs {
+		for _, e := range sc.SampleErrors {
+			if strings.HasPrefix(e, "client: ") {
+				return e
+			}
+		}
 	}
 	return ""
 }
@@ -533,8 +549,8 @@ func providersFor(ctx context.Context, cfg *config.Config, given []stack.Provide
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrEnvironment, err)
 	}
-	if cl, err := container.Cleanup(ctx, ""); err == nil && len(cl.Containers)+len(cl.Networks) > 0 {
-		fmt.Fprintf(logw, "removed %d container(s) and %d network(s) left by an earlier perfgate run\n", len(cl.Containers), len(cl.Networks))
+	if cl, err := container.Cleanup(ctx, ""); err == nil && len(cl.Containers)+len(cl.Networks)+len(cl.Volumes) > 0 {
+		fmt.Fprintf(logw, "removed %d container(s), %d network(s) and %d volume(s) left by an earlier perfgate run\n", len(cl.Containers), len(cl.Networks), len(cl.Volumes))
 	}
 	closeFn := func(ctx context.Context, runID string) {
 		if _, err := container.Cleanup(ctx, runID); err != nil {

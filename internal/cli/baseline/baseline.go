@@ -3,6 +3,7 @@
 package baseline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,7 +14,6 @@ import (
 
 	bl "github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
-	"github.com/perfgate/perfgate/internal/cli/run"
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/report"
@@ -59,15 +59,15 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			"sessions already stored (same config; the newest " + fmt.Sprint(bl.MaxSessions) + " are kept), so refreshes accumulate drift.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.ReadFile(cfgPath)
+			cfg, err := cmdutil.ReadConfig(cmd.Context(), cfgPath)
+			if err != nil {
+				return err
+			}
+			path, err := cmdutil.BaselinePath(cfg, out)
 			if err != nil {
 				return cmdutil.BadInput(err)
 			}
-			path, err := run.BaselinePath(cfg, out)
-			if err != nil {
-				return cmdutil.BadInput(err)
-			}
-			old, err := bl.Read(path)
+			old, err := bl.ReadContext(cmd.Context(), path)
 			switch {
 			case err == nil:
 			case errors.Is(err, fs.ErrNotExist):
@@ -89,7 +89,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			}
 			var runs []*results.Results
 			if len(from) > 0 {
-				if runs, err = fromFiles(f, cfg, from, force); err != nil {
+				if runs, err = fromFiles(cmd.Context(), f, cfg, from, force); err != nil {
 					return err
 				}
 				sessions = 0 // measure nothing
@@ -101,7 +101,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 					select {
 					case <-cmd.Context().Done():
 						t.Stop()
-						return cmdutil.RunError(fmt.Errorf("%w between sessions: baseline not written", runner.ErrInterrupted))
+						return cmdutil.RunError(cmd.Context(), fmt.Errorf("%w between sessions: baseline not written", runner.ErrInterrupted))
 					case <-t.C:
 					}
 				}
@@ -110,14 +110,14 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 				}
 				res, runErr := runner.Run(cmd.Context(), cfg, cmdutil.RunnerOptions(f))
 				if res == nil {
-					return cmdutil.RunError(runErr)
+					return cmdutil.RunError(cmd.Context(), runErr)
 				}
 				if err := report.SummaryTable(f.IO.Out, res, f.IO.TTY); err != nil {
 					fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the table: %v\n", err)
 				}
 				if runErr != nil {
 					fmt.Fprintf(f.IO.ErrOut, "baseline not written: the run did not complete\n")
-					return cmdutil.RunError(runErr)
+					return cmdutil.RunError(cmd.Context(), runErr)
 				}
 				if cerr := compare.CheckCandidate(cfg.Gates, res); cerr != nil {
 					if !force {
@@ -153,10 +153,11 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmdutil.ConfigFlag(cmd, &cfgPath)
-	cmd.Flags().StringVar(&out, "baseline", "", "baseline file to write (default: <baselines>/<name>.json next to the config)")
+	cmdutil.OutFlag(cmd, &out, "baseline file to write (default: <baselines>/<name>.json next to the config)")
+	cmd.Flags().StringVar(&out, "baseline", "", "the same as --out")
 	cmd.Flags().IntVar(&sessions, "sessions", 3, "measuring sessions to record (each starts the stack afresh); their spread is the drift later runs are judged against")
 	cmd.Flags().DurationVar(&pause, "pause", 5*time.Second, "pause between sessions")
-	cmd.Flags().StringArrayVar(&from, "from", nil, "take a session from this results file instead of measuring (repeatable; e.g. the merged results of a sharded load, `perfgate merge`)")
+	cmd.Flags().StringArrayVar(&from, "from", nil, "take a session from this results file instead of measuring (repeatable; e.g. the merged results of a sharded load, 'perfgate merge')")
 	cmd.Flags().BoolVar(&add, "add", false, "keep the sessions already stored in the baseline (same config), the newest "+fmt.Sprint(bl.MaxSessions))
 	cmd.Flags().BoolVar(&force, "force", false, "write the baseline even if the run breaks its own error-rate gate or a file exists that cannot be read")
 	return cmd
@@ -201,12 +202,12 @@ func candidateProblems(err error) string {
 
 // fromFiles reads --from results files as the baseline's sessions: each
 // must be of cfg (same hash), not a lone shard, and pass its own gates.
-func fromFiles(f *cmdutil.Factory, cfg *config.Config, paths []string, force bool) ([]*results.Results, error) {
+func fromFiles(ctx context.Context, f *cmdutil.Factory, cfg *config.Config, paths []string, force bool) ([]*results.Results, error) {
 	var runs []*results.Results
 	for _, p := range paths {
-		res, err := results.Read(p)
+		res, err := results.ReadContext(ctx, p)
 		if err != nil {
-			return nil, cmdutil.BadInput(err)
+			return nil, cmdutil.InputError(ctx, err)
 		}
 		switch {
 		case res.Shard != nil:

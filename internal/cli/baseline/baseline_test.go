@@ -44,7 +44,7 @@ func TestBaselineUpdateThenRunJudges(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("run --no-gate: exit %d: %v", r.Code, r.Err)
 	}
-	for _, want := range []string{"throughput_rps", "p95", "CHANGE"} {
+	for _, want := range []string{"goodput", "p95", "CHANGE"} {
 		if !strings.Contains(r.Out, want) {
 			t.Errorf("verdict table lacks %q:\n%s", want, r.Out)
 		}

@@ -47,7 +47,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 				fmt.Fprintf(f.IO.ErrOut, "results written to %s\n", where)
 			}
 			if runErr != nil {
-				return cmdutil.RunError(runErr)
+				return cmdutil.RunError(cmd.Context(), runErr)
 			}
 			if res.Paired != nil && res.Paired.HeadDirty {
 				fmt.Fprintf(f.IO.ErrOut, "warning: the working tree has uncommitted changes, so this was not quite A/A\n")

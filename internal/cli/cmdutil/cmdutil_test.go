@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -20,9 +21,9 @@ func TestCodes(t *testing.T) {
 		{Regression(errors.New("x")), 1},
 		{fmt.Errorf("wrapped: %w", EnvFailed(errors.New("x"))), 3},
 		{EnvFailed(BadInput(errors.New("x"))), 2}, // the first classification wins
-		{RunError(fmt.Errorf("%w: boom", runner.ErrEnvironment)), 3},
-		{RunError(fmt.Errorf("%w: partial", runner.ErrInterrupted)), 3},
-		{RunError(fmt.Errorf("%w: url", runner.ErrBadInput)), 2},
+		{RunError(context.Background(), fmt.Errorf("%w: boom", runner.ErrEnvironment)), 3},
+		{RunError(context.Background(), fmt.Errorf("%w: partial", runner.ErrInterrupted)), 3},
+		{RunError(context.Background(), fmt.Errorf("%w: url", runner.ErrBadInput)), 2},
 		{VerdictError("fail", 2), 1},
 		{VerdictError("pass", 0), 0},
 		{VerdictError("no-baseline", 0), 0},

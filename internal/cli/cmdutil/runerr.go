@@ -1,7 +1,9 @@
 package cmdutil
 
 import (
+	"context"
 	"errors"
+	"fmt"
 
 	"github.com/perfgate/perfgate/internal/progress"
 	"github.com/perfgate/perfgate/internal/runner"
@@ -18,14 +20,30 @@ func RunnerOptions(f *Factory) runner.Options {
 	}
 }
 
-// RunError maps a runner error to the exit code the contract gives it.
-func RunError(err error) error {
+// RunError maps a runner error to the exit code the contract gives it. A
+// run whose ctx ended (Ctrl-C, SIGTERM) was interrupted, exit 3, whatever
+// the step it cut short made of it (a git or prepare command killed by
+// the signal is not bad input).
+func RunError(ctx context.Context, err error) error {
 	switch {
 	case err == nil:
 		return nil
+	case ctx.Err() != nil && !errors.Is(err, runner.ErrInterrupted):
+		return EnvFailed(fmt.Errorf("%w: %v", runner.ErrInterrupted, err))
 	case errors.Is(err, runner.ErrBadInput):
 		return BadInput(err)
 	default: // environment failures and interruptions
 		return EnvFailed(err)
 	}
+}
+
+// InputError is the outcome of reading an input (the config, a data file)
+// that failed: bad input (exit 2), unless ctx ended meanwhile (Ctrl-C,
+// SIGTERM): then the command was interrupted (exit 3), whatever the read
+// said.
+func InputError(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return EnvFailed(fmt.Errorf("%w: %v", runner.ErrInterrupted, err))
+	}
+	return BadInput(err)
 }

@@ -21,27 +21,44 @@ import (
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	var basePath, cfgPath, out string
 	cmd := &cobra.Command{
-		Use:   "compare --baseline FILE results.json",
+		Use:   "compare [-c perfgate.yaml] [--baseline FILE] results.json",
 		Short: "Judge a results file against a baseline (no load)",
-		Long: "Compares the runs in results.json with the runs stored in a baseline using the gates and limits of\n" +
-			"the config (-c; by default the config recorded in the results if it is still there, else the\n" +
-			"built-in gates). Exit 1 on a regression or a broken limit. --out writes the judged results.",
+		Long: "Compares the runs in results.json with the runs stored in a baseline using the gates and limits of the\n" +
+			"config: -c, else the config recorded in the results if it is still there, else perfgate.yaml in\n" +
+			"this folder if there is one, else the built-in gates. The baseline is --baseline, else the one the\n" +
+			"config names (<baselines>/<name>.json next to it), as 'perfgate run' finds it. Exit 1 on a\n" +
+			"regression or a broken limit. -o writes the judged results.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := results.ReadContext(cmd.Context(), args[0])
+			if err != nil {
+				return cmdutil.InputError(cmd.Context(), err)
+			}
+			cfg, err := configFor(f, cfgPath, res)
+			if err != nil {
+				return cmdutil.BadInput(err)
+			}
+			var gates config.Gates
+			var limits map[string]config.Limits
+			if cfg != nil {
+				gates, limits = cfg.Gates, cmp.LimitsOf(cfg.Scenarios)
+			}
 			if basePath == "" {
-				return cmdutil.BadInput(errors.New("--baseline FILE is required (e.g. baselines/<name>.json)"))
+				if cfg == nil {
+					return cmdutil.BadInput(errors.New("no baseline: give --baseline FILE (e.g. baselines/<name>.json) or -c perfgate.yaml, whose baseline is judged against"))
+				}
+				if basePath, err = cmdutil.BaselinePath(cfg, ""); err != nil {
+					return cmdutil.BadInput(err)
+				}
 			}
-			res, err := results.Read(args[0])
+			base, err := baseline.ReadContext(cmd.Context(), basePath)
 			if err != nil {
-				return cmdutil.BadInput(err)
+				return cmdutil.InputError(cmd.Context(), err)
 			}
-			gates, limits, err := gatesFor(f, cfgPath, res)
-			if err != nil {
-				return cmdutil.BadInput(err)
-			}
-			base, err := baseline.Read(basePath)
-			if err != nil {
-				return cmdutil.BadInput(err)
+			if out != "" {
+				if err := cmdutil.CheckWritable("--out", out); err != nil {
+					return err
+				}
 			}
 			verdict := cmp.Apply(gates, base, res, cmp.Options{BaselinePath: basePath, Limits: limits})
 			if out != "" {
@@ -55,26 +72,27 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			return cmdutil.GateVerdict(verdict, len(cmp.Failures(res.Comparison)), gates.FailInconclusive)
 		},
 	}
-	cmd.Flags().StringVar(&basePath, "baseline", "", "baseline file to judge against (required)")
-	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "config whose gates apply (default: the one recorded in the results)")
-	cmd.Flags().StringVar(&out, "out", "", "write the judged results to this file")
+	cmd.Flags().StringVar(&basePath, "baseline", "", "baseline file to judge against (default: the one the config names)")
+	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "config whose gates and baseline apply (default: the one recorded in the results, else ./"+cmdutil.DefaultConfig+")")
+	cmdutil.OutFlag(cmd, &out, "write the judged results to this file")
 	return cmd
 }
 
-// gatesFor is the gates and the limits (by scenario name) of the config.
-func gatesFor(f *cmdutil.Factory, cfgPath string, res *results.Results) (config.Gates, map[string]config.Limits, error) {
-	if cfgPath == "" && res.ConfigPath != "" {
-		if _, err := os.Stat(res.ConfigPath); err == nil {
-			cfgPath = res.ConfigPath
+// configFor reads the config that judges res: cfgPath, else the one
+// recorded in the results if it still exists, else ./perfgate.yaml if it
+// exists; nil (the built-in gates) when there is none.
+func configFor(f *cmdutil.Factory, cfgPath string, res *results.Results) (*config.Config, error) {
+	for _, p := range []string{res.ConfigPath, cmdutil.DefaultConfig} {
+		if cfgPath != "" || p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			cfgPath = p
 		}
 	}
 	if cfgPath == "" {
-		fmt.Fprintln(f.IO.ErrOut, "perfgate: no config given or recorded; judging with the built-in gates (no limits)")
-		return config.Gates{}, nil, nil
+		fmt.Fprintln(f.IO.ErrOut, "perfgate: no config given or recorded; judging with the built-in gates")
+		return nil, nil
 	}
-	cfg, err := config.ReadFile(cfgPath)
-	if err != nil {
-		return config.Gates{}, nil, err
-	}
-	return cfg.Gates, cmp.LimitsOf(cfg.Scenarios), nil
+	return config.ReadFile(cfgPath)
 }

@@ -2,6 +2,7 @@ package compare_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 func TestCompareCommand(t *testing.T) {
@@ -23,6 +25,12 @@ func TestCompareCommand(t *testing.T) {
 	corrupt := filepath.Join(dir, "corrupt.json")
 	os.WriteFile(corrupt, []byte(`{"schema": "perfgate/baseline/v1", "name": `), 0o644)
 	judged := filepath.Join(dir, "judged.json")
+	// A config whose baseline is base.json: baselines: ., name: base.
+	cfgBody := "name: %s\nbaselines: %s\nscenarios:\n  - name: signup\n    url: http://127.0.0.1:1/\nload:\n  measure: {duration: 1s}\n"
+	cfgPath := filepath.Join(dir, "perfgate.yaml")
+	clitest.Must(os.WriteFile(cfgPath, []byte(fmt.Sprintf(cfgBody, "base", ".")), 0o644))
+	emptyCfg := filepath.Join(dir, "other.yaml")
+	clitest.Must(os.WriteFile(emptyCfg, []byte(fmt.Sprintf(cfgBody, "api", "empty")), 0o644))
 
 	tests := []struct {
 		name string
@@ -32,7 +40,9 @@ func TestCompareCommand(t *testing.T) {
 	}{
 		{"same build passes", []string{"compare", "--baseline", basePath, same}, 0, "PASS"},
 		{"50% slower fails", []string{"compare", "--baseline", basePath, slow, "--out", judged}, 1, "FAIL"},
-		{"missing --baseline", []string{"compare", same}, 2, "--baseline FILE is required"},
+		{"no baseline, no config", []string{"compare", same}, 2, "give --baseline FILE"},
+		{"the config's baseline", []string{"compare", "-c", cfgPath, slow, "-o", judged}, 1, "FAIL"},
+		{"the config's baseline, none yet", []string{"compare", "-c", emptyCfg, same}, 2, "empty/api.json"},
 		{"corrupt baseline", []string{"compare", "--baseline", corrupt, same}, 2, "corrupt.json"},
 		{"missing results", []string{"compare", "--baseline", basePath, filepath.Join(dir, "none.json")}, 2, "not found"},
 		{"baseline given as results", []string{"compare", "--baseline", basePath, basePath}, 2, "schema"},
@@ -63,14 +73,7 @@ func TestCompareCommand(t *testing.T) {
 
 // withForeign sets every run's foreign CPU (cores) of a synthetic result,
 // whose service perfgate started.
-func withForeign(r *results.Results, cores float64) *results.Results {
-	r.Services = []results.ServiceInfo{{Name: "auth", Provider: "process"}}
-	for i := range r.Scenarios[0].Runs {
-		c := cores
-		r.Scenarios[0].Runs[i].ForeignCPU = &c
-	}
-	return r
-}
+var withForeign = resultstest.WithForeign
 
 // A 50% drop beside a neighbour taking 0.8 of 2 cores (the baseline's had
 // none) is inconclusive: exit 0, or exit 1 when the config's gates say

@@ -4,6 +4,7 @@
 package merge
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -33,14 +34,14 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			"Exit 0 merged, 2 the files do not belong together (the message says which and why).",
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return run(f, args, out)
+			return run(cmd.Context(), f, args, out)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the merged results to this file (- for stdout); required")
 	return cmd
 }
 
-func run(f *cmdutil.Factory, args []string, out string) error {
+func run(ctx context.Context, f *cmdutil.Factory, args []string, out string) error {
 	if out == "" {
 		return cmdutil.BadInput(errors.New("--out is required: where to write the merged results, e.g. --out results.json"))
 	}
@@ -55,9 +56,9 @@ func run(f *cmdutil.Factory, args []string, out string) error {
 	}
 	var in []merge.Input
 	for _, p := range files {
-		r, err := results.Read(p)
+		r, err := results.ReadContext(ctx, p)
 		if err != nil {
-			return cmdutil.BadInput(err)
+			return cmdutil.InputError(ctx, err)
 		}
 		in = append(in, merge.Input{File: p, Res: r})
 	}

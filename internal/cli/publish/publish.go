@@ -3,7 +3,6 @@
 package publish
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -34,20 +33,26 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 			"GitHub says the pull request it names is at that commit now (exit 3 when GitHub cannot be asked).",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := opts.forkTarget(f.Getenv); err != nil {
+			if err := forkTarget(&opts, f.Getenv); err != nil {
 				return cmdutil.BadInput(err)
 			}
-			res, err := results.Read(args[0])
+			if opts.Out != "" {
+				if err := cmdutil.CheckWritable("--out", opts.Out); err != nil {
+					return err
+				}
+			}
+			res, err := results.ReadContext(cmd.Context(), args[0])
 			if err != nil {
-				return cmdutil.BadInput(err)
+				return cmdutil.InputError(cmd.Context(), err)
 			}
-			if err := Publish(cmd.Context(), f, res, args[0], opts); err != nil {
+			if err := cmdutil.Publish(cmd.Context(), f, res, args[0], opts); err != nil {
 				return err
 			}
 			return cmdutil.VerdictError(res.Verdict, len(compare.Failures(res.Comparison)))
 		},
 	}
-	AddFlags(cmd, &opts)
+	cmdutil.AddPublishFlags(cmd, &opts)
+	cmdutil.OutFlag(cmd, &opts.Out, "also write the comment's Markdown to this file")
 	cmd.Flags().IntVar(&opts.PullRequest, "pr", 0, "pull request to comment on (default: the event's)")
 	cmd.Flags().StringVar(&opts.PRMetadata, "pr-metadata", "", "JSON file naming the pull request and head commit the results were measured for (the fork workflow's artifact); needs --expect-head-sha")
 	cmd.Flags().StringVar(&opts.ExpectHeadSHA, "expect-head-sha", "", "refuse (exit 2, nothing posted) unless the pull request's head commit is this one (github.event.workflow_run.head_sha)")
@@ -56,7 +61,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 // forkTarget reads --pr-metadata and checks it against --expect-head-sha,
 // --pr and GITHUB_REPOSITORY, setting PullRequest from it.
-func (o *Flags) forkTarget(getenv func(string) string) error {
+func forkTarget(o *Flags, getenv func(string) string) error {
 	o.ExpectHeadSHA = strings.TrimSpace(o.ExpectHeadSHA)
 	if o.PullRequest < 0 {
 		return fmt.Errorf("--pr %d is not a pull request number", o.PullRequest)
@@ -89,45 +94,5 @@ func (o *Flags) forkTarget(getenv func(string) string) error {
 	return nil
 }
 
-// Flags are the publishing options shared with `run --publish`.
-type Flags struct {
-	Token   string
-	Comment bool
-	// Only on `perfgate publish`: the fork workflow's target and check.
-	PullRequest   int
-	PRMetadata    string
-	ExpectHeadSHA string
-}
-
-// AddFlags adds --token and --comment.
-func AddFlags(cmd *cobra.Command, o *Flags) {
-	cmd.Flags().StringVar(&o.Token, "token", "", "GitHub token (default: $GITHUB_TOKEN)")
-	cmd.Flags().BoolVar(&o.Comment, "comment", true, "post or update the pull-request comment")
-}
-
-// Publish publishes res; only bad input is an error (exit 2).
-func Publish(ctx context.Context, f *cmdutil.Factory, res *results.Results, path string, o Flags) error {
-	rep, err := pub.Publish(ctx, pub.Options{
-		Results:       res,
-		ResultsPath:   path,
-		Token:         o.Token,
-		NoComment:     !o.Comment,
-		Stdout:        f.IO.Out,
-		Log:           f.IO.ErrOut,
-		Getenv:        f.Getenv,
-		PullRequest:   o.PullRequest,
-		ExpectHeadSHA: o.ExpectHeadSHA,
-	})
-	if errors.Is(err, pub.ErrBadInput) || errors.Is(err, pub.ErrRefused) {
-		return cmdutil.BadInput(err)
-	}
-	if errors.Is(err, pub.ErrUnverified) {
-		return cmdutil.EnvFailed(err)
-	}
-	if err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "perfgate: publish: %v\n", err)
-		return nil
-	}
-	fmt.Fprintf(f.IO.ErrOut, "perfgate: %s\n", rep)
-	return nil
-}
+// Flags are the options of `perfgate publish`.
+type Flags = cmdutil.PublishFlags

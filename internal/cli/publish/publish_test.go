@@ -41,7 +41,11 @@ func TestPublishInActionsWithoutTokenFallsBack(t *testing.T) {
 		"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": event,
 		"GITHUB_REPOSITORY": "o/r", "GITHUB_API_URL": "http://127.0.0.1:1", "GITHUB_STEP_SUMMARY": summary, "GITHUB_OUTPUT": output,
 	}
-	r := clitest.Run(t, context.Background(), env, "publish", p)
+	comment := filepath.Join(dir, "comment.md")
+	r := clitest.Run(t, context.Background(), env, "publish", "-o", comment, p)
+	if c, _ := os.ReadFile(comment); !strings.Contains(string(c), "<!-- perfgate:api -->") || !strings.Contains(string(c), "signup") {
+		t.Errorf("-o comment.md:\n%s", c)
+	}
 	if r.Code != 1 {
 		t.Fatalf("exit %d, want 1 (the verdict is fail): %v", r.Code, r.Err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -90,5 +91,44 @@ func TestReportCommand(t *testing.T) {
 				tt.check(t, r.Out)
 			}
 		})
+	}
+}
+
+// -o writes the report to a file and nothing to stdout; a folder is exit 2.
+func TestReportOut(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "r.json")
+	clitest.Must(results.Write(p, clitest.Synthetic("api", clitest.Throughputs(700, 10, 5)...)))
+	out := filepath.Join(dir, "sub", "report.md")
+	r := clitest.Run(t, context.Background(), nil, "report", "-f", "markdown", "-o", out, p)
+	b, err := os.ReadFile(out)
+	if r.Code != 0 || r.Out != "" || err != nil || !strings.Contains(string(b), "| ") {
+		t.Fatalf("exit %d stdout %q file %v %q", r.Code, r.Out, err, b)
+	}
+	if r := clitest.Run(t, context.Background(), nil, "report", "--out", dir, p); r.Code != 2 {
+		t.Errorf("-o a folder: exit %d", r.Code)
+	}
+}
+
+// A reader that has gone (perfgate report -f json | head -c1) ends the
+// command quietly with exit 0, not exit 2.
+func TestReportClosedPipe(t *testing.T) {
+	bin := clitest.Build(t, "./cmd/perfgate")
+	res := filepath.Join("..", "..", "report", "htmlreport", "testdata", "quickstart.json")
+	for _, format := range []string{"json", "table", "html"} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close() // the reader is gone before the first write
+		cmd := exec.Command(bin, "report", "-f", format, res)
+		cmd.Stdout = w
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err = cmd.Run()
+		w.Close()
+		if err != nil || stderr.Len() != 0 {
+			t.Errorf("%s: %v, stderr %q", format, err, stderr.String())
+		}
 	}
 }

@@ -25,9 +25,12 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Long: "perfgate starts your services, loads them with HTTP, measures throughput, errors and latency,\n" +
 			"compares against the baselines committed in your repo with a statistical test, and fails\n" +
 			"the build on a regression.\n\nExit codes: 0 pass, 1 regression, 2 bad input, 3 environment failed.",
+		Version:       f.BuildInfo().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// --version prints the same line as `perfgate version`.
+	cmd.SetVersionTemplate("{{.Version}}\n")
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

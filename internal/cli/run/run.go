@@ -6,17 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
-	"github.com/perfgate/perfgate/internal/cli/publish"
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/paired"
-	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/results"
 	"github.com/perfgate/perfgate/internal/runner"
 )
@@ -28,7 +25,7 @@ type flags struct {
 	noGate   bool
 	publish  bool
 	base     string
-	pub      publish.Flags
+	pub      cmdutil.PublishFlags
 	shard    string
 	startAt  string
 }
@@ -50,34 +47,22 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmdutil.ConfigFlag(cmd, &fl.config)
-	cmd.Flags().StringVar(&fl.out, "out", "", "write the results JSON to this file")
+	cmdutil.OutFlag(cmd, &fl.out, "write the results JSON to this file")
 	cmd.Flags().StringVar(&fl.baseline, "baseline", "", "baseline to judge against (default: <baselines>/<name>.json next to the config)")
 	cmd.Flags().BoolVar(&fl.noGate, "no-gate", false, "measure and report, but exit 0 whatever the comparison says")
 	cmd.Flags().StringVar(&fl.base, "base", "", "paired mode: judge the working tree against this git revision, both started at once on this machine and measured in alternating slices (no stored baseline)")
-	cmd.Flags().BoolVar(&fl.publish, "publish", false, "publish like `perfgate publish` (PR comment, job summary) after the run")
-	cmd.Flags().StringVar(&fl.shard, "shard", "", "make shard I of N of the load (e.g. 0/4, I from 0): every N-th arrival slot of the open model, the closed model's workers split; services are not started; merge the shards' results with `perfgate merge`")
+	cmd.Flags().BoolVar(&fl.publish, "publish", false, "publish like 'perfgate publish' (PR comment, job summary) after the run")
+	cmd.Flags().StringVar(&fl.shard, "shard", "", "make shard I of N of the load (e.g. 0/4, I from 0): every N-th arrival slot of the open model, the closed model's workers split; services are not started; merge the shards' results with 'perfgate merge'")
 	cmd.Flags().StringVar(&fl.startAt, "start-at", "", "with --shard: wait until this RFC 3339 instant (e.g. 2026-12-01T22:00:00Z) before the first pass, so every shard's passes overlap; exit 2 if it has passed")
-	publish.AddFlags(cmd, &fl.pub)
+	cmdutil.AddPublishFlags(cmd, &fl.pub)
 	return cmd
-}
-
-// BaselinePath is where the config's baseline lives unless overridden.
-func BaselinePath(cfg *config.Config, override string) (string, error) {
-	if override != "" {
-		return override, nil
-	}
-	dir := cfg.Baselines
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(cfg.Dir, dir)
-	}
-	return baseline.Path(dir, cfg.Name)
 }
 
 func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	ctx := cmd.Context()
-	cfg, err := config.ReadFile(fl.config)
+	cfg, err := cmdutil.ReadConfig(ctx, fl.config)
 	if err != nil {
-		return cmdutil.BadInput(err)
+		return err
 	}
 	if fl.base != "" {
 		if fl.shard != "" || fl.startAt != "" {
@@ -95,10 +80,10 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	var base *baseline.Baseline
 	basePath := ""
 	if sh == nil {
-		if basePath, err = BaselinePath(cfg, fl.baseline); err != nil {
+		if basePath, err = cmdutil.BaselinePath(cfg, fl.baseline); err != nil {
 			return cmdutil.BadInput(err)
 		}
-		base, err = baseline.Read(basePath)
+		base, err = baseline.ReadContext(ctx, basePath)
 		switch {
 		case err == nil:
 		case errors.Is(err, fs.ErrNotExist) && fl.baseline == "":
@@ -114,7 +99,7 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 
 	if fl.out != "" {
-		if err := cmdutil.CheckWritable("--out", fl.out); err != nil {
+		if err := cmdutil.CheckWritable("--out", fl.out, fl.config, basePath); err != nil {
 			return err
 		}
 	}
@@ -125,9 +110,10 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 	ro := cmdutil.RunnerOptions(f)
 	sh.apply(&ro)
-	if fl.out != "" {
+	if fl.out != "" && !cmdutil.WrittenInPlace(fl.out) {
 		// Written before the services stop as well: a CI timeout that
-		// kills perfgate during a long stop still finds the results.
+		// kills perfgate during a long stop still finds the results. Not
+		// into a pipe or terminal: its reader would get them twice.
 		ro.Checkpoint = func(res *results.Results) {
 			compare.Apply(cfg.Gates, base, res, opts)
 			if _, err := cmdutil.SaveResults(fl.out, res); err != nil {
@@ -137,38 +123,22 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 	res, runErr := runner.Run(ctx, cfg, ro)
 	if res == nil {
-		return cmdutil.RunError(runErr)
+		return cmdutil.RunError(ctx, runErr)
 	}
 
-	verdict := compare.Apply(cfg.Gates, base, res, opts)
-	// Save before printing: a closed stdout must not lose the results.
-	if fl.out != "" {
-		where, err := cmdutil.SaveResults(fl.out, res)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(f.IO.ErrOut, "results written to %s\n", where)
-	}
-	if err := report.Terminal(f.IO.Out, res, f.IO.TTY); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the report: %v\n", err)
-	}
+	compare.Apply(cfg.Gates, base, res, opts)
+	fin := finish(fl, cfg)
 	if sh != nil {
-		fmt.Fprintf(f.IO.ErrOut, "shard %s measured: merge every shard's results with `perfgate merge shard-*.json --out results.json`, then compare or publish that\n", sh.spec)
+		fin.Hint = fmt.Sprintf("shard %s measured: merge every shard's results with `perfgate merge shard-*.json --out results.json`, then compare or publish that", sh.spec)
 	} else if base == nil {
-		fmt.Fprintf(f.IO.ErrOut, "no baseline at %s yet: create it with `perfgate baseline update -c %s` and commit it\n", basePath, fl.config)
+		fin.Hint = fmt.Sprintf("no baseline at %s yet: create it with `perfgate baseline update -c %s` and commit it", basePath, fl.config)
 	}
-	if fl.publish {
-		if err := publish.Publish(ctx, f, res, fl.out, fl.pub); err != nil {
-			return err
-		}
-	}
-	if runErr != nil {
-		return cmdutil.RunError(runErr)
-	}
-	if fl.noGate {
-		return nil
-	}
-	return cmdutil.GateVerdict(verdict, len(compare.Failures(res.Comparison)), cfg.Gates.FailInconclusive)
+	return fin.Do(ctx, f, res, runErr)
+}
+
+// finish is what run and runPaired do with their results.
+func finish(fl flags, cfg *config.Config) cmdutil.Finish {
+	return cmdutil.Finish{Out: fl.out, Publish: fl.publish, Pub: fl.pub, NoGate: fl.noGate, FailInconclusive: cfg.Gates.FailInconclusive}
 }
 
 // runPaired is `run --base REF`: the working tree against REF, on this
@@ -179,34 +149,13 @@ func runPaired(cmd *cobra.Command, f *cmdutil.Factory, fl flags, cfg *config.Con
 		return cmdutil.BadInput(errors.New("--base and --baseline exclude each other: a paired run judges against the base revision, not a stored baseline"))
 	}
 	if fl.out != "" {
-		if err := cmdutil.CheckWritable("--out", fl.out); err != nil {
+		if err := cmdutil.CheckWritable("--out", fl.out, fl.config); err != nil {
 			return err
 		}
 	}
 	res, runErr := paired.Run(ctx, cfg, paired.Options{Runner: cmdutil.RunnerOptions(f), BaseRef: fl.base})
 	if res == nil {
-		return cmdutil.RunError(runErr)
+		return cmdutil.RunError(ctx, runErr)
 	}
-	if fl.out != "" {
-		where, err := cmdutil.SaveResults(fl.out, res)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(f.IO.ErrOut, "results written to %s\n", where)
-	}
-	if err := report.Terminal(f.IO.Out, res, f.IO.TTY); err != nil {
-		fmt.Fprintf(f.IO.ErrOut, "perfgate: printing the report: %v\n", err)
-	}
-	if fl.publish {
-		if err := publish.Publish(ctx, f, res, fl.out, fl.pub); err != nil {
-			return err
-		}
-	}
-	if runErr != nil {
-		return cmdutil.RunError(runErr)
-	}
-	if fl.noGate {
-		return nil
-	}
-	return cmdutil.GateVerdict(res.Verdict, len(compare.Failures(res.Comparison)), cfg.Gates.FailInconclusive)
+	return finish(fl, cfg).Do(ctx, f, res, runErr)
 }

@@ -21,6 +21,10 @@ import (
 // lateness is in its results); later than that, the instant has passed.
 const startSlack = time.Second
 
+// maxStartAhead: a --start-at further ahead is a typo (a year, a time
+// zone), not a plan; the shard would wait for it doing nothing.
+const maxStartAhead = 24 * time.Hour
+
 // sharded is `run --shard I/N [--start-at T]`.
 type sharded struct {
 	spec     shard.Spec
@@ -58,6 +62,8 @@ func setupShard(f *cmdutil.Factory, cfg *config.Config, fl flags) (*sharded, err
 		}
 		if d := time.Until(at); d < -startSlack {
 			return nil, cmdutil.BadInput(fmt.Errorf("--start-at %s: %w %.1fs ago by this machine's clock: pick an instant far enough ahead for every shard to start", fl.startAt, shardrun.ErrPassed, -d.Seconds()))
+		} else if d > maxStartAhead {
+			return nil, cmdutil.BadInput(fmt.Errorf("--start-at %s is %s ahead by this machine's clock, more than the limit of %s: pick an instant a little ahead of when every shard starts", fl.startAt, d.Round(time.Second), maxStartAhead))
 		}
 	}
 	return &sharded{spec: sp, f: f, rec: &shardrun.Recorder{Spec: sp, StartAt: at}}, nil

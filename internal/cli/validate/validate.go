@@ -2,7 +2,6 @@
 package validate
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -16,19 +15,25 @@ import (
 // NewCmd builds the command.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	var path string
+	var paired bool
 	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Check perfgate.yaml without starting anything",
 		Long: "Reads the config, checks every field (unknown keys, types, references between services and\n" +
-			"scenarios, body templates) and prints a one-line summary. Exit 2 lists every problem with file:line.",
+			"scenarios, body templates) and prints a one-line summary. Exit 2 lists every problem with file:line.\n" +
+			"What paired mode (perfgate run --base, the GitHub Action's default on pull requests) would refuse,\n" +
+			"such as a fixed port two copies of a service would both bind, is a warning; with --base, an error.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.ReadFileContext(cmd.Context(), path)
+			cfg, err := cmdutil.ReadConfig(cmd.Context(), path)
 			if err != nil {
-				if ctxErr := cmd.Context().Err(); ctxErr != nil && errors.Is(err, ctxErr) {
-					return cmdutil.EnvFailed(fmt.Errorf("interrupted while checking %s", path))
+				return err
+			}
+			if err := cfg.CheckPairable(); err != nil {
+				if paired {
+					return cmdutil.BadInput(fmt.Errorf("paired mode (run --base) would refuse this config: %w", err))
 				}
-				return cmdutil.BadInput(err)
+				fmt.Fprintf(f.IO.ErrOut, "warning: paired mode (perfgate run --base, the GitHub Action's default on pull requests) would refuse this config:\n%v\n", err)
 			}
 			fmt.Fprintf(f.IO.Out, "%s: OK — %s\n", path, Describe(cfg))
 			host := hostinfo.Source{}.Collect()
@@ -39,6 +44,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		},
 	}
 	cmdutil.ConfigFlag(cmd, &path)
+	cmd.Flags().BoolVar(&paired, "base", false, "check the config for paired runs (run --base) too: what paired mode would refuse is an error, not a warning")
 	return cmd
 }
 

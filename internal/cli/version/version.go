@@ -3,7 +3,6 @@ package version
 
 import (
 	"fmt"
-	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -17,7 +16,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Print perfgate's version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(f.IO.Out, "perfgate %s (%s, %s/%s)\n", f.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			fmt.Fprintln(f.IO.Out, f.BuildInfo().String())
 			return nil
 		},
 	}

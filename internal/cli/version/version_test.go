@@ -9,9 +9,11 @@ import (
 )
 
 func TestVersionCommand(t *testing.T) {
-	r := clitest.Run(t, context.Background(), nil, "version")
-	if r.Code != 0 || !strings.HasPrefix(r.Out, "perfgate test (go") {
-		t.Fatalf("exit %d out %q", r.Code, r.Out)
+	for _, args := range [][]string{{"version"}, {"--version"}} {
+		r := clitest.Run(t, context.Background(), nil, args...)
+		if r.Code != 0 || !strings.HasPrefix(r.Out, "perfgate test (go") || strings.Count(r.Out, "\n") != 1 {
+			t.Fatalf("%v: exit %d out %q", args, r.Code, r.Out)
+		}
 	}
 	if r := clitest.Run(t, context.Background(), nil, "version", "extra"); r.Code != 2 {
 		t.Errorf("extra argument: exit %d", r.Code)

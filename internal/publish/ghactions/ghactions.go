@@ -16,6 +16,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/perfgate/perfgate/internal/termtext"
 )
 
 // Env is what a job step sees of the runner, read from environment variables.
@@ -178,7 +180,10 @@ type Annotation struct {
 }
 
 // String renders the workflow command line (without the trailing newline).
+// Escape sequences and control characters are removed from every field
+// (a name from a results file could hold them).
 func (a Annotation) String() string {
+	a.Title, a.File, a.Message = termtext.Clean(a.Title), termtext.Clean(a.File), termtext.Clean(a.Message)
 	level := a.Level
 	switch level {
 	case LevelError, LevelWarning, LevelNotice:

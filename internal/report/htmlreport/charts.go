@@ -103,7 +103,27 @@ func passLength(p pass) float64 {
 // every side, passes laid end to end (the same pass of two sides at the
 // same offset), the warm-up shaded and each run's start marked. It returns
 // no chart when no pass has a timeline.
-func timelineCharts(name string, sides []side) []svgchart.Chart {
+// baselineRef is what a stored baseline says of a scenario's goodput: the
+// median of its runs and their band (lowest to highest run).
+type baselineRef struct {
+	Median, Low, High float64
+}
+
+// storedGoodput is the stored baseline's goodput of scenario, nil when the
+// run was not judged against a stored baseline or the baseline lacks it.
+func storedGoodput(res *results.Results, scenario string) *baselineRef {
+	if res.Paired != nil || res.Comparison == nil {
+		return nil
+	}
+	for _, ch := range res.Comparison.Checks {
+		if ch.Scenario == scenario && ch.Metric == "throughput_rps" && ch.SamplesBase > 0 {
+			return &baselineRef{Median: ch.Baseline, Low: ch.BaselineMin, High: ch.BaselineMax}
+		}
+	}
+	return nil
+}
+
+func timelineCharts(name string, sides []side, ref *baselineRef) []svgchart.Chart {
 	type placed struct {
 		side   side
 		passes []pass
@@ -200,6 +220,18 @@ func timelineCharts(name string, sides []side) []svgchart.Chart {
 		thr = append(thr, ok)
 		errSeries = append(errSeries, errs)
 		lat = append(lat, p50, p99)
+	}
+	if ref != nil && at > 0 {
+		// The stored baseline: its median, and the band its runs spanned,
+		// so a regression shows against the baseline's own noise.
+		flat := func(n string, y float64, color int, dashed bool, tip string) svgchart.Series {
+			return svgchart.Series{Name: n, Color: color, Dashed: dashed, Points: []svgchart.Point{{X: 0, Y: y, Tip: tip}, {X: at, Y: y, Tip: tip}}}
+		}
+		thr = append(thr, flat("baseline median", ref.Median, 2, false, "baseline median "+num.Value(ref.Median)+" req/s"))
+		if ref.High > ref.Low {
+			band := "baseline runs " + num.Value(ref.Low) + "–" + num.Value(ref.High) + " req/s"
+			thr = append(thr, flat("baseline lowest run", ref.Low, 2, true, band), flat("baseline highest run", ref.High, 2, true, band))
+		}
 	}
 	if anyErrors {
 		// Errors per second on every side, when any side had one.

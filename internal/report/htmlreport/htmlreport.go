@@ -34,7 +34,27 @@ import (
 //go:embed page.html.tmpl
 var pageSource string
 
-var pageTemplate = template.Must(template.New("page").Parse(pageSource))
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{"code": codeHTML}).Parse(pageSource))
+
+// codeHTML is perfgate's own text with what it quotes in backticks
+// (`gates.max_rounds`) as <code>, the rest escaped, as the Markdown report
+// shows it; an unpaired backtick stays text.
+func codeHTML(s string) template.HTML {
+	parts := strings.Split(s, "`")
+	if len(parts)%2 == 0 {
+		parts[len(parts)-2] += "`" + parts[len(parts)-1]
+		parts = parts[:len(parts)-1]
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		if i%2 == 1 {
+			b.WriteString("<code>" + template.HTMLEscapeString(p) + "</code>")
+			continue
+		}
+		b.WriteString(template.HTMLEscapeString(p))
+	}
+	return template.HTML(b.String())
+}
 
 // Write renders res as an HTML page to w. The page is built in memory
 // first, so w receives either the whole page or nothing.
@@ -117,10 +137,7 @@ func newView(res *results.Results) (*view, error) {
 		Generator:   "perfgate " + res.PerfgateVersion,
 	}
 	v.Facts = facts(res)
-	v.Warnings = append(v.Warnings, res.Warnings...)
-	if c := res.Comparison; c != nil {
-		v.Warnings = append(v.Warnings, c.Warnings...)
-	}
+	v.Warnings = report.Warnings(res)
 	warm := map[string]*results.Scenario{}
 	for i := range res.Warmup {
 		warm[res.Warmup[i].Name] = &res.Warmup[i]
@@ -150,7 +167,7 @@ func newView(res *results.Results) (*view, error) {
 		}
 		sv := scenarioView{ID: "scenario-" + strconv.Itoa(i+1), Name: sc.Name, Status: flowStatus(sc, worst)}
 		sv.Tone = statusTone(sv.Status)
-		charts := timelineCharts(sc.Name, sides)
+		charts := timelineCharts(sc.Name, sides, storedGoodput(res, sc.Name))
 		if d, ok := distributionChart(sc.Name, sides); ok {
 			charts = append(charts, d)
 		}
@@ -218,23 +235,8 @@ func facts(res *results.Results) []fact {
 		}
 		add("Started", s)
 	}
-	if p := res.Paired; res.Mode == results.ModePaired && p != nil {
-		head := "working tree"
-		if p.HeadCommit != "" {
-			head = results.ShortCommit(p.HeadCommit)
-			if p.HeadDirty {
-				head += " + uncommitted changes"
-			}
-		}
-		add("Paired", fmt.Sprintf("head %s against base %s (%s), %d of at most %d rounds, %s order, stopped: %s",
-			head, p.BaseRef, results.ShortCommit(p.BaseCommit), p.Rounds, p.MaxRounds, p.Order, p.StoppedBy))
-	} else if c := res.Comparison; c != nil && (c.Baseline != "" || !c.BaselineDate.IsZero()) {
-		s := c.Baseline
-		if !c.BaselineDate.IsZero() {
-			s += " (" + c.BaselineDate.UTC().Format("2006-01-02") + ")"
-		}
-		add("Baseline", s)
-	}
+	// What judged the run, in the words of every other report.
+	add("Judged by", report.ModeLine(res, "").Plain())
 	l := res.Load
 	var load string
 	if l.Model == "open" {
@@ -392,16 +394,7 @@ func checkRows(c *results.Comparison) ([]checkRow, map[string]string) {
 		if w, ok := worst[ch.Scenario]; !ok || rank[ch.Status] > rank[w] {
 			worst[ch.Scenario] = ch.Status
 		}
-		metric := ch.Metric
-		if ch.Gate == "error_rate_max" {
-			metric = "error_rate (ceiling)"
-		}
-		if ch.Gate == "limit" {
-			metric += " (limit)"
-		}
-		if metric == "" {
-			metric = "—"
-		}
+		metric := report.MetricName(ch)
 		p := "—"
 		if ch.Test == "" && ch.Gate != "error_rate_max" && ch.Status != results.CheckMissing && ch.Status != results.CheckInsufficient && ch.SamplesBase > 0 {
 			p = num.PValue(ch.PValue)
@@ -409,10 +402,7 @@ func checkRows(c *results.Comparison) ([]checkRow, map[string]string) {
 				p = "~ (" + p + ")"
 			}
 		}
-		rule := ch.Rule
-		if rule == "" {
-			rule = "—"
-		}
+		rule := report.RuleText(ch)
 		baseVal := "—"
 		if ch.SamplesBase > 0 {
 			baseVal = report.FormatValue(ch.Metric, ch.Baseline)

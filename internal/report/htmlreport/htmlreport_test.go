@@ -85,7 +85,7 @@ func TestPage(t *testing.T) {
 		{"quickstart run with a warm-up", quickstart, []string{"signup", "health"}, 3, "NO BASELINE",
 			[]string{"warm-up 2s", "5 × 3s measured", "Measured figures", "Checks"}},
 		{"paired, failing, evil name", paired, []string{evilName, "health"}, 4, "FAIL",
-			[]string{"head fedcba9 against base main (0123456)", "goodput fell 10% <script>", "CPU <b>bold</b>", "97.5% confidence interval"}},
+			[]string{"base main 0123456 vs head fedcba9", "goodput fell 10% <script>", "CPU <b>bold</b>", "97.5% confidence interval"}},
 		{"old results without timeline or histogram", func(*testing.T) *results.Results { return bare() }, []string{"only"}, 0, "NO BASELINE",
 			[]string{"No timeline or histogram was recorded", "open model, 100 req/s"}},
 	}

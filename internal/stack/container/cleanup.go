@@ -50,9 +50,10 @@ func ownerAlive(label string) bool {
 type Cleaned struct {
 	Containers []string // names
 	Networks   []string
+	Volumes    []string
 }
 
-// Cleanup removes containers and networks labelled perfgate=1.
+// Cleanup removes containers, networks and volumes labelled perfgate=1.
 //
 // With run != "" it removes everything of that run (for the end of a run).
 // With run == "" it removes what earlier runs left behind: everything whose
@@ -110,6 +111,20 @@ func Cleanup(ctx context.Context, run string) (Cleaned, error) {
 			continue
 		}
 		out.Networks = append(out.Networks, n.Name)
+	}
+	vs, err := cli.VolumeList(ctx, client.VolumeListOptions{Filters: f})
+	if err != nil {
+		return out, errors.Join(append(errs, fmt.Errorf("container cleanup: listing volumes: %w", err))...)
+	}
+	for _, v := range vs.Items {
+		if !take(v.Labels) {
+			continue
+		}
+		if _, err := cli.VolumeRemove(ctx, v.Name, client.VolumeRemoveOptions{Force: true}); err != nil && !isNotFound(err) {
+			errs = append(errs, fmt.Errorf("removing volume %s: %w", v.Name, err))
+			continue
+		}
+		out.Volumes = append(out.Volumes, v.Name)
 	}
 	if len(errs) > 0 {
 		return out, fmt.Errorf("container cleanup: %w", errors.Join(errs...))

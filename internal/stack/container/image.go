@@ -36,6 +36,24 @@ func safeName(s string) string {
 	return s
 }
 
+// runName is the RunID as it appears in container names: Docker-safe and
+// at most 40 characters (a longer one is cut and suffixed with its hash).
+func runName(runID string) string {
+	n := safeName(runID)
+	if len(n) <= 40 {
+		return n
+	}
+	sum := sha256.Sum256([]byte(runID))
+	return strings.TrimRight(n[:31], "-.") + "-" + hex.EncodeToString(sum[:4])
+}
+
+func shortID(id string) string {
+	if len(id) > 8 {
+		return id[:8]
+	}
+	return id
+}
+
 // ImageResult says which image a service runs and how it was obtained.
 type imageResult struct {
 	Ref      string
@@ -45,9 +63,12 @@ type imageResult struct {
 
 // contextHash hashes every file of a build context (paths, modes, contents),
 // the Dockerfile name and the build args.
-func contextHash(dir, dockerfile string, args map[string]string) (string, error) {
+func contextHash(dir, dockerfile, target string, args map[string]string) (string, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "dockerfile=%s\n", dockerfile)
+	if target != "" {
+		fmt.Fprintf(h, "target=%s\n", target)
+	}
 	keys := make([]string, 0, len(args))
 	for k := range args {
 		keys = append(keys, k)
@@ -139,7 +160,7 @@ func (p *Provider) ensureImage(ctx context.Context, svcName string, spec *config
 	if _, err := os.Stat(filepath.Join(dir, dockerfile)); err != nil {
 		return imageResult{}, fmt.Errorf("service %q: no Dockerfile at %s: check build.dockerfile (relative to build.context)", svcName, filepath.Join(dir, dockerfile))
 	}
-	sum, err := contextHash(dir, dockerfile, b.Args)
+	sum, err := contextHash(dir, dockerfile, b.Target, b.Args)
 	if err != nil {
 		return imageResult{}, fmt.Errorf("service %q: reading build context %s: %w", svcName, dir, err)
 	}
@@ -175,6 +196,7 @@ func (p *Provider) ensureImage(ctx context.Context, svcName string, spec *config
 				o.Labels = map[string]string{}
 			}
 			o.Labels[labelContextHash] = sum
+			o.Target = b.Target
 		},
 	}}
 	start := time.Now()
@@ -196,7 +218,7 @@ func (p *Provider) pullOnce(ctx context.Context, svcName, ref string) error {
 	}
 	if err != nil {
 		return fmt.Errorf("service %q: image %s is not present locally and could not be pulled: %w; "+
-			"build it (build: in perfgate.yaml), or load it with `docker load`", svcName, ref, err)
+			"build it (a build: section), or load it with `docker load`", svcName, ref, err)
 	}
 	return nil
 }

@@ -64,6 +64,7 @@ type Provider struct {
 	runID    string
 	network  *testcontainers.DockerNetwork
 	services map[string]*Service
+	volumes  map[string]bool // named volumes created for the run (compose)
 	builds   []BuildInfo
 }
 
@@ -162,6 +163,9 @@ func (p *Provider) Close(ctx context.Context) error {
 		if err := s.Stop(ctx); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := p.removeVolumes(context.WithoutCancel(ctx)); err != nil {
+		errs = append(errs, err)
 	}
 	if n != nil {
 		rctx := ctx

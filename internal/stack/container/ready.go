@@ -103,6 +103,9 @@ func (s *Service) waitReady(ctx context.Context) error {
 	if err := s.Err(); err != nil {
 		return fmt.Errorf("%w: %w", ready.ErrExited, err)
 	}
+	if handled, err := s.composeReady(ctx); handled {
+		return err
+	}
 	if s.ready == nil {
 		return nil
 	}

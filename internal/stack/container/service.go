@@ -2,8 +2,6 @@ package container
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/netip"
@@ -44,7 +42,11 @@ type Service struct {
 	order       []string          // declared ports, normalized, in config order
 	logs        *ready.LogBuffer
 	env         stack.Env
-	info        stack.ServiceInfo
+	// oneShot: its exit with code 0 is its readiness (completed closes),
+	// not a death (a compose service_completed_successfully dependency).
+	oneShot   bool
+	completed chan struct{}
+	info      stack.ServiceInfo
 
 	bgCancel context.CancelFunc
 	logDone  chan struct{}
@@ -201,6 +203,11 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 			hc.Memory = memBytes
 		}
 	}
+	if spec.Compose != nil {
+		if err := p.composeRequest(ctx, &req, svc, env); err != nil {
+			return nil, err
+		}
+	}
 
 	c, err := testcontainers.GenericContainer(ctx, testcontainers.GenericContainerRequest{
 		ContainerRequest: req,
@@ -219,8 +226,9 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 	s := &Service{
 		p: p, name: svc.Name, ready: svc.Ready, c: c, id: c.GetContainerID(), host: hostNet,
 		stopTimeout: stopTimeout(svc), ports: map[string]string{}, order: order, logs: ready.NewLogBuffer(p.opts.LogLines, nil), env: env,
-		logDone: make(chan struct{}), exited: make(chan struct{}),
-		info: stack.ServiceInfo{Name: svc.Name, Provider: "container", Image: img.Ref, CPUs: spec.CPUs, Memory: spec.Memory},
+		logDone: make(chan struct{}), exited: make(chan struct{}), completed: make(chan struct{}),
+		oneShot: spec.Compose != nil && spec.Compose.OneShot,
+		info:    stack.ServiceInfo{Name: svc.Name, Provider: "container", Image: img.Ref, CPUs: spec.CPUs, Memory: spec.Memory},
 	}
 	// From here on the container exists: any failure removes it.
 	if err := s.resolvePorts(ctx); err != nil {
@@ -240,24 +248,6 @@ func (p *Provider) Start(ctx context.Context, svc config.Service, env stack.Env)
 	p.services[svc.Name] = s
 	p.mu.Unlock()
 	return s, nil
-}
-
-// runName is the RunID as it appears in container names: Docker-safe and
-// at most 40 characters (a longer one is cut and suffixed with its hash).
-func runName(runID string) string {
-	n := safeName(runID)
-	if len(n) <= 40 {
-		return n
-	}
-	sum := sha256.Sum256([]byte(runID))
-	return strings.TrimRight(n[:31], "-.") + "-" + hex.EncodeToString(sum[:4])
-}
-
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }
 
 // resolvePorts checks the container host is loopback and records the
@@ -428,6 +418,10 @@ func (s *Service) watchExit(ctx context.Context) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopping {
+		return
+	}
+	if s.oneShot && ee.Code == 0 {
+		close(s.completed) // done, as others wait for: not a death
 		return
 	}
 	s.err = ee

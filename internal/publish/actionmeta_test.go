@@ -1,20 +1,19 @@
 package publish
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
-	"github.com/rhysd/actionlint"
 	"go.yaml.in/yaml/v3"
 )
+
+// The workflows and action.yml's steps are linted with actionlint in the
+// nested module tools/workflowlint (see its doc.go for why it is separate).
 
 // repoRoot walks up from the test's directory to go.mod.
 func repoRoot(t *testing.T) string {
@@ -35,63 +34,9 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-func newLinter(t *testing.T, out io.Writer) *actionlint.Linter {
-	t.Helper()
-	// Scripts are shellchecked when shellcheck is installed (it is on
-	// GitHub's Ubuntu runners); pyflakes is not needed (no Python steps).
-	opts := &actionlint.LinterOptions{Oneline: true}
-	if p, err := exec.LookPath("shellcheck"); err == nil {
-		opts.Shellcheck = p
-	} else {
-		t.Log("shellcheck not found: run: scripts are not shellchecked")
-	}
-	l, err := actionlint.NewLinter(out, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l
-}
-
-// TestWorkflowsLint lints every workflow with actionlint's Linter, in the
-// repository's project so that `uses: ./` also checks action.yml's metadata
-// (name, description, runs, and that every input passed exists).
-func TestWorkflowsLint(t *testing.T) {
-	root := repoRoot(t)
-	files, err := filepath.Glob(filepath.Join(root, ".github", "workflows", "*.y*ml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) < 2 {
-		t.Fatalf("expected ci.yml and the example workflow, found %v", files)
-	}
-	proj, err := actionlint.NewProject(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	errs, err := newLinter(t, &out).LintFiles(files, proj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range errs {
-		t.Errorf("%s:%d:%d: %s [%s]", e.Filepath, e.Line, e.Column, e.Message, e.Kind)
-	}
-	usesSelf := false
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		if regexp.MustCompile(`(?m)^\s*(-\s+)?uses:\s*\./\s*(#.*)?$`).Match(b) {
-			usesSelf = true
-		}
-	}
-	if !usesSelf {
-		t.Error("no workflow uses the action with `uses: ./`; actionlint would not check action.yml")
-	}
-}
-
 // TestActionMetadata checks action.yml beyond what actionlint does for a
-// local action: composite steps, shells, ids, and every ${{ inputs.x }} and
-// ${{ steps.x }} reference; then lints the steps' expressions and scripts
-// with actionlint by wrapping them in a reusable workflow.
+// local action: composite steps, shells, ids, every ${{ inputs.x }} and
+// ${{ steps.x }} reference, and the inputs and outputs users rely on.
 func TestActionMetadata(t *testing.T) {
 	root := repoRoot(t)
 	b, err := os.ReadFile(filepath.Join(root, "action.yml"))
@@ -125,21 +70,6 @@ func TestActionMetadata(t *testing.T) {
 		if d := md.Inputs[in].Default; d != "true" {
 			t.Errorf("%s default %q, want 'true'", in, d)
 		}
-	}
-	wf, err := actionAsWorkflow(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	errs, err := newLinter(t, &out).Lint("action.yml (steps as a workflow)", wf, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range errs {
-		t.Errorf("action.yml steps: line %d (of the wrapped workflow): %s [%s]", e.Line, e.Message, e.Kind)
-	}
-	if t.Failed() {
-		t.Logf("wrapped workflow:\n%s", wf)
 	}
 }
 
@@ -285,60 +215,4 @@ func exprRefs(s string, re *regexp.Regexp) []string {
 		}
 	}
 	return names
-}
-
-// actionAsWorkflow wraps the composite steps in a reusable workflow whose
-// inputs are the action's inputs, so actionlint type-checks every expression
-// (unknown inputs, contexts, step outputs) and the steps' keys.
-func actionAsWorkflow(b []byte) ([]byte, error) {
-	var md actionMeta
-	if err := yaml.Unmarshal(b, &md); err != nil {
-		return nil, err
-	}
-	inputs := map[string]any{}
-	for name := range md.Inputs {
-		inputs[name] = map[string]any{"type": "string", "required": false}
-	}
-	wf := map[string]any{
-		"name": "action steps",
-		"on":   map[string]any{"workflow_call": map[string]any{"inputs": inputs}},
-		"jobs": map[string]any{"steps": map[string]any{"runs-on": "ubuntu-latest", "steps": md.Runs.Steps}},
-	}
-	return yaml.Marshal(wf)
-}
-
-// TestWrappedActionLintCatchesMistakes shows the wrapped lint can fail.
-func TestWrappedActionLintCatchesMistakes(t *testing.T) {
-	bad := []byte(`
-name: x
-description: y
-inputs:
-  a:
-    description: a
-runs:
-  using: composite
-  steps:
-    - shell: bash
-      run: echo "${{ inputs.missing }}"
-    - shell: bash
-      run: echo "${{ nonexistent_context.x }}"
-`)
-	wf, err := actionAsWorkflow(bad)
-	if err != nil {
-		t.Fatal(err)
-	}
-	errs, err := newLinter(t, io.Discard).Lint("bad", wf, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var msgs []string
-	for _, e := range errs {
-		msgs = append(msgs, e.Message)
-	}
-	got := strings.Join(msgs, "\n")
-	for _, want := range []string{"missing", "nonexistent_context"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("actionlint did not flag %q: %s", want, got)
-		}
-	}
 }
