@@ -49,6 +49,15 @@
 // uses net/http (ClientNetHTTP). Both behave the same: statuses and 3xx
 // (never followed), keep-alive off (Connection: close, a connection per
 // request), Host override, timeouts, error classes.
+//
+// The files, one concept each: options.go (Options, Scenario, defaults),
+// engine.go (New), client.go (which HTTP client), compile.go (scenarios and
+// the mix), pass.go (a pass and its Start), worker.go (a worker's life and
+// records), closed.go and open.go (the two models), flow.go (flows),
+// nethttp.go (the net/http path), h1.go, h1send.go and h1read.go (ClientH1),
+// deadline.go (timeouts and bodies for net/http), timeline.go, result.go
+// (what a pass measured), clientload.go (the client's own saturation),
+// plan.go (warm-up and repeats) and fromconfig.go (from a config).
 package load
 
 import (
