@@ -48,6 +48,9 @@ type Service struct {
 	Process   *ProcessSpec   `yaml:"process"`
 	Container *ContainerSpec `yaml:"container"`
 	Ready     *Ready         `yaml:"ready"`
+	// Profile, when set, is where perfgate fetches CPU profiles of the
+	// service while it measures it (see docs/profiles.md).
+	Profile *Profile `yaml:"profile"`
 	// StopTimeout is how long a stop waits after SIGTERM before SIGKILL
 	// (default 5s); a second Ctrl-C skips it.
 	StopTimeout Duration `yaml:"stop_timeout"`
@@ -138,6 +141,14 @@ type Ready struct {
 	TCP     string   `yaml:"tcp"`     // host:port (may use {{ endpoint }}) accepting connections
 	Log     string   `yaml:"log"`     // a line containing this text appears in the output
 	Timeout Duration `yaml:"timeout"` // default 30s
+}
+
+// Profile says where a service serves CPU profiles.
+type Profile struct {
+	// PProf is the URL of a pprof CPU profile handler, such as Go's
+	// net/http/pprof /debug/pprof/profile (may use {{ endpoint }}); perfgate
+	// adds ?seconds=N.
+	PProf string `yaml:"pprof"`
 }
 
 // Scenario is one kind of request, or a flow of requests (Steps).
