@@ -183,11 +183,13 @@ func runPaired(cmd *cobra.Command, f *cmdutil.Factory, fl flags, cfg *config.Con
 			return err
 		}
 	}
-	res, runErr := paired.Run(ctx, cfg, paired.Options{Runner: cmdutil.RunnerOptions(f), BaseRef: fl.base})
+	var profs paired.Profiles
+	res, runErr := paired.Run(ctx, cfg, paired.Options{Runner: cmdutil.RunnerOptions(f), BaseRef: fl.base, Profiles: &profs})
 	if res == nil {
 		return cmdutil.RunError(runErr)
 	}
 	if fl.out != "" {
+		writeProfiles(fl.out, profs, res, f.IO.ErrOut)
 		where, err := cmdutil.SaveResults(fl.out, res)
 		if err != nil {
 			return err
