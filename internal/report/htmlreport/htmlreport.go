@@ -70,6 +70,7 @@ type view struct {
 	Scenarios   []scenarioView
 	SwitchedOff []string
 	Generator   string
+	Profile     *profileView // where the time went (profile.go)
 }
 
 type fact struct{ Name, Value string }
@@ -117,6 +118,7 @@ func newView(res *results.Results) (*view, error) {
 		Generator:   "perfgate " + res.PerfgateVersion,
 	}
 	v.Facts = facts(res)
+	v.Profile = newProfileView(res)
 	v.Warnings = append(v.Warnings, res.Warnings...)
 	if c := res.Comparison; c != nil {
 		v.Warnings = append(v.Warnings, c.Warnings...)
