@@ -260,7 +260,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 			return res, fmt.Errorf("%w: %s", runner.ErrEnvironment, res.EnvironmentFailure)
 		}
 	}
-	addProfiles(ctx, cfg, res, base, head, slice, duet, basePasses, headPasses, meter, logw, o.Profiles)
+	if !o.FullBudget { // calibrate compares a side with itself: nothing to profile
+		addProfiles(ctx, cfg, res, base, head, slice, duet, basePasses, headPasses, meter, logw, o.Profiles)
+	}
 	// Absolute limits, on the head's figures merged over its slices.
 	out.Checks = append(out.Checks, compare.JudgeLimits(compare.LimitsOf(cfg.Scenarios), res.Scenarios)...)
 	res.Comparison = &results.Comparison{

@@ -37,8 +37,16 @@ func profiledRepo(t *testing.T, baseArgs, headArgs, profileURL string) string {
 // the results and in the Markdown the comment is made of, names it, and
 // both merged profiles are written beside the results for pprof.
 func TestRunPairedProfileNamesTheSlowerFunction(t *testing.T) {
+	for _, pairing := range []string{"alternate", "duet"} {
+		t.Run(pairing, func(t *testing.T) { testRunPairedProfile(t, pairing) })
+	}
+}
+
+func testRunPairedProfile(t *testing.T, pairing string) {
 	const pprofArgs = `-cpu 20 -pprof "127.0.0.1:$2"`
 	cfg := profiledRepo(t, pprofArgs, pprofArgs+" -extra-hash 20000", `http://{{ endpoint "auth" "6060" }}/debug/pprof/profile`)
+	b, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, append(b, []byte("  pairing: "+pairing+"\n")...), 0o644)
 	out := filepath.Join(t.TempDir(), "r.json")
 	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--base", "base", "--out", out)
 	if r.Code != 0 && r.Code != 1 {
