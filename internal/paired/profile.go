@@ -4,10 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
-	"net/http"
-	"net/url"
-	"strconv"
 	"sync"
 	"time"
 
@@ -16,6 +12,7 @@ import (
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/foreigncpu"
 	"github.com/perfgate/perfgate/internal/load"
+	"github.com/perfgate/perfgate/internal/profcollect"
 	"github.com/perfgate/perfgate/internal/profdiff"
 	"github.com/perfgate/perfgate/internal/results"
 	"github.com/perfgate/perfgate/internal/runner"
@@ -23,13 +20,10 @@ import (
 
 // ProfileRounds is how many extra rounds are profiled once the session is
 // over: one ABBA cycle, so both sides are profiled alike.
-const ProfileRounds = 4
+const ProfileRounds = profcollect.Rounds
 
 // profileTop is how many functions a profile diff keeps.
 const profileTop = 20
-
-// maxProfileBytes bounds what one profile answer may weigh.
-const maxProfileBytes = 64 << 20
 
 // Profiles receives each side's merged CPU profile (nil when none).
 type Profiles struct {
@@ -50,16 +44,11 @@ type profileTarget struct {
 // judged slices' is the measured overhead of profiling.
 func profileSession(ctx context.Context, cfg *config.Config, base, head *runner.Side, slice time.Duration, duet bool,
 	judged map[*runner.Side][]*load.Result, meter *foreigncpu.Meter, logw io.Writer, out *Profiles) (*results.ProfileDiff, []string) {
-	var svcs []config.Service
-	for _, s := range cfg.Services {
-		if s.Profile != nil && s.Profile.PProf != "" {
-			svcs = append(svcs, s)
-		}
-	}
+	svcs := profcollect.Services(cfg)
 	if len(svcs) == 0 {
 		return nil, nil
 	}
-	secs := max(1, int(math.Ceil(slice.Seconds())))
+	secs := profcollect.Seconds(slice)
 	spec := load.PassSpec{Duration: time.Duration(secs) * time.Second}
 	d := &results.ProfileDiff{Source: "paired", SliceS: float64(secs)}
 	var warnings []string
@@ -73,10 +62,7 @@ func profileSession(ctx context.Context, cfg *config.Config, base, head *runner.
 	targets := map[*runner.Side][]profileTarget{}
 	for _, s := range []*runner.Side{base, head} {
 		for _, svc := range svcs {
-			u, err := s.Render(ctx, svc.Profile.PProf)
-			if err == nil {
-				u, err = withSeconds(u, secs)
-			}
+			u, err := profcollect.URL(ctx, s, svc, secs)
 			if err != nil {
 				warn(svc.Name, s.Label, err)
 				continue
@@ -107,7 +93,7 @@ func profileSession(ctx context.Context, cfg *config.Config, base, head *runner.
 					wg.Add(1)
 					go func() {
 						defer wg.Done()
-						p, err := fetchProfile(s.Ctx(), t.url, secs)
+						p, err := profcollect.Fetch(s.Ctx(), t.url, secs)
 						mu.Lock()
 						defer mu.Unlock()
 						if err != nil {
@@ -173,45 +159,6 @@ func addProfiles(ctx context.Context, cfg *config.Config, res *results.Results, 
 		res.Warnings = append(res.Warnings, w)
 		fmt.Fprintf(logw, "warning: %s\n", w)
 	}
-}
-
-// withSeconds sets ?seconds=N on a profile URL.
-func withSeconds(raw string, secs int) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("profile URL %q: %v", raw, err)
-	}
-	q := u.Query()
-	q.Set("seconds", strconv.Itoa(secs))
-	u.RawQuery = q.Encode()
-	return u.String(), nil
-}
-
-// fetchProfile asks u for a CPU profile of secs seconds.
-func fetchProfile(ctx context.Context, u string, secs int) (*profile.Profile, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(secs)*time.Second+15*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%s did not answer: %v", u, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxProfileBytes))
-	if err != nil {
-		return nil, fmt.Errorf("%s: reading the answer: %v", u, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s answered HTTP %d: %.120q", u, resp.StatusCode, data)
-	}
-	p, err := profdiff.Parse(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", u, err)
-	}
-	return p, nil
 }
 
 func requests(ps []*load.Result) int64 {

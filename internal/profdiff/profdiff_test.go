@@ -2,6 +2,7 @@ package profdiff
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -125,5 +126,36 @@ func TestParseRejects(t *testing.T) {
 				t.Fatalf("err %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestStoreRoundTrip(t *testing.T) {
+	stacks := map[string]int64{"big;main": 1e9}
+	for i := range 300 {
+		stacks[fmt.Sprintf("tiny%03d;main", i)] = 2e5 // each about 0.02% of the total
+	}
+	p := synth(t, stacks)
+	SetRequests(p, 1234)
+	SetRequests(p, 1000) // replaces
+	full, err := Shrink(p.Copy(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := Shrink(p.Copy(), len(full)-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := Parse(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := Requests(q); !ok || n != 1000 {
+		t.Errorf("requests %d %v, want 1000", n, ok)
+	}
+	if len(q.Sample) != 1 || len(q.Function) != 2 {
+		t.Errorf("pruned to %d samples, %d functions; want the big stack only", len(q.Sample), len(q.Function))
+	}
+	if _, err := Shrink(p.Copy(), 10); err == nil {
+		t.Error("a cap no profile fits: want an error")
 	}
 }
