@@ -22,8 +22,8 @@ import (
 // over: one ABBA cycle, so both sides are profiled alike.
 const ProfileRounds = profcollect.Rounds
 
-// profileTop is how many functions a profile diff keeps.
-const profileTop = 20
+// ProfileTop is how many functions a profile diff keeps.
+const ProfileTop = 20
 
 // Profiles receives each side's merged CPU profile (nil when none).
 type Profiles struct {
@@ -138,7 +138,7 @@ func profileSession(ctx context.Context, cfg *config.Config, base, head *runner.
 	d.BaseOverhead = overhead(passes[base], judged[base])
 	d.HeadOverhead = overhead(passes[head], judged[head])
 	if merged[base] != nil && merged[head] != nil {
-		d.Functions, d.BaseTotalUS, d.HeadTotalUS = profdiff.Compare(merged[base], merged[head], d.BaseRequests, d.HeadRequests, profileTop)
+		d.Functions, d.BaseTotalUS, d.HeadTotalUS = profdiff.Compare(merged[base], merged[head], d.BaseRequests, d.HeadRequests, ProfileTop)
 		if out != nil {
 			out.Base, out.Head = merged[base], merged[head]
 		}

@@ -93,4 +93,3 @@ func profShare(v float64) string {
 	}
 	return fmt.Sprintf("%.0f%%", 100*v)
 }
-

@@ -13,4 +13,3 @@ func (s *Side) Render(ctx context.Context, str string) (string, error) {
 	}
 	return s.st.Render(ctx, str)
 }
-

@@ -125,6 +125,11 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 	ro := cmdutil.RunnerOptions(f)
 	sh.apply(&ro)
+	var sp *storedProfile
+	if base != nil {
+		sp = newStoredProfile(cfg, basePath, f.IO.ErrOut)
+		ro.AfterMeasure = sp.hook()
+	}
 	if fl.out != "" {
 		// Written before the services stop as well: a CI timeout that
 		// kills perfgate during a long stop still finds the results.
@@ -141,8 +146,10 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 
 	verdict := compare.Apply(cfg.Gates, base, res, opts)
+	profs := sp.apply(res)
 	// Save before printing: a closed stdout must not lose the results.
 	if fl.out != "" {
+		writeProfiles(fl.out, profs, res, f.IO.ErrOut)
 		where, err := cmdutil.SaveResults(fl.out, res)
 		if err != nil {
 			return err
