@@ -110,8 +110,11 @@ func TestRunPairedProfileErrorsAreWarnings(t *testing.T) {
 			cfg := profiledRepo(t, "", `-pprof "127.0.0.1:$2"`, url)
 			out := filepath.Join(t.TempDir(), "r.json")
 			r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--base", "base", "--out", out)
-			if r.Code != 0 {
-				t.Fatalf("exit %d, want 0 (same code on both sides; a busy runner may leave it inconclusive): %v\n%s\n%s", r.Code, r.Err, r.Out, r.ErrOut)
+			// The verdict is not what this test is about: the head listens for
+			// pprof and the base does not, and a busy machine's bursts can
+			// land on one side; any judged run (0 or 1) will do.
+			if r.Code != 0 && r.Code != 1 {
+				t.Fatalf("exit %d, want a judged run (0 or 1): %v\n%s\n%s", r.Code, r.Err, r.Out, r.ErrOut)
 			}
 			res, err := results.Read(out)
 			if err != nil {
