@@ -1,26 +1,15 @@
 package publish
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // The Publish step's PERFGATE_COMMENT_AUTHOR: the comment-author input,
 // else github-actions[bot] with the workflow's own token, else empty (the
 // token's login).
 func TestActionCommentAuthor(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var md actionMeta
-	if err := yaml.Unmarshal(b, &md); err != nil {
-		t.Fatal(err)
-	}
+	md := readAction(t)
 	if in, ok := md.Inputs["comment-author"]; !ok || in.Default != "" || in.Required {
 		t.Fatalf("comment-author input: %+v (present %v), want optional with an empty default", in, ok)
 	}
