@@ -20,7 +20,9 @@
 //
 // -latency and -cpu make the service slower on purpose (a sleep, and
 // SHA-256 rounds per /auth request), to produce real regressions for a
-// performance gate to catch. /health is never slowed.
+// performance gate to catch. /health is never slowed. -extra-hash adds CPU
+// work in a function of its own, extraHash, for a CPU profile to name;
+// -pprof serves net/http/pprof on a separate address (off by default).
 //
 // SIGTERM or SIGINT shut it down gracefully (in-flight requests finish, up
 // to 10s). It needs no cgo: CGO_ENABLED=0 go build ./examples/auth-service
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	addr := fs.String("addr", "127.0.0.1:18080", "listen address (host:port)")
 	latency := fs.Duration("latency", 0, "extra latency per /auth request, e.g. 2ms")
 	cpu := fs.Int("cpu", 0, "SHA-256 rounds per /auth request (CPU work), e.g. 2000")
+	extra := fs.Int("extra-hash", 0, "rounds of extra CPU work per /auth request in a function of its own (extraHash), e.g. 20000")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this address (host:port, its own listener), e.g. 127.0.0.1:6060; off when empty")
 	maxUsers := fs.Int("max-users", 1_000_000, "with -store memory: users kept; the oldest are evicted beyond it")
 	defStore := "postgres"
 	if v := os.Getenv(envStore); v != "" {
@@ -89,6 +93,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	}
 	if err := validate(*latency, *cpu, *maxUsers); err != nil {
 		return err
+	}
+	if *extra < 0 {
+		return fmt.Errorf("%w: -extra-hash %d is negative", errBadFlag, *extra)
 	}
 	switch {
 	case *dbConns < 0:
@@ -129,7 +136,12 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	}
 
 	s := NewServerWith(store, []byte(*tokenKey), *tokenTTL)
-	s.Latency, s.CPU = *latency, *cpu
+	s.Latency, s.CPU, s.ExtraHash = *latency, *cpu, *extra
+	if *pprofAddr != "" {
+		if _, err := servePprof(ctx, *pprofAddr, stderr); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err

@@ -76,6 +76,7 @@ func TestRunBadFlags(t *testing.T) {
 	tests := [][]string{
 		{"-latency", "fast"},
 		{"-cpu", "-5"},
+		{"-store", "memory", "-extra-hash", "-1"},
 		{"-max-users", "0"},
 		{"extra"},
 		{"-store", "disk"},

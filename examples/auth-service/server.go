@@ -37,6 +37,9 @@ type Server struct {
 	// password hash on signup and login, on the token on GET): raise it to
 	// make a real, CPU-bound regression.
 	CPU int
+	// ExtraHash is the number of rounds extraHash spends per /auth
+	// request: CPU work a profile can name.
+	ExtraHash int
 
 	store  Store
 	tok    tokens
@@ -109,6 +112,9 @@ func (s *Server) work(salt, data string) [sha256.Size]byte {
 	}
 	if s.CPU > 0 {
 		s.rounds.Add(int64(s.CPU))
+	}
+	if s.ExtraHash > 0 {
+		sum[0] ^= byte(extraHash(sum, s.ExtraHash))
 	}
 	return sum
 }

@@ -153,6 +153,10 @@ func TestParseErrors(t *testing.T) {
 		{"no ports declared", strings.Replace(base, "http://127.0.0.1:1/", `http://{{ endpoint "s" 80 }}/`, 1) + "services:\n  - name: s\n    container: {image: x}\n", []string{"declares no ports; add 80 to its container.ports"}},
 		{"endpoint one arg", strings.Replace(base, "http://127.0.0.1:1/", `http://{{ endpoint "s" }}/`, 1) + "services:\n  - name: s\n    process: {command: [x], ports: [80]}\n", []string{"scenarios[0].url"}},
 		{"ready path without ports", base + "services:\n  - name: s\n    process: {command: [x]}\n    ready: {http: /health}\n", []string{"needs a declared port"}},
+		{"profile ok", base + "services:\n  - name: s\n    process: {command: [x], ports: [6060]}\n    profile: {pprof: 'http://{{ endpoint \"s\" \"6060\" }}/debug/pprof/profile'}\n", []string{}},
+		{"profile empty", base + "services:\n  - name: s\n    process: {command: [x]}\n    profile: {}\n", []string{":10:5:", "services[0].profile.pprof: required"}},
+		{"profile not url", base + "services:\n  - name: s\n    process: {command: [x]}\n    profile: {pprof: 'localhost'}\n", []string{"profile.pprof", "not an http:// or https:// URL"}},
+		{"profile undeclared port", base + "services:\n  - name: s\n    process: {command: [x], ports: [80]}\n    profile: {pprof: 'http://{{ endpoint \"s\" \"6060\" }}/debug/pprof/profile'}\n", []string{"profile.pprof", "port not declared"}},
 		{"ready tcp bad", base + "services:\n  - name: s\n    process: {command: [x]}\n    ready: {tcp: nohost}\n", []string{"expected host:port"}},
 		{"workers on open", strings.Replace(base, "load:\n", "load:\n  model: open\n  rate: 5\n  workers: 3\n", 1), []string{"workers is for the closed model"}},
 		{"in flight on closed", strings.Replace(base, "load:\n", "load:\n  max_in_flight: 3\n", 1), []string{"max_in_flight is for the open model"}},
@@ -167,7 +171,7 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse("perfgate.yaml", []byte(tt.yaml))
-			if tt.name == "url if action" || tt.name == "url endpoint without port" || tt.name == "url path seq" {
+			if tt.name == "url if action" || tt.name == "url endpoint without port" || tt.name == "url path seq" || tt.name == "profile ok" {
 				if err != nil {
 					t.Fatalf("valid: %v", err)
 				}

@@ -53,6 +53,9 @@ type Service struct {
 	Process   *ProcessSpec   `yaml:"process"`
 	Container *ContainerSpec `yaml:"container"`
 	Ready     *Ready         `yaml:"ready"`
+	// Profile, when set, is where perfgate fetches CPU profiles of the
+	// service while it measures it (see docs/profiles.md).
+	Profile *Profile `yaml:"profile"`
 	// StopTimeout is how long a stop waits after SIGTERM before SIGKILL
 	// (default 5s); a second Ctrl-C skips it.
 	StopTimeout Duration `yaml:"stop_timeout"`
@@ -195,6 +198,14 @@ type Ready struct {
 	// Health: ready once Docker reports the container healthy (its
 	// healthcheck passes); set from a compose file.
 	Health bool `yaml:"-"`
+}
+
+// Profile says where a service serves CPU profiles.
+type Profile struct {
+	// PProf is the URL of a pprof CPU profile handler, such as Go's
+	// net/http/pprof /debug/pprof/profile (may use {{ endpoint }}); perfgate
+	// adds ?seconds=N.
+	PProf string `yaml:"pprof"`
 }
 
 // Scenario is one kind of request, or a flow of requests (Steps).

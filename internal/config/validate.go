@@ -308,6 +308,12 @@ func (v *validator) service(i int, s Service, seen map[string]int) {
 	if s.Process != nil {
 		pf = declaredPortFunc(s)
 	}
+	if s.Profile != nil {
+		if s.Profile.PProf == "" {
+			v.at(p+".profile.pprof", "required: the URL of a pprof CPU profile handler, e.g. http://{{ endpoint \"%s\" \"6060\" }}/debug/pprof/profile", s.Name)
+		}
+		v.templURLPort(p+".profile.pprof", s.Profile.PProf, false, nil)
+	}
 	if r := s.Ready; r != nil {
 		n := 0
 		for _, set := range []bool{r.HTTP != "", r.TCP != "", r.Log != ""} {

@@ -21,7 +21,7 @@ func (r resp) Body() []byte              { return []byte(r.body) }
 
 func TestCaptureExtract(t *testing.T) {
 	r := resp{h: http.Header{"X-Request-Id": {"abc"}, "Location": {"/users/42"}},
-		body: `{"token":"t1","user":{"id":42,"ok":true,"tags":["a","b"]},"n":null}` + "\nsession=s9;"}
+		body: `{"token":"t1","user":{"id":42,"ok":true,"tags":["a","b"]},"n":null,"cookie":"session=s9;"}`}
 	tests := []struct {
 		spec   CaptureSpec
 		want   string

@@ -68,6 +68,8 @@ type Options struct {
 	FullBudget bool
 	// Rounds, when set, receives the rounds measured, in order.
 	Rounds *[]compare.Round
+	// Profiles, when set, receives each side's merged CPU profile.
+	Profiles *Profiles
 }
 
 // Run runs the session and returns the head's results with the paired
@@ -257,6 +259,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 			res.Verdict = results.VerdictNoBaseline
 			return res, fmt.Errorf("%w: %s", runner.ErrEnvironment, res.EnvironmentFailure)
 		}
+	}
+	if !o.FullBudget { // calibrate compares a side with itself: nothing to profile
+		addProfiles(ctx, cfg, res, base, head, slice, duet, basePasses, headPasses, meter, logw, o.Profiles)
 	}
 	// Absolute limits, on the head's figures merged over its slices.
 	out.Checks = append(out.Checks, compare.JudgeLimits(compare.LimitsOf(cfg.Scenarios), res.Scenarios)...)

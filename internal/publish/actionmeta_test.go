@@ -105,6 +105,20 @@ runs:
 	}
 }
 
+// readAction parses the repository's action.yml.
+func readAction(t *testing.T) actionMeta {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md actionMeta
+	if err := yaml.Unmarshal(b, &md); err != nil {
+		t.Fatal(err)
+	}
+	return md
+}
+
 type actionMeta struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`

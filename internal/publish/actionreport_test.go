@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -88,14 +86,7 @@ func TestActionReportStep(t *testing.T) {
 // the report step's path, under the report-artifact input, and the publish
 // step hands the artifact's URL to the comment.
 func TestActionReportWiring(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var md actionMeta
-	if err := yaml.Unmarshal(b, &md); err != nil {
-		t.Fatal(err)
-	}
+	md := readAction(t)
 	if d := md.Inputs["html-report"].Default; d != "true" {
 		t.Errorf("html-report default %q, want 'true'", d)
 	}

@@ -8,21 +8,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // actionScript returns the run script of the action step with this id or name.
 func actionScript(t *testing.T, key string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "action.yml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var md actionMeta
-	if err := yaml.Unmarshal(b, &md); err != nil {
-		t.Fatal(err)
-	}
+	md := readAction(t)
 	for _, st := range md.Runs.Steps {
 		if st["id"] == key || st["name"] == key {
 			s, _ := st["run"].(string)

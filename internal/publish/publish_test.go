@@ -592,7 +592,7 @@ func TestAnnotations(t *testing.T) {
 	h.publish(res)
 	lines := strings.Split(strings.TrimRight(h.stdout.String(), "\n"), "\n")
 	want := []string{
-		"::error title=perfgate api%2Cv2%3A main%3A regression::log%25in%0D%0A::error::injected p99 regressed: 12.0 ms -> 15.0 ms (+25.0%25) (gate: rise <= 10%25)",
+		"::error title=perfgate api%2Cv2%3A main%3A regression::log%25in%0A::error::injected p99 regressed: 12.0 ms -> 15.0 ms (+25.0%25) (gate: rise <= 10%25)",
 		"::warning title=perfgate api%2Cv2%3A main::only 2 runs:%0Anot enough",
 	}
 	if fmt.Sprint(lines) != fmt.Sprint(want) {

@@ -67,6 +67,7 @@ func MarkdownSections(res *results.Results) MarkdownParts {
 		p.Chart = "<details open><summary>Goodput per " + per + ": " + htmlText(cut(c.Scenario, 60)) + "</summary>\n\n```mermaid\n" +
 			c.Mermaid() + "```\n\n</details>\n"
 	}
+	p.Chart += ProfileMarkdown(res) // where the time went, after the chart
 	if res.Comparison != nil && len(res.Comparison.Checks) > 0 {
 		p.Checks = markdownChecks(res.Comparison, false)
 		p.UnpassedChecks = markdownChecks(res.Comparison, true)

@@ -74,6 +74,8 @@ type Results struct {
 	// Shards is set on merged results (`perfgate merge`): each shard's
 	// part, its host, its rate and whether it limited the load.
 	Shards []ShardSummary `json:"shards,omitempty"`
+	// ProfileDiff compares the base's and the head's CPU profiles.
+	ProfileDiff *ProfileDiff `json:"profile_diff,omitempty"`
 }
 
 // ShardRun describes one shard's run (see internal/shard).

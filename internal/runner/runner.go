@@ -82,6 +82,9 @@ type Options struct {
 	// AfterLoad, when set, sees what the plan measured and the results
 	// before they are checked and returned (a shard records its part).
 	AfterLoad func(pr *load.PlanResult, res *results.Results)
+	// AfterMeasure, when set, runs once the plan measured without error,
+	// with the stack still up (CPU profiles of a stored-baseline run).
+	AfterMeasure func(ctx context.Context, s *Side, res *results.Results)
 }
 
 // Error kinds a command maps to exit codes. Results returned alongside
@@ -168,6 +171,9 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 	}
 	if pr != nil && o.AfterLoad != nil {
 		o.AfterLoad(pr, res)
+	}
+	if pr != nil && runErr == nil && o.AfterMeasure != nil {
+		o.AfterMeasure(side.Ctx(), side, res)
 	}
 	if pr != nil {
 		res.Warmup = pr.Warmup

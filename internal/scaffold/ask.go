@@ -25,7 +25,7 @@ func Ask(in io.Reader, out io.Writer, o Options, set map[string]bool) Options {
 		_ = err // end of input: keep the value
 		return cur
 	}
-	o.Service = ask("service", "Service name", o.Service)
+	o.SetService(ask("service", "Service name", o.Service))
 	if p, err := strconv.Atoi(ask("port", "Port it listens on", strconv.Itoa(o.Port))); err == nil {
 		o.Port = p
 	}

@@ -23,7 +23,14 @@ func Config(o Options) string {
 	w("#   perfgate run --base %s          # this working tree against %s, on this machine", o.Branch, o.Branch)
 	w("name: %s", o.Name)
 	w("")
-	if o.Provider == Process {
+	switch o.Provider {
+	case Compose:
+		w("services:")
+		w("  # Every service of the file starts as a container; each is ready once its")
+		w("  # healthcheck passes, or by x-perfgate: {ready: ...} (docs/compose.md).")
+		w("  compose:")
+		w("    file: %s", o.Compose)
+	case Process:
 		bin := "bin/" + o.Service
 		w("prepare:")
 		w("  # Runs in this folder of each tree measured (in paired mode: base and head).")
@@ -44,7 +51,7 @@ func Config(o Options) string {
 			w("      env: {PORT: %s}", strconv.Quote(port))
 		}
 		w("      ports: [%d]", o.Port)
-	} else {
+	default:
 		dir, file := path.Split(o.Dockerfile)
 		if dir == "" {
 			dir = "."
@@ -55,16 +62,18 @@ func Config(o Options) string {
 		w("      build: {context: %s, dockerfile: %s}", strings.TrimSuffix(dir, "/"), file)
 		w("      ports: [%q]", strconv.Itoa(o.Port))
 	}
-	w("    ready:")
-	if o.Health != "" {
-		w("      http: http://%s%s", ep, o.Health)
-	} else {
-		w("      tcp: '%s'", ep)
-	}
-	if o.Provider == Container {
-		w("      timeout: 120s")
-	} else {
-		w("      timeout: 60s")
+	if o.Provider != Compose {
+		w("    ready:")
+		if o.Health != "" {
+			w("      http: http://%s%s", ep, o.Health)
+		} else {
+			w("      tcp: '%s'", ep)
+		}
+		if o.Provider == Container {
+			w("      timeout: 120s")
+		} else {
+			w("      timeout: 60s")
+		}
 	}
 	w("")
 	w("scenarios:")

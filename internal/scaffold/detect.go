@@ -1,11 +1,12 @@
 // Package scaffold writes a first perfgate.yaml and GitHub workflow for a
-// repository: it looks at what the repository holds (a Go main package, a
-// Dockerfile) and renders files that pass `perfgate validate` and can be
+// repository: it looks at what the repository holds (a compose file, a Go
+// main package, a Dockerfile) and renders files that pass `perfgate validate` and can be
 // paired (`perfgate run --base`).
 package scaffold
 
 import (
 	"bufio"
+	"context"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -40,6 +41,12 @@ type Project struct {
 	// Port is the port the service listens on by default (its source's
 	// ":8080" literal, the Dockerfile's EXPOSE), 0 when unknown.
 	Port int
+	// Compose is the compose file in the root ("compose.yaml"), "" when
+	// there is none; ComposeServices are its services, ComposeErr why it
+	// could not be read.
+	Compose         string
+	ComposeServices []ComposeService
+	ComposeErr      string
 	// Health is a health path the source names ("/healthz"), "" when none.
 	Health string
 	// Branch is the repository's default branch ("main" unless the
@@ -51,7 +58,7 @@ var skipDirs = map[string]bool{"vendor": true, "testdata": true, "node_modules":
 
 // Detect looks at the repository rooted at dir. It never fails on what it
 // cannot read: what it cannot tell stays empty.
-func Detect(dir string) Project {
+func Detect(ctx context.Context, dir string) Project {
 	p := Project{Name: configName(filepath.Base(absOr(dir))), Branch: branch(dir)}
 	var mains []string
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -82,6 +89,7 @@ func Detect(dir string) Project {
 	if p.Dockerfile != "" && p.Port == 0 {
 		p.Port = exposed(filepath.Join(dir, p.Dockerfile))
 	}
+	detectCompose(ctx, dir, &p)
 	return p
 }
 

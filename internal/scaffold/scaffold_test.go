@@ -1,13 +1,16 @@
 package scaffold_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/scaffold"
+	"github.com/perfgate/perfgate/internal/stack/compose"
 )
 
 func tree(t *testing.T, files map[string]string) string {
@@ -66,8 +69,8 @@ func TestDetectAndGenerate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := tree(t, tc.files)
-			p := scaffold.Detect(dir)
-			if p != tc.want {
+			p := scaffold.Detect(context.Background(), dir)
+			if !reflect.DeepEqual(p, tc.want) {
 				t.Fatalf("Detect:\n got %+v\nwant %+v", p, tc.want)
 			}
 			o, err := scaffold.Defaults(p)
@@ -85,21 +88,31 @@ func TestDetectAndGenerate(t *testing.T) {
 						t.Errorf("config lacks %q:\n%s", line, text)
 					}
 				}
-				cfg, err := config.Parse(filepath.Join(dir, "perfgate.yaml"), []byte(text))
-				if err != nil {
-					t.Fatalf("%v\n%s", err, text)
-				}
-				if err := cfg.CheckPairable(); err != nil {
-					t.Errorf("not pairable: %v\n%s", err, text)
-				}
+				validate(t, dir, text)
 			}
 		})
 	}
 }
 
+// validate loads a generated config as perfgate validate does: the
+// loader's checks, the compose file's services, pairing.
+func validate(t *testing.T, dir, text string) {
+	t.Helper()
+	cfg, err := config.Parse(filepath.Join(dir, "perfgate.yaml"), []byte(text))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	if err := compose.Expand(context.Background(), cfg); err != nil {
+		t.Fatalf("compose: %v\n%s", err, text)
+	}
+	if err := cfg.CheckPairable(); err != nil {
+		t.Errorf("not pairable: %v\n%s", err, text)
+	}
+}
+
 func TestDefaultsNothingFound(t *testing.T) {
-	_, err := scaffold.Defaults(scaffold.Detect(tree(t, map[string]string{"README.md": "hi\n"})))
-	if err == nil || !strings.Contains(err.Error(), "neither a Go main package nor a Dockerfile") {
+	_, err := scaffold.Defaults(scaffold.Detect(context.Background(), tree(t, map[string]string{"README.md": "hi\n"})))
+	if err == nil || !strings.Contains(err.Error(), "found no compose file, Go main package or Dockerfile") {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -116,7 +129,8 @@ func TestCheck(t *testing.T) {
 		{func(o *scaffold.Options) { o.Port = 70000 }, "--port"},
 		{func(o *scaffold.Options) { o.Service = "My App" }, "--service"},
 		{func(o *scaffold.Options) { o.Provider = scaffold.Container }, "no Dockerfile"},
-		{func(o *scaffold.Options) { o.Provider = "k8s" }, "expected process or container"},
+		{func(o *scaffold.Options) { o.Provider = "k8s" }, "expected process, container or compose"},
+		{func(o *scaffold.Options) { o.Provider = scaffold.Compose }, "no compose.yaml"},
 	} {
 		o := good
 		tc.edit(&o)

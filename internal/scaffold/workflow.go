@@ -98,8 +98,11 @@ func Files(o Options) map[string]string {
 // Summary is what init prints after writing the files.
 func Summary(o Options) string {
 	what := fmt.Sprintf("the Go main package %s, built by prepare and started as a process", o.GoMain)
-	if o.Provider == Container {
+	switch o.Provider {
+	case Container:
 		what = fmt.Sprintf("a container built from %s", o.Dockerfile)
+	case Compose:
+		what = fmt.Sprintf("a service of %s (all its services start as containers)", o.Compose)
 	}
 	return fmt.Sprintf("service %q: %s, on port %d\n", o.Service, what, o.Port)
 }

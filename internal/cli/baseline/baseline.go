@@ -94,6 +94,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 				}
 				sessions = 0 // measure nothing
 			}
+			profs := &profiles{cfg: cfg, log: f.IO.ErrOut}
 			for i := 1; i <= sessions; i++ {
 				if i > 1 && pause > 0 {
 					fmt.Fprintf(f.IO.ErrOut, "pausing %v before the next session\n", pause)
@@ -108,7 +109,9 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 				if sessions > 1 {
 					fmt.Fprintf(f.IO.ErrOut, "session %d of %d\n", i, sessions)
 				}
-				res, runErr := runner.Run(cmd.Context(), cfg, cmdutil.RunnerOptions(f))
+				ro := cmdutil.RunnerOptions(f)
+				ro.AfterMeasure = profs.hook()
+				res, runErr := runner.Run(cmd.Context(), cfg, ro)
 				if res == nil {
 					return cmdutil.RunError(cmd.Context(), runErr)
 				}
@@ -145,6 +148,7 @@ func newUpdateCmd(f *cmdutil.Factory) *cobra.Command {
 			if err := bl.Write(path, nb); err != nil {
 				return cmdutil.EnvFailed(fmt.Errorf("writing baseline %s: %w", path, err))
 			}
+			profs.write(path)
 			if err := report.BaselineDiff(f.IO.Out, bl.Diff(old, nb), f.IO.TTY); err != nil {
 				fmt.Fprintf(f.IO.ErrOut, "perfgate: printing old vs new: %v\n", err)
 			}

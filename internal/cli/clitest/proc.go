@@ -1,8 +1,10 @@
 package clitest
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +57,29 @@ func (p *Proc) WaitFor(s string, timeout time.Duration) bool {
 
 // Signal sends sig to the process.
 func (p *Proc) Signal(sig os.Signal) { p.Cmd.Process.Signal(sig) }
+
+// WaitCatches waits (up to timeout) until the process has installed a
+// handler for signal number sig (Linux: SigCgt in /proc/PID/status), so a
+// test's signal reaches perfgate's handler, not the default action of a
+// process still starting on a busy machine. It reports whether it did.
+func (p *Proc) WaitCatches(sig int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Cmd.Process.Pid))
+		if err != nil {
+			return false
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if mask, ok := strings.CutPrefix(line, "SigCgt:"); ok {
+				if v, err := strconv.ParseUint(strings.TrimSpace(mask), 16, 64); err == nil && v&(1<<(sig-1)) != 0 {
+					return true
+				}
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
+}
 
 // Wait waits for the process to exit and returns its exit code; after
 // timeout it kills it and fails the test, showing its stderr.

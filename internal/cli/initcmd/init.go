@@ -26,8 +26,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Write perfgate.yaml and a GitHub workflow for this repository",
-		Long: "Looks at the repository for a Go main package (built by prepare and started as a local\n" +
-			"process) or a Dockerfile (built and started as a container), and writes perfgate.yaml and\n" +
+		Long: "Looks at the repository for a compose file in its root (services: {compose: {file}}), a Go\n" +
+			"main package (built by prepare and started as a local process) or a Dockerfile (built and\n" +
+			"started as a container), in that order, and writes perfgate.yaml and\n" +
 			scaffold.WorkflowPath + ": the paired gate on pull requests and a baseline refresh on pushes\n" +
 			"to the default branch. On a terminal it asks to confirm what it found; otherwise it uses\n" +
 			"what it found and the flags. Existing files are kept unless --force.",
@@ -39,9 +40,9 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVarP(&fl.dir, "dir", "C", ".", "the repository's root folder")
 	fs.StringVar(&fl.name, "name", "", "the config's name (default: the folder's name)")
-	fs.StringVar(&fl.service, "service", "", "the service's name (default: the main package's folder, else the config's name)")
-	fs.StringVar(&fl.provider, "provider", "", "process (a Go main package) or container (a Dockerfile); default: what is found, process first")
-	fs.IntVar(&fl.port, "port", 0, "the port the service listens on (default: found in the source or the Dockerfile's EXPOSE, else 8080)")
+	fs.StringVar(&fl.service, "service", "", "the service's name (default: the compose file's first service that publishes a port, else the main package's folder, else the config's name)")
+	fs.StringVar(&fl.provider, "provider", "", "compose (a compose file), process (a Go main package) or container (a Dockerfile); default: what is found, in that order")
+	fs.IntVar(&fl.port, "port", 0, "the port the service listens on (default: the compose service's container port, found in the source or the Dockerfile's EXPOSE, else 8080)")
 	fs.StringVar(&fl.url, "url", "", "the path the scenario requests (default: the health path, else /)")
 	fs.StringVar(&fl.health, "health", "", "the path that answers 200 once the service is ready (default: found in the source; \"\" with none found waits for the port)")
 	fs.BoolVar(&fl.quick, "quick", false, "short passes and at most 10 s of paired load: a first run in seconds, not a gate to keep")
@@ -50,20 +51,24 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 }
 
 func runInit(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
-	o, err := scaffold.Defaults(scaffold.Detect(fl.dir))
+	set := map[string]bool{}
+	cmd.Flags().Visit(func(p *pflag.Flag) { set[p.Name] = true })
+	p := scaffold.Detect(cmd.Context(), fl.dir)
+	if set["provider"] && fl.provider != scaffold.Compose {
+		p = p.WithoutCompose()
+	}
+	o, err := scaffold.Defaults(p)
 	if err != nil && fl.provider == "" {
 		return cmdutil.BadInput(err)
 	}
-	set := map[string]bool{}
-	cmd.Flags().Visit(func(p *pflag.Flag) { set[p.Name] = true })
 	if set["name"] {
 		o.Name = fl.name
 	}
-	if set["service"] {
-		o.Service = fl.service
-	}
 	if set["provider"] {
 		o.Provider = fl.provider
+	}
+	if set["service"] {
+		o.SetService(fl.service)
 	}
 	if set["port"] {
 		o.Port = fl.port

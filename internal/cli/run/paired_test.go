@@ -123,7 +123,9 @@ func TestRunPairedInterrupt(t *testing.T) {
 	os.WriteFile(cfgPath, []byte(strings.Replace(string(b), "slice: 300ms", "slice: 2s", 1)), 0o644)
 	out := filepath.Join(t.TempDir(), "r.json")
 	pr := clitest.Start(t, pg, "run", "-c", cfgPath, "--base", "base", "--out", out)
-	pr.WaitFor("warming up head", 60*time.Second)
+	if !pr.WaitFor("warming up head", 60*time.Second) {
+		t.Errorf("the head never warmed up:\n%s", pr.Stderr())
+	}
 	time.Sleep(2500 * time.Millisecond) // into the first measured round
 	pr.Signal(syscall.SIGINT)
 	if code := pr.Wait(60 * time.Second); code != 3 {

@@ -110,6 +110,11 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 	ro := cmdutil.RunnerOptions(f)
 	sh.apply(&ro)
+	var sp *storedProfile
+	if base != nil {
+		sp = newStoredProfile(cfg, basePath, f.IO.ErrOut)
+		ro.AfterMeasure = sp.hook()
+	}
 	if fl.out != "" && !cmdutil.WrittenInPlace(fl.out) {
 		// Written before the services stop as well: a CI timeout that
 		// kills perfgate during a long stop still finds the results. Not
@@ -127,6 +132,9 @@ func run(cmd *cobra.Command, f *cmdutil.Factory, fl flags) error {
 	}
 
 	compare.Apply(cfg.Gates, base, res, opts)
+	if profs := sp.apply(res); fl.out != "" {
+		writeProfiles(fl.out, profs, res, f.IO.ErrOut)
+	}
 	fin := finish(fl, cfg)
 	if sh != nil {
 		fin.Hint = fmt.Sprintf("shard %s measured: merge every shard's results with `perfgate merge shard-*.json --out results.json`, then compare or publish that", sh.spec)
@@ -153,9 +161,13 @@ func runPaired(cmd *cobra.Command, f *cmdutil.Factory, fl flags, cfg *config.Con
 			return err
 		}
 	}
-	res, runErr := paired.Run(ctx, cfg, paired.Options{Runner: cmdutil.RunnerOptions(f), BaseRef: fl.base})
+	var profs paired.Profiles
+	res, runErr := paired.Run(ctx, cfg, paired.Options{Runner: cmdutil.RunnerOptions(f), BaseRef: fl.base, Profiles: &profs})
 	if res == nil {
 		return cmdutil.RunError(ctx, runErr)
+	}
+	if fl.out != "" {
+		writeProfiles(fl.out, profs, res, f.IO.ErrOut)
 	}
 	return finish(fl, cfg).Do(ctx, f, res, runErr)
 }

@@ -121,6 +121,7 @@ func TestSIGTERMWhileWaitingForFIFOWriter(t *testing.T) {
 		{"merge", fifo, "--out", filepath.Join(dir, "m.json")},
 	} {
 		pr := clitest.Start(t, pg, args...)
+		pr.WaitCatches(int(syscall.SIGTERM), 10*time.Second)
 		time.Sleep(300 * time.Millisecond)
 		pr.Signal(syscall.SIGTERM)
 		if code := pr.Wait(10 * time.Second); code != 3 {

@@ -90,6 +90,7 @@ type view struct {
 	Scenarios   []scenarioView
 	SwitchedOff []string
 	Generator   string
+	Profile     *profileView // where the time went (profile.go)
 }
 
 type fact struct{ Name, Value string }
@@ -137,6 +138,7 @@ func newView(res *results.Results) (*view, error) {
 		Generator:   "perfgate " + res.PerfgateVersion,
 	}
 	v.Facts = facts(res)
+	v.Profile = newProfileView(res)
 	v.Warnings = report.Warnings(res)
 	warm := map[string]*results.Scenario{}
 	for i := range res.Warmup {

@@ -41,18 +41,37 @@ func Expand(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("%s:%d: services.compose.file: %w", cfg.Path, ref.Line, err)
 	}
-	if err := Check(path, data); err != nil {
+	svcs, err := read(ctx, path, ref, data, cfg.Dir)
+	if err != nil {
 		return err
+	}
+	return cfg.UseServices(svcs)
+}
+
+// Services reads the compose file at path as Expand does (checks,
+// interpolation, no profiles) and returns its services, relative paths
+// against the file's folder.
+func Services(ctx context.Context, path string) ([]config.Service, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return read(ctx, path, &config.ComposeRef{}, data, filepath.Dir(path))
+}
+
+func read(ctx context.Context, path string, ref *config.ComposeRef, data []byte, dir string) ([]config.Service, error) {
+	if err := Check(path, data); err != nil {
+		return nil, err
 	}
 	proj, err := load(ctx, path, ref, data)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	svcs, err := Translate(proj, cfg.Dir)
+	svcs, err := Translate(proj, dir)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return cfg.UseServices(svcs)
+	return svcs, nil
 }
 
 func readFile(path string) ([]byte, error) {
