@@ -144,9 +144,15 @@ func printBound(args []any) int {
 	return n
 }
 
-// maxFmtNum is fmt's largest width or precision; a larger one is printed
-// as %!(BADWIDTH) or %!(BADPREC).
-const maxFmtNum = 1e6
+// maxFmtNum is fmt's largest width or precision: fmt refuses a number
+// (%!(BADWIDTH), %!(BADPREC)) only once it is above 1e6 before its next
+// digit, so the last digit can take it to 10·1e6 + 9.
+const maxFmtNum = 10_000_009
+
+// maxFmtPrec is the largest precision a template's printf may ask for: no
+// request needs 100,000 digits, and a float formatted with millions of
+// them costs far more memory than its output's size.
+const maxFmtPrec = 100_000
 
 // printfBound bounds fmt.Sprintf(format, args...): the format's text, and
 // for each verb its width and precision (twice for a complex number) and
@@ -188,6 +194,11 @@ func printfBound(format string, args []any) int {
 			default:
 				break spec
 			}
+		}
+		if prec > maxFmtPrec {
+			// fmt and strconv build a float of that precision in scratch
+			// buffers several times its size: count it as refused.
+			prec = maxFmtNum
 		}
 		n += parts*(width+prec) + 6*widest + 64
 	}
