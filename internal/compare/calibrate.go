@@ -9,10 +9,9 @@ package compare
 
 import (
 	"math"
-	"sort"
 
+	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/config"
-	"github.com/perfgate/perfgate/internal/results"
 )
 
 // CalibrationRow is one gate's calibration.
@@ -44,18 +43,7 @@ func Calibrate(gates config.Gates, scenarios []string, rounds []Round, design De
 	x := foreignDiffs(rounds)
 	var out []CalibrationRow
 	for _, name := range scenarios {
-		var base, head []results.Figures
-		var xs []float64
-		for i, r := range rounds {
-			b, okb := r.Base[name]
-			h, okh := r.Head[name]
-			if okb && okh {
-				base, head = append(base, b), append(head, h)
-				if x != nil {
-					xs = append(xs, x[i])
-				}
-			}
-		}
+		base, head, xs := scenarioRounds(rounds, x, name)
 		for _, g := range pairedGates(Resolve(gates, name)) {
 			_, _, bad, fx := badChanges(g, base, head, xs)
 			row := CalibrationRow{Scenario: name, Metric: g.metric, Gate: g.gate, Threshold: g.threshold,
@@ -79,23 +67,15 @@ func Calibrate(gates config.Gates, scenarios []string, rounds []Round, design De
 	return out
 }
 
+// mad is the median absolute deviation from the median.
 func mad(xs []float64) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
-	s := append([]float64(nil), xs...)
-	sort.Float64s(s)
-	med := s[len(s)/2]
-	if len(s)%2 == 0 {
-		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
-	}
-	dev := make([]float64, len(s))
-	for i, v := range s {
+	med := baseline.Median(xs)
+	dev := make([]float64, len(xs))
+	for i, v := range xs {
 		dev[i] = math.Abs(v - med)
 	}
-	sort.Float64s(dev)
-	if len(dev)%2 == 0 {
-		return (dev[len(dev)/2-1] + dev[len(dev)/2]) / 2
-	}
-	return dev[len(dev)/2]
+	return baseline.Median(dev)
 }

@@ -80,18 +80,7 @@ func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, look Lo
 	failed := false
 	for _, name := range scenarios {
 		th := Resolve(gates, name)
-		var base, head []results.Figures
-		var xs []float64
-		for i, r := range rounds {
-			b, okb := r.Base[name]
-			h, okh := r.Head[name]
-			if okb && okh {
-				base, head = append(base, b), append(head, h)
-				if x != nil {
-					xs = append(xs, x[i])
-				}
-			}
-		}
+		base, head, xs := scenarioRounds(rounds, x, name)
 		for _, g := range pairedGates(th) {
 			ch := pairedCheck(name, g, base, head, xs, look)
 			if ch.Status == results.CheckFail {
@@ -263,6 +252,23 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 	ch.Note += b.adjusted
 	res.Check = ch
 	return res
+}
+
+// scenarioRounds are one scenario's figures on each side over the rounds
+// that measured it on both, and those rounds' foreign-CPU covariates (nil
+// when x is).
+func scenarioRounds(rounds []Round, x []float64, name string) (base, head []results.Figures, xs []float64) {
+	for i, r := range rounds {
+		b, okb := r.Base[name]
+		h, okh := r.Head[name]
+		if okb && okh {
+			base, head = append(base, b), append(head, h)
+			if x != nil {
+				xs = append(xs, x[i])
+			}
+		}
+	}
+	return base, head, xs
 }
 
 // badChanges returns the usable rounds' base and head values of a gate's
