@@ -18,7 +18,9 @@ echo "== workflow lint (tools/workflowlint, a module of its own)"
 echo "== fuzz smoke (config loader, templates)"
 go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 10s ./internal/config
 go test -run '^$' -fuzz '^FuzzCompileRender$' -fuzztime 10s ./internal/tmpl
-go test -run '^$' -fuzz '^FuzzRenderMemory$' -fuzztime 10s ./internal/tmpl
+# A count, not a duration: an input that renders megabytes can still be running when
+# a duration ends, which go test reports as a failure (context deadline exceeded).
+go test -run '^$' -fuzz '^FuzzRenderMemory$' -fuzztime 3000x ./internal/tmpl
 echo "== engine benchmark smoke"
 go test -run '^$' -bench Engine -benchtime 2000x ./internal/load
 echo "== engine vs wrk smoke (bench/engine.sh --smoke)"
