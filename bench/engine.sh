@@ -3,31 +3,33 @@
 #
 # nginx (1 worker, 3-byte 200 over keep-alive) runs on 127.0.0.1 pinned to
 # CPU 0; wrk and perfgate (through its CLI, like a user) run pinned to CPU 1,
-# alternating A B A B. For each run it prints req/s, the client's CPU-seconds
-# per 100k requests and its peak RSS; then the medians and perfgate/wrk.
-# Then the same at 1,000 and 10,000 connections (one pair each).
+# alternating A B A B. At each connection count (50, 1,000 and 10,000) it
+# runs PAIRS pairs and prints, per run, req/s, the client's CPU-seconds per
+# 100k requests and its peak RSS; then the medians and perfgate/wrk (the
+# median of the pair ratios). Last, latency where neither client is
+# saturated: PAIRS pairs at 10 connections, p50 and p99 of each (wrk
+# --latency) and perfgate/wrk.
 #
-# Usage: bench/engine.sh [--smoke] [--pairs N] [--duration 10s] [--conns 50]
-#   --smoke   1 pair of 1s runs at 50 connections, no 1k/10k runs: checks
+# Usage: bench/engine.sh [--smoke] [--pairs N] [--duration 10s] [--conns 50,1000,10000]
+#   --smoke   1 pair of 1s runs at 50 connections and 1 latency pair: checks
 #             that the script works (CI), measures nothing worth keeping.
 # Needs: Debian (installs wrk and nginx with apt-get when missing; root;
 # waits up to $PERFGATE_APT_LOCK_WAIT s, default 300, for another apt),
 # go, python3, taskset. Leaves nothing running; work files in a temp dir.
+# Run it alone: a figure measured beside other load is void.
 set -euo pipefail
 
 PAIRS=5
 DUR=10s
-CONNS=50
-SMOKE=0
-BIG=1
+CONNS=50,1000,10000
+LAT_CONNS=10
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--smoke) SMOKE=1; PAIRS=1; DUR=1s; BIG=0 ;;
+	--smoke) PAIRS=1; DUR=1s; CONNS=50 ;;
 	--pairs) PAIRS="$2"; shift ;;
 	--duration) DUR="$2"; shift ;;
 	--conns) CONNS="$2"; shift ;;
-	--no-big) BIG=0 ;;
-	-h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
 	*) echo "engine.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -126,18 +128,26 @@ ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(f"{ru.ru_utime + ru.ru_stime:.3f} {ru.ru_maxrss} {rc}")
 EOF
 
-# run_wrk CONNS DUR: prints "rps cpu_per_100k rss_mb"
+# run_wrk CONNS DUR: prints "rps cpu_per_100k rss_mb p50_ms p99_ms"
 run_wrk() {
-	local c=$1 d=$2 m rps reqs
-	m=$(taskset -c "$CLI_CPU" python3 "$W/measure.py" "$W/out" wrk -t1 -c"$c" -d"$d" "$URL")
+	local c=$1 d=$2 m
+	m=$(taskset -c "$CLI_CPU" python3 "$W/measure.py" "$W/out" wrk -t1 -c"$c" -d"$d" --latency "$URL")
 	set -- $m
 	if [ "$3" != 0 ]; then echo "engine.sh: wrk failed:" >&2; cat "$W/out" >&2; return 1; fi
-	rps=$(awk '/^Requests\/sec:/ {print $2}' "$W/out")
-	reqs=$(awk '/requests in/ {print $1}' "$W/out")
-	python3 -c "print(f'{float(\"$rps\"):.0f} {$1/$reqs*1e5:.3f} {$2/1024:.0f}')"
+	python3 - "$W/out" "$1" "$2" <<'EOF'
+import re, sys
+out = open(sys.argv[1]).read()
+rps = float(re.search(r"^Requests/sec:\s+([0-9.]+)", out, re.M).group(1))
+reqs = int(re.search(r"^\s*(\d+) requests in", out, re.M).group(1))
+unit = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
+def pct(p):
+    m = re.search(r"^\s+%d%%\s+([0-9.]+)(us|ms|s|m)\s*$" % p, out, re.M)
+    return float(m.group(1)) * unit[m.group(2)] if m else float("nan")
+print(f"{rps:.0f} {float(sys.argv[2])/reqs*1e5:.3f} {int(sys.argv[3])/1024:.0f} {pct(50):.4f} {pct(99):.4f}")
+EOF
 }
 
-# run_pg CONNS DUR: prints "rps cpu_per_100k rss_mb client"
+# run_pg CONNS DUR: prints "rps cpu_per_100k rss_mb p50_ms p99_ms client"
 run_pg() {
 	local c=$1 d=$2 m
 	cat >"$W/pg.yaml" <<EOF
@@ -163,40 +173,57 @@ reqs = s["requests"] + sum(w["requests"] for w in r.get("warmup") or [])
 errs = sum(s["errors"].values())
 if reqs == 0 or errs > reqs * 0.001:
     sys.exit(f"engine.sh: perfgate: {reqs} requests, {errs} errors: {s.get('sample_errors')}")
-print(f'{s["throughput_rps"]:.0f} {float(sys.argv[2])/reqs*1e5:.3f} {int(sys.argv[3])/1024:.0f} {r["client"]}')
+lat = s["latency_ms"]
+print(f'{s["throughput_rps"]:.0f} {float(sys.argv[2])/reqs*1e5:.3f} {int(sys.argv[3])/1024:.0f} {lat["p50"]:.4f} {lat["p99"]:.4f} {r["client"]}')
 EOF
 }
 
 median() { python3 -c 'import statistics,sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
-echo "nginx on CPU $SRV_CPU ($URL), clients on CPU $CLI_CPU; $PAIRS pairs of $DUR at $CONNS connections"
-printf '%-5s %-9s %10s %14s %8s  %s\n' pair client "req/s" "CPU-s/100k" "RSS MB" note
-W_RPS=() P_RPS=() W_CPU=() P_CPU=() RATIO=()
-for i in $(seq "$PAIRS"); do
-	out=$(run_wrk "$CONNS" "$DUR") || exit 1
-	read -r wr wc wm <<<"$out"
-	printf '%-5s %-9s %10s %14s %8s\n' "$i" wrk "$wr" "$wc" "$wm"
-	out=$(run_pg "$CONNS" "$DUR") || exit 1
-	read -r pr pc pm pn <<<"$out"
-	printf '%-5s %-9s %10s %14s %8s  %s\n' "$i" perfgate "$pr" "$pc" "$pm" "client=$pn"
-	W_RPS+=("$wr") P_RPS+=("$pr") W_CPU+=("$wc") P_CPU+=("$pc")
-	RATIO+=("$(python3 -c "print($pr/$wr)")")
-done
-echo
-echo "median of $PAIRS pairs ($CONNS connections):"
-echo "  wrk      $(median "${W_RPS[@]}") req/s, $(median "${W_CPU[@]}") CPU-s per 100k requests"
-echo "  perfgate $(median "${P_RPS[@]}") req/s, $(median "${P_CPU[@]}") CPU-s per 100k requests"
-echo "  perfgate/wrk req/s: $(python3 -c "print(round($(median "${RATIO[@]}"),3))") (median of pair ratios)"
+ratio() { python3 -c "print(round($1/$2, 3))"; }
+# busy RPS CPU_PER_100K: the share of its core the client kept busy, in percent.
+busy() { python3 -c "print(round($1*$2/1e3))"; }
+maxof() { python3 -c 'import sys; print(max(int(float(x)) for x in sys.argv[1:]))' "$@"; }
 
-if [ "$BIG" = 1 ]; then
+echo "nginx on CPU $SRV_CPU ($URL), clients on CPU $CLI_CPU; $PAIRS pairs of $DUR at ${CONNS//,/, } connections, then at $LAT_CONNS for latency"
+SUMMARY=()
+for c in ${CONNS//,/ }; do
 	echo
-	printf '%-6s %-9s %10s %14s %8s\n' conns client "req/s" "CPU-s/100k" "RSS MB"
-	for c in 1000 10000; do
+	printf '%-6s %-5s %-9s %10s %14s %8s  %s\n' conns pair client "req/s" "CPU-s/100k" "RSS MB" note
+	W_RPS=() P_RPS=() W_CPU=() P_CPU=() W_RSS=() P_RSS=() RPS_R=() CPU_R=()
+	for i in $(seq "$PAIRS"); do
 		out=$(run_wrk "$c" "$DUR") || exit 1
-		read -r wr wc wm <<<"$out"
-		printf '%-6s %-9s %10s %14s %8s\n' "$c" wrk "$wr" "$wc" "$wm"
+		read -r wr wc wm _ _ <<<"$out"
+		printf '%-6s %-5s %-9s %10s %14s %8s\n' "$c" "$i" wrk "$wr" "$wc" "$wm"
 		out=$(run_pg "$c" "$DUR") || exit 1
-		read -r pr pc pm pn <<<"$out"
-		printf '%-6s %-9s %10s %14s %8s  peak RSS %s MB, client=%s\n' "$c" perfgate "$pr" "$pc" "$pm" "$pm" "$pn"
+		read -r pr pc pm _ _ pn <<<"$out"
+		printf '%-6s %-5s %-9s %10s %14s %8s  %s\n' "$c" "$i" perfgate "$pr" "$pc" "$pm" "client=$pn"
+		W_RPS+=("$wr") P_RPS+=("$pr") W_CPU+=("$wc") P_CPU+=("$pc") W_RSS+=("$wm") P_RSS+=("$pm")
+		RPS_R+=("$(ratio "$pr" "$wr")") CPU_R+=("$(ratio "$pc" "$wc")")
 	done
-fi
+	SUMMARY+=("$(printf '%6s conns: req/s wrk %s, perfgate %s, perfgate/wrk %s; CPU-s per 100k wrk %s, perfgate %s, perfgate/wrk %s; peak RSS MB wrk %s, perfgate %s' \
+		"$c" "$(median "${W_RPS[@]}")" "$(median "${P_RPS[@]}")" "$(median "${RPS_R[@]}")" \
+		"$(median "${W_CPU[@]}")" "$(median "${P_CPU[@]}")" "$(median "${CPU_R[@]}")" \
+		"$(maxof "${W_RSS[@]}")" "$(maxof "${P_RSS[@]}")")")
+done
+
+echo
+printf '%-6s %-5s %-9s %10s %10s %10s\n' conns pair client "p50 ms" "p99 ms" "client CPU"
+W50=() P50=() W99=() P99=() R50=() R99=()
+for i in $(seq "$PAIRS"); do
+	out=$(run_wrk "$LAT_CONNS" "$DUR") || exit 1
+	read -r wr wc _ w50 w99 <<<"$out"
+	printf '%-6s %-5s %-9s %10s %10s %9s%%\n' "$LAT_CONNS" "$i" wrk "$w50" "$w99" "$(busy "$wr" "$wc")"
+	out=$(run_pg "$LAT_CONNS" "$DUR") || exit 1
+	read -r pr pc _ p50 p99 _ <<<"$out"
+	printf '%-6s %-5s %-9s %10s %10s %9s%%\n' "$LAT_CONNS" "$i" perfgate "$p50" "$p99" "$(busy "$pr" "$pc")"
+	W50+=("$w50") P50+=("$p50") W99+=("$w99") P99+=("$p99")
+	R50+=("$(ratio "$p50" "$w50")") R99+=("$(ratio "$p99" "$w99")")
+done
+
+echo
+echo "medians of $PAIRS pairs of $DUR (perfgate/wrk: the median of the pair ratios; RSS: the largest)"
+for l in "${SUMMARY[@]}"; do echo "$l"; done
+printf '%6s conns: p50 ms wrk %s, perfgate %s, perfgate/wrk %s; p99 ms wrk %s, perfgate %s, perfgate/wrk %s\n' \
+	"$LAT_CONNS" "$(median "${W50[@]}")" "$(median "${P50[@]}")" "$(median "${R50[@]}")" \
+	"$(median "${W99[@]}")" "$(median "${P99[@]}")" "$(median "${R99[@]}")"
