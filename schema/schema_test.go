@@ -235,6 +235,11 @@ func TestResultsValidate(t *testing.T) {
 	paired.Paired = &results.Paired{BaseRef: "origin/main", BaseCommit: strings.Repeat("a", 40), HeadCommit: strings.Repeat("b", 40),
 		Rounds: 8, MaxRounds: 32, Order: "ABBA", SliceS: 2, LoadS: 32, Looks: []int{8}, StoppedBy: "decided",
 		BaseScenarios: paired.Scenarios, RoundLog: []results.PairedRound{{Round: 1, First: "base", Base: map[string]float64{"signup": 990}, Head: map[string]float64{"signup": 1000}}}}
+	paired.ProfileDiff = &results.ProfileDiff{Source: "paired", Rounds: 4, SliceS: 1, BaseRequests: 100, HeadRequests: 90,
+		BaseTotalUS: 10, HeadTotalUS: 15, BaseFile: "base.pb.gz", HeadFile: "head.pb.gz",
+		Functions: []results.FunctionDiff{{Function: "main.extraHash", HeadFlatUS: 5, HeadCumUS: 5, Share: 1}},
+		Tree: &results.ProfileNode{Function: "total", BaseUS: 10, HeadUS: 15, Children: []results.ProfileNode{
+			{Function: "main.main", BaseUS: 10, HeadUS: 15, Children: []results.ProfileNode{{Function: "main.extraHash", HeadUS: 5}}}}}}
 	docs["synthetic paired"] = writeJSON(t, paired)
 
 	dir := t.TempDir()

@@ -139,6 +139,7 @@ func profileSession(ctx context.Context, cfg *config.Config, base, head *runner.
 	d.HeadOverhead = overhead(passes[head], judged[head])
 	if merged[base] != nil && merged[head] != nil {
 		d.Functions, d.BaseTotalUS, d.HeadTotalUS = profdiff.Compare(merged[base], merged[head], d.BaseRequests, d.HeadRequests, ProfileTop)
+		d.Tree = profdiff.Tree(merged[base], merged[head], d.BaseRequests, d.HeadRequests)
 		if out != nil {
 			out.Base, out.Head = merged[base], merged[head]
 		}

@@ -1,7 +1,8 @@
 // Package profdiff compares two sides' CPU profiles in pprof format:
 // each side's profiles are merged, its CPU normalised per request, and the
 // functions whose CPU per request grew or shrank most are listed with
-// their share of the total change. It is pure: profiles in, rows out.
+// their share of the total change; Tree keeps their merged call tree for
+// an icicle graph. It is pure: profiles in, rows and trees out.
 package profdiff
 
 import (

@@ -25,16 +25,24 @@ exit ` + string(rune('0'+code)) + `
 
 func TestActionReportStep(t *testing.T) {
 	script := actionScript(t, "report")
+	// What `run --out` writes when services declare profile: the results
+	// name the merged profiles written beside them.
+	const profiled = "{\n  \"verdict\": \"fail\",\n  \"profile_diff\": {\n    \"base_file\": \"base.pb.gz\",\n    \"head_file\": \"head.pb.gz\"\n  }\n}\n"
 	tests := []struct {
-		name    string
-		results string // content of the results file; "" writes none
-		code    int    // of perfgate report
-		written bool   // report.html kept and its path an output
-		warn    bool
+		name     string
+		results  string   // content of the results file; "" writes none
+		profiles []string // profile files beside the results
+		code     int      // of perfgate report
+		written  bool     // report.html kept and its path an output
+		uploaded []string // the profiles given to the upload step
+		warn     bool
 	}{
-		{"renders report.html beside the results", `{"verdict":"pass"}`, 0, true, false},
-		{"a failed render is a warning and leaves no file", `{"verdict":"pass"}`, 2, false, true},
-		{"no results, no report", "", 0, false, false},
+		{"renders report.html beside the results", `{"verdict":"pass"}`, nil, 0, true, nil, false},
+		{"a failed render is a warning and leaves no file", `{"verdict":"pass"}`, nil, 2, false, nil, true},
+		{"no results, no report", "", nil, 0, false, nil, false},
+		{"the profiles the results name go with the report", profiled, []string{"base.pb.gz", "head.pb.gz"}, 0, true, []string{"base", "head"}, false},
+		{"profiles the results do not name are an earlier run's", `{"verdict":"pass"}`, []string{"base.pb.gz", "head.pb.gz"}, 0, true, nil, false},
+		{"a named profile that is not there is not uploaded", profiled, []string{"head.pb.gz"}, 0, true, []string{"head"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -49,6 +57,11 @@ func TestActionReportStep(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			for _, f := range tt.profiles {
+				if err := os.WriteFile(filepath.Join(filepath.Dir(res), f), []byte("\x1f\x8b pprof"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			outFile := filepath.Join(tmp, "output")
 			log, code := runStep(t, script, work, map[string]string{"RUNNER_TEMP": tmp, "GITHUB_OUTPUT": outFile, "PERFGATE_RESULTS": res})
 			if code != 0 {
@@ -58,8 +71,12 @@ func TestActionReportStep(t *testing.T) {
 			report := filepath.Join(filepath.Dir(res), "report.html")
 			_, statErr := os.Stat(report)
 			if tt.written {
-				if string(out) != "report-path="+report+"\n" {
-					t.Errorf("GITHUB_OUTPUT %q, want report-path=%s", out, report)
+				want := "report-path=" + report + "\n"
+				for _, side := range tt.uploaded {
+					want += side + "-profile=" + filepath.Join(filepath.Dir(res), side+".pb.gz") + "\n"
+				}
+				if string(out) != want {
+					t.Errorf("GITHUB_OUTPUT %q, want %q", out, want)
 				}
 				if got := readFile(t, filepath.Join(tmp, "args-report")); got != "report\n--format\nhtml\n"+res+"\n" {
 					t.Errorf("args %q", got)
@@ -83,8 +100,9 @@ func TestActionReportStep(t *testing.T) {
 }
 
 // TestActionReportWiring: the report is uploaded with upload-artifact from
-// the report step's path, under the report-artifact input, and the publish
-// step hands the artifact's URL to the comment.
+// the report step's path, with the CPU profiles the report step found,
+// under the report-artifact input, and the publish step hands the
+// artifact's URL to the comment.
 func TestActionReportWiring(t *testing.T) {
 	md := readAction(t)
 	if d := md.Inputs["html-report"].Default; d != "true" {
@@ -114,8 +132,17 @@ func TestActionReportWiring(t *testing.T) {
 		t.Errorf("upload-report uses %q", u)
 	}
 	with, _ := up["with"].(map[string]any)
-	if with["path"] != "${{ steps.report.outputs.report-path }}" || with["name"] != "${{ inputs.report-artifact }}" {
-		t.Errorf("upload-report with %v", with)
+	path, _ := with["path"].(string)
+	var paths []string
+	for _, l := range strings.Split(path, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			paths = append(paths, l)
+		}
+	}
+	// The report, and the merged CPU profiles `run --out` wrote beside it.
+	wantPaths := []string{"${{ steps.report.outputs.report-path }}", "${{ steps.report.outputs.base-profile }}", "${{ steps.report.outputs.head-profile }}"}
+	if strings.Join(paths, "\n") != strings.Join(wantPaths, "\n") || with["name"] != "${{ inputs.report-artifact }}" {
+		t.Errorf("upload-report with %v; want the paths %q", with, wantPaths)
 	}
 	env, _ := steps["publish"]["env"].(map[string]any)
 	if env["PERFGATE_REPORT_URL"] != "${{ steps.upload-report.outputs.artifact-url }}" {

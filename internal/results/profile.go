@@ -29,6 +29,13 @@ type ProfileDiff struct {
 	// Functions are the functions whose CPU per request changed most,
 	// largest change of self (flat) time first.
 	Functions []FunctionDiff `json:"functions,omitempty"`
+	// Tree is the merged call tree of both sides, root first: every
+	// stack of either profile from its outermost frame to its leaf, with
+	// each frame's CPU per request on both sides, for the report's icicle
+	// graph. Frames under 0.5% of the larger side's total are pruned
+	// (their time stays in their caller's), and at most a few hundred of
+	// the heaviest are kept.
+	Tree *ProfileNode `json:"tree,omitempty"`
 	// Files are the merged profiles written for `go tool pprof
 	// -diff_base` (paths relative to the results file).
 	BaseFile string `json:"base_file,omitempty"`
@@ -48,4 +55,16 @@ type FunctionDiff struct {
 	// Share is the flat change's share of the change of the total CPU
 	// per request (0 when the total did not change).
 	Share float64 `json:"share"`
+}
+
+// ProfileNode is one frame of the merged call tree: Function called by
+// the path of frames above it. BaseUS and HeadUS are the CPU per request
+// (µs) spent in it and in everything it calls along this path; the
+// children's figures add up to at most their parent's (the rest is the
+// frame's own time, or pruned callees'). Children are sorted by name.
+type ProfileNode struct {
+	Function string        `json:"function"`
+	BaseUS   float64       `json:"base_us"`
+	HeadUS   float64       `json:"head_us"`
+	Children []ProfileNode `json:"children,omitempty"`
 }

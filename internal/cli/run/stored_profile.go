@@ -95,5 +95,6 @@ func (sp *storedProfile) apply(res *results.Results) paired.Profiles {
 		return paired.Profiles{}
 	}
 	d.Functions, d.BaseTotalUS, d.HeadTotalUS = profdiff.Compare(sp.base, sp.head, sp.baseReqs, sp.headReqs, paired.ProfileTop)
+	d.Tree = profdiff.Tree(sp.base, sp.head, sp.baseReqs, sp.headReqs)
 	return paired.Profiles{Base: sp.base, Head: sp.head}
 }

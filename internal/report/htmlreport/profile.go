@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 
+	"github.com/perfgate/perfgate/internal/report/icicle"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -15,10 +16,12 @@ var profileSource string
 var _ = template.Must(pageTemplate.New("profile").Parse(profileSource))
 
 // profileView is the "Where the time went" card: every function of the
-// profile diff.
+// profile diff, and the call tree as an icicle graph when the results
+// hold one.
 type profileView struct {
 	Totals, Note string
 	Rows         []profileRow
+	Icicle       template.HTML // inline SVG from package icicle (escaped there)
 	Warnings     []string
 }
 
@@ -34,6 +37,14 @@ func newProfileView(res *results.Results) *profileView {
 	}
 	us := func(v float64) string { return fmt.Sprintf("%.2f", v) }
 	p := &profileView{Warnings: d.Warnings}
+	if d.Tree != nil {
+		svg, err := icicle.Render(d.Tree)
+		if err != nil {
+			p.Warnings = append(append([]string(nil), p.Warnings...), fmt.Sprintf("the call tree could not be drawn: %v", err))
+		} else {
+			p.Icicle = svg
+		}
+	}
 	if len(d.Functions) > 0 {
 		p.Totals = fmt.Sprintf("CPU per request: base %s µs, head %s µs (%+.2f µs).", us(d.BaseTotalUS), us(d.HeadTotalUS), d.HeadTotalUS-d.BaseTotalUS)
 	}
