@@ -22,6 +22,7 @@ import (
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 	"github.com/perfgate/perfgate/internal/scaffold"
 	"github.com/perfgate/perfgate/schema"
 )
@@ -223,14 +224,14 @@ func TestResultsValidate(t *testing.T) {
 		t.Fatal("internal/report/testdata/json.golden not found")
 	}
 
-	judged := clitest.Synthetic("api", clitest.Throughputs(700, 10, 5)...)
-	compare.Apply(config.Gates{}, baseline.FromResults(clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)), judged, compare.Options{BaselinePath: "b.json"})
+	judged := resultstest.Synthetic("api", resultstest.Throughputs(700, 10, 5)...)
+	compare.Apply(config.Gates{}, baseline.FromResults(resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...)), judged, compare.Options{BaselinePath: "b.json"})
 	if judged.Comparison == nil || len(judged.Comparison.Checks) == 0 {
 		t.Fatal("no comparison to validate")
 	}
 	docs["synthetic judged"] = writeJSON(t, judged)
 
-	paired := clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)
+	paired := resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...)
 	paired.Mode = results.ModePaired
 	paired.Paired = &results.Paired{BaseRef: "origin/main", BaseCommit: strings.Repeat("a", 40), HeadCommit: strings.Repeat("b", 40),
 		Rounds: 8, MaxRounds: 32, Order: "ABBA", SliceS: 2, LoadS: 32, Looks: []int{8}, StoppedBy: "decided",

@@ -9,9 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 func fig(rps, er, p50 float64) results.Figures {
@@ -24,35 +24,8 @@ func fig(rps, er, p50 float64) results.Figures {
 	}
 }
 
-func sampleResults() *results.Results {
-	return &results.Results{
-		Schema:          results.Schema,
-		Name:            "auth",
-		PerfgateVersion: "v0.1.0",
-		ConfigHash:      "sha256:abc",
-		StartedAt:       time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC),
-		FinishedAt:      time.Date(2026, 11, 1, 10, 5, 0, 0, time.UTC),
-		Client:          "net/http",
-		Host:            results.Host{OS: "linux", Arch: "amd64", CPUModel: "Xeon", CPUCount: 4, GOMAXPROCS: 4, GoVersion: "go1.26.8"},
-		Scenarios: []results.Scenario{{
-			Name:      "login",
-			Figures:   fig(1000, 0.001, 2),
-			Histogram: testHistogram,
-			Runs: []results.Run{
-				{Index: 1, Figures: fig(990, 0, 2.1)},
-				{Index: 2, Figures: fig(1010, 0.002, 1.9)},
-				{Index: 3, Figures: results.Figures{}}, // completed nothing: skipped
-				{Index: 4, Figures: fig(1000, 0.001, 2)},
-			},
-		}, {
-			Name:    "health",
-			Figures: fig(5000, 0, 0.5), // no runs: one sample
-		}},
-	}
-}
-
 func TestFromResults(t *testing.T) {
-	res := sampleResults()
+	res := resultstest.AuthRun(testHistogram)
 	b := FromResults(res)
 	if b.Schema != Schema || b.Name != "auth" || b.ConfigHash != "sha256:abc" || b.PerfgateVersion != "v0.1.0" {
 		t.Fatalf("header: %+v", b)
@@ -92,7 +65,7 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := FromResults(sampleResults())
+	b := FromResults(resultstest.AuthRun(testHistogram))
 	if err := Write(path, b); err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +107,7 @@ func TestWriteRefusesInvalid(t *testing.T) {
 	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b := FromResults(sampleResults())
+	b := FromResults(resultstest.AuthRun(testHistogram))
 	b.Scenarios[0].Samples.P50 = b.Scenarios[0].Samples.P50[:1]
 	if err := Write(path, b); err == nil {
 		t.Fatal("Write accepted mismatched sample counts")
@@ -149,7 +122,7 @@ func TestWriteRefusesInvalid(t *testing.T) {
 	if err := Write(filepath.Join(dir, "y.json"), &Baseline{Name: "y"}); err == nil {
 		t.Error("Write accepted a baseline with no scenario")
 	}
-	dead := sampleResults()
+	dead := resultstest.AuthRun(testHistogram)
 	dead.Scenarios[1].Figures = results.Figures{} // completed no request: no sample
 	if err := Write(filepath.Join(dir, "z.json"), FromResults(dead)); err == nil || !strings.Contains(err.Error(), `"health" has no samples`) {
 		t.Errorf("Write of a scenario with no sample: %v", err)
@@ -157,7 +130,7 @@ func TestWriteRefusesInvalid(t *testing.T) {
 }
 
 func TestReadErrors(t *testing.T) {
-	good, err := Marshal(FromResults(sampleResults()))
+	good, err := Marshal(FromResults(resultstest.AuthRun(testHistogram)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,8 +238,8 @@ func TestMedian(t *testing.T) {
 }
 
 func TestDiff(t *testing.T) {
-	old := FromResults(sampleResults())
-	res := sampleResults()
+	old := FromResults(resultstest.AuthRun(testHistogram))
+	res := resultstest.AuthRun(testHistogram)
 	res.Scenarios = res.Scenarios[:1]
 	res.Scenarios = append(res.Scenarios, results.Scenario{Name: "signup", Figures: fig(100, 0, 1)})
 	for i := range res.Scenarios[0].Runs {
@@ -304,7 +277,7 @@ func TestDiff(t *testing.T) {
 }
 
 func TestToResults(t *testing.T) {
-	b := FromResults(sampleResults())
+	b := FromResults(resultstest.AuthRun(testHistogram))
 	res := ToResults(b)
 	if res.Schema != results.Schema || res.Verdict != results.VerdictNoBaseline || len(res.Scenarios) != 2 {
 		t.Fatalf("%+v", res)

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // testHistogram is a valid histogram string, as results carry.
@@ -38,7 +40,7 @@ func TestHistogramChecked(t *testing.T) {
 	dir := t.TempDir()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := FromResults(sampleResults())
+			b := FromResults(resultstest.AuthRun(testHistogram))
 			b.Scenarios[0].Histogram = tt.hist
 			// Write refuses to store it...
 			path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".json")

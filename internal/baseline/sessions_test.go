@@ -12,10 +12,10 @@ import (
 	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
-// session returns sampleResults with the login runs scaled by f and the
+// session returns resultstest.AuthRun with the login runs scaled by f and the
 // finish time moved by i minutes.
 func session(i int, f float64) *results.Results {
-	r := sampleResults()
+	r := resultstest.AuthRun(testHistogram)
 	r.FinishedAt = r.FinishedAt.Add(time.Duration(i) * time.Minute)
 	for k := range r.Scenarios[0].Runs {
 		r.Scenarios[0].Runs[k].ThroughputRPS *= f
@@ -27,11 +27,11 @@ func TestFromSessions(t *testing.T) {
 	if _, err := FromSessions(nil); err == nil {
 		t.Error("FromSessions(nil) succeeded")
 	}
-	if _, err := FromSessions([]*results.Results{sampleResults(), nil}); err == nil {
+	if _, err := FromSessions([]*results.Results{resultstest.AuthRun(testHistogram), nil}); err == nil {
 		t.Error("FromSessions with a nil session succeeded")
 	}
-	one, err := FromSessions([]*results.Results{sampleResults()})
-	if err != nil || !reflect.DeepEqual(one, FromResults(sampleResults())) {
+	one, err := FromSessions([]*results.Results{resultstest.AuthRun(testHistogram)})
+	if err != nil || !reflect.DeepEqual(one, FromResults(resultstest.AuthRun(testHistogram))) {
 		t.Fatalf("one session differs from FromResults: %v", err)
 	}
 	if one.SessionCount("login") != 1 || one.SessionCount("nope") != 0 {
@@ -85,7 +85,7 @@ func approx(got, want []float64) bool {
 
 // A baseline written before sessions existed still reads, as one session.
 func TestOldFileIsOneSession(t *testing.T) {
-	data, err := Marshal(FromResults(sampleResults()))
+	data, err := Marshal(FromResults(resultstest.AuthRun(testHistogram)))
 	if err != nil {
 		t.Fatal(err)
 	}

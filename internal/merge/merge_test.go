@@ -9,48 +9,15 @@ import (
 
 	"github.com/perfgate/perfgate/internal/metrics"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 var start = time.Date(2026, 12, 1, 22, 0, 0, 0, time.UTC)
 
-// shardRes builds shard i of n with two runs of one scenario; the run r's
-// latencies are base+i*7+k ms for k < count (so shards differ).
-func shardRes(t testing.TB, i, n int, count int) *results.Results {
-	t.Helper()
-	res := &results.Results{
-		Schema: results.Schema, Name: "demo", Verdict: results.VerdictNoBaseline, ConfigHash: "abc123",
-		Shard: &results.ShardRun{Index: i, Count: n, StartAt: start, LoadStartedAt: start, ClockSource: "Date header of http://x", ClockUncertaintyS: 0.05, CPUUtil: 0.2},
-		Host:  results.Host{Hostname: fmt.Sprintf("h%d", i), CPUCount: 2},
-	}
-	sc := results.Scenario{Name: "get"}
-	all := metrics.NewRecorder()
-	for r := range 2 {
-		rec := metrics.NewRecorder()
-		for k := range count {
-			rec.Record(time.Duration(1+r*3+i*7+k%50)*time.Millisecond, 200, metrics.ClassNone, nil)
-		}
-		rec.Record(time.Millisecond, 503, metrics.ClassStatus, nil)
-		all.Merge(rec)
-		h, err := metrics.EncodeHistogram(rec.Histogram())
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc.Runs = append(sc.Runs, results.Run{Index: r + 1, Figures: rec.Figures(time.Duration(1000+10*i) * time.Millisecond), Histogram: h})
-	}
-	sc.Figures = all.Figures(time.Duration(2*(1000+10*i)) * time.Millisecond)
-	h, err := metrics.EncodeHistogram(all.Histogram())
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc.Histogram = h
-	res.Scenarios = []results.Scenario{sc}
-	return res
-}
-
 func shards(t testing.TB, n int) []Input {
 	var in []Input
 	for i := range n {
-		in = append(in, Input{File: fmt.Sprintf("shard-%d.json", i), Res: shardRes(t, i, n, 100+i)})
+		in = append(in, Input{File: fmt.Sprintf("shard-%d.json", i), Res: resultstest.Shard(t, start, i, n, 100+i)})
 	}
 	return in
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 func TestMarker(t *testing.T) {
@@ -33,7 +34,7 @@ func TestMarker(t *testing.T) {
 }
 
 func TestBodyEscapesUntrustedText(t *testing.T) {
-	res := sampleResults(results.VerdictFail)
+	res := resultstest.Sample(results.VerdictFail)
 	res.Name = "api\n# injected heading"
 	res.Comparison.Checks[0].Scenario = "login | x |\n\n<img src=x onerror=alert(1)>"
 	res.Host.CPUModel = "Fake CPU | evil"
@@ -50,7 +51,7 @@ func TestBodyEscapesUntrustedText(t *testing.T) {
 }
 
 func TestBodyConfigPathInHint(t *testing.T) {
-	res := sampleResults(results.VerdictNoBaseline)
+	res := resultstest.Sample(results.VerdictNoBaseline)
 	cases := []struct{ cfg, ws, want string }{
 		{"perfgate.yaml", "", "perfgate baseline update -c perfgate.yaml\ngit add baselines/\n"},
 		{"/home/runner/work/shop/shop/bench/perfgate.yaml", "/home/runner/work/shop/shop", "perfgate baseline update -c bench/perfgate.yaml\ngit add bench/baselines/\n"},
@@ -78,7 +79,7 @@ func TestBodyVerdicts(t *testing.T) {
 		{results.VerdictFail, "\n### ❌ perfgate api: FAIL — 1 regression in 1 scenario\n"},
 		{results.VerdictNoBaseline, "\n### ⚪ perfgate api: NO BASELINE — nothing judged\n"},
 	} {
-		body, cut := Body(sampleResults(c.verdict), BodyOptions{})
+		body, cut := Body(resultstest.Sample(c.verdict), BodyOptions{})
 		if cut || !strings.Contains(body, c.want) {
 			t.Errorf("%s: cut=%v body:\n%s", c.verdict, cut, body)
 		}
@@ -90,7 +91,7 @@ func TestBodyVerdicts(t *testing.T) {
 	}
 	// No baseline, but the error-rate ceiling was judged: said so, as in
 	// the reports.
-	nb := sampleResults(results.VerdictNoBaseline)
+	nb := resultstest.Sample(results.VerdictNoBaseline)
 	nb.Comparison = &results.Comparison{Alpha: 0.05, Checks: []results.Check{
 		{Scenario: "login", Metric: "error_rate", Gate: "error_rate_max", Rule: "<= 1%", Status: results.CheckPass, SamplesCur: 5},
 	}}
@@ -102,14 +103,14 @@ func TestBodyVerdicts(t *testing.T) {
 		t.Errorf("the comment's heading is not report's headline %+v", h)
 	}
 	// A baselined scenario that was not measured is listed with its note.
-	gone := sampleResults(results.VerdictFail)
+	gone := resultstest.Sample(results.VerdictFail)
 	gone.Comparison.Checks = append(gone.Comparison.Checks, results.Check{Scenario: "gone", Status: results.CheckFail, Note: "in the baseline but not measured in this run", SamplesBase: 5})
 	body, _ = Body(gone, BodyOptions{})
 	if want := "FAIL — 1 regression in 1 scenario, 1 baseline scenario not measured\n"; !strings.Contains(body, want) || !strings.Contains(body, "\n- ❌ gone: in the baseline but not measured in this run\n") {
 		t.Errorf("missing scenario:\n%s", body)
 	}
 	// An interrupted run never reads as passed, and says why it stopped.
-	res := sampleResults(results.VerdictPass)
+	res := resultstest.Sample(results.VerdictPass)
 	res.Interrupted = true
 	res.Note = "service auth died (exit status 137)"
 	body, _ = Body(res, BodyOptions{})
@@ -131,7 +132,7 @@ func TestBodyVerdicts(t *testing.T) {
 }
 
 func TestBodyTruncation(t *testing.T) {
-	res := sampleResults(results.VerdictFail)
+	res := resultstest.Sample(results.VerdictFail)
 	for i := range 2000 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("warning %d: %s", i, strings.Repeat("é", 100)))
 	}
@@ -194,7 +195,7 @@ func FuzzBody(f *testing.F) {
 		if limit < 0 || limit > 1<<20 {
 			t.Skip()
 		}
-		res := sampleResults(results.VerdictFail)
+		res := resultstest.Sample(results.VerdictFail)
 		res.Name = name
 		res.Comparison.Checks[0].Scenario = scenario
 		res.Warnings = []string{warning, strings.Repeat(warning, 50)}
@@ -215,7 +216,7 @@ func FuzzBody(f *testing.F) {
 }
 
 func BenchmarkBodyLarge(b *testing.B) {
-	res := sampleResults(results.VerdictFail)
+	res := resultstest.Sample(results.VerdictFail)
 	for i := range 500 {
 		res.Comparison.Checks = append(res.Comparison.Checks, results.Check{Scenario: fmt.Sprintf("s%d", i), Metric: "p99", Status: results.CheckFail, Change: 0.2})
 		res.Warnings = append(res.Warnings, strings.Repeat("w", 200))

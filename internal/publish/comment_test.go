@@ -12,6 +12,7 @@ import (
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // judgedRun builds a run of the named scenarios (5 runs each, ~rps[i]
@@ -157,7 +158,7 @@ func TestBodyHintOutsideGit(t *testing.T) {
 	} {
 		t.Run(c.cfg, func(t *testing.T) {
 			t.Chdir(c.wd)
-			res := sampleResults(results.VerdictNoBaseline)
+			res := resultstest.Sample(results.VerdictNoBaseline)
 			res.ConfigPath = c.cfg
 			body, _ := Body(res, BodyOptions{})
 			if !strings.Contains(body, c.want) || strings.Contains(body, dir) || strings.Contains(body, "/opt/") {

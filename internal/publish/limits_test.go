@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // A broken limit is annotated as a limit, with its note (the figure and
 // the bound), not as a regression from a baseline it never had.
 func TestAnnotationsLimit(t *testing.T) {
 	h := newHarness(t, "/api/v3")
-	res := sampleResults(results.VerdictNoBaseline)
+	res := resultstest.Sample(results.VerdictNoBaseline)
 	res.Verdict = results.VerdictFail
 	res.Comparison = &results.Comparison{Alpha: 0.05, Checks: []results.Check{
 		{Scenario: "login", Metric: "p95", Gate: "limit", Current: 250, Threshold: 200, Rule: "< 200ms", Status: results.CheckFail,
@@ -27,7 +28,7 @@ func TestAnnotationsLimit(t *testing.T) {
 // What to do next after a broken limit: meet it or change it, not
 // "refresh the baseline" (which would not change it).
 func TestBodyNextLimit(t *testing.T) {
-	res := sampleResults(results.VerdictNoBaseline)
+	res := resultstest.Sample(results.VerdictNoBaseline)
 	res.Verdict = results.VerdictFail
 	res.Comparison = &results.Comparison{Alpha: 0.05, Checks: []results.Check{
 		{Scenario: "login", Metric: "p95", Gate: "limit", Current: 250, Threshold: 200, Rule: "< 200ms", Status: results.CheckFail, SamplesCur: 5},
@@ -41,7 +42,7 @@ func TestBodyNextLimit(t *testing.T) {
 		t.Errorf("next steps after a broken limit:\n%s", got)
 	}
 	// A limit and a regression: both pieces of advice.
-	res = sampleResults(results.VerdictFail)
+	res = resultstest.Sample(results.VerdictFail)
 	res.Comparison.Checks = append(res.Comparison.Checks, results.Check{Scenario: "login", Metric: "p95", Gate: "limit", Status: results.CheckFail})
 	if got := next(res); !strings.Contains(got, "A limit not met?") || !strings.Contains(got, "perfgate baseline update") {
 		t.Errorf("next steps after a broken limit and a regression:\n%s", got)

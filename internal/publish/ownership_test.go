@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // These tests run the real go-github client against the fake GitHub, which
@@ -20,11 +21,11 @@ const planted = "<!-- perfgate:api -->\nplanted by someone else"
 func TestForeignMarkerCommentIsNotEdited(t *testing.T) {
 	h := newHarness(t, "/api/v3")
 	foreign := h.gh.addComment(42, "mallory", planted)
-	rep := h.publish(sampleResults(results.VerdictFail))
+	rep := h.publish(resultstest.Sample(results.VerdictFail))
 	if rep.Comment != CommentCreated || rep.CommentID == foreign {
 		t.Fatalf("first publish %+v, warnings %v", rep, rep.Warnings)
 	}
-	rep2 := h.publish(sampleResults(results.VerdictPass))
+	rep2 := h.publish(resultstest.Sample(results.VerdictPass))
 	if rep2.Comment != CommentUpdated || rep2.CommentID != rep.CommentID {
 		t.Fatalf("second publish %+v, want an update of %d", rep2, rep.CommentID)
 	}
@@ -48,7 +49,7 @@ func TestOwnBotCommentIsUpdated(t *testing.T) {
 	h := newHarness(t, "/api/v3")
 	foreign := h.gh.addComment(42, "mallory", planted)
 	ours := h.gh.addComment(42, GitHubTokenAuthor, Marker("api")+"\nold report")
-	rep := h.publish(sampleResults(results.VerdictPass))
+	rep := h.publish(resultstest.Sample(results.VerdictPass))
 	if rep.Comment != CommentUpdated || rep.CommentID != ours {
 		t.Fatalf("report %+v, want an update of %d; warnings %v", rep, ours, rep.Warnings)
 	}
@@ -70,7 +71,7 @@ func TestUnknownIdentityPostsNew(t *testing.T) {
 	h.gh.bot = "perf-app[bot]"
 	foreign := h.gh.addComment(42, "mallory", planted)
 	earlier := h.gh.addComment(42, "perf-app[bot]", Marker("api")+"\nearlier report")
-	opts := h.opts(sampleResults(results.VerdictPass))
+	opts := h.opts(resultstest.Sample(results.VerdictPass))
 	opts.Token = h.gh.token
 	rep, err := Publish(context.Background(), opts)
 	if err != nil {
@@ -102,7 +103,7 @@ func TestCreateAnsweredWithErrorIsNotDuplicated(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			h := newHarness(t, "/api/v3")
 			h.gh.queue("POST", f)
-			rep := h.publish(sampleResults(results.VerdictFail))
+			rep := h.publish(resultstest.Sample(results.VerdictFail))
 			if rep.Comment != CommentCreated {
 				t.Fatalf("report %+v, warnings %v", rep, rep.Warnings)
 			}

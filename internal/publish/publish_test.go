@@ -16,28 +16,8 @@ import (
 
 	"github.com/perfgate/perfgate/internal/publish/ghactions"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
-
-func sampleResults(verdict string) *results.Results {
-	r := &results.Results{
-		Schema: results.Schema, Name: "api", Verdict: verdict, PerfgateVersion: "v0.1.0",
-		ConfigPath: "perfgate.yaml", ConfigHash: "abc123",
-		Host: results.Host{OS: "linux", Arch: "amd64", CPUModel: "AMD EPYC 7763", CPUCount: 4, GOMAXPROCS: 4,
-			GoVersion: "go1.26.8", Somaxconn: 4096, OpenFilesSoft: 1024, OpenFilesHard: 524288},
-		Scenarios: []results.Scenario{{Name: "login"}},
-	}
-	if verdict != results.VerdictNoBaseline {
-		st := results.CheckPass
-		if verdict == results.VerdictFail {
-			st = results.CheckFail
-		}
-		r.Comparison = &results.Comparison{Baseline: "baselines/api.json", Alpha: 0.05, Checks: []results.Check{
-			{Scenario: "login", Metric: "p99", Gate: "latency_rise", Baseline: 12, Current: 15, Change: 0.25, Rule: "rise <= 10%", Status: st, Significant: true, PValue: 0.008, SamplesBase: 5, SamplesCur: 5},
-			{Scenario: "login", Metric: "throughput_rps", Gate: "throughput_drop", Baseline: 900, Current: 895, Change: -0.005, Rule: "drop <= 5%", Status: results.CheckPass, PValue: 0.4, SamplesBase: 5, SamplesCur: 5},
-		}}
-	}
-	return r
-}
 
 // harness is one Actions job step: event payload, env, output files.
 type harness struct {
@@ -153,7 +133,7 @@ func TestFirstPublishCreatesSecondEdits(t *testing.T) {
 				// A GitHub Enterprise host without the API path: go-github adds /api/v3/.
 				h.env["GITHUB_API_URL"] = h.gh.srv.URL
 			}
-			rep := h.publish(sampleResults(results.VerdictFail))
+			rep := h.publish(resultstest.Sample(results.VerdictFail))
 			if rep.Comment != CommentCreated || rep.PullRequest != 42 || rep.CommentID == 0 {
 				t.Fatalf("first publish: %+v", rep)
 			}
@@ -165,7 +145,7 @@ func TestFirstPublishCreatesSecondEdits(t *testing.T) {
 				t.Errorf("body lacks verdict or run link:\n%s", cs[0].Body)
 			}
 
-			rep2 := h.publish(sampleResults(results.VerdictPass))
+			rep2 := h.publish(resultstest.Sample(results.VerdictPass))
 			if rep2.Comment != CommentUpdated || rep2.CommentID != rep.CommentID {
 				t.Fatalf("second publish: %+v (first id %d)", rep2, rep.CommentID)
 			}
@@ -179,7 +159,7 @@ func TestFirstPublishCreatesSecondEdits(t *testing.T) {
 			if n := h.gh.count("PATCH"); n != 1 {
 				t.Errorf("PATCHes = %d, want 1", n)
 			}
-			rep3 := h.publish(sampleResults(results.VerdictPass))
+			rep3 := h.publish(resultstest.Sample(results.VerdictPass))
 			if rep3.Comment != CommentUnchanged || h.gh.count("PATCH") != 1 {
 				t.Errorf("third identical publish: %+v, PATCHes %d", rep3, h.gh.count("PATCH"))
 			}
@@ -194,7 +174,7 @@ func TestFirstPublishCreatesSecondEdits(t *testing.T) {
 
 func TestAPIURLWithPathIsUsedAsIs(t *testing.T) {
 	h := newHarness(t, "/custom/api")
-	rep := h.publish(sampleResults(results.VerdictPass))
+	rep := h.publish(resultstest.Sample(results.VerdictPass))
 	if rep.Comment != CommentCreated {
 		t.Fatalf("report %+v; warnings %v", rep, rep.Warnings)
 	}
@@ -211,7 +191,7 @@ func TestForeignCommentsAreNeverTouched(t *testing.T) {
 	add("github-actions[bot]", "<!-- perfgate:API -->\n### API")            // case differs
 	add("mallory", "<!-- perfgate:api --> but not alone on its line")
 
-	opts := h.opts(sampleResults(results.VerdictFail))
+	opts := h.opts(resultstest.Sample(results.VerdictFail))
 	rep, err := Publish(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +216,7 @@ func TestForeignCommentsAreNeverTouched(t *testing.T) {
 func TestCommentAuthorFilter(t *testing.T) {
 	h := newHarness(t, "/api/v3")
 	human := h.gh.addComment(42, "mallory", "<!-- perfgate:api -->\nplanted by a person")
-	opts := h.opts(sampleResults(results.VerdictPass))
+	opts := h.opts(resultstest.Sample(results.VerdictPass))
 	opts.CommentAuthor = "github-actions[bot]"
 	rep, err := Publish(context.Background(), opts)
 	if err != nil {
@@ -255,11 +235,11 @@ func TestTokenIdentityFiltersAuthors(t *testing.T) {
 	h.gh.userLogin = "perf-bot"
 	h.gh.bot = "perf-bot"
 	planted := h.gh.addComment(42, "mallory", Marker("api")+"\nplanted by someone else")
-	rep := h.publish(sampleResults(results.VerdictFail))
+	rep := h.publish(resultstest.Sample(results.VerdictFail))
 	if rep.Comment != CommentCreated || rep.CommentID == planted {
 		t.Fatalf("first publish %+v", rep)
 	}
-	rep2 := h.publish(sampleResults(results.VerdictPass))
+	rep2 := h.publish(resultstest.Sample(results.VerdictPass))
 	if rep2.Comment != CommentUpdated || rep2.CommentID != rep.CommentID {
 		t.Fatalf("second publish %+v, want an update of %d", rep2, rep.CommentID)
 	}
@@ -274,7 +254,7 @@ func TestTokenIdentityFiltersAuthors(t *testing.T) {
 	h2 := newHarness(t, "/api/v3")
 	h2.env["PERFGATE_COMMENT_AUTHOR"] = "github-actions[bot]"
 	planted = h2.gh.addComment(42, "mallory", Marker("api")+"\nplanted")
-	if rep := h2.publish(sampleResults(results.VerdictPass)); rep.Comment != CommentCreated || rep.CommentID == planted {
+	if rep := h2.publish(resultstest.Sample(results.VerdictPass)); rep.Comment != CommentCreated || rep.CommentID == planted {
 		t.Errorf("with PERFGATE_COMMENT_AUTHOR: %+v", rep)
 	}
 	if h2.gh.userCalls != 0 {
@@ -292,7 +272,7 @@ func TestMarkerOnPageThreeIsFound(t *testing.T) {
 		}
 		h.gh.addComment(42, "user"+strconv.Itoa(i%7), fmt.Sprintf("comment %d", i))
 	}
-	rep := h.publish(sampleResults(results.VerdictPass))
+	rep := h.publish(resultstest.Sample(results.VerdictPass))
 	if rep.Comment != CommentUpdated || rep.CommentID != ours {
 		t.Fatalf("report %+v, want an update of %d", rep, ours)
 	}
@@ -331,7 +311,7 @@ func TestPermissionErrorsFallBackToSummary(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t, "/api/v3")
 			h.gh.queue(c.method, c.f)
-			res := sampleResults(results.VerdictFail)
+			res := resultstest.Sample(results.VerdictFail)
 			rep := h.publish(res)
 			if rep.Comment != CommentFailed || rep.Verdict != results.VerdictFail {
 				t.Fatalf("report %+v", rep)
@@ -356,7 +336,7 @@ func TestPermissionErrorsFallBackToSummary(t *testing.T) {
 	t.Run("403 hint names the permission", func(t *testing.T) {
 		h := newHarness(t, "/api/v3")
 		h.gh.queue("POST", cases[0].f)
-		rep := h.publish(sampleResults(results.VerdictPass))
+		rep := h.publish(resultstest.Sample(results.VerdictPass))
 		if !strings.Contains(strings.Join(rep.Warnings, "\n"), "pull-requests: write") {
 			t.Errorf("warnings %q lack the permission hint", rep.Warnings)
 		}
@@ -387,7 +367,7 @@ func TestRetries(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t, "/api/v3")
 			h.gh.queue(c.method, c.faults...)
-			rep := h.publish(sampleResults(results.VerdictFail))
+			rep := h.publish(resultstest.Sample(results.VerdictFail))
 			if rep.Comment != c.want {
 				t.Fatalf("comment %q, want %q; warnings %v", rep.Comment, c.want, rep.Warnings)
 			}
@@ -418,7 +398,7 @@ func TestRetries(t *testing.T) {
 	t.Run("Retry-After is honoured", func(t *testing.T) {
 		h := newHarness(t, "/api/v3")
 		h.gh.queue("GET", withHeaders(ghError(429, "Too Many Requests", ""), "Retry-After", "3"))
-		h.publish(sampleResults(results.VerdictPass))
+		h.publish(resultstest.Sample(results.VerdictPass))
 		if len(h.sleeps) != 1 || h.sleeps[0] != 3*time.Second {
 			t.Errorf("sleeps %v, want [3s]", h.sleeps)
 		}
@@ -426,7 +406,7 @@ func TestRetries(t *testing.T) {
 	t.Run("backoff doubles", func(t *testing.T) {
 		h := newHarness(t, "/api/v3")
 		h.gh.queue("GET", ghError(500, "x", ""), ghError(500, "x", ""), ghError(500, "x", ""))
-		h.publish(sampleResults(results.VerdictPass))
+		h.publish(resultstest.Sample(results.VerdictPass))
 		want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
 		if fmt.Sprint(h.sleeps) != fmt.Sprint(want) {
 			t.Errorf("sleeps %v, want %v", h.sleeps, want)
@@ -446,14 +426,14 @@ func TestNetworkErrors(t *testing.T) {
 	t.Run("a dropped GET is retried", func(t *testing.T) {
 		h := newHarness(t, "/api/v3")
 		h.gh.queue("GET", fault{hangup: true})
-		if rep := h.publish(sampleResults(results.VerdictPass)); rep.Comment != CommentCreated || h.gh.count("GET") != 2 {
+		if rep := h.publish(resultstest.Sample(results.VerdictPass)); rep.Comment != CommentCreated || h.gh.count("GET") != 2 {
 			t.Errorf("report %+v, GETs %d", rep, h.gh.count("GET"))
 		}
 	})
 	t.Run("a dropped POST is sent again only after the listing shows no comment", func(t *testing.T) {
 		h := newHarness(t, "/api/v3")
 		h.gh.queue("POST", fault{hangup: true})
-		rep := h.publish(sampleResults(results.VerdictPass))
+		rep := h.publish(resultstest.Sample(results.VerdictPass))
 		var order []string
 		for _, r := range h.gh.reqs() {
 			order = append(order, r.Method)
@@ -467,7 +447,7 @@ func TestNetworkErrors(t *testing.T) {
 func TestTimeoutGivesUpTheComment(t *testing.T) {
 	h := newHarness(t, "/api/v3")
 	h.gh.queue("GET", ghError(503, "Unavailable", ""))
-	opts := h.opts(sampleResults(results.VerdictFail))
+	opts := h.opts(resultstest.Sample(results.VerdictFail))
 	opts.Timeout = 50 * time.Millisecond
 	opts.Sleep = func(ctx context.Context, d time.Duration) error { <-ctx.Done(); return ctx.Err() }
 	rep, err := Publish(context.Background(), opts)
@@ -483,7 +463,7 @@ func TestCancelledContextStopsRetrying(t *testing.T) {
 	h := newHarness(t, "/api/v3")
 	h.gh.queue("GET", ghError(500, "x", ""), ghError(500, "x", ""))
 	ctx, cancel := context.WithCancel(context.Background())
-	opts := h.opts(sampleResults(results.VerdictPass))
+	opts := h.opts(resultstest.Sample(results.VerdictPass))
 	opts.Sleep = func(ctx context.Context, d time.Duration) error { cancel(); return ctx.Err() }
 	rep, err := Publish(ctx, opts)
 	if !errors.Is(err, context.Canceled) {
@@ -501,7 +481,7 @@ func TestTokenNeverAppears(t *testing.T) {
 	// and a result that carries the token from a misconfigured header.
 	h.gh.queue("GET", ghError(500, "upstream said Bearer "+tok, ""))
 	h.gh.queue("POST", ghError(403, "Resource not accessible by integration for token "+tok, "https://docs.github.com/rest"))
-	res := sampleResults(results.VerdictFail)
+	res := resultstest.Sample(results.VerdictFail)
 	res.Warnings = []string{"scenario login: header Authorization: Bearer " + tok}
 	res.Comparison.Checks[0].Scenario = "login " + tok
 	rep := h.publish(res)
@@ -556,7 +536,7 @@ func TestOutputsAndSummary(t *testing.T) {
 	if err := os.WriteFile(h.outputs, []byte("other<<EOF\nx\nEOF\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rep := h.publish(sampleResults(results.VerdictFail))
+	rep := h.publish(resultstest.Sample(results.VerdictFail))
 	if !rep.SummaryWritten || !rep.OutputsWritten {
 		t.Fatalf("report %+v", rep)
 	}
@@ -585,7 +565,7 @@ func TestOutputsAndSummary(t *testing.T) {
 
 func TestAnnotations(t *testing.T) {
 	h := newHarness(t, "/api/v3")
-	res := sampleResults(results.VerdictFail)
+	res := resultstest.Sample(results.VerdictFail)
 	res.Name = "api,v2: main"
 	res.Comparison.Checks[0].Scenario = "log%in\r\n::error::injected"
 	res.Warnings = []string{"only 2 runs:\nnot enough"}
@@ -609,7 +589,7 @@ func TestPushEventWritesSummaryOnly(t *testing.T) {
 		t.Run(ev.name, func(t *testing.T) {
 			h := newHarness(t, "/api/v3")
 			h.setEvent(ev.name, ev.payload)
-			rep := h.publish(sampleResults(results.VerdictPass))
+			rep := h.publish(resultstest.Sample(results.VerdictPass))
 			if rep.Comment != CommentSkipped || rep.PullRequest != 0 || len(rep.Warnings) != 0 {
 				t.Fatalf("report %+v", rep)
 			}
@@ -638,7 +618,7 @@ func TestMissingTokenOrRepoWarns(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			h := newHarness(t, "/api/v3")
 			c.edit(h.env)
-			rep := h.publish(sampleResults(results.VerdictFail))
+			rep := h.publish(resultstest.Sample(results.VerdictFail))
 			if !strings.Contains(strings.Join(rep.Warnings, "\n"), c.want) {
 				t.Errorf("warnings %q lack %q", rep.Warnings, c.want)
 			}
@@ -654,7 +634,7 @@ func TestMissingTokenOrRepoWarns(t *testing.T) {
 		h := newHarness(t, "/api/v3")
 		h.env["GITHUB_EVENT_PATH"] = "/nonexistent/event.json"
 		h.env["GITHUB_REF"] = "refs/pull/42/merge"
-		if rep := h.publish(sampleResults(results.VerdictPass)); rep.Comment != CommentCreated {
+		if rep := h.publish(resultstest.Sample(results.VerdictPass)); rep.Comment != CommentCreated {
 			t.Errorf("report %+v", rep)
 		}
 	})
@@ -663,7 +643,7 @@ func TestMissingTokenOrRepoWarns(t *testing.T) {
 func TestCommentDisabled(t *testing.T) {
 	h := newHarness(t, "/api/v3")
 	h.env["PERFGATE_COMMENT"] = "false"
-	rep := h.publish(sampleResults(results.VerdictPass))
+	rep := h.publish(resultstest.Sample(results.VerdictPass))
 	if rep.Comment != CommentSkipped || len(h.gh.reqs()) != 0 || !rep.SummaryWritten {
 		t.Errorf("report %+v, %d requests", rep, len(h.gh.reqs()))
 	}
@@ -672,7 +652,7 @@ func TestCommentDisabled(t *testing.T) {
 func TestOutsideActionsPrintsMarkdown(t *testing.T) {
 	h := newHarness(t, "/api/v3")
 	delete(h.env, "GITHUB_ACTIONS")
-	rep := h.publish(sampleResults(results.VerdictFail))
+	rep := h.publish(resultstest.Sample(results.VerdictFail))
 	if rep.Actions || rep.Comment != CommentPrinted {
 		t.Fatalf("report %+v", rep)
 	}
@@ -689,7 +669,7 @@ func TestOutsideActionsPrintsMarkdown(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	negative := sampleResults(results.VerdictPass)
+	negative := resultstest.Sample(results.VerdictPass)
 	negative.Scenarios[0].Runs = []results.Run{{Index: 1, Figures: results.Figures{ErrorRate: 2}}}
 	for name, res := range map[string]*results.Results{"nil": nil, "bad verdict": {Verdict: "maybe"}, "bad run": negative} {
 		_, err := Publish(context.Background(), Options{Results: res})

@@ -44,7 +44,12 @@ func GoodputChart(res *results.Results) (c Chart, ok bool) {
 	if res == nil {
 		return Chart{}, false
 	}
-	for _, row := range Overview(res) {
+	return goodputChart(res, Overview(res))
+}
+
+// goodputChart is GoodputChart with res's overview rows.
+func goodputChart(res *results.Results, rows []Row) (c Chart, ok bool) {
+	for _, row := range rows {
 		if !row.Measured {
 			continue
 		}

@@ -48,19 +48,31 @@ type MarkdownDoc struct {
 // String is the whole document.
 func (d MarkdownDoc) String() string { return d.Head + d.Body + d.Foot }
 
+// ViewOptions are the options that change what the view says (the
+// others change only the document).
+func (o MarkdownOptions) ViewOptions() ViewOptions {
+	return ViewOptions{Workspace: o.Workspace, ConfigPath: o.ConfigPath, Exit: o.Exit}
+}
+
 // Markdown renders res as GitHub-flavoured Markdown: `perfgate report -f
 // markdown`, which is the PR comment without its marker line.
 func Markdown(res *results.Results) string { return MarkdownDocument(res, MarkdownOptions{}).String() }
 
-// MarkdownDocument renders res: the verdict heading and its notes, what
-// judged the run (ModeLine), for an inconclusive verdict what would decide
-// it; then the overview (a row per scenario and flow step with goodput, p50,
-// p95, p99 and error rate, each failure said once), the chart, and folded
-// under <details> the warnings, every check, the measured figures and the
-// host; then what to do next and the links. Text that comes from configs or
-// services is escaped.
+// MarkdownDocument renders res (RenderMarkdown of its View).
 func MarkdownDocument(res *results.Results, o MarkdownOptions) MarkdownDoc {
-	if res == nil {
+	return RenderMarkdown(NewView(res, o.ViewOptions()), o)
+}
+
+// RenderMarkdown renders v: the verdict heading and its notes, what judged
+// the run (the mode line), for an inconclusive verdict what would decide
+// it; then the overview (a row per scenario and flow step with goodput,
+// p50, p95, p99 and error rate, each failure said once), the chart, and
+// folded under <details> the warnings, every check, the measured figures
+// and the host; then what to do next and the links. Text that comes from
+// configs or services is escaped. Of o, only the links and the limit are
+// read: the rest made the view.
+func RenderMarkdown(v *View, o MarkdownOptions) MarkdownDoc {
+	if v == nil {
 		return MarkdownDoc{Head: "**perfgate: no results**\n"}
 	}
 	limit := o.Limit
@@ -68,15 +80,15 @@ func MarkdownDocument(res *results.Results, o MarkdownOptions) MarkdownDoc {
 		limit = CommentLimit
 	}
 	var head strings.Builder
-	writeHeading(&head, res)
-	if line := ModeLine(res, o.Workspace); len(line) > 0 {
-		head.WriteString("\n**Judged by:** " + line.Markdown() + "\n")
+	writeHeading(&head, v)
+	if len(v.Mode) > 0 {
+		head.WriteString("\n**Judged by:** " + v.Mode.Markdown() + "\n")
 	}
-	if res.Verdict == results.VerdictInconclusive && !res.Interrupted && res.EnvironmentFailure == "" {
-		writeInconclusive(&head, res, o)
+	if v.Undecided != nil {
+		writeUndecided(&head, v)
 	}
 
-	parts := MarkdownSections(res)
+	parts := markdownSections(v)
 	body := func(checks string) string {
 		var b strings.Builder
 		b.WriteString("\n" + parts.Overview)
@@ -85,11 +97,11 @@ func MarkdownDocument(res *results.Results, o MarkdownOptions) MarkdownDoc {
 				b.WriteString("\n" + p)
 			}
 		}
-		writeHost(&b, res)
-		writeNext(&b, res, o)
+		writeHost(&b, v.Host)
+		writeNext(&b, v.Next)
 		return b.String()
 	}
-	d := MarkdownDoc{Head: head.String(), Body: body(parts.Checks), Foot: foot(res, o)}
+	d := MarkdownDoc{Head: head.String(), Body: body(parts.Checks), Foot: foot(v, o)}
 	if len(d.String()) > limit*budgetShare/100 {
 		// Many scenarios: the rows of passed checks go first.
 		d.Body = body(parts.UnpassedChecks)
@@ -97,16 +109,16 @@ func MarkdownDocument(res *results.Results, o MarkdownOptions) MarkdownDoc {
 	return d
 }
 
-// writeHeading writes the heading (VerdictHeadline, with the config's name)
+// writeHeading writes the heading (the headline, with the config's name)
 // and, on the line below it, its notes. The failures are said in the
 // overview, once.
-func writeHeading(b *strings.Builder, res *results.Results) {
-	name := "perfgate"
-	if n := inline(res.Name, 100); n != "" {
-		name += " " + n
+func writeHeading(b *strings.Builder, v *View) {
+	title := "perfgate"
+	if n := inline(v.Name, 100); n != "" {
+		title += " " + n
 	}
-	h := VerdictHeadline(res)
-	fmt.Fprintf(b, "### %s %s: %s", h.Icon, name, h.Title)
+	h := v.Headline
+	fmt.Fprintf(b, "### %s %s: %s", h.Icon, title, h.Title)
 	if h.Summary != "" {
 		b.WriteString(" — " + mdWithCode(cut(h.Summary, 500)))
 	}
@@ -120,8 +132,30 @@ func writeHeading(b *strings.Builder, res *results.Results) {
 	}
 }
 
+// writeHost writes the folded Host table.
+func writeHost(b *strings.Builder, facts []Fact) {
+	b.WriteString("\n<details><summary>Host</summary>\n\n| | |\n|---|---|\n")
+	for _, f := range facts {
+		fmt.Fprintf(b, "| %s | %s |\n", f.Name.Markdown(), f.Value.Markdown())
+	}
+	b.WriteString("\n</details>\n")
+}
+
+// writeNext writes "What to do next": the steps, then the commands in a
+// shell block.
+func writeNext(b *strings.Builder, n NextSteps) {
+	b.WriteString("\n**What to do next**\n\n")
+	for _, s := range n.Steps {
+		b.WriteString("- " + mdWithCode(s) + "\n")
+	}
+	if n.Commands != "" {
+		fence := codeFence(n.Commands)
+		b.WriteString("\n" + fence + "sh\n" + n.Commands + "\n" + fence + "\n")
+	}
+}
+
 // foot is the links and the version line.
-func foot(res *results.Results, o MarkdownOptions) string {
+func foot(v *View, o MarkdownOptions) string {
 	var b strings.Builder
 	b.WriteString("\n")
 	if o.RunURL != "" {
@@ -131,24 +165,27 @@ func foot(res *results.Results, o MarkdownOptions) string {
 		fmt.Fprintf(&b, "[HTML report](%s) · ", safeURL(o.ReportURL))
 	}
 	b.WriteString("<sub>perfgate")
-	if v := res.PerfgateVersion; v != "" {
-		b.WriteString(" " + inline(v, 64))
+	if v.Version != "" {
+		b.WriteString(" " + inline(v.Version, 64))
 	}
-	if h := res.ConfigHash; h != "" {
-		b.WriteString(" · config " + inline(h, 16))
+	if v.ConfigHash != "" {
+		b.WriteString(" · config " + inline(v.ConfigHash, 16))
 	}
 	b.WriteString("</sub>\n")
 	return b.String()
 }
 
 // describeCheck says in one line of Markdown what a check saw.
-func describeCheck(ch results.Check) string {
-	if ch.Metric == "" {
-		return inline(ch.Scenario, 80) + ": " + inline(ch.Note, 300)
+func describeCheck(r CheckRow) string {
+	if r.Label == "" {
+		return inline(r.Scenario, 80) + ": " + inline(r.Note, 300)
 	}
-	s := fmt.Sprintf("%s **%s**: %s", inline(ch.Scenario, 80), inline(metricLabel(ch.Metric), 32), ChangeLine(ch, " → "))
-	if ch.Rule != "" {
-		s += " (gate: " + inline(ruleText(ch.Rule), 60) + ")"
+	s := fmt.Sprintf("%s **%s**: %s", inline(r.Scenario, 80), inline(r.Label, 32), r.ChangeLine)
+	if r.Rule != "—" {
+		s += " (gate: " + inline(r.Rule, 60) + ")"
+	}
+	if r.Interval != "" {
+		s += ", interval " + r.Interval
 	}
 	return s
 }
@@ -166,24 +203,14 @@ func ChangeLine(ch results.Check, arrow string) string {
 	return s
 }
 
-// writeInconclusive explains an inconclusive verdict: what the run could
-// resolve, the undecided checks, whether it failed the job (as far as
-// o.Exit says) and what would decide it.
-func writeInconclusive(b *strings.Builder, res *results.Results, o MarkdownOptions) {
-	b.WriteString("\n> [!NOTE]\n> **〰️ INCONCLUSIVE**: ")
-	p := res.Paired
-	switch f := neighbourTook(res); {
-	case p != nil && p.Detectable > 0:
-		fmt.Fprintf(b, "after %s (%.0f s of load) %s, not enough to tell every gate's change from both no change that matters and its threshold.",
-			plural(p.Rounds, "paired round", "paired rounds"), p.LoadS, Detectable(p.Detectable))
-	case f != nil:
-		fmt.Fprintf(b, "other processes took %.2f of %d cores during this run against %.2f during the baseline's, "+
-			"enough to explain every failed check by itself: a stored baseline cannot tell a busy runner from a slower service.", f.Current, f.CPUs, f.Baseline)
-	default:
-		b.WriteString("the time budget was spent before every gate was decided.")
-	}
+// writeUndecided explains an inconclusive verdict: what the run could
+// resolve, the undecided checks, whether it failed the job (as far as the
+// exit code says) and what would decide it.
+func writeUndecided(b *strings.Builder, v *View) {
+	u := v.Undecided
+	b.WriteString("\n> [!NOTE]\n> **〰️ INCONCLUSIVE**: " + u.Resolved)
 	b.WriteString("\n> ")
-	switch o.Exit {
+	switch u.Exit {
 	case "1":
 		b.WriteString("It **failed the job**, because the config sets `gates.fail_inconclusive`.")
 	case "0":
@@ -191,42 +218,16 @@ func writeInconclusive(b *strings.Builder, res *results.Results, o MarkdownOptio
 	default:
 		b.WriteString("It does **not fail the job** unless the config sets `gates.fail_inconclusive: true`.")
 	}
-	b.WriteString("\n> To decide it: " + mdWithCode(decideHint(res)) + "\n")
-	var open []results.Check
-	if c := res.Comparison; c != nil {
-		for _, ch := range c.Checks {
-			if ch.Status == results.CheckInconclusive {
-				open = append(open, ch)
-			}
-		}
-	}
-	if len(open) > 0 {
+	b.WriteString("\n> To decide it: " + mdWithCode(v.Decide) + "\n")
+	if len(u.Open) > 0 {
 		b.WriteString("\nStill undecided:\n\n")
 		const maxListed = 10
-		for i, ch := range open {
+		for i, r := range u.Open {
 			if i == maxListed {
-				fmt.Fprintf(b, "- … and %d more (see the table)\n", len(open)-maxListed)
+				fmt.Fprintf(b, "- … and %d more (see the table)\n", len(u.Open)-maxListed)
 				break
 			}
-			s := describeCheck(ch)
-			if ch.ChangeLow != 0 || ch.ChangeHigh != 0 {
-				s += fmt.Sprintf(", interval %+.1f%% … %+.1f%%", 100*ch.ChangeLow, 100*ch.ChangeHigh)
-			}
-			b.WriteString("- " + s + "\n")
+			b.WriteString("- " + describeCheck(r) + "\n")
 		}
 	}
-}
-
-// decideHint says what would decide an inconclusive verdict, with config
-// keys in backticks.
-func decideHint(res *results.Results) string {
-	p := res.Paired
-	if p == nil {
-		return "re-run when the runner is quieter, or judge in paired mode (`perfgate run --base REF`), which runs base and head beside the same neighbour."
-	}
-	s := "give the comparison more time: raise `gates.max_time`"
-	if p.MaxTimeS > 0 {
-		s += fmt.Sprintf(" (now %.0f s)", p.MaxTimeS)
-	}
-	return s + " as the warning says; a quieter runner decides sooner, and `perfgate calibrate` tells which thresholds this runner can judge."
 }

@@ -92,14 +92,6 @@ func fPValue(c results.Check) string {
 	return "~ (" + num.PValue(c.PValue) + ")"
 }
 
-// RuleText is what the check holds the metric to, as every report writes
-// it ("drop ≤ 5%"); "—" for none.
-func RuleText(c results.Check) string { return fRule(c) }
-
-// MetricName names the metric of a check as every report does ("goodput",
-// "error rate (ceiling)", "p99"); "—" for none.
-func MetricName(c results.Check) string { return fMetric(c) }
-
 // fRule is what the check holds the metric to.
 func fRule(c results.Check) string {
 	if scenarioLevel(c) || c.Rule == "" {

@@ -1,5 +1,6 @@
 // Package report renders results: terminal and Markdown tables (go-pretty),
-// JSON and JUnit XML.
+// JSON and JUnit XML. What a person reads is worked out once, as a View
+// (NewView); every format but JSON renders the View.
 package report
 
 import (
@@ -50,43 +51,33 @@ func (p MarkdownParts) String() string {
 
 // MarkdownSections renders the shared parts of res (all "" for nil).
 func MarkdownSections(res *results.Results) MarkdownParts {
-	if res == nil {
+	return markdownSections(NewView(res, ViewOptions{}))
+}
+
+// markdownSections renders the shared parts of v (all "" for nil).
+func markdownSections(v *View) MarkdownParts {
+	if v == nil {
 		return MarkdownParts{}
 	}
-	rows := Overview(res)
 	p := MarkdownParts{
-		Overview: markdownOverview(res, rows),
-		Warnings: markdownWarnings(Warnings(res)),
-		Figures:  "<details><summary>Measured figures</summary>\n\n" + markdownScenarios(res) + "\n\n</details>\n",
+		Overview: markdownOverview(v),
+		Warnings: markdownWarnings(v.Warnings),
+		Figures:  "<details><summary>Measured figures</summary>\n\n" + markdownScenarios(v.Results) + "\n\n</details>\n",
 	}
-	if c, ok := GoodputChart(res); ok {
+	if c := v.Chart; c != nil {
 		per := "measured run"
-		if res.Paired != nil {
+		if v.Paired {
 			per = "round"
 		}
 		p.Chart = "<details open><summary>Goodput per " + per + ": " + htmlText(cut(c.Scenario, 60)) + "</summary>\n\n```mermaid\n" +
 			c.Mermaid() + "```\n\n</details>\n"
 	}
-	p.Chart += ProfileMarkdown(res) // where the time went, after the chart
-	if res.Comparison != nil && len(res.Comparison.Checks) > 0 {
-		p.Checks = markdownChecks(res.Comparison, false)
-		p.UnpassedChecks = markdownChecks(res.Comparison, true)
+	p.Chart += profileMarkdown(v.Profile) // where the time went, after the chart
+	if len(v.Checks) > 0 {
+		p.Checks = markdownChecks(v, false)
+		p.UnpassedChecks = markdownChecks(v, true)
 	}
 	return p
-}
-
-// Warnings are what qualifies res's figures: the run's warnings, the
-// comparison's, and the run's note unless the headline already says it
-// (an interrupted run).
-func Warnings(res *results.Results) []string {
-	ws := append([]string(nil), res.Warnings...)
-	if res.Comparison != nil {
-		ws = append(ws, res.Comparison.Warnings...)
-	}
-	if n := strings.TrimSpace(res.Note); n != "" && !res.Interrupted {
-		ws = append(ws, n)
-	}
-	return ws
 }
 
 func markdownWarnings(ws []string) string {
@@ -108,7 +99,8 @@ const (
 	overviewFailures = 10 // failed scenarios spelled out
 )
 
-func markdownOverview(res *results.Results, rows []Row) string {
+func markdownOverview(v *View) string {
+	rows := v.Rows
 	if len(rows) == 0 {
 		return "_No scenario was measured._\n"
 	}
@@ -142,8 +134,8 @@ func markdownOverview(res *results.Results, rows []Row) string {
 			b.WriteString("- " + failureLine(r) + "\n")
 		}
 	}
-	if l := legend(res, rows); l != "" {
-		b.WriteString("\n" + l + "\n")
+	if v.Legend != "" {
+		b.WriteString("\n<sub>" + v.Legend + "</sub>\n")
 	}
 	if rest := rows[shown:]; len(rest) > 0 {
 		fmt.Fprintf(&b, "\n<details><summary>%s without a failure</summary>\n\n", plural(len(rest), "more scenario", "more scenarios"))
@@ -194,98 +186,19 @@ func cellText(c Cell) string {
 // failureLine says once what failed in a row: "❌ login **goodput**:
 // 1000.0 req/s → 752.0 req/s (-24.8%, gate drop ≤ 5%); **p99**: …".
 func failureLine(r Row) string {
-	// The error rate can fail its ceiling and its rise at once: one part
-	// says both.
-	ceiling := ""
-	riseFailed := false
-	for _, ch := range r.Failed {
-		if ch.Gate == gateErrorRateMax {
-			ceiling = "ceiling " + mdText(fRule(ch))
-		} else if ch.Metric == "error_rate" && !scenarioLevel(ch) {
-			riseFailed = true
+	parts := make([]string, 0, len(r.Failures))
+	for _, p := range r.Failures {
+		if p.Label == "" {
+			parts = append(parts, mdWithCode(p.Text))
+			continue
 		}
-	}
-	var parts []string
-	for _, ch := range r.Failed {
-		switch {
-		case scenarioLevel(ch):
-			n := ch.Note
-			if n == "" {
-				n = "in the baseline but not measured in this run"
-			}
-			parts = append(parts, mdWithCode(n))
-		case ch.Gate == gateErrorRateMax:
-			if !riseFailed {
-				parts = append(parts, "**error rate**: "+FormatValue(ch.Metric, ch.Current)+" ("+ceiling+")")
-			}
-		default:
-			s := "**" + mdText(metricLabel(ch.Metric)) + "**: "
-			if ch.SamplesBase > 0 || ch.Baseline != 0 {
-				s += FormatValue(ch.Metric, ch.Baseline) + " → "
-			}
-			s += FormatValue(ch.Metric, ch.Current)
-			var in []string
-			if ch.SamplesBase > 0 && ch.SamplesCur > 0 && finite(ch.Change) {
-				in = append(in, num.Signed(ch.Change, isAbsolute(ch)))
-			}
-			if ch.Rule != "" {
-				word := "gate "
-				if ch.Gate == gateLimit {
-					word = "limit "
-				}
-				in = append(in, word+mdText(ruleText(ch.Rule)))
-			}
-			if ch.Metric == "error_rate" && ceiling != "" {
-				in = append(in, ceiling)
-			}
-			if len(in) > 0 {
-				s += " (" + strings.Join(in, ", ") + ")"
-			}
-			parts = append(parts, s)
-		}
+		parts = append(parts, "**"+mdText(p.Label)+"**: "+mdText(p.Text))
 	}
 	name := mdText(cut(r.Scenario, 80))
-	if len(parts) > 0 && strings.HasPrefix(parts[0], "**") {
+	if len(r.Failures) > 0 && r.Failures[0].Label != "" {
 		return "❌ " + name + " " + strings.Join(parts, "; ")
 	}
 	return "❌ " + name + ": " + strings.Join(parts, "; ")
-}
-
-// legend explains the marks the overview uses, and what its values are.
-func legend(res *results.Results, rows []Row) string {
-	used := map[string]bool{}
-	changes := false
-	for _, r := range rows {
-		used[r.Mark()] = true
-		for _, c := range r.Cells {
-			used[c.Mark()] = true
-			changes = changes || c.HasChange
-		}
-	}
-	var marks []string
-	for _, m := range []struct{ mark, text string }{
-		{"✅", "within its gate"}, {"≈", "rose past its gate's share but less than its floor"}, {"~", "no significant change"}, {"❌", "beyond its gate"},
-		{"⚪", "too few runs to judge"}, {"〰️", "undecided"}, {"❔", "not in the baseline"},
-	} {
-		if used[m.mark] {
-			marks = append(marks, m.mark+" "+m.text)
-		}
-	}
-	var what string
-	switch {
-	case changes && res.Paired != nil:
-		what = "Each cell: the head's median over the paired rounds and its change from the base's."
-	case changes:
-		what = "Each cell: this run's median over its runs and its change from the baseline's."
-	case len(marks) == 0:
-		return ""
-	default:
-		what = "Each cell: this run's figure (nothing to compare it with)."
-	}
-	if len(marks) > 0 {
-		what += " " + strings.Join(marks, " · ")
-	}
-	return "<sub>" + what + "</sub>"
 }
 
 // htmlText escapes s for HTML (a <summary>, where Markdown is not read);
@@ -305,21 +218,15 @@ func cut(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// markdownChecks is the folded table of every check, or of those that did
-// not pass.
-func markdownChecks(c *results.Comparison, unpassed bool) string {
-	n := tally(c)
-	inconclusive := 0
-	for _, ch := range c.Checks {
-		if ch.Status == results.CheckInconclusive {
-			inconclusive++
-		}
-	}
+// markdownChecks is the folded table of every check of v, or of those
+// that did not pass.
+func markdownChecks(v *View, unpassed bool) string {
+	n := v.Counts
 	var counts []string
 	for _, k := range []struct {
 		n    int
 		text string
-	}{{n.fail, "failed"}, {n.pass, "passed"}, {inconclusive, "undecided"}, {n.insufficient, "with too few runs"}, {n.missing, "not in the baseline"}} {
+	}{{n.Fail, "failed"}, {n.Pass, "passed"}, {n.Inconclusive, "undecided"}, {n.Insufficient, "with too few runs"}, {n.Missing, "not in the baseline"}} {
 		if k.n > 0 {
 			counts = append(counts, fmt.Sprintf("%d %s", k.n, k.text))
 		}
@@ -327,26 +234,19 @@ func markdownChecks(c *results.Comparison, unpassed bool) string {
 	var b strings.Builder
 	switch {
 	case !unpassed:
-		fmt.Fprintf(&b, "<details><summary>All %s: %s</summary>\n\n", plural(len(c.Checks), "check", "checks"), strings.Join(counts, ", "))
-	case n.pass == len(c.Checks):
-		fmt.Fprintf(&b, "<details><summary>%s passed</summary>\n\n", plural(len(c.Checks), "check", "checks"))
+		fmt.Fprintf(&b, "<details><summary>All %s: %s</summary>\n\n", plural(n.Total, "check", "checks"), strings.Join(counts, ", "))
+	case n.Pass == n.Total:
+		fmt.Fprintf(&b, "<details><summary>%s passed</summary>\n\n", plural(n.Total, "check", "checks"))
 		fmt.Fprintf(&b, "The table of checks is in the job summary and the results file.\n\n</details>\n")
 		return b.String()
 	default:
 		fmt.Fprintf(&b, "<details><summary>The %s that did not pass (of %d: %s)</summary>\n\n",
-			plural(len(c.Checks)-n.pass, "check", "checks"), len(c.Checks), strings.Join(counts, ", "))
+			plural(n.Total-n.Pass, "check", "checks"), n.Total, strings.Join(counts, ", "))
 	}
 	t := table.NewWriter()
-	baseCol, curCol := "Baseline", "Current"
-	for _, ch := range c.Checks {
-		if ch.Test == results.TestPairedSignedRank {
-			baseCol, curCol = "Base", "Head"
-			break
-		}
-	}
-	t.AppendHeader(table.Row{"Scenario", "Metric", baseCol, curCol, "Change [" + intervalLabel(c) + "]", "p", "Rule", "Result"})
+	t.AppendHeader(table.Row{"Scenario", "Metric", v.BaseColumn, v.CurrentColumn, "Change [" + v.Interval + "]", "p", "Rule", "Result"})
 	prev := "\x00"
-	for _, ch := range c.Checks {
+	for _, ch := range v.Checks {
 		if unpassed && ch.Status == results.CheckPass {
 			continue
 		}
@@ -358,10 +258,7 @@ func markdownChecks(c *results.Comparison, unpassed bool) string {
 			name = ""
 		}
 		prev = ch.Scenario
-		t.AppendRow(table.Row{
-			name, fMetric(ch), fBase(ch), FormatValue(ch.Metric, ch.Current),
-			FormatChange(ch), fPValue(ch), fRule(ch), markdownStatus(ch.Status),
-		})
+		t.AppendRow(table.Row{name, ch.Metric, ch.Baseline, ch.Current, ch.Change, ch.P, ch.Rule, markdownStatus(ch.Status)})
 	}
 	t.SetColumnConfigs([]table.ColumnConfig{
 		{Number: 3, Align: text.AlignRight}, {Number: 4, Align: text.AlignRight},
@@ -369,19 +266,19 @@ func markdownChecks(c *results.Comparison, unpassed bool) string {
 	})
 	b.WriteString(t.RenderMarkdown())
 	b.WriteString("\n")
-	if unpassed && n.pass > 0 {
-		fmt.Fprintf(&b, "\n%s left out here: the job summary and the results file have every check.\n", plural(n.pass, "passed check", "passed checks"))
+	if unpassed && n.Pass > 0 {
+		fmt.Fprintf(&b, "\n%s left out here: the job summary and the results file have every check.\n", plural(n.Pass, "passed check", "passed checks"))
 	}
-	var ns []note
-	for _, x := range notes(c) {
-		if x.status != results.CheckFail { // said once, in the overview
+	var ns []CheckNote
+	for _, x := range v.Notes {
+		if x.Status != results.CheckFail { // said once, in the overview
 			ns = append(ns, x)
 		}
 	}
 	if len(ns) > 0 {
 		b.WriteString("\n")
 		for _, n := range ns {
-			fmt.Fprintf(&b, "- %s **%s**: %s\n", markdownStatus(n.status), mdText(n.what), mdWithCode(n.note))
+			fmt.Fprintf(&b, "- %s **%s**: %s\n", markdownStatus(n.Status), mdText(n.What), mdWithCode(n.Note))
 		}
 	}
 	b.WriteString("\n</details>\n")

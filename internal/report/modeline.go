@@ -7,41 +7,41 @@ import (
 	"github.com/perfgate/perfgate/internal/results"
 )
 
-// phrase is a piece of a line said the same in every format: perfgate's
+// Phrase is a piece of a line said the same in every format: perfgate's
 // own words (written as they are), a name from a config or a repository
 // (escaped where it is rendered), or code (a commit, a file).
-type phrase struct {
-	text        string
-	code, named bool
+type Phrase struct {
+	Text        string
+	Code, Named bool
 }
 
-func words(s string) phrase { return phrase{text: s} }
-func name(s string) phrase  { return phrase{text: s, named: true} }
-func code(s string) phrase  { return phrase{text: s, code: true} }
+func words(s string) Phrase { return Phrase{Text: s} }
+func name(s string) Phrase  { return Phrase{Text: s, Named: true} }
+func code(s string) Phrase  { return Phrase{Text: s, Code: true} }
 
-// phrases is a line of phrases.
-type phrases []phrase
+// Phrases is a line of phrases.
+type Phrases []Phrase
 
 // Plain is the line as plain text, code unmarked.
-func (ps phrases) Plain() string {
+func (ps Phrases) Plain() string {
 	var b strings.Builder
 	for _, p := range ps {
-		b.WriteString(p.text)
+		b.WriteString(p.Text)
 	}
 	return singleLine(b.String())
 }
 
 // Markdown is the line as Markdown inline content, code as code spans.
-func (ps phrases) Markdown() string {
+func (ps Phrases) Markdown() string {
 	var b strings.Builder
 	for _, p := range ps {
 		switch {
-		case p.code:
-			b.WriteString("`" + codeSpan(p.text) + "`")
-		case p.named:
-			b.WriteString(inline(p.text, 500))
+		case p.Code:
+			b.WriteString("`" + codeSpan(p.Text) + "`")
+		case p.Named:
+			b.WriteString(inline(p.Text, 500))
 		default:
-			b.WriteString(p.text)
+			b.WriteString(p.Text)
 		}
 	}
 	return b.String()
@@ -52,7 +52,7 @@ func (ps phrases) Markdown() string {
 // it could tell from none) or the stored baseline file and its date; empty
 // when nothing judged it. workspace makes the baseline's path relative to
 // the repository ("" finds the repository from the path).
-func ModeLine(res *results.Results, workspace string) phrases {
+func ModeLine(res *results.Results, workspace string) Phrases {
 	if res == nil {
 		return nil
 	}
@@ -63,7 +63,7 @@ func ModeLine(res *results.Results, workspace string) phrases {
 	if c == nil || (c.Baseline == "" && c.BaselineDate.IsZero()) {
 		return nil
 	}
-	ps := phrases{words("the stored baseline")}
+	ps := Phrases{words("the stored baseline")}
 	if c.Baseline != "" {
 		ps = append(ps, words(" "), code(relTo(workspace, c.Baseline)))
 	}
@@ -74,8 +74,8 @@ func ModeLine(res *results.Results, workspace string) phrases {
 }
 
 // pairedLine is what a paired session was.
-func pairedLine(p *results.Paired) phrases {
-	ps := phrases{words("paired run on this runner — base")}
+func pairedLine(p *results.Paired) Phrases {
+	ps := Phrases{words("paired run on this runner — base")}
 	if p.BaseRef != "" && !strings.HasPrefix(p.BaseCommit, p.BaseRef) {
 		ps = append(ps, words(" "), name(cut(p.BaseRef, 80)))
 	}

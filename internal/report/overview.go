@@ -3,7 +3,9 @@ package report
 import (
 	"math"
 	"sort"
+	"strings"
 
+	"github.com/perfgate/perfgate/internal/report/num"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -31,6 +33,16 @@ type Row struct {
 	// Failed lists the row's failed checks in the comparison's order,
 	// metrics outside the columns (p90) included.
 	Failed []results.Check
+	// Failures say once what failed (Failed), a part per metric.
+	Failures []FailurePart
+}
+
+// FailurePart is one part of a row's failure line: a metric ("p99") and
+// what it did ("12.0 ms → 15.0 ms (+25.0%, gate rise ≤ 10%)"), or, for
+// a scenario in the baseline the run did not measure, only the judge's
+// note (Label "").
+type FailurePart struct {
+	Label, Text string
 }
 
 // Cell is one metric of a row: this run's value and its change.
@@ -180,7 +192,103 @@ func Overview(res *results.Results) []Row {
 		return 3
 	}
 	sort.SliceStable(rows, func(a, b int) bool { return group(rows[a]) < group(rows[b]) })
+	for i := range rows {
+		rows[i].Failures = failureParts(rows[i].Failed)
+	}
 	return rows
+}
+
+// failureParts say once what failed in a row: "goodput: 1000.0 req/s →
+// 752.0 req/s (-24.8%, gate drop ≤ 5%)", ... The error rate can fail its
+// ceiling and its rise at once: one part says both.
+func failureParts(failed []results.Check) []FailurePart {
+	ceiling := ""
+	riseFailed := false
+	for _, ch := range failed {
+		if ch.Gate == gateErrorRateMax {
+			ceiling = "ceiling " + fRule(ch)
+		} else if ch.Metric == "error_rate" && !scenarioLevel(ch) {
+			riseFailed = true
+		}
+	}
+	var parts []FailurePart
+	for _, ch := range failed {
+		switch {
+		case scenarioLevel(ch):
+			n := ch.Note
+			if n == "" {
+				n = "in the baseline but not measured in this run"
+			}
+			parts = append(parts, FailurePart{Text: n})
+		case ch.Gate == gateErrorRateMax:
+			if !riseFailed {
+				parts = append(parts, FailurePart{Label: "error rate", Text: FormatValue(ch.Metric, ch.Current) + " (" + ceiling + ")"})
+			}
+		default:
+			s := ""
+			if ch.SamplesBase > 0 || ch.Baseline != 0 {
+				s += FormatValue(ch.Metric, ch.Baseline) + " → "
+			}
+			s += FormatValue(ch.Metric, ch.Current)
+			var in []string
+			if ch.SamplesBase > 0 && ch.SamplesCur > 0 && finite(ch.Change) {
+				in = append(in, num.Signed(ch.Change, isAbsolute(ch)))
+			}
+			if ch.Rule != "" {
+				word := "gate "
+				if ch.Gate == gateLimit {
+					word = "limit "
+				}
+				in = append(in, word+ruleText(ch.Rule))
+			}
+			if ch.Metric == "error_rate" && ceiling != "" {
+				in = append(in, ceiling)
+			}
+			if len(in) > 0 {
+				s += " (" + strings.Join(in, ", ") + ")"
+			}
+			parts = append(parts, FailurePart{Label: metricLabel(ch.Metric), Text: s})
+		}
+	}
+	return parts
+}
+
+// legend explains the marks the overview uses, and what its values are;
+// paired says the changes are the head's from the base's.
+func legend(paired bool, rows []Row) string {
+	used := map[string]bool{}
+	changes := false
+	for _, r := range rows {
+		used[r.Mark()] = true
+		for _, c := range r.Cells {
+			used[c.Mark()] = true
+			changes = changes || c.HasChange
+		}
+	}
+	var marks []string
+	for _, m := range []struct{ mark, text string }{
+		{"✅", "within its gate"}, {"≈", "rose past its gate's share but less than its floor"}, {"~", "no significant change"}, {"❌", "beyond its gate"},
+		{"⚪", "too few runs to judge"}, {"〰️", "undecided"}, {"❔", "not in the baseline"},
+	} {
+		if used[m.mark] {
+			marks = append(marks, m.mark+" "+m.text)
+		}
+	}
+	var what string
+	switch {
+	case changes && paired:
+		what = "Each cell: the head's median over the paired rounds and its change from the base's."
+	case changes:
+		what = "Each cell: this run's median over its runs and its change from the baseline's."
+	case len(marks) == 0:
+		return ""
+	default:
+		what = "Each cell: this run's figure (nothing to compare it with)."
+	}
+	if len(marks) > 0 {
+		what += " " + strings.Join(marks, " · ")
+	}
+	return what
 }
 
 // figureCells are the cells of merged figures, before any check.

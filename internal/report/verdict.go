@@ -12,54 +12,72 @@ import (
 	"github.com/perfgate/perfgate/internal/termtext"
 )
 
-// Terminal renders res for a terminal or a CI log: the measured figures
-// (SummaryTable) and, when res.Comparison is set, the verdict and the table
-// of checks (Checks). color adds ANSI colors.
+// Terminal renders res for a terminal or a CI log (RenderTerminal of its
+// View).
 func Terminal(w io.Writer, res *results.Results, color bool) error {
 	if res == nil {
+		return fmt.Errorf("report: no results to render")
+	}
+	return RenderTerminal(w, NewView(res, ViewOptions{}), color)
+}
+
+// RenderTerminal renders v for a terminal or a CI log: the measured
+// figures (SummaryTable) and, when the results were judged, the verdict and
+// the table of checks (RenderChecks). color adds ANSI colors.
+func RenderTerminal(w io.Writer, v *View, color bool) error {
+	if v == nil {
 		return fmt.Errorf("report: no results to render")
 	}
 	// Names, notes and sample errors may hold escape sequences: only the
 	// report's own colours reach the terminal.
 	w = termtext.Writer{W: w, Style: color}
-	if err := SummaryTable(w, res, color); err != nil {
+	if err := SummaryTable(w, v.Results, color); err != nil {
 		return err
 	}
-	if err := ShardsTable(w, res, color); err != nil {
+	if err := ShardsTable(w, v.Results, color); err != nil {
 		return err
 	}
-	if res.Comparison == nil {
+	if !v.Judged {
 		return nil
 	}
 	if _, err := io.WriteString(w, "\n"); err != nil {
 		return err
 	}
-	return Checks(w, res, color)
+	return RenderChecks(w, v, color)
 }
 
-// Checks renders the judgement of res for a terminal: a verdict line, the
-// table of checks (scenario, metric, baseline, current, change with its
-// confidence interval, p-value or "~", rule, result), the notes of checks
-// that did not pass, and the fairness warnings. It renders a one-line
-// notice when res has no comparison.
+// Checks renders the judgement of res for a terminal (RenderChecks of its
+// View).
 func Checks(w io.Writer, res *results.Results, color bool) error {
 	if res == nil {
 		return fmt.Errorf("report: no results to render")
 	}
+	return RenderChecks(w, NewView(res, ViewOptions{}), color)
+}
+
+// RenderChecks renders the judgement of v for a terminal: a verdict line,
+// the mode line, the table of checks (scenario, metric, baseline, current,
+// change with its confidence interval, p-value or "~", rule, result), the
+// notes of checks that did not pass, and the comparison's warnings (the
+// run's own are logged as they happen). It renders a one-line notice when
+// nothing was judged.
+func RenderChecks(w io.Writer, v *View, color bool) error {
+	if v == nil {
+		return fmt.Errorf("report: no results to render")
+	}
 	ew := &errWriter{w: w}
-	c := res.Comparison
-	if c == nil {
-		ew.printf("%s\n", paint(color, terminalVerdict(res), text.FgYellow))
+	h := v.Headline
+	if !v.Judged {
+		ew.printf("%s\n", paint(color, h.Text(), text.FgYellow))
 		return ew.err
 	}
-	h := VerdictHeadline(res)
 	vc := verdictColor(h.Verdict)
 	if h.Interrupted() {
 		vc = text.Colors{text.FgYellow, text.Bold}
 	}
 	ew.printf("%s\n", paint(color, h.Text(), vc...))
-	if line := ModeLine(res, ""); len(line) > 0 {
-		ew.printf("judged by %s\n", line.Plain())
+	if len(v.Mode) > 0 {
+		ew.printf("judged by %s\n", v.Mode.Plain())
 	}
 
 	t := table.NewWriter()
@@ -68,11 +86,11 @@ func Checks(w io.Writer, res *results.Results, color bool) error {
 	} else {
 		t.SetStyle(table.StyleLight)
 	}
-	t.AppendHeader(table.Row{"Scenario", "Metric", "Baseline", "Current", "Change [" + intervalLabel(c) + "]", "p", "Rule", "Result"})
-	for _, ch := range c.Checks {
+	t.AppendHeader(table.Row{"Scenario", "Metric", v.BaseColumn, v.CurrentColumn, "Change [" + v.Interval + "]", "p", "Rule", "Result"})
+	for _, ch := range v.Checks {
 		t.AppendRow(table.Row{
-			singleLine(ch.Scenario), fMetric(ch), fBase(ch), FormatValue(ch.Metric, ch.Current),
-			FormatChange(ch), fPValue(ch), fRule(ch), paint(color, statusWord(ch.Status), statusColor(ch.Status)...),
+			singleLine(ch.Scenario), ch.Metric, ch.Baseline, ch.Current,
+			ch.Change, ch.P, ch.Rule, paint(color, ch.Word, statusColor(ch.Status)...),
 		})
 	}
 	t.SetColumnConfigs([]table.ColumnConfig{
@@ -81,17 +99,14 @@ func Checks(w io.Writer, res *results.Results, color bool) error {
 	})
 	ew.printf("%s\n", t.Render())
 
-	for _, n := range notes(c) {
-		ew.printf("  %s %s: %s\n", paint(color, statusWord(n.status), statusColor(n.status)...), singleLine(n.what), singleLine(n.note))
+	for _, n := range v.Notes {
+		ew.printf("  %s %s: %s\n", paint(color, statusWord(n.Status), statusColor(n.Status)...), singleLine(n.What), singleLine(n.Note))
 	}
-	for _, wn := range c.Warnings {
+	for _, wn := range v.JudgeWarnings {
 		ew.printf("  %s %s\n", paint(color, "WARNING", text.FgYellow), singleLine(wn))
 	}
 	return ew.err
 }
-
-// terminalVerdict is e.g. "perfgate: FAIL — 2 regressions in 1 scenario".
-func terminalVerdict(res *results.Results) string { return VerdictHeadline(res).Text() }
 
 // failCount is e.g. "6 regressions in 2 scenarios", with ", 1 baseline
 // scenario not measured" when baselined scenarios were absent from the run.
@@ -139,35 +154,6 @@ func fBase(ch results.Check) string {
 		return "—"
 	}
 	return FormatValue(ch.Metric, ch.Baseline)
-}
-
-// note is the explanation of one check that did not pass.
-type note struct {
-	status, what, note string
-}
-
-// notes lists the notes of failed, insufficient and missing checks, once
-// per scenario for identical notes (insufficient runs say the same thing
-// for every metric).
-func notes(c *results.Comparison) []note {
-	var out []note
-	seen := map[string]bool{}
-	for _, ch := range c.Checks {
-		if ch.Status == results.CheckPass || ch.Note == "" {
-			continue
-		}
-		key := ch.Scenario + "\x00" + ch.Status + "\x00" + ch.Note
-		if ch.Status == results.CheckInsufficient && seen[key] {
-			continue
-		}
-		seen[key] = true
-		what := ch.Scenario
-		if ch.Metric != "" && ch.Status != results.CheckInsufficient {
-			what += " " + fMetric(ch)
-		}
-		out = append(out, note{status: ch.Status, what: what, note: ch.Note})
-	}
-	return out
 }
 
 func statusColor(s string) text.Colors {

@@ -74,18 +74,26 @@ type junitMessage struct {
 	Body    string `xml:",chardata"`
 }
 
-// JUnit writes res as JUnit XML: one testsuite per scenario, one testcase
-// per gate check; a failed check has a <failure> with its message, an
-// insufficient or missing one is <skipped>. Without a comparison each
-// scenario has one skipped case saying nothing was judged. A flow's steps
-// are scenarios here as the judge sees them (results.Flatten): a suite
-// each, named and classed flow/step (perfgate.login-me/login), right after
-// their flow's suite.
+// JUnit writes res as JUnit XML (RenderJUnit of its View).
 func JUnit(w io.Writer, res *results.Results) error {
 	if res == nil {
 		return fmt.Errorf("report: no results to render")
 	}
-	doc := junitSuites{Name: "perfgate " + singleLine(res.Name)}
+	return RenderJUnit(w, NewView(res, ViewOptions{}))
+}
+
+// RenderJUnit writes v as JUnit XML: one testsuite per scenario, one
+// testcase per gate check; a failed check has a <failure> with its
+// message, an insufficient or missing one is <skipped>. Without a
+// comparison each scenario has one skipped case saying nothing was judged.
+// A flow's steps are scenarios here as the judge sees them
+// (results.Flatten): a suite each, named and classed flow/step
+// (perfgate.login-me/login), right after their flow's suite.
+func RenderJUnit(w io.Writer, v *View) error {
+	if v == nil {
+		return fmt.Errorf("report: no results to render")
+	}
+	doc := junitSuites{Name: "perfgate " + singleLine(v.Name)}
 	var order []string
 	suites := map[string]*junitSuite{}
 	suite := func(name string) *junitSuite {
@@ -97,7 +105,7 @@ func JUnit(w io.Writer, res *results.Results) error {
 		order = append(order, name)
 		return s
 	}
-	measured := results.Flatten(res.Scenarios)
+	measured := results.Flatten(v.Results.Scenarios)
 	for _, sc := range measured {
 		s := suite(sc.Name)
 		s.Properties = []junitProperty{
@@ -109,25 +117,25 @@ func JUnit(w io.Writer, res *results.Results) error {
 			{"p99_ms", round(sc.LatencyMS.P99, 3)},
 		}
 	}
-	if c := res.Comparison; c != nil {
-		for _, ch := range c.Checks {
+	if v.Judged {
+		for _, ch := range v.Checks {
 			s := suite(ch.Scenario)
 			tc := junitCase{Classname: "perfgate." + singleLine(ch.Scenario)}
 			switch {
-			case scenarioLevel(ch):
+			case ch.ScenarioLevel:
 				tc.Name = "scenario present in baseline and run"
 			default:
-				tc.Name = fMetric(ch) + " " + fRule(ch)
+				tc.Name = ch.Metric + " " + ch.Rule
 			}
 			detail := fmt.Sprintf("baseline %s, current %s, change %s, p %s, %d+%d runs",
-				fBase(ch), FormatValue(ch.Metric, ch.Current), FormatChange(ch), fPValue(ch), ch.SamplesBase, ch.SamplesCur)
+				ch.Baseline, ch.Current, ch.Change, ch.P, ch.SamplesBase, ch.SamplesCur)
 			switch ch.Status {
 			case results.CheckFail:
 				typ := "regression"
 				switch {
-				case scenarioLevel(ch):
+				case ch.ScenarioLevel:
 					typ = "missing"
-				case ch.Gate == gateLimit:
+				case ch.Limit:
 					typ = "limit"
 				}
 				tc.Failure = &junitMessage{Message: singleLine(ch.Note), Type: typ, Body: detail}
@@ -138,7 +146,7 @@ func JUnit(w io.Writer, res *results.Results) error {
 			case results.CheckInconclusive:
 				// Undecided is never a pass: skipped, saying what would
 				// decide it.
-				msg := "undecided: " + decideHint(res)
+				msg := "undecided: " + v.Decide
 				if ch.Note != "" {
 					msg = singleLine(ch.Note) + "; " + msg
 				}

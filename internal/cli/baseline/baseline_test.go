@@ -13,6 +13,7 @@ import (
 	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 func TestBaselineUpdateThenRunJudges(t *testing.T) {
@@ -166,7 +167,7 @@ func TestBaselineUpdateBadHistogramExit2(t *testing.T) {
 	cfg, _ := clitest.AuthConfig(t, dir, "")
 	p := filepath.Join(dir, "baselines", "e2e.json")
 	os.MkdirAll(filepath.Dir(p), 0o755)
-	b := bl.FromResults(clitest.Synthetic("e2e", 1000, 1010, 990))
+	b := bl.FromResults(resultstest.Synthetic("e2e", 1000, 1010, 990))
 	b.Scenarios[0].Histogram = "bm90IGFuIEhEUiBoaXN0b2dyYW0=" // base64 of "not an HDR histogram"
 	data, err := json.Marshal(b)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/perfgate/perfgate/internal/baseline"
 	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // Results and baselines that are too large or hold a histogram that does
@@ -28,10 +29,10 @@ func TestBadInputFilesExit2(t *testing.T) {
 		os.WriteFile(p, data, 0o644)
 		return p
 	}
-	res := clitest.Synthetic("api", clitest.Throughputs(1000, 20, 5)...)
+	res := resultstest.Synthetic("api", resultstest.Throughputs(1000, 20, 5)...)
 	res.Scenarios[0].Histogram = "%%%not base64"
 	badHistRes := badHist("badhist-results.json", res)
-	base := baseline.FromResults(clitest.Synthetic("api", clitest.Throughputs(1000, 20, 5)...))
+	base := baseline.FromResults(resultstest.Synthetic("api", resultstest.Throughputs(1000, 20, 5)...))
 	base.Scenarios[0].Histogram = "AAAAAAAAAAAA"
 	badHistBase := badHist("badhist-baseline.json", base)
 

@@ -14,6 +14,7 @@ import (
 	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/cli/cmdutil"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // devNode makes a character device (major 1: 3 is /dev/null, 7 is
@@ -103,9 +104,9 @@ func TestCheckWritable(t *testing.T) {
 func compareFixture(t *testing.T) (res, base string) {
 	dir := t.TempDir()
 	base = filepath.Join(dir, "base.json")
-	clitest.Must(baseline.Write(base, baseline.FromResults(clitest.Synthetic("api", clitest.Throughputs(1000, 20, 5)...))))
+	clitest.Must(baseline.Write(base, baseline.FromResults(resultstest.Synthetic("api", resultstest.Throughputs(1000, 20, 5)...))))
 	res = filepath.Join(dir, "r.json")
-	clitest.Must(results.Write(res, clitest.Synthetic("api", clitest.Throughputs(1001, 20, 5)...)))
+	clitest.Must(results.Write(res, resultstest.Synthetic("api", resultstest.Throughputs(1001, 20, 5)...)))
 	return res, base
 }
 

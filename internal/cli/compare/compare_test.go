@@ -17,11 +17,11 @@ import (
 func TestCompareCommand(t *testing.T) {
 	dir := t.TempDir()
 	basePath := filepath.Join(dir, "base.json")
-	clitest.Must(baseline.Write(basePath, baseline.FromResults(clitest.Synthetic("api", clitest.Throughputs(1000, 20, 5)...))))
+	clitest.Must(baseline.Write(basePath, baseline.FromResults(resultstest.Synthetic("api", resultstest.Throughputs(1000, 20, 5)...))))
 	same := filepath.Join(dir, "same.json")
-	clitest.Must(results.Write(same, clitest.Synthetic("api", clitest.Throughputs(1002, 20, 5)...)))
+	clitest.Must(results.Write(same, resultstest.Synthetic("api", resultstest.Throughputs(1002, 20, 5)...)))
 	slow := filepath.Join(dir, "slow.json")
-	clitest.Must(results.Write(slow, clitest.Synthetic("api", clitest.Throughputs(500, 20, 5)...)))
+	clitest.Must(results.Write(slow, resultstest.Synthetic("api", resultstest.Throughputs(500, 20, 5)...)))
 	corrupt := filepath.Join(dir, "corrupt.json")
 	os.WriteFile(corrupt, []byte(`{"schema": "perfgate/baseline/v1", "name": `), 0o644)
 	judged := filepath.Join(dir, "judged.json")
@@ -81,9 +81,9 @@ var withForeign = resultstest.WithForeign
 func TestCompareNeighbourInconclusive(t *testing.T) {
 	dir := t.TempDir()
 	basePath := filepath.Join(dir, "base.json")
-	clitest.Must(baseline.Write(basePath, baseline.FromResults(withForeign(clitest.Synthetic("api", clitest.Throughputs(1000, 20, 5)...), 0))))
+	clitest.Must(baseline.Write(basePath, baseline.FromResults(withForeign(resultstest.Synthetic("api", resultstest.Throughputs(1000, 20, 5)...), 0))))
 	busy := filepath.Join(dir, "busy.json")
-	clitest.Must(results.Write(busy, withForeign(clitest.Synthetic("api", clitest.Throughputs(500, 20, 5)...), 0.8)))
+	clitest.Must(results.Write(busy, withForeign(resultstest.Synthetic("api", resultstest.Throughputs(500, 20, 5)...), 0.8)))
 	cfg := func(file, extra string) string {
 		p := filepath.Join(dir, file)
 		clitest.Must(os.WriteFile(p, []byte("name: api\nscenarios:\n  - name: signup\n    url: http://127.0.0.1:1/\nload:\n  measure: {duration: 1s}\n"+extra), 0o644))

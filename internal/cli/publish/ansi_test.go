@@ -12,6 +12,7 @@ import (
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // A results file whose names hold escape sequences: neither the ::error
@@ -19,9 +20,9 @@ import (
 func TestPublishAnnotationsStripEscapes(t *testing.T) {
 	const evil = "sign\x1b[31mup\x1b]0;owned\x07\u202e"
 	dir := t.TempDir()
-	res := clitest.Synthetic("api", clitest.Throughputs(500, 10, 5)...) // beyond what one baseline session resolves
+	res := resultstest.Synthetic("api", resultstest.Throughputs(500, 10, 5)...) // beyond what one baseline session resolves
 	res.Scenarios[0].Name = evil
-	base := clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)
+	base := resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...)
 	base.Scenarios[0].Name = evil
 	compare.Apply(config.Gates{}, baseline.FromResults(base), res, compare.Options{BaselinePath: "b.json"})
 	res.Warnings = append(res.Warnings, "warn \x1b[2Jcleared")

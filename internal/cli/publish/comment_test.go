@@ -12,6 +12,7 @@ import (
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // TestPublishCommentNamesRepoPaths runs `perfgate publish` and `perfgate
@@ -23,10 +24,10 @@ import (
 func TestPublishCommentNamesRepoPaths(t *testing.T) {
 	repo := t.TempDir()
 	clitest.Must(os.Mkdir(filepath.Join(repo, ".git"), 0o755))
-	res := clitest.Synthetic("quickstart", clitest.Throughputs(500, 10, 5)...)
+	res := resultstest.Synthetic("quickstart", resultstest.Throughputs(500, 10, 5)...)
 	res.ConfigPath = filepath.Join(repo, "examples", "quickstart", "perfgate.yaml")
 	basePath := filepath.Join(repo, "examples", "quickstart", "baselines", "quickstart.json")
-	compare.Apply(config.Gates{}, baseline.FromResults(clitest.Synthetic("quickstart", clitest.Throughputs(1000, 10, 5)...)), res,
+	compare.Apply(config.Gates{}, baseline.FromResults(resultstest.Synthetic("quickstart", resultstest.Throughputs(1000, 10, 5)...)), res,
 		compare.Options{BaselinePath: basePath})
 	out := t.TempDir()
 	p := filepath.Join(out, "r.json")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // forkGitHub is a fake GitHub REST API for the fork flow: GET of a pull
@@ -196,7 +197,7 @@ func TestPublishForkWorkflowRun(t *testing.T) {
 			gh.heads[7] = c.prHead
 			dir := t.TempDir()
 			res := filepath.Join(dir, "results.json")
-			clitest.Must(results.Write(res, clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)))
+			clitest.Must(results.Write(res, resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...)))
 			event := filepath.Join(dir, "event.json")
 			// A fork's workflow_run payload: pull_requests is empty.
 			clitest.Must(os.WriteFile(event, []byte(`{"action":"completed","workflow_run":{"head_sha":"`+headSHA+`","pull_requests":[]}}`), 0o644))
@@ -219,7 +220,7 @@ func TestPublishForkWorkflowRun(t *testing.T) {
 			var r clitest.Result
 			for i := range c.runs {
 				if i > 0 { // the next push's figures: the comment is edited, not doubled
-					clitest.Must(results.Write(res, clitest.Synthetic("api", clitest.Throughputs(1200, 10, 5)...)))
+					clitest.Must(results.Write(res, resultstest.Synthetic("api", resultstest.Throughputs(1200, 10, 5)...)))
 				}
 				r = clitest.Run(t, context.Background(), env, args...)
 				if r.Code != c.wantCode {
@@ -263,7 +264,7 @@ func meta(pr int, head, repo string) string {
 func TestPublishForkUnverifiable(t *testing.T) {
 	dir := t.TempDir()
 	res := filepath.Join(dir, "results.json")
-	clitest.Must(results.Write(res, clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)))
+	clitest.Must(results.Write(res, resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...)))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusUnprocessableEntity)
 		_, _ = w.Write([]byte(`{"message":"Validation Failed"}`))

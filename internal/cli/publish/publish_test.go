@@ -12,12 +12,13 @@ import (
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 func TestPublishOutsideActionsPrintsMarkdown(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "r.json")
-	clitest.Must(results.Write(p, clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)))
+	clitest.Must(results.Write(p, resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...)))
 	r := clitest.Run(t, context.Background(), nil, "publish", p)
 	if r.Code != 0 {
 		t.Fatalf("exit %d: %v", r.Code, r.Err)
@@ -29,8 +30,8 @@ func TestPublishOutsideActionsPrintsMarkdown(t *testing.T) {
 
 func TestPublishInActionsWithoutTokenFallsBack(t *testing.T) {
 	dir := t.TempDir()
-	res := clitest.Synthetic("api", clitest.Throughputs(500, 10, 5)...)
-	compare.Apply(config.Gates{}, baseline.FromResults(clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)), res, compare.Options{BaselinePath: "b.json"})
+	res := resultstest.Synthetic("api", resultstest.Throughputs(500, 10, 5)...)
+	compare.Apply(config.Gates{}, baseline.FromResults(resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...)), res, compare.Options{BaselinePath: "b.json"})
 	p := filepath.Join(dir, "r.json")
 	clitest.Must(results.Write(p, res))
 	event := filepath.Join(dir, "event.json")

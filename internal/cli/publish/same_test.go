@@ -12,17 +12,18 @@ import (
 	"github.com/perfgate/perfgate/internal/config"
 	pub "github.com/perfgate/perfgate/internal/publish"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // The PR comment is `perfgate report -f markdown`, byte for byte: publish
 // adds only its marker line (and, past GitHub's limit, a cut).
 func TestCommentIsTheMarkdownReport(t *testing.T) {
 	dir := t.TempDir()
-	fail := clitest.Synthetic("api", clitest.Throughputs(700, 10, 5)...)
-	compare.Apply(config.Gates{}, baseline.FromResults(clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)), fail, compare.Options{BaselinePath: filepath.Join(dir, "baselines", "api.json")})
-	pass := clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)
-	compare.Apply(config.Gates{}, baseline.FromResults(clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)), pass, compare.Options{BaselinePath: "baselines/api.json"})
-	none := clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...)
+	fail := resultstest.Synthetic("api", resultstest.Throughputs(700, 10, 5)...)
+	compare.Apply(config.Gates{}, baseline.FromResults(resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...)), fail, compare.Options{BaselinePath: filepath.Join(dir, "baselines", "api.json")})
+	pass := resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...)
+	compare.Apply(config.Gates{}, baseline.FromResults(resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...)), pass, compare.Options{BaselinePath: "baselines/api.json"})
+	none := resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...)
 	for name, res := range map[string]*results.Results{"fail": fail, "pass": pass, "no baseline": none} {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".json")

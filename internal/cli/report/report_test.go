@@ -15,12 +15,13 @@ import (
 	"github.com/perfgate/perfgate/internal/compare"
 	"github.com/perfgate/perfgate/internal/config"
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 func TestReportCommand(t *testing.T) {
 	dir := t.TempDir()
-	res := clitest.Synthetic("api", clitest.Throughputs(500, 10, 5)...)
-	base := baseline.FromResults(clitest.Synthetic("api", clitest.Throughputs(1000, 10, 5)...))
+	res := resultstest.Synthetic("api", resultstest.Throughputs(500, 10, 5)...)
+	base := baseline.FromResults(resultstest.Synthetic("api", resultstest.Throughputs(1000, 10, 5)...))
 	compare.Apply(config.Gates{}, base, res, compare.Options{BaselinePath: "baselines/api.json"})
 	p := filepath.Join(dir, "r.json")
 	clitest.Must(results.Write(p, res))
@@ -98,7 +99,7 @@ func TestReportCommand(t *testing.T) {
 func TestReportOut(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "r.json")
-	clitest.Must(results.Write(p, clitest.Synthetic("api", clitest.Throughputs(700, 10, 5)...)))
+	clitest.Must(results.Write(p, resultstest.Synthetic("api", resultstest.Throughputs(700, 10, 5)...)))
 	out := filepath.Join(dir, "sub", "report.md")
 	r := clitest.Run(t, context.Background(), nil, "report", "-f", "markdown", "-o", out, p)
 	b, err := os.ReadFile(out)

@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // chromium finds a Chromium (Debian's `chromium`, which CI installs) or
@@ -151,7 +152,7 @@ func TestBrowser(t *testing.T) {
 		errors    bool // console errors expected
 	}{
 		{name: "quickstart", res: quickstart, scenarios: []string{"signup", "health"}, charts: 3, verdict: "NO BASELINE"},
-		{name: "paired", res: paired, scenarios: []string{evilName, "health"}, charts: 4, verdict: "FAIL"},
+		{name: "paired", res: func(t *testing.T) *results.Results { return resultstest.PairedSession(t, evilName) }, scenarios: []string{evilName, "health"}, charts: 4, verdict: "FAIL"},
 		{name: "stored baseline", res: storedQuickstart, scenarios: []string{"signup", "health"}, charts: 3, verdict: "FAIL"},
 		{name: "a fetch is blocked and logged", res: quickstart, inject: `<img src="http://127.0.0.1:9/x.png" alt="">`,
 			scenarios: []string{"signup", "health"}, charts: 3, verdict: "NO BASELINE", errors: true},

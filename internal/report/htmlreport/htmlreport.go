@@ -56,13 +56,23 @@ func codeHTML(s string) template.HTML {
 	return template.HTML(b.String())
 }
 
-// Write renders res as an HTML page to w. The page is built in memory
-// first, so w receives either the whole page or nothing.
+// Write renders res as an HTML page to w (Render of its View).
 func Write(w io.Writer, res *results.Results) error {
 	if res == nil {
 		return fmt.Errorf("report: no results to render")
 	}
-	v, err := newView(res)
+	return Render(w, report.NewView(res, report.ViewOptions{}))
+}
+
+// Render renders v as an HTML page to w: its headline, mode line,
+// warnings and checks as every report words them, the measured figures
+// and the charts drawn from v.Results. The page is built in memory first,
+// so w receives either the whole page or nothing.
+func Render(w io.Writer, rv *report.View) error {
+	if rv == nil {
+		return fmt.Errorf("report: no results to render")
+	}
+	v, err := newView(rv)
 	if err != nil {
 		return err
 	}
@@ -74,7 +84,7 @@ func Write(w io.Writer, res *results.Results) error {
 	return err
 }
 
-// view is what the page shows, computed once from the results.
+// view is what the page shows: the report's View, laid out for the page.
 type view struct {
 	Title       string
 	Name        string
@@ -87,6 +97,8 @@ type view struct {
 	Flows       bool // some scenario is a flow: its steps are rows too
 	Checks      []checkRow
 	CheckNote   string
+	BaseColumn  string // the checks' value columns: Baseline/Current, or Base/Head
+	CurColumn   string
 	Scenarios   []scenarioView
 	SwitchedOff []string
 	Generator   string
@@ -126,20 +138,23 @@ type chartView struct {
 	Wide bool          // spans the row
 }
 
-func newView(res *results.Results) (*view, error) {
-	h := report.VerdictHeadline(res)
+func newView(rv *report.View) (*view, error) {
+	res := rv.Results
+	h := rv.Headline
 	v := &view{
-		Title:       "perfgate " + res.Name + " — " + h.Title,
-		Name:        res.Name,
+		Title:       "perfgate " + rv.Name + " — " + h.Title,
+		Name:        rv.Name,
 		Headline:    h,
 		Tone:        tone(h),
 		Paired:      res.Mode == results.ModePaired && res.Paired != nil,
 		SwitchedOff: res.SwitchedOff,
-		Generator:   "perfgate " + res.PerfgateVersion,
+		Generator:   "perfgate " + rv.Version,
+		BaseColumn:  rv.BaseColumn,
+		CurColumn:   rv.CurrentColumn,
 	}
-	v.Facts = facts(res)
-	v.Profile = newProfileView(res)
-	v.Warnings = report.Warnings(res)
+	v.Facts = facts(res, rv.Mode.Plain())
+	v.Profile = newProfileView(rv.Profile)
+	v.Warnings = rv.Warnings
 	warm := map[string]*results.Scenario{}
 	for i := range res.Warmup {
 		warm[res.Warmup[i].Name] = &res.Warmup[i]
@@ -151,9 +166,9 @@ func newView(res *results.Results) (*view, error) {
 		}
 	}
 	worst := map[string]string{}
-	if c := res.Comparison; c != nil {
-		v.Checks, worst = checkRows(c)
-		v.CheckNote = "Change is " + intervalLabelOf(c) + "; failed checks first."
+	if rv.Judged {
+		v.Checks, worst = checkRows(rv.Checks)
+		v.CheckNote = "Change is shown with its " + strings.TrimSuffix(rv.Interval, " CI") + " confidence interval; failed checks first."
 	}
 	for i := range res.Scenarios {
 		sc := &res.Scenarios[i]
@@ -221,8 +236,9 @@ func statusTone(s string) string {
 	return "warn"
 }
 
-// facts are the context of the run: what, when, against what, on what.
-func facts(res *results.Results) []fact {
+// facts are the context of the run: what, when, against what (judgedBy,
+// the view's mode line), on what.
+func facts(res *results.Results, judgedBy string) []fact {
 	var out []fact
 	add := func(name, value string) {
 		if strings.TrimSpace(value) != "" {
@@ -238,7 +254,7 @@ func facts(res *results.Results) []fact {
 		add("Started", s)
 	}
 	// What judged the run, in the words of every other report.
-	add("Judged by", report.ModeLine(res, "").Plain())
+	add("Judged by", judgedBy)
 	l := res.Load
 	var load string
 	if l.Model == "open" {
@@ -382,57 +398,25 @@ func flowStatus(sc *results.Scenario, worst map[string]string) string {
 // statusRank orders check statuses from best to worst.
 var statusRank = map[string]int{results.CheckFail: 4, results.CheckInconclusive: 3, results.CheckMissing: 2, results.CheckInsufficient: 1, results.CheckPass: 0}
 
-// checkRows are the checks, failed ones first (otherwise in the judge's
-// order), and each scenario's worst status.
-func checkRows(c *results.Comparison) ([]checkRow, map[string]string) {
+// checkRows are the view's checks, failed ones first (otherwise in the
+// judge's order), and each scenario's worst status.
+func checkRows(checks []report.CheckRow) ([]checkRow, map[string]string) {
 	rank := statusRank
 	worst := map[string]string{}
-	checks := append([]results.Check(nil), c.Checks...)
-	sort.SliceStable(checks, func(i, j int) bool {
-		return checks[i].Status == results.CheckFail && checks[j].Status != results.CheckFail
+	sorted := append([]report.CheckRow(nil), checks...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		return sorted[i].Status == results.CheckFail && sorted[j].Status != results.CheckFail
 	})
-	rows := make([]checkRow, 0, len(checks))
-	for _, ch := range checks {
+	rows := make([]checkRow, 0, len(sorted))
+	for _, ch := range sorted {
 		if w, ok := worst[ch.Scenario]; !ok || rank[ch.Status] > rank[w] {
 			worst[ch.Scenario] = ch.Status
 		}
-		metric := report.MetricName(ch)
-		p := "—"
-		if ch.Test == "" && ch.Gate != "error_rate_max" && ch.Status != results.CheckMissing && ch.Status != results.CheckInsufficient && ch.SamplesBase > 0 {
-			p = num.PValue(ch.PValue)
-			if !ch.Significant {
-				p = "~ (" + p + ")"
-			}
-		}
-		rule := report.RuleText(ch)
-		baseVal := "—"
-		if ch.SamplesBase > 0 {
-			baseVal = report.FormatValue(ch.Metric, ch.Baseline)
-		}
-		curVal := "—"
-		if ch.SamplesCur > 0 {
-			curVal = report.FormatValue(ch.Metric, ch.Current)
-		}
 		rows = append(rows, checkRow{
-			Scenario: ch.Scenario, Metric: metric, Baseline: baseVal, Current: curVal,
-			Change: report.FormatChange(ch), P: p, Rule: rule, Status: strings.ToUpper(ch.Status), Note: ch.Note,
+			Scenario: ch.Scenario, Metric: ch.Metric, Baseline: ch.Baseline, Current: ch.Current,
+			Change: ch.Change, P: ch.P, Rule: ch.Rule, Status: ch.Word, Note: ch.Note,
 			Tone: statusTone(ch.Status), ShowNote: ch.Note != "" && ch.Status != results.CheckPass,
 		})
 	}
 	return rows, worst
-}
-
-// intervalLabelOf is e.g. "with its 95% confidence interval".
-func intervalLabelOf(c *results.Comparison) string {
-	conf := 1 - c.Alpha
-	for _, ch := range c.Checks {
-		if ch.Test == results.TestPairedSignedRank && ch.Confidence > 0 && ch.Confidence < 1 {
-			conf = ch.Confidence
-			break
-		}
-	}
-	if !(conf > 0 && conf < 1) {
-		conf = 0.95
-	}
-	return "shown with its " + num.Percent(conf, -1) + " confidence interval"
 }

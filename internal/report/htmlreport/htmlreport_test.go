@@ -9,6 +9,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // doc is a parsed page with the lookups the tests need.
@@ -84,9 +85,9 @@ func TestPage(t *testing.T) {
 	}{
 		{"quickstart run with a warm-up", quickstart, []string{"signup", "health"}, 3, "NO BASELINE",
 			[]string{"warm-up 2s", "5 × 3s measured", "Measured figures", "Checks"}},
-		{"paired, failing, evil name", paired, []string{evilName, "health"}, 4, "FAIL",
+		{"paired, failing, evil name", func(t *testing.T) *results.Results { return resultstest.PairedSession(t, evilName) }, []string{evilName, "health"}, 4, "FAIL",
 			[]string{"base main 0123456 vs head fedcba9", "goodput fell 10% <script>", "CPU <b>bold</b>", "97.5% confidence interval"}},
-		{"old results without timeline or histogram", func(*testing.T) *results.Results { return bare() }, []string{"only"}, 0, "NO BASELINE",
+		{"old results without timeline or histogram", func(*testing.T) *results.Results { return resultstest.Bare() }, []string{"only"}, 0, "NO BASELINE",
 			[]string{"No timeline or histogram was recorded", "open model, 100 req/s"}},
 	}
 	for _, tt := range tests {
@@ -193,7 +194,7 @@ func containsText(ns []*html.Node, s string) bool {
 // TestEscaping checks the evil name never becomes markup: the page has no
 // element it tries to inject, and its text appears verbatim where shown.
 func TestEscaping(t *testing.T) {
-	d := render(t, paired(t))
+	d := render(t, resultstest.PairedSession(t, evilName))
 	if n := len(d.all(tag("script"))) + len(d.all(tag("img"))); n > 0 {
 		t.Fatalf("%d injected elements", n)
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -16,7 +17,7 @@ func TestLimitRow(t *testing.T) {
 		{Scenario: "login", Metric: "p95", Gate: "limit", Current: 250, Threshold: 200, Rule: "< 200ms", Status: results.CheckFail,
 			Note: "p95 is 250 ms over 100 requests: outside the limit p95 < 200ms", SamplesCur: 5},
 	}}
-	rows, worst := checkRows(res.Comparison)
+	rows, worst := checkRows(report.NewView(res, report.ViewOptions{}).Checks)
 	if len(rows) != 1 || worst["login"] != results.CheckFail {
 		t.Fatalf("rows %+v worst %v", rows, worst)
 	}

@@ -2,11 +2,11 @@ package htmlreport
 
 import (
 	_ "embed"
-	"fmt"
 	"html/template"
 
+	"fmt"
+	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/report/icicle"
-	"github.com/perfgate/perfgate/internal/results"
 )
 
 //go:embed profile.html.tmpl
@@ -16,8 +16,8 @@ var profileSource string
 var _ = template.Must(pageTemplate.New("profile").Parse(profileSource))
 
 // profileView is the "Where the time went" card: every function of the
-// profile diff, and the call tree as an icicle graph when the results
-// hold one.
+// view's profile diff, and the call tree as an icicle graph when the
+// results hold one.
 type profileView struct {
 	Totals, Note string
 	Rows         []profileRow
@@ -30,42 +30,25 @@ type profileRow struct {
 	Tone                                                          string
 }
 
-func newProfileView(res *results.Results) *profileView {
-	d := res.ProfileDiff
-	if d == nil {
+func newProfileView(pv *report.ProfileView) *profileView {
+	if pv == nil {
 		return nil
 	}
-	us := func(v float64) string { return fmt.Sprintf("%.2f", v) }
-	p := &profileView{Warnings: d.Warnings}
-	if d.Tree != nil {
-		svg, err := icicle.Render(d.Tree)
+	p := &profileView{Totals: pv.Totals, Note: pv.Note, Warnings: pv.Warnings}
+	if pv.Tree != nil {
+		svg, err := icicle.Render(pv.Tree)
 		if err != nil {
 			p.Warnings = append(append([]string(nil), p.Warnings...), fmt.Sprintf("the call tree could not be drawn: %v", err))
 		} else {
 			p.Icicle = svg
 		}
 	}
-	if len(d.Functions) > 0 {
-		p.Totals = fmt.Sprintf("CPU per request: base %s µs, head %s µs (%+.2f µs).", us(d.BaseTotalUS), us(d.HeadTotalUS), d.HeadTotalUS-d.BaseTotalUS)
-	}
-	p.Note = fmt.Sprintf("Self (flat) and cumulative CPU per request, from %d profiled rounds of %gs per side measured after the judged rounds (not judged); %d base and %d head requests.",
-		d.Rounds, d.SliceS, d.BaseRequests, d.HeadRequests)
-	if d.BaseOverhead != nil && d.HeadOverhead != nil {
-		p.Note += fmt.Sprintf(" Profiling changed throughput by %+.1f%% (base) and %+.1f%% (head).", 100**d.BaseOverhead, 100**d.HeadOverhead)
-	}
-	if d.BaseFile != "" && d.HeadFile != "" {
-		p.Note += fmt.Sprintf(" Explore them: go tool pprof -http=: -diff_base %s %s", d.BaseFile, d.HeadFile)
-	}
-	for _, f := range d.Functions {
-		r := profileRow{Function: f.Function, BaseFlat: us(f.BaseFlatUS), HeadFlat: us(f.HeadFlatUS),
-			Change: fmt.Sprintf("%+.2f", f.HeadFlatUS-f.BaseFlatUS), BaseCum: us(f.BaseCumUS), HeadCum: us(f.HeadCumUS), Share: "—"}
-		if f.Share != 0 {
-			r.Share = fmt.Sprintf("%.0f%%", 100*f.Share)
-		}
+	for _, f := range pv.Rows {
+		r := profileRow{Function: f.Function, BaseFlat: f.Base, HeadFlat: f.Head, Change: f.Change, Share: f.Share, BaseCum: f.BaseCum, HeadCum: f.HeadCum}
 		switch {
-		case f.HeadFlatUS > f.BaseFlatUS:
+		case f.Rose:
 			r.Tone = "fail"
-		case f.HeadFlatUS < f.BaseFlatUS:
+		case f.Fell:
 			r.Tone = "pass"
 		}
 		p.Rows = append(p.Rows, r)

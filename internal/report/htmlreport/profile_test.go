@@ -22,7 +22,7 @@ func TestProfileCard(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := buf.String()
-	for _, want := range []string{`id="profile"`, "Where the time went", "main.extraHash&lt;script&gt;", "&#43;20.00", "100%",
+	for _, want := range []string{`id="profile"`, "Where the time went", "main.extraHash&lt;script&gt;", "&#43;20.0", "100%",
 		"service db (base): no CPU profile", "-diff_base base.pb.gz head.pb.gz",
 		`id="profile-tree"`, `<svg class="pg-icicle"`, `data-frames="3"`} {
 		if !strings.Contains(page, want) {

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/perfgate/perfgate/internal/results"
+	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
 // flowResults has health, then the flow login-me with steps signup and me
@@ -14,16 +15,16 @@ import (
 func flowResults(t *testing.T, paired bool) *results.Results {
 	t.Helper()
 	flow := func(rps float64) results.Scenario {
-		f := scenario(t, "login-me", rps, 2)
-		f.Steps = []results.Scenario{scenario(t, "signup", 2*rps, 2), scenario(t, "me", 3*rps, 2)}
+		f := resultstest.Timed(t, "login-me", rps, 2)
+		f.Steps = []results.Scenario{resultstest.Timed(t, "signup", 2*rps, 2), resultstest.Timed(t, "me", 3*rps, 2)}
 		return f
 	}
-	res := bare()
-	res.Scenarios = []results.Scenario{scenario(t, "health", 900, 2), flow(100)}
+	res := resultstest.Bare()
+	res.Scenarios = []results.Scenario{resultstest.Timed(t, "health", 900, 2), flow(100)}
 	if paired {
 		res.Mode = results.ModePaired
 		res.Paired = &results.Paired{BaseRef: "main", Rounds: 2, MaxRounds: 4, Order: "ABBA",
-			BaseScenarios: []results.Scenario{scenario(t, "health", 910, 2), flow(110)}}
+			BaseScenarios: []results.Scenario{resultstest.Timed(t, "health", 910, 2), flow(110)}}
 	}
 	return res
 }
@@ -98,7 +99,7 @@ func TestFiguresNestSteps(t *testing.T) {
 			}
 		})
 	}
-	if strings.Contains(text(render(t, bare()).root), "A flow's figures") {
+	if strings.Contains(text(render(t, resultstest.Bare()).root), "A flow's figures") {
 		t.Error("the flow caption shows without a flow")
 	}
 }

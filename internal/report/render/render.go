@@ -1,5 +1,5 @@
 // Package render is the one place a report format is chosen: every format
-// of `perfgate report` renders the same results through report's model
+// of `perfgate report` renders the same results through report's View
 // (headline, mode line, rows, checks) to an io.Writer.
 package render
 
@@ -26,26 +26,30 @@ func Valid(format string) bool {
 	return false
 }
 
-// Write renders res in format: "table" (report.Terminal; color adds ANSI
-// colors), "markdown" (the PR comment without its marker line), "json",
-// "junit" or "html" (one self-contained page). An unknown format is an
-// error naming the valid ones.
+// Write renders res in format: "table" (report.RenderTerminal; color adds
+// ANSI colors), "markdown" (the PR comment without its marker line),
+// "json", "junit" or "html" (one self-contained page). Every format but
+// JSON renders the one report.View of res. An unknown format is an error
+// naming the valid ones.
 func Write(w io.Writer, res *results.Results, format string, color bool) error {
 	if res == nil {
 		return fmt.Errorf("report: no results to render")
 	}
+	if !Valid(format) {
+		return fmt.Errorf("unknown report format %q: valid formats are %s", format, strings.Join(Formats, ", "))
+	}
+	if format == "json" {
+		return report.JSON(w, res)
+	}
+	v := report.NewView(res, report.ViewOptions{})
 	switch format {
 	case "table":
-		return report.Terminal(w, res, color)
+		return report.RenderTerminal(w, v, color)
 	case "markdown":
-		_, err := io.WriteString(w, report.Markdown(res))
+		_, err := io.WriteString(w, report.RenderMarkdown(v, report.MarkdownOptions{}).String())
 		return err
-	case "json":
-		return report.JSON(w, res)
 	case "junit":
-		return report.JUnit(w, res)
-	case "html":
-		return htmlreport.Write(w, res)
+		return report.RenderJUnit(w, v)
 	}
-	return fmt.Errorf("unknown report format %q: valid formats are %s", format, strings.Join(Formats, ", "))
+	return htmlreport.Render(w, v)
 }

@@ -1,5 +1,8 @@
 // Package resultstest builds results for tests: scenarios from per-run
-// throughputs, results around them, and the foreign CPU a neighbour took.
+// throughputs, results around them, and the foreign CPU a neighbour took
+// (here); canned runs and judged samples (samples.go); scenarios with
+// timelines and histograms, paired sessions and shards (timed.go). It is
+// the one place tests build results from scratch.
 package resultstest
 
 import (

@@ -1,0 +1,10 @@
+package clitest
+
+import "fmt"
+
+// Must panics on err (test fixtures only).
+func Must(err error) {
+	if err != nil {
+		panic(fmt.Sprint("fixture: ", err))
+	}
+}
