@@ -14,15 +14,7 @@ import (
 	"github.com/perfgate/perfgate/internal/results/resultstest"
 )
 
-func fig(rps, er, p50 float64) results.Figures {
-	return results.Figures{
-		Requests:      1000,
-		ThroughputRPS: rps,
-		ErrorRate:     er,
-		StatusCounts:  map[string]int64{"200": 1000},
-		LatencyMS:     results.Latency{P50: p50, P90: p50 * 2, P95: p50 * 3, P99: p50 * 4, Max: p50 * 10},
-	}
-}
+var fig = resultstest.Fig
 
 func TestFromResults(t *testing.T) {
 	res := resultstest.AuthRun(testHistogram)

@@ -100,15 +100,7 @@ func SamplePaired(verdict string) *results.Results {
 // third completed nothing) and the given histogram, and health with
 // merged figures only (no runs).
 func AuthRun(histogram string) *results.Results {
-	fig := func(rps, er, p50 float64) results.Figures {
-		return results.Figures{
-			Requests:      1000,
-			ThroughputRPS: rps,
-			ErrorRate:     er,
-			StatusCounts:  map[string]int64{"200": 1000},
-			LatencyMS:     results.Latency{P50: p50, P90: p50 * 2, P95: p50 * 3, P99: p50 * 4, Max: p50 * 10},
-		}
-	}
+	fig := Fig
 	return &results.Results{
 		Schema:          results.Schema,
 		Name:            "auth",
@@ -132,5 +124,18 @@ func AuthRun(histogram string) *results.Results {
 			Name:    "health",
 			Figures: fig(5000, 0, 0.5), // no runs: one sample
 		}},
+	}
+}
+
+// Fig is the figures of 1000 requests, all 200, at rps requests a second
+// with error rate er, and latencies that scale with p50 (ms): p90 twice
+// it, p95 three times, p99 four times, max ten times.
+func Fig(rps, er, p50 float64) results.Figures {
+	return results.Figures{
+		Requests:      1000,
+		ThroughputRPS: rps,
+		ErrorRate:     er,
+		StatusCounts:  map[string]int64{"200": 1000},
+		LatencyMS:     results.Latency{P50: p50, P90: p50 * 2, P95: p50 * 3, P99: p50 * 4, Max: p50 * 10},
 	}
 }
