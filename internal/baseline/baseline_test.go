@@ -283,8 +283,8 @@ func TestToResults(t *testing.T) {
 	}
 }
 
-// A run cut short is reported but never a sample (issue 10: a 0.1 s run of
-// 8 requests after Ctrl-C was judged).
+// A run cut short is reported but never a sample (a 0.1 s run of
+// 8 requests after Ctrl-C was once judged).
 func TestSamplesOfSkipsIncompleteRuns(t *testing.T) {
 	sc := results.Scenario{Runs: []results.Run{
 		{Index: 1, Figures: results.Figures{Requests: 1000, ThroughputRPS: 500}},

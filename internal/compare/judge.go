@@ -668,7 +668,7 @@ func CheckCandidate(gates config.Gates, cur *results.Results) error {
 // that three sessions that happen to agree cannot claim a quiet machine.
 const (
 	// DefaultSessionDrift is the assumed standard deviation of ln(session
-	// median) between sessions on a shared runner (about ±8%): issue 9
+	// median) between sessions on a shared runner (about ±8%): trials
 	// measured ±15% ranges on a 2-core machine.
 	DefaultSessionDrift = 0.08
 	// sessionDriftPriorDF is how many degrees of freedom the default

@@ -672,7 +672,7 @@ func TestJudgeSessions(t *testing.T) {
 	}
 }
 
-// Sessions drawn with a ±15% drift between them (issue 9's machine): A/A
+// Sessions drawn with a ±15% drift between them (as measured on a shared 2-core runner): A/A
 // against a 3-session baseline must (almost) never fail, and a 40% drop
 // must (almost) always. Seeded, so the counts are exact.
 func TestSessionDriftTrials(t *testing.T) {

@@ -191,7 +191,7 @@ func benchWorkers() int {
 // benchFlow is a two-step flow as a user writes one: vars per iteration, a
 // capture (regexp over the body) in the first step, and the second step's
 // URL and header templated from them. Its cpu-us/req (per step) is what
-// issue 11 compares with a constant GET (target: at most 1.5 times).
+// is compared with a constant GET (target: at most 1.5 times).
 func benchFlow(b *testing.B, url string) Scenario {
 	c, err := flow.ParseCapture(flow.CaptureSpec{Regexp: "(ok)", As: "token"})
 	if err != nil {

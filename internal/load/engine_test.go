@@ -830,7 +830,7 @@ func TestFromConfig(t *testing.T) {
 
 // A stalled service cannot hold an open-model pass beyond its window plus
 // the client timeout: requests due later than the window's end are dropped
-// (issue 10: rate 200, max_in_flight 50, 2 s took 32.5 s).
+// (once: rate 200, max_in_flight 50, 2 s took 32.5 s).
 func TestOpenModelStalledEndsOnTime(t *testing.T) { forClients(t, testOpenModelStalledEndsOnTime) }
 
 func testOpenModelStalledEndsOnTime(t *testing.T, client string) {

@@ -195,7 +195,7 @@ func TestEnvironmentFailure(t *testing.T) {
 }
 
 // The protocol spoken is recorded, not the one asked for: http2 on a plain
-// http:// URL is h2c with prior knowledge (issue 10, item 12).
+// http:// URL is h2c with prior knowledge.
 func TestProtocolRecorded(t *testing.T) {
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	srv.Config.Protocols = new(http.Protocols)

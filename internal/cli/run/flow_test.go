@@ -126,7 +126,7 @@ func writeFlowConfig(t *testing.T, url string) string {
 	return p
 }
 
-// The signup → login → me flow of issue 11 against a service that issues
+// The signup → login → me flow against a service that issues
 // and checks tokens: 0 errors, each step its own row, the flow's figures
 // counting iterations, every data-file row used alike (sequential), and a
 // var built from the var declared before it (contact from user) sent.

@@ -1,6 +1,6 @@
 package run_test
 
-// End-to-end cases from issue 10: hostile targets through the real CLI,
+// End-to-end cases of hostile targets through the real CLI,
 // against small servers on 127.0.0.1 that the tests start and stop.
 
 import (
@@ -116,7 +116,7 @@ load:
 
 // An open model against a service that never answers ends on time: the
 // slots due while every in-flight slot hung are dropped (counted as
-// errors), not sent one client timeout after another (issue 10: 32.5 s).
+// errors), not sent one client timeout after another (once: 32.5 s).
 func TestRunOpenModelStalledEndsOnTime(t *testing.T) {
 	release := make(chan struct{})
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
