@@ -41,6 +41,7 @@ func Calibrate(gates config.Gates, scenarios []string, rounds []Round, design De
 	}
 	look := design.Looks[len(design.Looks)-1]
 	x := foreignDiffs(rounds)
+	idle := idleOf(rounds)
 	var out []CalibrationRow
 	for _, name := range scenarios {
 		base, head, xs := scenarioRounds(rounds, x, name)
@@ -48,7 +49,7 @@ func Calibrate(gates config.Gates, scenarios []string, rounds []Round, design De
 			_, _, bad, fx := badChanges(g, base, head, xs)
 			row := CalibrationRow{Scenario: name, Metric: g.metric, Gate: g.gate, Threshold: g.threshold,
 				Absolute: g.absolute, Rounds: len(bad), Spread: 1.4826 * mad(bad)}
-			if b, ok := badBounds(g, bad, fx, look); ok {
+			if b, ok := badBounds(g, bad, fx, idle, look); ok {
 				d := max(b.pass-b.fail, 0)
 				row.Detectable = badChange(g, d)
 				// The zone is [T/2, T]: about T/2 wide in log units.

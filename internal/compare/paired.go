@@ -41,6 +41,10 @@ type Round struct {
 	Base, Head               map[string]results.Figures
 	BaseForeign, HeadForeign float64
 	CPUs                     int
+	// BaseIdle and HeadIdle are the CPU (cores) the machine left idle
+	// beside each slice; IdleRead says both were read.
+	BaseIdle, HeadIdle float64
+	IdleRead           bool
 }
 
 // PairedOutcome is one look's judgement.
@@ -77,12 +81,13 @@ func JudgePaired(gates config.Gates, scenarios []string, rounds []Round, look Lo
 	var out PairedOutcome
 	x := foreignDiffs(rounds)
 	out.Adjusted = x != nil
+	idle := idleOf(rounds)
 	failed := false
 	for _, name := range scenarios {
 		th := Resolve(gates, name)
 		base, head, xs := scenarioRounds(rounds, x, name)
 		for _, g := range pairedGates(th) {
-			ch := pairedCheck(name, g, base, head, xs, look)
+			ch := pairedCheck(name, g, base, head, xs, idle, look)
 			if ch.Status == results.CheckFail {
 				failed = true
 			}
@@ -175,8 +180,9 @@ const (
 
 // pairedCheck judges one gate over the rounds at one look of the
 // sequential design (sequential.go); foreign holds each round's covariate
-// x (nil: no foreign-CPU adjustment).
-func pairedCheck(scenario string, g metricGate, base, head []results.Figures, foreign []float64, look Look) pairedResult {
+// x (nil: no foreign-CPU adjustment), and idle says how the CPU each side
+// left idle compares (idleOf).
+func pairedCheck(scenario string, g metricGate, base, head []results.Figures, foreign []float64, idle idleBalance, look Look) pairedResult {
 	ch := results.Check{Scenario: scenario, Metric: g.metric, Gate: g.gate, Threshold: g.threshold,
 		Confidence: 1 - look.FailLevel - look.PassLevel, SamplesBase: len(base), SamplesCur: len(head), Test: results.TestPairedSignedRank}
 	switch {
@@ -189,7 +195,7 @@ func pairedCheck(scenario string, g metricGate, base, head []results.Figures, fo
 	}
 	bs, hs, bad, xs := badChanges(g, base, head, foreign)
 	ch.Baseline, ch.Current = baseline.Median(bs), baseline.Median(hs)
-	b, ok := badBounds(g, bad, xs, look)
+	b, ok := badBounds(g, bad, xs, idle, look)
 	res := pairedResult{}
 	if !ok {
 		ch.Status = CheckInconclusive
@@ -308,8 +314,9 @@ type bounds struct {
 }
 
 // badBounds computes a gate's bounds at the look, adjusted for foreign
-// CPU when xs is given (with the confounding guard).
-func badBounds(g metricGate, bad, xs []float64, look Look) (bounds, bool) {
+// CPU when xs is given, with the confounding guard (foreign.go: Balanced,
+// idleOf).
+func badBounds(g metricGate, bad, xs []float64, idle idleBalance, look Look) (bounds, bool) {
 	at := func(d []float64, lost int) (bounds, bool) {
 		est, lo, _, ok1 := signedRankInterval(d, 2*look.FailLevel, lost)
 		_, _, hi, ok2 := signedRankInterval(d, 2*look.PassLevel, lost)
@@ -335,14 +342,23 @@ func badBounds(g metricGate, bad, xs []float64, look Look) (bounds, bool) {
 	}
 	b, ok := at(adj, 1)
 	b.adjusted = fmt.Sprintf("; adjusted for foreign CPU (%s ∝ CPU left^%.2f)", what, slope)
-	if !Balanced(xs) && ok {
-		// The neighbour's CPU followed the side: the adjustment may be
-		// explaining the head's own change away, or correcting a chance
-		// imbalance. Judge on both intervals' hull, estimate unadjusted.
-		if raw, ok0 := at(bad, 0); ok0 {
-			b = bounds{est: raw.est, fail: min(b.fail, raw.fail), pass: max(b.pass, raw.pass),
-				adjusted: fmt.Sprintf("; foreign CPU followed the side (head's slices had %+.1f%% of the CPU left to them on average), so judged on the span of the adjusted and unadjusted intervals", 100*math.Expm1(mean(xs)))}
-		}
+	if (Balanced(xs) && idle != idleUneven) || !ok {
+		return b, ok
+	}
+	left := 100 * math.Expm1(mean(xs))
+	if idle == idleEven {
+		// Uneven foreign CPU, but neither side made room for it: both
+		// left the same CPU idle, so the neighbour's share fell by chance.
+		b.adjusted += fmt.Sprintf("; the neighbour's CPU fell unevenly (head's slices had %+.1f%% of the CPU left to them on average) while both sides left the same CPU idle: chance, adjusted", left)
+		return b, ok
+	}
+	// The neighbour's CPU followed the side, or a side left more CPU idle
+	// than the other: the adjustment may be explaining the head's own
+	// change away, or correcting a chance imbalance. Judge on both
+	// intervals' hull, estimate unadjusted.
+	if raw, ok0 := at(bad, 0); ok0 {
+		b = bounds{est: raw.est, fail: min(b.fail, raw.fail), pass: max(b.pass, raw.pass),
+			adjusted: guardNote(idle, left)}
 	}
 	return b, ok
 }
@@ -373,134 +389,6 @@ func badChange(g metricGate, x float64) float64 {
 	default:
 		return math.Expm1(x)
 	}
-}
-
-// Foreign CPU adjustment.
-//
-// In alternating slices a neighbour that comes and goes (a burst on one
-// core for a second, then quiet) lands on one side's slice and not the
-// other's, and on a CPU-bound service a slice that lost 0.4 of a core to
-// it serves about a fifth less: far more than the 10% the gate must see,
-// and random in sign, so the interval widens until nothing is decided.
-// ABBA cancels drift, not bursts. But the burst is measured: each slice
-// knows the foreign CPU f it ran beside (internal/foreigncpu), so the
-// round's paired change d = ln(head/base) is modelled as
-//
-//	d = δ + β·x,   x = ln((N − f_head) / (N − f_base))
-//
-// with N the machine's CPUs: x is the log ratio of the CPU left to each
-// slice, and a CPU-bound service's goodput follows it (β ≈ 1; an idle or
-// I/O-bound one's does not, β ≈ 0, and the fit finds that too). In a
-// pilot under a bursty neighbour this covariate left a per-round spread
-// (MAD) of 8–11% where foreign CPU itself, linearly, left 11–14% and the
-// raw changes 18–47%.
-// β is fitted by Theil–Sen (the median of the pairwise slopes: robust to
-// the odd wild round, no distribution assumed), every d is moved to x = 0
-// (d − β·x), and the signed-rank interval is that of the adjusted changes.
-// Under A/A the adjusted changes stay symmetric about 0 whatever β is, so
-// the test keeps its level; estimating β costs about one round's worth of
-// evidence. Applied only when the rounds' x vary enough to fit a slope
-// (MinForeignSpread): on a quiet machine nothing changes. When they are
-// not balanced around 0 (Balanced), foreign CPU may be following the
-// side, caused by the head, and adjusting for it alone could hide the
-// change: then the interval spans both the adjusted and unadjusted ones.
-
-// MinForeignSpread is the spread (standard deviation, cores) of the
-// rounds' foreign-CPU differences from which the paired changes are
-// adjusted for it: several times the rounding of /proc's 1/100 s ticks
-// over a 1 s slice of a few busy processes, so rounding alone does not
-// trigger it (a bursty neighbour's differences spread by 0.3 cores and
-// more).
-const MinForeignSpread = 0.08
-
-// foreignDiffs is each round's covariate x (above), or nil when any
-// round's foreign CPU could not be read, its head − base differences vary
-// less than MinForeignSpread, or there are too few rounds to fit a slope.
-func foreignDiffs(rounds []Round) []float64 {
-	if len(rounds) < 6 {
-		return nil
-	}
-	x := make([]float64, len(rounds))
-	diff := make([]float64, len(rounds))
-	for i, r := range rounds {
-		if r.BaseForeign < 0 || r.HeadForeign < 0 || r.CPUs <= 0 {
-			return nil
-		}
-		n := float64(r.CPUs)
-		left := func(f float64) float64 { return max(n-f, 0.05*n) } // never quite none: a tick's rounding
-		x[i] = math.Log(left(r.HeadForeign) / left(r.BaseForeign))
-		diff[i] = r.HeadForeign - r.BaseForeign
-	}
-	m := mean(diff)
-	var ss float64
-	for _, v := range diff {
-		ss += (v - m) * (v - m)
-	}
-	if math.Sqrt(ss/float64(len(diff)-1)) < MinForeignSpread {
-		return nil
-	}
-	return x
-}
-
-// BalanceAlpha is the level of the balance test on the foreign-CPU
-// differences: liberal on purpose, since a false alarm only widens the
-// interval to the span of the adjusted and unadjusted ones.
-const BalanceAlpha = 0.2
-
-// Balanced says whether the head − base foreign-CPU differences x are
-// centred on 0, as they are when the neighbour does not know which side is
-// running: their signed-rank interval at BalanceAlpha contains 0. When the
-// head itself changes how much CPU a neighbour gets — a head that sleeps
-// or blocks leaves cores idle, and a greedy neighbour takes them — foreign
-// CPU is a consequence of the change, not noise, and adjusting for it
-// would explain the change away. Unbalanced, a check is judged on the span
-// of its adjusted and unadjusted intervals: it decides only where both
-// agree (a chance imbalance under A/A biases the unadjusted interval, a
-// caused one the adjusted, and the span covers whichever is right).
-func Balanced(x []float64) bool {
-	_, lo, hi, ok := SignedRankInterval(x, BalanceAlpha)
-	return !ok || (lo <= 0 && hi >= 0)
-}
-
-func mean(x []float64) float64 {
-	var s float64
-	for _, v := range x {
-		s += v
-	}
-	return s / float64(max(1, len(x)))
-}
-
-// AdjustForeign returns d − β·x with β the Theil–Sen slope of d on x (the
-// median of the slopes of every pair of points whose x differ by more
-// than 0.01, about 1% of the CPU left), clamped to [lo, hi], and β. With
-// no such pair d is returned as it is.
-func AdjustForeign(d, x []float64, lo, hi float64) ([]float64, float64) {
-	if len(d) != len(x) {
-		return d, 0
-	}
-	var slopes []float64
-	for i := range d {
-		for j := i + 1; j < len(d); j++ {
-			if dx := x[j] - x[i]; math.Abs(dx) > 0.01 {
-				slopes = append(slopes, (d[j]-d[i])/dx)
-			}
-		}
-	}
-	if len(slopes) == 0 {
-		return d, 0
-	}
-	sort.Float64s(slopes)
-	m := len(slopes)
-	beta := slopes[m/2]
-	if m%2 == 0 {
-		beta = (slopes[m/2-1] + slopes[m/2]) / 2
-	}
-	beta = min(max(beta, lo), hi)
-	out := make([]float64, len(d))
-	for i := range d {
-		out[i] = d[i] - beta*x[i]
-	}
-	return out, beta
 }
 
 func signed(x float64, unit func(float64) string) string {

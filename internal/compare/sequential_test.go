@@ -24,12 +24,23 @@ import (
 
 var ocTrials = flag.Int("oc.trials", 0, "trials per cell of the operating-characteristic table (0: the test's own)")
 
-// noiseShape draws one round: each side's goodput for a true change
-// (relative, negative is slower) and the foreign CPU beside each slice.
+// noiseShape draws one round for a true change (relative, negative is
+// slower): each side's figures, the foreign CPU beside each slice and the
+// CPU the machine left idle.
 type noiseShape struct {
-	name string
-	// sigma is the per-round spread (standard deviation of ln(head/base)).
-	round func(r *rand.Rand, change float64) (base, head results.Figures, bf, hf float64)
+	name  string
+	round func(r *rand.Rand, change float64) Round
+}
+
+// saturated is the idle CPU (cores) beside the slice of a side that keeps
+// both cores busy: a tick's rounding and the odd scheduling gap.
+func saturated(r *rand.Rand) float64 { return 0.02 + 0.015*math.Abs(r.NormFloat64()) }
+
+// pair makes a simulated round of two saturating sides (idle CPU drawn
+// by burstyRound, where it matters).
+func pair(b, h results.Figures, bf, hf float64) Round {
+	return Round{Base: map[string]results.Figures{"s": b}, Head: map[string]results.Figures{"s": h},
+		BaseForeign: bf, HeadForeign: hf, CPUs: 2, BaseIdle: 0.02, HeadIdle: 0.02, IdleRead: true}
 }
 
 // figures of a CPU-bound service under 8 closed-model workers at rps:
@@ -46,12 +57,12 @@ func cpuBoundFigures(r *rand.Rand, rps, tail float64) results.Figures {
 // neighbour after the foreign-CPU adjustment (docs/gates.md); the shapes
 // below are set a little wider than that.
 var noiseShapes = []noiseShape{
-	{"quiet (normal, 4.5% per slice)", func(r *rand.Rand, change float64) (results.Figures, results.Figures, float64, float64) {
+	{"quiet (normal, 4.5% per slice)", func(r *rand.Rand, change float64) Round {
 		const s = 0.045
-		return cpuBoundFigures(r, 2000*math.Exp(s*r.NormFloat64()), 0.05),
-			cpuBoundFigures(r, 2000*(1+change)*math.Exp(s*r.NormFloat64()), 0.05), 0.01, 0.01
+		return pair(cpuBoundFigures(r, 2000*math.Exp(s*r.NormFloat64()), 0.05),
+			cpuBoundFigures(r, 2000*(1+change)*math.Exp(s*r.NormFloat64()), 0.05), 0.01, 0.01)
 	}},
-	{"heavy-tailed (t3, same MAD)", func(r *rand.Rand, change float64) (results.Figures, results.Figures, float64, float64) {
+	{"heavy-tailed (t3, same MAD)", func(r *rand.Rand, change float64) Round {
 		const s = 0.045 / 1.13 // t3's MAD is 0.765 against the normal's 0.674
 		t3 := func() float64 {
 			z := r.NormFloat64()
@@ -62,22 +73,46 @@ var noiseShapes = []noiseShape{
 			}
 			return z / math.Sqrt(max(c, 1e-9)/3)
 		}
-		return cpuBoundFigures(r, 2000*math.Exp(s*t3()), 0.08),
-			cpuBoundFigures(r, 2000*(1+change)*math.Exp(s*t3()), 0.08), 0.01, 0.01
+		return pair(cpuBoundFigures(r, 2000*math.Exp(s*t3()), 0.08),
+			cpuBoundFigures(r, 2000*(1+change)*math.Exp(s*t3()), 0.08), 0.01, 0.01)
 	}},
-	{"bursty neighbour (one core, half the slices)", func(r *rand.Rand, change float64) (results.Figures, results.Figures, float64, float64) {
-		const s = 0.05
-		burst := func() float64 {
-			if r.Float64() < 0.5 {
-				return 0.2 + 0.8*r.Float64()
-			}
-			return 0.01
+	{"bursty neighbour (one core, half the slices)", func(r *rand.Rand, change float64) Round {
+		return burstyRound(r, change, 0, 0)
+	}},
+}
+
+// burstyRound is a round beside a bursty neighbour (one core, 0.2–1 of it,
+// in half the slices), the service's goodput following the CPU left to it
+// with the measured slope 0.83–0.88. A side given idle > 0 does not use
+// that much of the machine (it blocks): a burst beside its slice takes it
+// as well (recorded as foreign CPU, costing the side nothing more), and a
+// slice without one leaves it idle.
+func burstyRound(r *rand.Rand, change, baseIdle, headIdle float64) Round {
+	const s = 0.05
+	burst := func() float64 {
+		if r.Float64() < 0.5 {
+			return 0.2 + 0.8*r.Float64()
 		}
-		bf, hf := burst(), burst()
-		left := func(f float64) float64 { return math.Pow((2-f)/2, 0.85) } // measured slope 0.83–0.88
-		return cpuBoundFigures(r, 2000*left(bf)*math.Exp(s*r.NormFloat64()), 0.1),
-			cpuBoundFigures(r, 2000*(1+change)*left(hf)*math.Exp(s*r.NormFloat64()), 0.1), bf, hf
-	}},
+		return 0.01
+	}
+	bf, hf := burst(), burst()
+	left := func(f float64) float64 { return math.Pow((2-f)/2, 0.85) }
+	rd := pair(cpuBoundFigures(r, 2000*left(bf)*math.Exp(s*r.NormFloat64()), 0.1),
+		cpuBoundFigures(r, 2000*(1+change)*left(hf)*math.Exp(s*r.NormFloat64()), 0.1), bf, hf)
+	rd.BaseIdle, rd.HeadIdle = saturated(r), saturated(r)
+	gives := func(foreign, idle *float64, blocked float64) {
+		if blocked <= 0 {
+			return
+		}
+		if *foreign > 0.1 {
+			*foreign += blocked
+		} else {
+			*idle += blocked
+		}
+	}
+	gives(&rd.BaseForeign, &rd.BaseIdle, baseIdle)
+	gives(&rd.HeadForeign, &rd.HeadIdle, headIdle)
+	return rd
 }
 
 // simulate runs one paired session under the default gates (5% goodput,
@@ -87,9 +122,7 @@ func simulate(r *rand.Rand, shape noiseShape, change float64, design Design) (st
 	var rounds []Round
 	var out PairedOutcome
 	for n := 1; n <= design.MaxRounds(); n++ {
-		b, h, bf, hf := shape.round(r, change)
-		rounds = append(rounds, Round{Base: map[string]results.Figures{"s": b}, Head: map[string]results.Figures{"s": h},
-			BaseForeign: bf, HeadForeign: hf, CPUs: 2})
+		rounds = append(rounds, shape.round(r, change))
 		if look, ok := design.LookAt(n); ok {
 			out = JudgePaired(config.Gates{}, []string{"s"}, rounds, look)
 			if out.Decided {
@@ -203,5 +236,48 @@ func TestDesign(t *testing.T) {
 	}
 	if got := LookRounds(12); !slices.Equal(got, []int{12}) && !slices.Equal(got, []int{10, 12}) {
 		t.Errorf("LookRounds(12) = %v", got)
+	}
+}
+
+// TestBlockingSideOC: a side that blocks leaves cores idle, a bursty
+// neighbour takes them, and foreign CPU then follows that side because of
+// the change itself. Adjusting for it would credit a blocking head with
+// the CPU it gave away (a regression passes) or a blocking base (an
+// unchanged head fails). The idle CPU beside each slice tells it apart
+// from a chance imbalance; these cells pin that a wrong answer stays rare
+// (≤ 5% at 200 trials; judged by foreign CPU alone, 20–65%).
+func TestBlockingSideOC(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulation")
+	}
+	_, design := PairedDesign(config.Gates{})
+	const trials = 200
+	for _, tt := range []struct {
+		name       string
+		headBlocks bool
+		blocked    float64
+		change     float64
+		wrong      string // the verdict that would be wrong
+	}{
+		{"head 10% slower, leaving 0.3 cores idle", true, 0.3, -0.10, results.VerdictPass},
+		{"head 10% slower, leaving 0.2 cores idle", true, 0.2, -0.10, results.VerdictPass},
+		{"unchanged head, base leaving 0.2 cores idle", false, 0.2, 0, results.VerdictFail},
+		{"head 5% faster, base leaving 0.3 cores idle", false, 0.3, 0.05, results.VerdictFail},
+	} {
+		shape := noiseShape{tt.name, func(r *rand.Rand, change float64) Round {
+			if tt.headBlocks {
+				return burstyRound(r, change, 0, tt.blocked)
+			}
+			return burstyRound(r, change, tt.blocked, 0)
+		}}
+		c := runCell(shape, tt.change, design, trials, 31)
+		wrong := c.pass
+		if tt.wrong == results.VerdictFail {
+			wrong = c.fail
+		}
+		t.Logf("%s: fail %d, pass %d, inconclusive %d of %d", tt.name, c.fail, c.pass, c.inconclusive, trials)
+		if float64(wrong)/trials > 0.05 {
+			t.Errorf("%s: %s in %d of %d sessions, want ≤ 5%%", tt.name, tt.wrong, wrong, trials)
+		}
 	}
 }

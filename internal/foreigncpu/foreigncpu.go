@@ -94,6 +94,7 @@ type Reading struct {
 	At      time.Time
 	Foreign float64 // foreign CPU seconds since the Meter's first reading
 	Steal   float64 // cumulative time taken by the hypervisor for other guests
+	Idle    float64 // cumulative time the host's CPUs were idle (iowait included)
 	CPUs    int     // CPUs /proc/stat lists (online)
 	OK      bool
 }
@@ -116,9 +117,9 @@ func (m *Meter) Read() Reading {
 	if !ok {
 		return Reading{At: time.Now()}
 	}
-	_, steal, cpus, boot, ok := m.hostTimes()
+	_, steal, idle, cpus, boot, ok := m.hostTimes()
 	now := time.Now()
-	r := Reading{At: now, Steal: steal, CPUs: cpus}
+	r := Reading{At: now, Steal: steal, Idle: idle, CPUs: cpus}
 	if !ok {
 		return r
 	}
@@ -217,6 +218,17 @@ func Foreign(a, b Reading) (cores float64, ok bool) {
 	return max(0, (b.Foreign-a.Foreign)+(b.Steal-a.Steal)) / wall, true
 }
 
+// IdleCores is the CPU the host left idle between two readings of one
+// Meter, in cores: what neither perfgate, its services nor a neighbour
+// used.
+func IdleCores(a, b Reading) (cores float64, ok bool) {
+	wall := b.At.Sub(a.At).Seconds()
+	if !a.OK || !b.OK || wall <= 0 {
+		return 0, false
+	}
+	return max(0, b.Idle-a.Idle) / wall, true
+}
+
 // runtimeProcess: the container runtime's processes, which work for the
 // containers perfgate started (and, on a shared daemon, for others': not
 // told apart).
@@ -230,10 +242,10 @@ func runtimeProcess(name string) bool {
 
 // hostTimes reads the aggregate "cpu" line of /proc/stat, counts the
 // per-CPU lines after it and reads the boot time (btime).
-func (m *Meter) hostTimes() (busy, steal float64, cpus int, boot time.Time, ok bool) {
+func (m *Meter) hostTimes() (busy, steal, idle float64, cpus int, boot time.Time, ok bool) {
 	f, err := os.Open(filepath.Join(m.proc, "stat"))
 	if err != nil {
-		return 0, 0, 0, boot, false
+		return 0, 0, 0, 0, boot, false
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -241,9 +253,9 @@ func (m *Meter) hostTimes() (busy, steal float64, cpus int, boot time.Time, ok b
 		line := sc.Bytes()
 		switch {
 		case bytes.HasPrefix(line, []byte("cpu ")):
-			busy, steal, ok = parseCPULine(line)
+			busy, steal, idle, ok = parseCPULine(line)
 			if !ok {
-				return 0, 0, 0, boot, false
+				return 0, 0, 0, 0, boot, false
 			}
 		case len(line) > 3 && bytes.HasPrefix(line, []byte("cpu")) && '0' <= line[3] && line[3] <= '9':
 			cpus++
@@ -253,28 +265,28 @@ func (m *Meter) hostTimes() (busy, steal float64, cpus int, boot time.Time, ok b
 			}
 		}
 	}
-	return busy, steal, cpus, boot, ok && cpus > 0 && !boot.IsZero()
+	return busy, steal, idle, cpus, boot, ok && cpus > 0 && !boot.IsZero()
 }
 
 // parseCPULine reads "cpu user nice system idle iowait irq softirq steal
 // guest guest_nice" (later kernels' extra columns and earlier kernels'
 // missing ones are both fine).
-func parseCPULine(line []byte) (busy, steal float64, ok bool) {
+func parseCPULine(line []byte) (busy, steal, idle float64, ok bool) {
 	fields := bytes.Fields(line)
 	if len(fields) < 5 || string(fields[0]) != "cpu" {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	var v [8]float64
 	for i := 1; i < len(fields) && i <= len(v); i++ {
 		n, err := strconv.ParseUint(string(fields[i]), 10, 64)
 		if err != nil {
-			return 0, 0, false
+			return 0, 0, 0, false
 		}
 		v[i-1] = float64(n) * tick
 	}
 	// user nice system idle iowait irq softirq steal
 	busy = v[0] + v[1] + v[2] + v[5] + v[6]
-	return busy, v[7], true
+	return busy, v[7], v[3] + v[4], true
 }
 
 // proc is one process's parent, start time, name and CPU time.

@@ -15,21 +15,21 @@ import (
 
 func TestParseCPULine(t *testing.T) {
 	for _, tc := range []struct {
-		line        string
-		busy, steal float64
-		ok          bool
+		line              string
+		busy, steal, idle float64
+		ok                bool
 	}{
 		// user nice system idle iowait irq softirq steal guest guest_nice
-		{"cpu  100 20 30 5000 7 3 2 40 0 0", 1.55, 0.40, true},
-		{"cpu 100 0 100 9999", 2.00, 0, true}, // an old kernel: 4 columns
-		{"cpu 1 2 3 4 5 6 7 8 9 10 11 12", 0.19, 0.08, true},
-		{"cpu0 1 2 3 4", 0, 0, false},
-		{"cpu 1 x 3 4", 0, 0, false},
-		{"cpu 1 2", 0, 0, false},
+		{"cpu  100 20 30 5000 7 3 2 40 0 0", 1.55, 0.40, 50.07, true},
+		{"cpu 100 0 100 9999", 2.00, 0, 99.99, true}, // an old kernel: 4 columns
+		{"cpu 1 2 3 4 5 6 7 8 9 10 11 12", 0.19, 0.08, 0.09, true},
+		{"cpu0 1 2 3 4", 0, 0, 0, false},
+		{"cpu 1 x 3 4", 0, 0, 0, false},
+		{"cpu 1 2", 0, 0, 0, false},
 	} {
-		busy, steal, ok := parseCPULine([]byte(tc.line))
-		if ok != tc.ok || math.Abs(busy-tc.busy) > 1e-9 || math.Abs(steal-tc.steal) > 1e-9 {
-			t.Errorf("%q: got %v %v %v, want %v %v %v", tc.line, busy, steal, ok, tc.busy, tc.steal, tc.ok)
+		busy, steal, idle, ok := parseCPULine([]byte(tc.line))
+		if ok != tc.ok || math.Abs(busy-tc.busy) > 1e-9 || math.Abs(steal-tc.steal) > 1e-9 || math.Abs(idle-tc.idle) > 1e-9 {
+			t.Errorf("%q: got %v %v %v %v, want %v %v %v %v", tc.line, busy, steal, idle, ok, tc.busy, tc.steal, tc.idle, tc.ok)
 		}
 	}
 }
@@ -343,5 +343,20 @@ func TestContainerCgroupIsOurs(t *testing.T) {
 				t.Errorf("foreign CPU %.2f s, want %.2f", got, tc.wantCs)
 			}
 		})
+	}
+}
+
+func TestIdleCores(t *testing.T) {
+	t0 := time.Unix(100, 0)
+	a := Reading{At: t0, Idle: 10, OK: true}
+	b := Reading{At: t0.Add(2 * time.Second), Idle: 10.5, OK: true}
+	if c, ok := IdleCores(a, b); !ok || math.Abs(c-0.25) > 1e-9 {
+		t.Fatalf("got %v %v, want 0.25 cores", c, ok)
+	}
+	if _, ok := IdleCores(a, Reading{At: t0.Add(time.Second)}); ok {
+		t.Fatal("an unreadable reading gave an idle figure")
+	}
+	if _, ok := IdleCores(a, a); ok {
+		t.Fatal("no wall time gave an idle figure")
 	}
 }

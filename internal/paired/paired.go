@@ -196,18 +196,21 @@ func Run(ctx context.Context, cfg *config.Config, o Options) (res *results.Resul
 		if duet {
 			log.First = "both"
 		}
-		measured, foreign, cpus, side, err := slices(order, spec, duet, meter)
+		measured, foreign, idle, cpus, side, err := slices(order, spec, duet, meter)
 		if err != nil {
 			p.LoadS = time.Since(started).Seconds()
 			finish(res, basePasses, headPasses)
 			return res, interrupted(ctx, res, side, err)
 		}
 		round.CPUs = cpus
+		round.IdleRead = idle[0] >= 0 && idle[1] >= 0
 		for k, s := range order {
 			if s == base {
 				round.BaseForeign, log.BaseForeignCPU = foreign[k], foreign[k]
+				round.BaseIdle, log.BaseIdleCPU = idle[k], idle[k]
 			} else {
 				round.HeadForeign, log.HeadForeignCPU = foreign[k], foreign[k]
+				round.HeadIdle, log.HeadIdleCPU = idle[k], idle[k]
 			}
 			pr := measured[k]
 			figs, err := pr.Figures()
@@ -339,17 +342,20 @@ func lookSummary(out compare.PairedOutcome) string {
 
 // slices measures one round: each side's slice one after the other in
 // order, or (duet) both at once, so that whatever the machine does during
-// the slice it does to both. It also returns the foreign CPU (cores, -1
-// when unreadable) beside each slice, and the machine's CPUs. On error it
-// names the side that failed.
-func slices(order []*runner.Side, spec load.PassSpec, duet bool, meter *foreigncpu.Meter) ([]*load.Result, []float64, int, *runner.Side, error) {
+// the slice it does to both. It also returns the foreign CPU and the CPU
+// left idle (cores, -1 when unreadable) beside each slice, and the
+// machine's CPUs. On error it names the side that failed.
+func slices(order []*runner.Side, spec load.PassSpec, duet bool, meter *foreigncpu.Meter) ([]*load.Result, []float64, []float64, int, *runner.Side, error) {
 	out := make([]*load.Result, len(order))
 	foreign := make([]float64, len(order))
-	between := func(a, b foreigncpu.Reading) float64 {
-		if f, ok := foreigncpu.Foreign(a, b); ok {
-			return f
+	idle := make([]float64, len(order))
+	between := func(a, b foreigncpu.Reading) (float64, float64) {
+		f, ok := foreigncpu.Foreign(a, b)
+		i, ok2 := foreigncpu.IdleCores(a, b)
+		if !ok || !ok2 {
+			return -1, -1
 		}
-		return -1
+		return f, i
 	}
 	start := meter.Read()
 	if !duet {
@@ -357,12 +363,14 @@ func slices(order []*runner.Side, spec load.PassSpec, duet bool, meter *foreignc
 		for k, s := range order {
 			r, err := s.Engine().Run(s.Ctx(), spec)
 			if err != nil {
-				return nil, nil, 0, s, err
+				return nil, nil, nil, 0, s, err
 			}
 			now := meter.Read()
-			out[k], foreign[k], prev = r, between(prev, now), now
+			out[k] = r
+			foreign[k], idle[k] = between(prev, now)
+			prev = now
 		}
-		return out, foreign, start.CPUs, nil, nil
+		return out, foreign, idle, start.CPUs, nil, nil
 	}
 	passes := make([]*load.Pass, len(order))
 	for k, s := range order {
@@ -371,7 +379,7 @@ func slices(order []*runner.Side, spec load.PassSpec, duet bool, meter *foreignc
 			for _, started := range passes[:k] {
 				started.Wait()
 			}
-			return nil, nil, 0, s, err
+			return nil, nil, nil, 0, s, err
 		}
 		passes[k] = ps
 	}
@@ -385,13 +393,13 @@ func slices(order []*runner.Side, spec load.PassSpec, duet bool, meter *foreignc
 		out[k] = r
 	}
 	if ferr != nil {
-		return nil, nil, 0, failed, ferr
+		return nil, nil, nil, 0, failed, ferr
 	}
-	f := between(start, meter.Read())
+	f, i := between(start, meter.Read())
 	for k := range foreign {
-		foreign[k] = f // both at once: the same neighbour beside both
+		foreign[k], idle[k] = f, i // both at once: the same machine beside both
 	}
-	return out, foreign, start.CPUs, nil, nil
+	return out, foreign, idle, start.CPUs, nil, nil
 }
 
 // finish merges each side's slices into the results' scenarios.

@@ -104,7 +104,7 @@ func profileSession(ctx context.Context, cfg *config.Config, base, head *runner.
 					}()
 				}
 			}
-			res, _, _, side, err := slices(g, spec, duet, meter)
+			res, _, _, _, side, err := slices(g, spec, duet, meter)
 			wg.Wait()
 			if err != nil {
 				warnings = append(warnings, fmt.Sprintf("profiling stopped: %s: %v; the judged rounds are unaffected", side.Label, err))

@@ -187,6 +187,11 @@ type PairedRound struct {
 	// outside perfgate and its services, plus steal; -1 where unreadable.
 	BaseForeignCPU float64 `json:"base_foreign_cpu"`
 	HeadForeignCPU float64 `json:"head_foreign_cpu"`
+	// Idle CPU (cores) the machine left beside each side's slice; -1 where
+	// unreadable. A side that leaves more idle than the other may be
+	// making room for a neighbour (docs/gates.md, the confounding guard).
+	BaseIdleCPU float64 `json:"base_idle_cpu"`
+	HeadIdleCPU float64 `json:"head_idle_cpu"`
 }
 
 // LoadInfo records the load that produced the figures.
