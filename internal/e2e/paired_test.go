@@ -89,7 +89,13 @@ func assertNoWorktree(t *testing.T, dir string) {
 // wants exit 0 or 1, and returns the results and the run.
 func runBase(t *testing.T, cfg string) (*results.Results, clitest.Result) {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "results.json")
+	return runBaseOut(t, cfg, filepath.Join(t.TempDir(), "results.json"))
+}
+
+// runBaseOut is runBase writing the results file (and any profiles beside
+// it) to out.
+func runBaseOut(t *testing.T, cfg, out string) (*results.Results, clitest.Result) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	r := clitest.Run(t, ctx, nil, "run", "-c", cfg, "--base", "base", "--out", out)
@@ -98,7 +104,7 @@ func runBase(t *testing.T, cfg string) (*results.Results, clitest.Result) {
 	}
 	res, err := results.Read(out)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, r.ErrOut)
 	}
 	return res, r
 }

@@ -2,12 +2,10 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/profdiff"
@@ -118,58 +116,47 @@ func TestContainerPairedProfileNamesTheSlowerFunction(t *testing.T) {
 	assertClean(t, cli)
 
 	out := filepath.Join(t.TempDir(), "results.json")
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	r := clitest.Run(t, ctx, nil, "run", "-c", cfg, "--base", "base", "--out", out)
-	if r.Code != 0 && r.Code != 1 {
-		t.Fatalf("perfgate run --base: exit %d (%v)\n%s\n%s", r.Code, r.Err, r.Out, r.ErrOut)
-	}
-	res, err := results.Read(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := res.ProfileDiff
-	if d == nil || len(d.Functions) == 0 {
-		t.Fatalf("no profile diff: %+v\nwarnings %q\n%s", d, res.Warnings, r.ErrOut)
-	}
-	if top := d.Functions[0]; top.Function != "main.extraHash" || top.HeadFlatUS <= top.BaseFlatUS {
-		t.Fatalf("top row %+v, want main.extraHash grown; rows %+v", top, d.Functions)
-	}
-	if d.Source != "paired" || d.Rounds != 4 || d.BaseRequests == 0 || d.HeadRequests == 0 ||
-		len(d.Services) != 1 || d.Services[0] != "auth" || len(d.Warnings) != 0 {
-		t.Errorf("diff %+v", d)
-	}
+	res, _ := runBaseOut(t, cfg, out)
+	assertProfileNames(t, res, out, "auth", "main.extraHash")
 	if len(res.Paired.RoundLog) != res.Paired.Rounds || res.Paired.Rounds > 10 {
 		t.Errorf("round log %d, rounds %d (at most 10 in 20 s of 1 s slices)", len(res.Paired.RoundLog), res.Paired.Rounds)
 	}
-	if f := findFrame(d.Tree, "main.extraHash"); f == nil || f.HeadUS <= f.BaseUS {
-		t.Errorf("call tree: main.extraHash %+v, want it grown", f)
-	}
+	assertClean(t, cli)
+	assertNoWorktree(t, dir)
+}
 
+// assertProfileNames checks the paired profile diff of res, whose results
+// file is out: one profiled service, four profiled rounds with requests on
+// both sides, and fn, grown, first in the results' rows, in the comment's
+// "Where the time went" table and in the HTML report's call tree; both
+// merged profiles are written beside out and parse.
+func assertProfileNames(t *testing.T, res *results.Results, out, service, fn string) {
+	t.Helper()
+	d := res.ProfileDiff
+	if d == nil || len(d.Functions) == 0 {
+		t.Fatalf("no profile diff: %+v\nwarnings %q", d, res.Warnings)
+	}
+	if top := d.Functions[0]; top.Function != fn || top.HeadFlatUS <= top.BaseFlatUS {
+		t.Fatalf("top row %+v, want %s grown; rows %+v", top, fn, d.Functions)
+	}
+	if d.Source != "paired" || d.Rounds != 4 || d.BaseRequests == 0 || d.HeadRequests == 0 ||
+		len(d.Services) != 1 || d.Services[0] != service || len(d.Warnings) != 0 {
+		t.Errorf("diff %+v", d)
+	}
+	if f := findFrame(d.Tree, fn); f == nil || f.HeadUS <= f.BaseUS {
+		t.Errorf("call tree: %s %+v, want it grown", fn, f)
+	}
 	// The comment's table starts with it.
-	md := report.Markdown(res)
-	i := strings.Index(md, "Where the time went")
-	if i < 0 {
-		t.Fatalf("no section in\n%s", md)
-	}
-	var first string
-	rows := strings.Split(md[i:], "\n")
-	for k, l := range rows {
-		if strings.HasPrefix(l, "|---") && k+1 < len(rows) {
-			first = rows[k+1]
-			break
-		}
-	}
-	if !strings.HasPrefix(first, "| main.extraHash |") {
-		t.Errorf("top row %q", first)
+	if first := markdownTopFunction(report.Markdown(res)); first != fn {
+		t.Errorf("Markdown top row names %q, want %q", first, fn)
 	}
 	// The HTML report draws the tree.
 	var page bytes.Buffer
 	if err := htmlreport.Write(&page, res); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(page.String(), `<svg class="pg-icicle"`) || !strings.Contains(page.String(), "main.extraHash") {
-		t.Error("the HTML report has no call tree naming main.extraHash")
+	if !strings.Contains(page.String(), `<svg class="pg-icicle"`) || !strings.Contains(page.String(), fn) {
+		t.Errorf("the HTML report has no call tree naming %s", fn)
 	}
 	// Both merged profiles, beside the results.
 	for _, f := range []string{d.BaseFile, d.HeadFile} {
@@ -181,6 +168,30 @@ func TestContainerPairedProfileNamesTheSlowerFunction(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	assertClean(t, cli)
-	assertNoWorktree(t, dir)
+}
+
+// markdownTopFunction is the function named by the first row of md's
+// "Where the time went" table, its Markdown escapes undone ("" when there
+// is no such row).
+func markdownTopFunction(md string) string {
+	i := strings.Index(md, "Where the time went")
+	if i < 0 {
+		return ""
+	}
+	rows := strings.Split(md[i:], "\n")
+	for k, l := range rows {
+		if !strings.HasPrefix(l, "|---") || k+1 == len(rows) {
+			continue
+		}
+		cell, _, _ := strings.Cut(strings.TrimPrefix(rows[k+1], "| "), " | ")
+		var b strings.Builder
+		for j := 0; j < len(cell); j++ {
+			if cell[j] == '\\' && j+1 < len(cell) {
+				j++
+			}
+			b.WriteByte(cell[j])
+		}
+		return b.String()
+	}
+	return ""
 }
