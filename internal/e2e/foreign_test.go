@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfgate/perfgate/internal/cli/clitest"
 	"github.com/perfgate/perfgate/internal/results"
 )
 
@@ -23,7 +24,9 @@ const (
 )
 
 // httpbinMain is the team's own code: go-httpbin's handler on -addr and,
-// added to profile it, net/http/pprof on its own port (-pprof).
+// added to profile it, net/http/pprof on its own port (-pprof). Both
+// default to loopback; in a container they are given as ":port", all of
+// the container's interfaces, for Docker to publish.
 const httpbinMain = `package main
 
 import (
@@ -45,9 +48,7 @@ func main() {
 `
 
 // httpbinConfig builds the service from each side's tree (vendored, so
-// no network), starts it as a process and loads /base64/encode, which
-// runs the patched function. The load is bounded: at most 20 s of judged
-// slices (1 s a side), then the 4 profiled rounds.
+// no network) and starts it as a process; httpbinLoad follows.
 const httpbinConfig = `name: httpbin
 prepare:
   - [go, build, -mod=vendor, -buildvcs=false, -o, bin/httpbin, .]
@@ -61,7 +62,12 @@ services:
     ready:
       http: 'http://{{ endpoint "httpbin" "8080" }}/status/200'
       timeout: 60s
-scenarios:
+` + httpbinLoad
+
+// httpbinLoad is the end of every go-httpbin config: it loads
+// /base64/encode, which runs the patched function. The load is bounded:
+// at most 20 s of judged slices (1 s a side), then the 4 profiled rounds.
+const httpbinLoad = `scenarios:
   - name: base64
     url: 'http://{{ endpoint "httpbin" "8080" }}/base64/encode/perfgate'
     expect: [200]
@@ -117,13 +123,17 @@ func goTool(ctx context.Context, dir string, args ...string) (string, error) {
 }
 
 // httpbinRepo is a git repository as a team would have it: the main
-// package above, go.mod requiring go-httpbin and the module vendored,
-// committed and tagged base; the head commit patches one function in the
-// vendored go-httpbin (see httpbinPatch). It skips the test when the
-// module can be had neither from the module cache nor from the proxy. It
-// returns the repository and its perfgate.yaml.
-func httpbinRepo(t *testing.T) (string, string) {
+// package above, go.mod requiring go-httpbin and the module vendored, and
+// files (by slash-separated path; perfgate.yaml among them), committed
+// and tagged base; the head commit patches one function in the vendored
+// go-httpbin (see httpbinPatch) and changes nothing else. It skips the
+// test when the module can be had neither from the module cache nor from
+// the proxy. It returns the repository and its perfgate.yaml.
+func httpbinRepo(t *testing.T, files map[string]string) (string, string) {
 	t.Helper()
+	if _, ok := files["perfgate.yaml"]; !ok {
+		t.Fatal("httpbinRepo: no perfgate.yaml among the files")
+	}
 	dir := t.TempDir()
 	write := func(name, content string) {
 		t.Helper()
@@ -136,8 +146,9 @@ func httpbinRepo(t *testing.T) (string, string) {
 	}
 	write("go.mod", "module example.com/httpbin-service\n\ngo 1.26.0\n\nrequire "+httpbinModule+" "+httpbinVersion+"\n")
 	write("main.go", httpbinMain)
-	write("perfgate.yaml", httpbinConfig)
-	write(".gitignore", "bin/\n")
+	for name, content := range files {
+		write(filepath.FromSlash(name), content)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -173,10 +184,22 @@ func httpbinRepo(t *testing.T) (string, string) {
 // function first in the results, the comment's Markdown and the call
 // tree; both merged profiles are written beside the results.
 func TestThirdPartyServicePairedProfileNamesThePatchedFunction(t *testing.T) {
-	dir, cfg := httpbinRepo(t)
+	dir, cfg := httpbinRepo(t, map[string]string{
+		"perfgate.yaml": httpbinConfig,
+		".gitignore":    "bin/\n",
+	})
 	out := filepath.Join(t.TempDir(), "results.json")
 	res, r := runBaseOut(t, cfg, out)
+	assertHTTPBinProfile(t, res, r, out)
+	assertNoWorktree(t, dir)
+}
 
+// assertHTTPBinProfile checks a paired run of a go-httpbin config, whose
+// results file is out: one scenario, requests without errors on both
+// sides, a verdict, and the profile diff naming httpbinPatched first
+// (assertProfileNames). It logs the top row.
+func assertHTTPBinProfile(t *testing.T, res *results.Results, r clitest.Result, out string) {
+	t.Helper()
 	if res.Mode != results.ModePaired || res.Paired == nil || len(res.Scenarios) != 1 {
 		t.Fatalf("mode %q, paired %+v, %d scenarios\n%s", res.Mode, res.Paired, len(res.Scenarios), r.ErrOut)
 	}
@@ -190,11 +213,10 @@ func TestThirdPartyServicePairedProfileNamesThePatchedFunction(t *testing.T) {
 			t.Errorf("scenario %s: %d requests, errors %+v", s.Name, s.Requests, s.Errors)
 		}
 	}
-	assertProfileNames(t, res, out, "httpbin", httpbinPatched)
 	if d := res.ProfileDiff; d != nil && len(d.Functions) > 0 {
 		top := d.Functions[0]
 		t.Logf("verdict %s in %d rounds; top row %s: %.1f → %.1f µs/req (share %.0f%%); total %.1f → %.1f µs/req",
 			res.Verdict, res.Paired.Rounds, top.Function, top.BaseFlatUS, top.HeadFlatUS, 100*top.Share, d.BaseTotalUS, d.HeadTotalUS)
 	}
-	assertNoWorktree(t, dir)
+	assertProfileNames(t, res, out, "httpbin", httpbinPatched)
 }
