@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -138,7 +137,7 @@ func (r *respBuf) reset() {
 
 // keep reads n bytes of body from br (n < 0: to EOF), keeping up to
 // flow.MaxBody of them when r wants the body.
-func (r *respBuf) keep(br *bufio.Reader, n int64) error {
+func (r *respBuf) keep(br *h1Reader, n int64) error {
 	if r == nil || !r.wantBody {
 		if n < 0 {
 			_, err := io.Copy(io.Discard, br)

@@ -142,7 +142,8 @@ func (e *retryable) Error() string { return e.err.Error() }
 func (e *retryable) Unwrap() error { return e.err }
 
 // roundTrip writes req on cn and reads the response. It reports the status
-// and whether cn must be closed afterwards.
+// and whether cn must be closed afterwards (cn.close). The read buffer is
+// given back at the end: the connection holds none between requests.
 func (cn *h1Conn) roundTrip(req []byte, head, replayable bool, rb *respBuf) (int, error) {
 	if n, err := cn.nc.Write(req); err != nil {
 		cn.close = true
@@ -152,6 +153,13 @@ func (cn *h1Conn) roundTrip(req []byte, head, replayable bool, rb *respBuf) (int
 		return 0, err
 	}
 	status, err := cn.readResponse(head, rb)
+	if cn.br.Buffered() > 0 {
+		// Bytes past the end of the response (a body longer than its
+		// Content-Length, an unsolicited response): they would be taken
+		// for the next request's response, so the connection is unusable.
+		cn.close = true
+	}
+	cn.br.release()
 	if err != nil {
 		cn.close = true
 		var r *retryable
@@ -163,12 +171,6 @@ func (cn *h1Conn) roundTrip(req []byte, head, replayable bool, rb *respBuf) (int
 		return status, err
 	}
 	cn.reqs++
-	if cn.br.Buffered() > 0 {
-		// Bytes past the end of the response (a body longer than its
-		// Content-Length, an unsolicited response): they would be taken
-		// for the next request's response, so the connection is unusable.
-		cn.close = true
-	}
 	return status, nil
 }
 

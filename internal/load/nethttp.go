@@ -22,6 +22,13 @@ func (w *worker) send(ctx context.Context, si int, start time.Time, lag time.Dur
 	if sc.h1 != nil {
 		return w.doH1(ctx, sc, start, lag, rb)
 	}
+	return w.sendNetHTTP(ctx, si, start, rb)
+}
+
+// sendNetHTTP is send with net/http. It is a function of its own so that
+// its large frame is not on the stack of perfgate-h1's workers.
+func (w *worker) sendNetHTTP(ctx context.Context, si int, start time.Time, rb *respBuf) outcome {
+	sc := w.e.scs[si]
 	// net/http needs a fresh *http.Request per send; a shallow copy of the
 	// pass's prepared request (URL parsed once, context bound) is enough.
 	req := new(http.Request)
