@@ -47,7 +47,7 @@ func (w *worker) doFlow(ctx context.Context, si int, start time.Time, lag time.D
 	for k, sti := range sc.steps {
 		var rb *respBuf
 		if hdr, body := f.Wants(k); hdr || body {
-			rb = &w.resp
+			rb = &w.fl.resp
 			rb.wantHdr, rb.wantBody = hdr, body
 		}
 		o := w.send(ctx, sti, stepStart, stepLag, rb)
@@ -105,15 +105,21 @@ func (w *worker) recordIter(si int, lat time.Duration, class metrics.Class, err 
 	}
 }
 
+// flowWorker is what a worker needs for flows only.
+type flowWorker struct {
+	iters []*flow.Iter // per scenario with a flow: this worker's iteration
+	resp  respBuf      // a flow step's response, for its captures
+}
+
 // iter returns the worker's iteration state for scenario si.
 func (w *worker) iter(si int) *flow.Iter {
-	if w.iters == nil {
-		w.iters = make([]*flow.Iter, len(w.e.scs))
+	if w.fl == nil {
+		w.fl = &flowWorker{iters: make([]*flow.Iter, len(w.e.scs))}
 	}
-	if w.iters[si] == nil {
-		w.iters[si] = w.e.scs[si].flow.NewIter()
+	if w.fl.iters[si] == nil {
+		w.fl.iters[si] = w.e.scs[si].flow.NewIter()
 	}
-	return w.iters[si]
+	return w.fl.iters[si]
 }
 
 // respBuf keeps what a flow step's captures read of its response: the

@@ -15,11 +15,12 @@ import (
 // not change between requests (request line, Host, constant headers,
 // constant body) is serialized once per scenario, and what does (templated
 // headers and bodies) is appended to a per-worker buffer. The request is
-// written with one write; the response is parsed straight from a bufio
-// reader whose buffer is lent only while a response is read (status line, Content-Length, chunked, Connection: close,
-// HTTP/1.0) and its body discarded. The client timeout is the connection's
-// deadline. New picks it for plain http:// without HTTP/2 or a custom
-// Transport, and net/http otherwise (see Options.HTTPClient).
+// written with one write; the response is parsed straight from the
+// connection's read buffer (status line, Content-Length, chunked,
+// Connection: close, HTTP/1.0), a buffer lent only while a response is read
+// (h1buf.go), and its body discarded. The client timeout is the
+// connection's deadline. New picks it for plain http:// without HTTP/2 or a
+// custom Transport, and net/http otherwise (see Options.HTTPClient).
 
 // h1Target is one scenario's request, pre-serialized.
 type h1Target struct {

@@ -181,15 +181,16 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, start time.Time, lag ti
 	t := sc.h1
 	req := t.full
 	if req == nil {
-		b := w.wbuf[:0]
+		bufs := w.bufs()
+		b := bufs.wbuf[:0]
 		if sc.path != nil {
 			var err error
-			w.ubuf, err = sc.path.Append(w.ubuf[:0], w.st)
+			bufs.ubuf, err = sc.path.Append(bufs.ubuf[:0], w.st)
 			if err != nil {
 				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render url: %w", err)}
 			}
 			b = append(b, t.method...)
-			b = tmpl.AppendPathEscaped(b, w.ubuf)
+			b = tmpl.AppendPathEscaped(b, bufs.ubuf)
 			b = append(b, " HTTP/1.1\r\n"...)
 		}
 		b = append(b, t.head...)
@@ -203,7 +204,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, start time.Time, lag ti
 				err = errors.New("the rendered value contains CR, LF or NUL")
 			}
 			if err != nil {
-				w.wbuf = b[:0]
+				bufs.wbuf = b[:0]
 				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render header %s: %w", h.key, err)}
 			}
 			b = append(b, "\r\n"...)
@@ -214,15 +215,15 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, start time.Time, lag ti
 			body = sc.constBody
 		case sc.body != nil:
 			var err error
-			w.bbuf, err = sc.body.Append(w.bbuf[:0], w.st)
+			bufs.bbuf, err = sc.body.Append(bufs.bbuf[:0], w.st)
 			if err != nil {
-				w.wbuf = b[:0]
+				bufs.wbuf = b[:0]
 				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render body: %w", err)}
 			}
-			body = w.bbuf
+			body = bufs.bbuf
 		}
 		b = t.render(b, body)
-		w.wbuf = b
+		bufs.wbuf = b
 		req = b
 	}
 	c := w.e.h1

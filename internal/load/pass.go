@@ -192,7 +192,7 @@ func (p *Pass) newWorker(i int) *worker {
 		p:     p,
 		e:     e,
 		shard: p.shards[i%len(p.shards)],
-		batch: make([]sample, 0, min(batchSize, max(8, 64<<10/Concurrency(e.opt)))),
+		batch: make([]sample, 0, batchCap(Concurrency(e.opt))),
 	}
 	if e.templated() {
 		w.st = tmpl.NewState(mix(e.opt.Seed, uint64(p.index), uint64(i)), &e.seq)
