@@ -127,6 +127,10 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 	}
 	stopAbort := p.abortOnCancel(ctx)
 	ready.Wait()
+	restoreGC := func() {}
+	if e.lowersGC() {
+		restoreGC = lowerGC() // see gctarget.go
+	}
 	p.usage = readClientUsage()
 	p.start = time.Now()
 	p.timeline = newTimeline(p)
@@ -134,6 +138,7 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 	close(gate)
 	go func() {
 		wg.Wait()
+		restoreGC()
 		stopAbort()
 		p.finish(ctx)
 		e.mu.Unlock()
