@@ -89,7 +89,7 @@ func serveRaw() int {
 
 // startRawServer starts the benchmark's server, or returns
 // $PERFGATE_BENCH_URL (e.g. a pinned nginx, as bench/engine.sh starts).
-func startRawServer(b *testing.B) string {
+func startRawServer(b testing.TB) string {
 	b.Helper()
 	if u := os.Getenv("PERFGATE_BENCH_URL"); u != "" {
 		return strings.TrimSuffix(u, "/")

@@ -47,7 +47,7 @@ func (e *Engine) pickClient() error {
 	if dial <= 0 {
 		dial = DefaultDialTimeout
 	}
-	e.h1 = newH1Client(dial, e.opt.Client.KeepAliveOn(), Concurrency(e.opt))
+	e.h1 = newH1Client(dial, e.opt.Client.KeepAliveOn())
 	for _, sc := range e.scs {
 		if sc.isFlow {
 			continue

@@ -18,11 +18,23 @@ type deadline struct {
 	fired  atomic.Bool
 }
 
+// nhWorker is what a worker needs for ClientNetHTTP only.
+type nhWorker struct {
+	dl    *deadline
+	base  []http.Request // per scenario, bound to dl.ctx
+	bsize int            // last rendered body size, to size the next buffer
+	proto string         // the protocol of the last response
+}
+
 // renew gives the worker a fresh deadline under the pass's context and
 // rebinds its prepared requests to it.
 func (w *worker) renew(passCtx context.Context) {
-	if w.dl != nil {
-		w.dl.cancel()
+	if w.nh == nil {
+		w.nh = &nhWorker{}
+	}
+	nh := w.nh
+	if nh.dl != nil {
+		nh.dl.cancel()
 	}
 	d := &deadline{}
 	d.ctx, d.cancel = context.WithCancel(passCtx)
@@ -31,14 +43,14 @@ func (w *worker) renew(passCtx context.Context) {
 		d.cancel()
 	})
 	d.timer.Stop()
-	w.dl = d
-	w.base = w.base[:0]
+	nh.dl = d
+	nh.base = nh.base[:0]
 	for _, r := range w.p.base {
 		if r == nil { // a flow's own entry sends nothing
-			w.base = append(w.base, http.Request{})
+			nh.base = append(nh.base, http.Request{})
 			continue
 		}
-		w.base = append(w.base, *r.WithContext(d.ctx))
+		nh.base = append(nh.base, *r.WithContext(d.ctx))
 	}
 }
 

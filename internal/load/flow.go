@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -48,7 +47,7 @@ func (w *worker) doFlow(ctx context.Context, si int, start time.Time, lag time.D
 	for k, sti := range sc.steps {
 		var rb *respBuf
 		if hdr, body := f.Wants(k); hdr || body {
-			rb = &w.resp
+			rb = &w.fl.resp
 			rb.wantHdr, rb.wantBody = hdr, body
 		}
 		o := w.send(ctx, sti, stepStart, stepLag, rb)
@@ -106,15 +105,21 @@ func (w *worker) recordIter(si int, lat time.Duration, class metrics.Class, err 
 	}
 }
 
+// flowWorker is what a worker needs for flows only.
+type flowWorker struct {
+	iters []*flow.Iter // per scenario with a flow: this worker's iteration
+	resp  respBuf      // a flow step's response, for its captures
+}
+
 // iter returns the worker's iteration state for scenario si.
 func (w *worker) iter(si int) *flow.Iter {
-	if w.iters == nil {
-		w.iters = make([]*flow.Iter, len(w.e.scs))
+	if w.fl == nil {
+		w.fl = &flowWorker{iters: make([]*flow.Iter, len(w.e.scs))}
 	}
-	if w.iters[si] == nil {
-		w.iters[si] = w.e.scs[si].flow.NewIter()
+	if w.fl.iters[si] == nil {
+		w.fl.iters[si] = w.e.scs[si].flow.NewIter()
 	}
-	return w.iters[si]
+	return w.fl.iters[si]
 }
 
 // respBuf keeps what a flow step's captures read of its response: the
@@ -138,7 +143,7 @@ func (r *respBuf) reset() {
 
 // keep reads n bytes of body from br (n < 0: to EOF), keeping up to
 // flow.MaxBody of them when r wants the body.
-func (r *respBuf) keep(br *bufio.Reader, n int64) error {
+func (r *respBuf) keep(br *h1Reader, n int64) error {
 	if r == nil || !r.wantBody {
 		if n < 0 {
 			_, err := io.Copy(io.Discard, br)

@@ -1,7 +1,6 @@
 package load
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"sync"
@@ -16,11 +15,12 @@ import (
 // not change between requests (request line, Host, constant headers,
 // constant body) is serialized once per scenario, and what does (templated
 // headers and bodies) is appended to a per-worker buffer. The request is
-// written with one write; the response is parsed straight from a bufio
-// reader (status line, Content-Length, chunked, Connection: close,
-// HTTP/1.0) and its body discarded. The client timeout is the connection's
-// deadline. New picks it for plain http:// without HTTP/2 or a custom
-// Transport, and net/http otherwise (see Options.HTTPClient).
+// written with one write; the response is parsed straight from the
+// connection's read buffer (status line, Content-Length, chunked,
+// Connection: close, HTTP/1.0), a buffer lent only while a response is read
+// (h1buf.go), and its body discarded. The client timeout is the
+// connection's deadline. New picks it for plain http:// without HTTP/2 or a
+// custom Transport, and net/http otherwise (see Options.HTTPClient).
 
 // h1Target is one scenario's request, pre-serialized.
 type h1Target struct {
@@ -51,7 +51,7 @@ type h1Client struct {
 	mu        sync.Mutex
 	idle      [][]*h1Conn   // per address, LIFO
 	dials     chan struct{} // a slot per dial in flight
-	readBuf   int           // a connection's read buffer (h1ReadBufSize)
+	bufs      *h1Bufs       // the connections' read buffers (h1buf.go)
 }
 
 type h1Conn struct {
@@ -62,14 +62,14 @@ type h1Conn struct {
 	peek   func(fd uintptr) bool
 	peekOK bool
 	peekB  [1]byte
-	br     *bufio.Reader
+	br     h1Reader
 	addr   int
 	reqs   int // requests completed on it
 	close  bool
 }
 
-func newH1Client(dial time.Duration, keepAlive bool, conns int) *h1Client {
-	return &h1Client{dialer: net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}, keepAlive: keepAlive, readBuf: h1ReadBufSize(conns), dials: make(chan struct{}, h1Dials)}
+func newH1Client(dial time.Duration, keepAlive bool) *h1Client {
+	return &h1Client{dialer: net.Dialer{Timeout: dial, KeepAlive: 30 * time.Second}, keepAlive: keepAlive, bufs: newH1Bufs(h1ReadBuf), dials: make(chan struct{}, h1Dials)}
 }
 
 // get returns an idle connection to address ai, or nil.
@@ -142,7 +142,7 @@ func (c *h1Client) dial(ctx context.Context, ai int, deadline time.Time) (*h1Con
 	if err != nil {
 		return nil, err
 	}
-	cn := &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, c.readBuf), addr: ai}
+	cn := &h1Conn{nc: nc, addr: ai}
 	if sc, ok := nc.(syscall.Conn); ok {
 		cn.rc, _ = sc.SyscallConn()
 		cn.peek = func(fd uintptr) bool {
@@ -150,6 +150,7 @@ func (c *h1Client) dial(ctx context.Context, ai int, deadline time.Time) (*h1Con
 			return true
 		}
 	}
+	cn.br.init(nc, rawReads(cn.rc), c.bufs)
 	return cn, nil
 }
 

@@ -460,7 +460,8 @@ func FuzzH1Response(f *testing.F) {
 		f.Add([]byte(s), false)
 	}
 	f.Fuzz(func(t *testing.T, data []byte, head bool) {
-		cn := &h1Conn{br: bufio.NewReaderSize(bytes.NewReader(data), 64), reqs: 1}
+		cn := &h1Conn{reqs: 1}
+		cn.br.init(bytes.NewReader(data), nil, newH1Bufs(64))
 		status, err := cn.readResponse(head, nil)
 		if err == nil && (status < 100 || status > 999) {
 			t.Fatalf("status %d without an error", status)
@@ -498,7 +499,8 @@ func testUserAgent(t *testing.T, client string) {
 func TestH1LongHeaderLineKept(t *testing.T) {
 	cookie := "Set-Cookie: token=" + strings.Repeat("x", 3000) + "\r\n"
 	resp := "Content-Length: 2\r\n" + cookie + "Connection: close\r\n\r\nok"
-	cn := &h1Conn{br: bufio.NewReaderSize(strings.NewReader(resp), h1ReadBufMin)}
+	cn := &h1Conn{}
+	cn.br.init(strings.NewReader(resp), nil, newH1Bufs(1<<10))
 	rb := &respBuf{wantHdr: true}
 	clen, _, connClose, _, err := cn.readHeader(rb)
 	if err != nil || clen != 2 || !connClose {
@@ -506,13 +508,5 @@ func TestH1LongHeaderLineKept(t *testing.T) {
 	}
 	if !strings.Contains(string(rb.hdr), cookie) {
 		t.Fatalf("kept header %d bytes, lacks the %d-byte line whole", len(rb.hdr), len(cookie))
-	}
-}
-
-func TestH1ReadBufSize(t *testing.T) {
-	for conns, want := range map[int]int{0: h1ReadBuf, 10: h1ReadBuf, 2560: h1ReadBuf, 5120: 2 << 10, 10000: 1048, 20000: h1ReadBufMin, 100000: h1ReadBufMin} {
-		if got := h1ReadBufSize(conns); got != want {
-			t.Errorf("h1ReadBufSize(%d) = %d, want %d", conns, got, want)
-		}
 	}
 }

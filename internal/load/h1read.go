@@ -10,21 +10,6 @@ import (
 	"syscall"
 )
 
-// The read buffer per connection: thousands of connections must stay
-// cheap, so its size shrinks from h1ReadBuf to h1ReadBufMin as connections
-// grow past h1ReadBufs/h1ReadBuf; longer header lines are read in pieces
-// (kept whole for captures), longer bodies in several reads.
-const (
-	h1ReadBuf    = 4 << 10
-	h1ReadBufMin = 1 << 10
-	h1ReadBufs   = 10 << 20 // the read buffers of all connections together
-)
-
-// h1ReadBufSize is the read buffer of each of conns connections.
-func h1ReadBufSize(conns int) int {
-	return min(h1ReadBuf, max(h1ReadBufMin, h1ReadBufs/max(conns, 1)))
-}
-
 // h1MaxHeader bounds a response's header (as net/http's MaxResponseHeaderBytes).
 const h1MaxHeader = 1 << 20
 
@@ -34,7 +19,7 @@ type h1ProtocolError struct{ msg string }
 func (e *h1ProtocolError) Error() string { return "malformed HTTP response: " + e.msg }
 
 func (cn *h1Conn) readResponse(head bool, rb *respBuf) (int, error) {
-	br := cn.br
+	br := &cn.br
 	for {
 		rb.reset()
 		line, err := br.ReadSlice('\n')
@@ -100,7 +85,7 @@ func (cn *h1Conn) readResponse(head bool, rb *respBuf) (int, error) {
 }
 
 func (cn *h1Conn) readHeader(rb *respBuf) (clen int64, chunked, connClose, keepAlive bool, err error) {
-	br := cn.br
+	br := &cn.br
 	clen = -1
 	total := 0
 	for {
@@ -159,7 +144,7 @@ func (cn *h1Conn) readHeader(rb *respBuf) (clen int64, chunked, connClose, keepA
 }
 
 func (cn *h1Conn) readChunked(rb *respBuf) error {
-	br := cn.br
+	br := &cn.br
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {

@@ -142,7 +142,8 @@ func (e *retryable) Error() string { return e.err.Error() }
 func (e *retryable) Unwrap() error { return e.err }
 
 // roundTrip writes req on cn and reads the response. It reports the status
-// and whether cn must be closed afterwards.
+// and whether cn must be closed afterwards (cn.close). The read buffer is
+// given back at the end: the connection holds none between requests.
 func (cn *h1Conn) roundTrip(req []byte, head, replayable bool, rb *respBuf) (int, error) {
 	if n, err := cn.nc.Write(req); err != nil {
 		cn.close = true
@@ -152,6 +153,13 @@ func (cn *h1Conn) roundTrip(req []byte, head, replayable bool, rb *respBuf) (int
 		return 0, err
 	}
 	status, err := cn.readResponse(head, rb)
+	if cn.br.Buffered() > 0 {
+		// Bytes past the end of the response (a body longer than its
+		// Content-Length, an unsolicited response): they would be taken
+		// for the next request's response, so the connection is unusable.
+		cn.close = true
+	}
+	cn.br.release()
 	if err != nil {
 		cn.close = true
 		var r *retryable
@@ -163,12 +171,6 @@ func (cn *h1Conn) roundTrip(req []byte, head, replayable bool, rb *respBuf) (int
 		return status, err
 	}
 	cn.reqs++
-	if cn.br.Buffered() > 0 {
-		// Bytes past the end of the response (a body longer than its
-		// Content-Length, an unsolicited response): they would be taken
-		// for the next request's response, so the connection is unusable.
-		cn.close = true
-	}
 	return status, nil
 }
 
@@ -179,15 +181,16 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, start time.Time, lag ti
 	t := sc.h1
 	req := t.full
 	if req == nil {
-		b := w.wbuf[:0]
+		bufs := w.bufs()
+		b := bufs.wbuf[:0]
 		if sc.path != nil {
 			var err error
-			w.ubuf, err = sc.path.Append(w.ubuf[:0], w.st)
+			bufs.ubuf, err = sc.path.Append(bufs.ubuf[:0], w.st)
 			if err != nil {
 				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render url: %w", err)}
 			}
 			b = append(b, t.method...)
-			b = tmpl.AppendPathEscaped(b, w.ubuf)
+			b = tmpl.AppendPathEscaped(b, bufs.ubuf)
 			b = append(b, " HTTP/1.1\r\n"...)
 		}
 		b = append(b, t.head...)
@@ -201,7 +204,7 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, start time.Time, lag ti
 				err = errors.New("the rendered value contains CR, LF or NUL")
 			}
 			if err != nil {
-				w.wbuf = b[:0]
+				bufs.wbuf = b[:0]
 				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render header %s: %w", h.key, err)}
 			}
 			b = append(b, "\r\n"...)
@@ -212,15 +215,15 @@ func (w *worker) doH1(ctx context.Context, sc *scenario, start time.Time, lag ti
 			body = sc.constBody
 		case sc.body != nil:
 			var err error
-			w.bbuf, err = sc.body.Append(w.bbuf[:0], w.st)
+			bufs.bbuf, err = sc.body.Append(bufs.bbuf[:0], w.st)
 			if err != nil {
-				w.wbuf = b[:0]
+				bufs.wbuf = b[:0]
 				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render body: %w", err)}
 			}
-			body = w.bbuf
+			body = bufs.bbuf
 		}
 		b = t.render(b, body)
-		w.wbuf = b
+		bufs.wbuf = b
 		req = b
 	}
 	c := w.e.h1

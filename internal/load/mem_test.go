@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // TestMemoryAtConnections reports the client's memory with many
@@ -72,4 +73,52 @@ func vmHWM() string {
 		}
 	}
 	return "unknown"
+}
+
+// A worker stays small, and so does the batch of each of thousands: with
+// tens of thousands of workers, these are a pass's memory.
+func TestWorkerSize(t *testing.T) {
+	if n := unsafe.Sizeof(worker{}); n > 128 {
+		t.Errorf("a worker is %d bytes, want at most 128: move what few requests need behind a pointer", n)
+	}
+	for n, want := range map[int]int{0: batchSize, 1: batchSize, 128: batchSize, 1000: 16, 10000: 2, 100000: 2} {
+		if got := batchCap(n); got != want {
+			t.Errorf("batchCap(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+// A perfgate-h1 worker's goroutine stack stays at 4 KB: its deepest path
+// (a response read from the socket, a deadline set) fits in it. Grown to 8
+// KB by a deeper call, 10,000 workers would hold 40 MB more.
+func TestWorkerStack(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's instrumentation deepens every frame")
+	}
+	url := startRawServer(t)
+	const n = 400
+	e := newEngine(t, []Scenario{{Name: "get", URL: url + "/"}}, Options{Workers: n, Seed: 1})
+	var before, during runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := e.Start(ctx, PassSpec{Duration: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p.Progress().Requests < 10*n && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	runtime.GC() // frees the stacks of goroutines that have ended (the dials)
+	runtime.ReadMemStats(&during)
+	cancel()
+	if _, err := p.Wait(); err == nil {
+		t.Log("the pass ended before it was cancelled")
+	}
+	per := (int64(during.StackInuse) - int64(before.StackInuse)) / n
+	t.Logf("%d workers: %d bytes of stack each", n, per)
+	if per > 7<<10 { // 4 KB, and some freed 2 KB stacks not yet given back
+		t.Fatalf("%d bytes of stack per worker, want 4 KB: a call on the request path made the stack grow to 8 KB", per)
+	}
 }

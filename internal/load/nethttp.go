@@ -22,10 +22,18 @@ func (w *worker) send(ctx context.Context, si int, start time.Time, lag time.Dur
 	if sc.h1 != nil {
 		return w.doH1(ctx, sc, start, lag, rb)
 	}
+	return w.sendNetHTTP(ctx, si, start, rb)
+}
+
+// sendNetHTTP is send with net/http. It is a function of its own so that
+// its large frame is not on the stack of perfgate-h1's workers.
+func (w *worker) sendNetHTTP(ctx context.Context, si int, start time.Time, rb *respBuf) outcome {
+	sc := w.e.scs[si]
+	nh := w.nh
 	// net/http needs a fresh *http.Request per send; a shallow copy of the
 	// pass's prepared request (URL parsed once, context bound) is enough.
 	req := new(http.Request)
-	*req = w.base[si]
+	*req = nh.base[si]
 	req.Header = sc.header // shared, read-only
 	if sc.path != nil {
 		u, err := w.renderURL(sc)
@@ -36,17 +44,18 @@ func (w *worker) send(ctx context.Context, si int, start time.Time, lag time.Dur
 	}
 	if len(sc.hdrTmpl) > 0 {
 		req.Header = sc.header.Clone()
+		bufs := w.bufs()
 		for _, h := range sc.hdrTmpl {
 			var err error
-			w.hbuf, err = h.t.Append(w.hbuf[:0], w.st)
+			bufs.hbuf, err = h.t.Append(bufs.hbuf[:0], w.st)
 			if err != nil {
 				return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render header %s: %w", h.key, err)}
 			}
 			if h.key == "Host" {
-				req.Host = string(w.hbuf)
+				req.Host = string(bufs.hbuf)
 				continue
 			}
-			req.Header[h.key] = []string{string(w.hbuf)}
+			req.Header[h.key] = []string{string(bufs.hbuf)}
 		}
 	}
 	switch {
@@ -56,25 +65,25 @@ func (w *worker) send(ctx context.Context, si int, start time.Time, lag time.Dur
 	default:
 		// A fresh buffer per request: the transport may still read a body
 		// after the response arrived, so a buffer is never reused.
-		b, err := sc.body.Append(make([]byte, 0, w.bsize+16), w.st)
+		b, err := sc.body.Append(make([]byte, 0, nh.bsize+16), w.st)
 		if err != nil {
 			return outcome{lat: time.Since(start), status: 0, class: metrics.ClassClient, err: fmt.Errorf("render body: %w", err)}
 		}
-		w.bsize = len(b)
+		nh.bsize = len(b)
 		req.Body, req.ContentLength = &bodyReader{b: b}, int64(len(b))
 		req.GetBody = func() (io.ReadCloser, error) { return &bodyReader{b: b}, nil }
 		if len(b) == 0 {
 			req.Body, req.GetBody = http.NoBody, nil
 		}
 	}
-	dl := w.dl
+	dl := nh.dl
 	dl.timer.Reset(w.e.timeout)
 	resp, err := w.e.rt.RoundTrip(req)
 	status := 0
 	if err == nil {
 		status = resp.StatusCode
-		if w.proto != resp.Proto {
-			w.proto = resp.Proto
+		if nh.proto != resp.Proto {
+			nh.proto = resp.Proto
 		}
 		if rb != nil {
 			err = rb.readStd(resp)
@@ -107,14 +116,15 @@ func (w *worker) send(ctx context.Context, si int, start time.Time, lag time.Dur
 // renderURL renders a templated scenario URL for net/http.
 func (w *worker) renderURL(sc *scenario) (*url.URL, error) {
 	var err error
-	w.ubuf, err = sc.path.Append(w.ubuf[:0], w.st)
+	bufs := w.bufs()
+	bufs.ubuf, err = sc.path.Append(bufs.ubuf[:0], w.st)
 	if err != nil {
 		return nil, fmt.Errorf("render url: %w", err)
 	}
-	w.ubuf2 = tmpl.AppendPathEscaped(w.ubuf2[:0], w.ubuf)
-	u, err := url.ParseRequestURI(string(w.ubuf2))
+	bufs.ubuf2 = tmpl.AppendPathEscaped(bufs.ubuf2[:0], bufs.ubuf)
+	u, err := url.ParseRequestURI(string(bufs.ubuf2))
 	if err != nil {
-		return nil, fmt.Errorf("render url: %q is not a valid path and query: %v", w.ubuf2, err)
+		return nil, fmt.Errorf("render url: %q is not a valid path and query: %v", bufs.ubuf2, err)
 	}
 	u.Scheme, u.Host = sc.url.Scheme, sc.url.Host
 	return u, nil

@@ -127,6 +127,10 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 	}
 	stopAbort := p.abortOnCancel(ctx)
 	ready.Wait()
+	restoreGC := func() {}
+	if e.lowersGC() {
+		restoreGC = lowerGC() // see gctarget.go
+	}
 	p.usage = readClientUsage()
 	p.start = time.Now()
 	p.timeline = newTimeline(p)
@@ -134,6 +138,7 @@ func (e *Engine) Start(ctx context.Context, spec PassSpec) (*Pass, error) {
 	close(gate)
 	go func() {
 		wg.Wait()
+		restoreGC()
 		stopAbort()
 		p.finish(ctx)
 		e.mu.Unlock()
@@ -192,7 +197,7 @@ func (p *Pass) newWorker(i int) *worker {
 		p:     p,
 		e:     e,
 		shard: p.shards[i%len(p.shards)],
-		batch: make([]sample, 0, min(batchSize, max(8, 64<<10/Concurrency(e.opt)))),
+		batch: make([]sample, 0, batchCap(Concurrency(e.opt))),
 	}
 	if e.templated() {
 		w.st = tmpl.NewState(mix(e.opt.Seed, uint64(p.index), uint64(i)), &e.seq)

@@ -2,11 +2,9 @@ package load
 
 import (
 	"context"
-	"net/http"
 	"sync/atomic"
 	"time"
 
-	"github.com/perfgate/perfgate/internal/flow"
 	"github.com/perfgate/perfgate/internal/metrics"
 	"github.com/perfgate/perfgate/internal/tmpl"
 )
@@ -26,8 +24,16 @@ func mix(vals ...uint64) uint64 {
 }
 
 // batchSize is the most samples a worker keeps before taking its shard's
-// lock (fewer with thousands of workers).
-const batchSize = 128
+// lock; with thousands of workers, fewer: the batches of all workers
+// together hold at most batchSamples (but at least 2 each). A flush costs
+// one uncontended lock, little next to a request even every 2.
+const (
+	batchSize    = 128
+	batchSamples = 16 << 10
+)
+
+// batchCap is the batch of each of n workers.
+func batchCap(n int) int { return min(batchSize, max(2, batchSamples/max(n, 1))) }
 
 type sample struct {
 	lat    time.Duration
@@ -38,27 +44,41 @@ type sample struct {
 	class  metrics.Class
 }
 
+// worker is one sender of a pass. There may be tens of thousands, so what
+// only some requests need hangs off pointers, made when first needed: the
+// worker itself stays within 128 bytes.
 type worker struct {
 	p     *Pass
 	e     *Engine
 	shard *shard
-	st    *tmpl.State
+	st    *tmpl.State // nil without templates
 	batch []sample
-	hbuf  []byte
-	dl    *deadline
-	base  []http.Request // per scenario, bound to dl.ctx
-	bsize int            // last rendered body size, to size the next buffer
 	// ClientH1
 	conns  []*h1Conn // per address: the connection this worker holds
 	active atomic.Pointer[h1Conn]
-	proto  string       // net/http: the protocol of the last response
-	wbuf   []byte       // the request being sent
-	bbuf   []byte       // its rendered body
-	ubuf   []byte       // a rendered URL path (templated URLs)
-	iters  []*flow.Iter // per scenario with a flow: this worker's iteration
-	resp   respBuf      // a flow step's response, for its captures
-	inFlow bool         // within a flow's iteration: it keeps its connections (open model too)
-	ubuf2  []byte       // ubuf escaped
+	inFlow bool // within a flow's iteration: it keeps its connections (open model too)
+
+	rb *renderBufs // templated requests
+	nh *nhWorker   // ClientNetHTTP (see renew)
+	fl *flowWorker // flows
+}
+
+// renderBufs are a worker's buffers for templated requests, reused from
+// one request to the next.
+type renderBufs struct {
+	wbuf  []byte // ClientH1: the request being sent
+	bbuf  []byte // ClientH1: its rendered body
+	ubuf  []byte // a rendered URL path (templated URLs)
+	ubuf2 []byte // net/http: ubuf escaped
+	hbuf  []byte // net/http: a rendered header value
+}
+
+// bufs returns the worker's render buffers.
+func (w *worker) bufs() *renderBufs {
+	if w.rb == nil {
+		w.rb = &renderBufs{}
+	}
+	return w.rb
 }
 
 func (w *worker) flush() {
@@ -79,8 +99,8 @@ func (w *worker) flush() {
 			metrics.RecordLatency(w.shard.lag, s.lag)
 		}
 	}
-	if w.proto != "" {
-		w.shard.proto = w.proto
+	if w.nh != nil && w.nh.proto != "" {
+		w.shard.proto = w.nh.proto
 	}
 	w.shard.mu.Unlock()
 	clear(w.batch) // drop error references
@@ -156,9 +176,9 @@ func (w *worker) run(ctx context.Context, ready func(), gate <-chan struct{}) {
 		p.interrupted.Store(true)
 	}
 	w.flush()
-	if w.dl != nil {
-		w.dl.timer.Stop()
-		w.dl.cancel()
+	if w.nh != nil {
+		w.nh.dl.timer.Stop()
+		w.nh.dl.cancel()
 	}
 	for i, cn := range w.conns {
 		e.h1.put(cn) // kept for the next pass

@@ -1,0 +1,46 @@
+//go:build unix
+
+package load
+
+import (
+	"io"
+	"syscall"
+)
+
+// peekIdle reports whether the idle socket fd has nothing to read and is
+// still open. The socket is non-blocking (Go's poller), so the peek returns
+// at once: EAGAIN means alive; 0 bytes (EOF), data or an error mean not.
+func peekIdle(fd uintptr, b []byte) bool {
+	_, _, err := syscall.Recvfrom(int(fd), b, syscall.MSG_PEEK)
+	return err == syscall.EAGAIN || err == syscall.EWOULDBLOCK
+}
+
+// rawReads is rc when the socket can be read through it (h1Reader.readSocket).
+func rawReads(rc syscall.RawConn) syscall.RawConn { return rc }
+
+// readSocket is rc's read: bytes are there (or the socket failed) when it
+// returns true; false makes rc wait until the socket is readable.
+func (b *h1Reader) readSocket(fd uintptr) bool {
+	if b.bufp == nil {
+		b.lend()
+	}
+	for {
+		n, err := syscall.Read(int(fd), b.buf[b.w:])
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN || err == syscall.EWOULDBLOCK:
+			if b.w == 0 {
+				b.release()
+			}
+			return false
+		case err != nil:
+			b.n, b.sockEr = 0, err
+		case n == 0:
+			b.n, b.sockEr = 0, io.EOF
+		default:
+			b.n = n
+		}
+		return true
+	}
+}
