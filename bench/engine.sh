@@ -13,6 +13,8 @@
 # Usage: bench/engine.sh [--smoke] [--pairs N] [--duration 10s] [--conns 50,1000,10000]
 #   --smoke   1 pair of 1s runs at 50 connections and 1 latency pair: checks
 #             that the script works (CI), measures nothing worth keeping.
+# PERFGATE_BIN=path runs that perfgate binary instead of building this tree's
+# (to set two builds beside wrk one after the other).
 # Needs: Debian (installs wrk and nginx with apt-get when missing; root;
 # waits up to $PERFGATE_APT_LOCK_WAIT s, default 300, for another apt),
 # go, python3, taskset. Leaves nothing running; work files in a temp dir.
@@ -115,8 +117,12 @@ for i in $(seq 100); do
 	sleep 0.1
 done
 
-echo "building perfgate ..." >&2
-(cd "$ROOT" && go build -o "$W/perfgate" ./cmd/perfgate)
+if [ -n "${PERFGATE_BIN:-}" ]; then
+	cp "$PERFGATE_BIN" "$W/perfgate" # another build of perfgate, e.g. the base of a change
+else
+	echo "building perfgate ..." >&2
+	(cd "$ROOT" && go build -o "$W/perfgate" ./cmd/perfgate)
+fi
 
 # measure CMD...: runs CMD, prints "cpu_s maxrss_kb" of it (and its children)
 # to fd 3; its stdout goes to $W/out.
