@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/perfgate/perfgate/internal/cli/clitest"
-	"github.com/perfgate/perfgate/internal/profdiff"
 	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/report/htmlreport"
 	"github.com/perfgate/perfgate/internal/results"
@@ -147,7 +146,7 @@ func assertProfileNames(t *testing.T, res *results.Results, out, service, fn str
 		t.Errorf("call tree: %s %+v, want it grown", fn, f)
 	}
 	// The comment's table starts with it.
-	if first := markdownTopFunction(report.Markdown(res)); first != fn {
+	if first := clitest.MarkdownTopFunction(report.Markdown(res)); first != fn {
 		t.Errorf("Markdown top row names %q, want %q", first, fn)
 	}
 	// The HTML report draws the tree.
@@ -159,39 +158,5 @@ func assertProfileNames(t *testing.T, res *results.Results, out, service, fn str
 		t.Errorf("the HTML report has no call tree naming %s", fn)
 	}
 	// Both merged profiles, beside the results.
-	for _, f := range []string{d.BaseFile, d.HeadFile} {
-		data, err := os.ReadFile(filepath.Join(filepath.Dir(out), f))
-		if err != nil || f == "" {
-			t.Fatalf("profile %q: %v", f, err)
-		}
-		if _, err := profdiff.Parse(data); err != nil {
-			t.Errorf("%s: %v", f, err)
-		}
-	}
-}
-
-// markdownTopFunction is the function named by the first row of md's
-// "Where the time went" table, its Markdown escapes undone ("" when there
-// is no such row).
-func markdownTopFunction(md string) string {
-	i := strings.Index(md, "Where the time went")
-	if i < 0 {
-		return ""
-	}
-	rows := strings.Split(md[i:], "\n")
-	for k, l := range rows {
-		if !strings.HasPrefix(l, "|---") || k+1 == len(rows) {
-			continue
-		}
-		cell, _, _ := strings.Cut(strings.TrimPrefix(rows[k+1], "| "), " | ")
-		var b strings.Builder
-		for j := 0; j < len(cell); j++ {
-			if cell[j] == '\\' && j+1 < len(cell) {
-				j++
-			}
-			b.WriteByte(cell[j])
-		}
-		return b.String()
-	}
-	return ""
+	clitest.AssertProfileFiles(t, d, out)
 }

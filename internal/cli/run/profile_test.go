@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/perfgate/perfgate/internal/cli/clitest"
-	"github.com/perfgate/perfgate/internal/profdiff"
 	"github.com/perfgate/perfgate/internal/report"
 	"github.com/perfgate/perfgate/internal/results"
 )
@@ -72,30 +71,13 @@ func testRunPairedProfile(t *testing.T, pairing string) {
 		t.Errorf("round log %d, rounds %d", len(res.Paired.RoundLog), res.Paired.Rounds)
 	}
 	md := report.Markdown(res)
-	i := strings.Index(md, "Where the time went")
-	if i < 0 {
+	if !strings.Contains(md, "Where the time went") {
 		t.Fatalf("no section in\n%s", md)
 	}
-	rows := strings.Split(md[i:], "\n")
-	var first string
-	for k, l := range rows {
-		if strings.HasPrefix(l, "|---") && k+1 < len(rows) {
-			first = rows[k+1]
-			break
-		}
+	if first := clitest.MarkdownTopFunction(md); first != "main.extraHash" {
+		t.Errorf("top row names %q, want main.extraHash", first)
 	}
-	if !strings.HasPrefix(first, "| main.extraHash |") {
-		t.Errorf("top row %q", first)
-	}
-	for _, f := range []string{d.BaseFile, d.HeadFile} {
-		data, err := os.ReadFile(filepath.Join(filepath.Dir(out), f))
-		if err != nil || f == "" {
-			t.Fatalf("profile %q: %v", f, err)
-		}
-		if _, err := profdiff.Parse(data); err != nil {
-			t.Errorf("%s: %v", f, err)
-		}
-	}
+	clitest.AssertProfileFiles(t, d, out)
 }
 
 // A profile URL that answers something that is not a profile (the
