@@ -6,13 +6,16 @@
 # alternating A B A B. At each connection count (50, 1,000 and 10,000) it
 # runs PAIRS pairs and prints, per run, req/s, the client's CPU-seconds per
 # 100k requests and its peak RSS; then the medians and perfgate/wrk (the
-# median of the pair ratios). Last, latency where neither client is
-# saturated: PAIRS pairs at 10 connections, p50 and p99 of each (wrk
-# --latency) and perfgate/wrk.
+# median of the pair ratios). Last, latency: PAIRS pairs at 1 connection,
+# where neither client keeps its core busy, and at 10, where on a small
+# machine both do: p50 and p99 of each (wrk --latency), perfgate/wrk and
+# each client's CPU share (a share near 100% means its latency includes
+# its own queueing).
 #
-# Usage: bench/engine.sh [--smoke] [--pairs N] [--duration 10s] [--conns 50,1000,10000]
-#   --smoke   1 pair of 1s runs at 50 connections and 1 latency pair: checks
-#             that the script works (CI), measures nothing worth keeping.
+# Usage: bench/engine.sh [--smoke] [--pairs N] [--duration 10s]
+#                        [--conns 50,1000,10000] [--lat-conns 1,10]
+#   --smoke   1 pair of 1s runs at 50 connections and 1 latency pair at 1:
+#             checks that the script works (CI), measures nothing worth keeping.
 # PERFGATE_BIN=path runs that perfgate binary instead of building this tree's
 # (to set two builds beside wrk one after the other).
 # Needs: Debian (installs wrk and nginx with apt-get when missing; root;
@@ -24,14 +27,15 @@ set -euo pipefail
 PAIRS=5
 DUR=10s
 CONNS=50,1000,10000
-LAT_CONNS=10
+LAT_CONNS=1,10
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--smoke) PAIRS=1; DUR=1s; CONNS=50 ;;
+	--smoke) PAIRS=1; DUR=1s; CONNS=50; LAT_CONNS=1 ;;
 	--pairs) PAIRS="$2"; shift ;;
 	--duration) DUR="$2"; shift ;;
 	--conns) CONNS="$2"; shift ;;
-	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+	--lat-conns) LAT_CONNS="$2"; shift ;;
+	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
 	*) echo "engine.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
 	esac
 	shift
@@ -213,23 +217,30 @@ for c in ${CONNS//,/ }; do
 		"$(maxof "${W_RSS[@]}")" "$(maxof "${P_RSS[@]}")")")
 done
 
-echo
-printf '%-6s %-5s %-9s %10s %10s %10s\n' conns pair client "p50 ms" "p99 ms" "client CPU"
-W50=() P50=() W99=() P99=() R50=() R99=()
-for i in $(seq "$PAIRS"); do
-	out=$(run_wrk "$LAT_CONNS" "$DUR") || exit 1
-	read -r wr wc _ w50 w99 <<<"$out"
-	printf '%-6s %-5s %-9s %10s %10s %9s%%\n' "$LAT_CONNS" "$i" wrk "$w50" "$w99" "$(busy "$wr" "$wc")"
-	out=$(run_pg "$LAT_CONNS" "$DUR") || exit 1
-	read -r pr pc _ p50 p99 _ <<<"$out"
-	printf '%-6s %-5s %-9s %10s %10s %9s%%\n' "$LAT_CONNS" "$i" perfgate "$p50" "$p99" "$(busy "$pr" "$pc")"
-	W50+=("$w50") P50+=("$p50") W99+=("$w99") P99+=("$p99")
-	R50+=("$(ratio "$p50" "$w50")") R99+=("$(ratio "$p99" "$w99")")
+LAT_SUMMARY=()
+for lc in ${LAT_CONNS//,/ }; do
+	echo
+	printf '%-6s %-5s %-9s %10s %10s %10s\n' conns pair client "p50 ms" "p99 ms" "client CPU"
+	W50=() P50=() W99=() P99=() R50=() R99=() WB=() PB=()
+	for i in $(seq "$PAIRS"); do
+		out=$(run_wrk "$lc" "$DUR") || exit 1
+		read -r wr wc _ w50 w99 <<<"$out"
+		wb=$(busy "$wr" "$wc")
+		printf '%-6s %-5s %-9s %10s %10s %9s%%\n' "$lc" "$i" wrk "$w50" "$w99" "$wb"
+		out=$(run_pg "$lc" "$DUR") || exit 1
+		read -r pr pc _ p50 p99 _ <<<"$out"
+		pb=$(busy "$pr" "$pc")
+		printf '%-6s %-5s %-9s %10s %10s %9s%%\n' "$lc" "$i" perfgate "$p50" "$p99" "$pb"
+		W50+=("$w50") P50+=("$p50") W99+=("$w99") P99+=("$p99") WB+=("$wb") PB+=("$pb")
+		R50+=("$(ratio "$p50" "$w50")") R99+=("$(ratio "$p99" "$w99")")
+	done
+	LAT_SUMMARY+=("$(printf '%6s conns: p50 ms wrk %s, perfgate %s, perfgate/wrk %s; p99 ms wrk %s, perfgate %s, perfgate/wrk %s; client CPU %% wrk %s, perfgate %s' \
+		"$lc" "$(median "${W50[@]}")" "$(median "${P50[@]}")" "$(median "${R50[@]}")" \
+		"$(median "${W99[@]}")" "$(median "${P99[@]}")" "$(median "${R99[@]}")" \
+		"$(median "${WB[@]}")" "$(median "${PB[@]}")")")
 done
 
 echo
 echo "medians of $PAIRS pairs of $DUR (perfgate/wrk: the median of the pair ratios; RSS: the largest)"
 for l in "${SUMMARY[@]}"; do echo "$l"; done
-printf '%6s conns: p50 ms wrk %s, perfgate %s, perfgate/wrk %s; p99 ms wrk %s, perfgate %s, perfgate/wrk %s\n' \
-	"$LAT_CONNS" "$(median "${W50[@]}")" "$(median "${P50[@]}")" "$(median "${R50[@]}")" \
-	"$(median "${W99[@]}")" "$(median "${P99[@]}")" "$(median "${R99[@]}")"
+for l in "${LAT_SUMMARY[@]}"; do echo "$l"; done

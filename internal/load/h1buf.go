@@ -3,10 +3,7 @@ package load
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"io"
-	"net"
-	"os"
 	"sync"
 	"syscall"
 )
@@ -57,12 +54,19 @@ type h1Reader struct {
 	err    error   // the error of the last read, returned once the bytes before it are
 	n      int     // sock's result
 	sockEr error
+	// send's state (h1send_sock.go): the request not yet written, how much
+	// of it was, and the write's error.
+	sendSock func(fd uintptr) bool
+	wreq     []byte
+	wn       int
+	wErr     error
 }
 
 func (b *h1Reader) init(src io.Reader, rc syscall.RawConn, bufs *h1Bufs) {
 	*b = h1Reader{src: src, rc: rc, bufs: bufs}
 	if rc != nil {
 		b.sock = b.readSocket
+		b.sendSock = b.sendSocket
 	}
 }
 
@@ -125,11 +129,7 @@ func (b *h1Reader) read() (int, error) {
 	if err := b.rc.Read(b.sock); err != nil {
 		// The deadline or a close, while waiting: report it as the
 		// connection's Read would.
-		var op *net.OpError
-		if errors.As(err, &op) && op.Op == "raw-read" {
-			op.Op = "read"
-		}
-		return 0, err
+		return 0, rawOp(err, "read")
 	}
 	if b.sockEr != nil {
 		return b.n, b.wrap(b.sockEr)
@@ -143,11 +143,7 @@ func (b *h1Reader) wrap(err error) error {
 	if err == io.EOF {
 		return err
 	}
-	op := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
-	if c, ok := b.src.(net.Conn); ok {
-		op.Source, op.Addr = c.LocalAddr(), c.RemoteAddr()
-	}
-	return op
+	return b.wrapOp("read", err)
 }
 
 // ReadSlice reads until the first delim and returns the bytes up to and

@@ -145,7 +145,7 @@ func (e *retryable) Unwrap() error { return e.err }
 // and whether cn must be closed afterwards (cn.close). The read buffer is
 // given back at the end: the connection holds none between requests.
 func (cn *h1Conn) roundTrip(req []byte, head, replayable bool, rb *respBuf) (int, error) {
-	if n, err := cn.nc.Write(req); err != nil {
+	if n, err := cn.br.send(cn.nc, req); err != nil {
 		cn.close = true
 		if cn.reqs > 0 && (n == 0 || replayable) {
 			return 0, &retryable{err}

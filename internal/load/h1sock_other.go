@@ -14,3 +14,6 @@ func rawReads(syscall.RawConn) syscall.RawConn { return nil }
 
 // readSocket is never called (see rawReads).
 func (b *h1Reader) readSocket(uintptr) bool { return true }
+
+// sendSocket is never called (see rawReads).
+func (b *h1Reader) sendSocket(uintptr) bool { return true }

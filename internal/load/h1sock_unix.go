@@ -25,7 +25,7 @@ func (b *h1Reader) readSocket(fd uintptr) bool {
 		b.lend()
 	}
 	for {
-		n, err := syscall.Read(int(fd), b.buf[b.w:])
+		n, err := rawRead(fd, b.buf[b.w:])
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -43,4 +43,28 @@ func (b *h1Reader) readSocket(fd uintptr) bool {
 		}
 		return true
 	}
+}
+
+// sendSocket is send's callback: it writes the request on its first call
+// and returns false to wait for the response; then it reads (sock).
+// It returns true at once when the write fails or is partial.
+func (b *h1Reader) sendSocket(fd uintptr) bool {
+	if b.wreq == nil {
+		return b.sock(fd)
+	}
+	for b.wn < len(b.wreq) {
+		n, err := rawWrite(fd, b.wreq[b.wn:])
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN || err == syscall.EWOULDBLOCK:
+			return true // partial: send finishes it with the connection's Write
+		case err != nil:
+			b.wErr = err
+			return true
+		}
+		b.wn += n
+	}
+	b.wreq = nil
+	return false
 }
