@@ -41,8 +41,9 @@
 // Result.Client). For plain http:// without HTTP/2, a custom Transport or a
 // connection cap, perfgate uses its own HTTP/1.1 client (ClientH1): each
 // worker holds its connection, constant requests are serialized once and
-// templated ones appended into a reused buffer, a request is one write and
-// its response is parsed straight from the connection's read buffer, the
+// templated ones appended into a reused buffer, a request is one write made
+// inside the wait for its response (h1sendsock.go) and its response is
+// parsed straight from a read buffer lent while it is read, the
 // client timeout is the connection's deadline; a pass allocates nothing per
 // request and costs about what the system calls cost (bench/engine.sh
 // compares it with wrk). Otherwise (https, HTTP/2, custom transports) it
@@ -54,7 +55,8 @@
 // engine.go (New), client.go (which HTTP client), compile.go (scenarios and
 // the mix), pass.go (a pass and its Start), worker.go (a worker's life and
 // records), closed.go and open.go (the two models), flow.go (flows),
-// nethttp.go (the net/http path), h1.go, h1send.go and h1read.go (ClientH1),
+// nethttp.go (the net/http path), h1.go, h1send.go, h1read.go, h1buf.go,
+// h1sendsock.go, h1sock_*.go and h1raw_*.go (ClientH1),
 // deadline.go (timeouts and bodies for net/http), timeline.go, result.go
 // (what a pass measured), clientload.go (the client's own saturation),
 // plan.go (warm-up and repeats) and fromconfig.go (from a config).
