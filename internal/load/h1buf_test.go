@@ -2,7 +2,6 @@ package load
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -70,18 +69,8 @@ func TestH1ReaderAsBufio(t *testing.T) {
 // A connection waits for its response without a read buffer, and holds
 // none once the response is read; what arrives in pieces is read whole.
 func TestH1ReaderLendsBufferOnlyWhileReading(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	pieces := []string{"HTTP/1.1 200 OK\r\nContent-", "Length: 2\r\n\r", "\no", "k"}
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	cn := dialTest(t, func(c net.Conn) {
 		_, _ = c.Read(make([]byte, 64))
 		time.Sleep(20 * time.Millisecond) // the client waits first
 		for _, p := range pieces {
@@ -90,18 +79,8 @@ func TestH1ReaderLendsBufferOnlyWhileReading(t *testing.T) {
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
-	}()
-	c := newH1Client(time.Second, true)
-	c.addrs, c.idle = []string{ln.Addr().String()}, make([][]*h1Conn, 1)
-	cn, err := c.dial(context.Background(), 0, time.Now().Add(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cn.nc.Close()
-	if cn.br.rc == nil {
-		t.Skip("no raw reads on this platform")
-	}
-	_ = cn.nc.SetDeadline(time.Now().Add(5 * time.Second))
+	})
+	needRawReads(t, cn)
 	// Wrap the socket read to see the buffer each time the socket had
 	// nothing to read, when the reader is about to wait.
 	var heldWhileWaiting, waits int
@@ -133,32 +112,14 @@ func TestH1ReaderLendsBufferOnlyWhileReading(t *testing.T) {
 
 // A failed socket read is reported as the connection's Read reports it.
 func TestH1ReaderErrors(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
+	cn := dialTest(t, func(c net.Conn) {
 		_, _ = c.Read(make([]byte, 64))
 		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\n")
 		if tc, ok := c.(*net.TCPConn); ok {
 			_ = tc.SetLinger(0) // close with a reset
 		}
-		c.Close()
-	}()
-	c := newH1Client(time.Second, true)
-	c.addrs, c.idle = []string{ln.Addr().String()}, make([][]*h1Conn, 1)
-	cn, err := c.dial(context.Background(), 0, time.Now().Add(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cn.nc.Close()
-	_ = cn.nc.SetDeadline(time.Now().Add(5 * time.Second))
-	_, err = cn.roundTrip([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), false, true, nil)
+	})
+	_, err := cn.roundTrip([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), false, true, nil)
 	var op *net.OpError
 	if !errors.As(err, &op) || op.Op != "read" || !isReset(err) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("err %v (%T), want a read error: a reset", err, err)
@@ -168,24 +129,7 @@ func TestH1ReaderErrors(t *testing.T) {
 	}
 
 	// The deadline while waiting: a timeout, worded as Read's.
-	ln2, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln2.Close()
-	go func() {
-		c, err := ln2.Accept()
-		if err == nil {
-			time.Sleep(time.Second)
-			c.Close()
-		}
-	}()
-	c.addrs = []string{ln2.Addr().String()}
-	cn2, err := c.dial(context.Background(), 0, time.Now().Add(5*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cn2.nc.Close()
+	cn2 := dialTest(t, func(c net.Conn) { time.Sleep(time.Second) })
 	_ = cn2.nc.SetDeadline(time.Now().Add(50 * time.Millisecond))
 	_, err = cn2.roundTrip([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), false, true, nil)
 	var ne net.Error
