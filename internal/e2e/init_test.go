@@ -42,7 +42,11 @@ func TestInitContainerPaired(t *testing.T) {
 		{"run", "-c", filepath.Join(dir, "perfgate.yaml"), "--base", "HEAD", "--out", out},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		r := clitest.Run(t, ctx, nil, args...)
+		run := clitest.Run
+		if args[0] == "run" {
+			run = clitest.RunAA // base HEAD against the same tree
+		}
+		r := run(t, ctx, nil, args...)
 		cancel()
 		if r.Code != 0 {
 			t.Fatalf("perfgate %v: exit %d: %v\n%s\n%s", args, r.Code, r.Err, r.Out, r.ErrOut)

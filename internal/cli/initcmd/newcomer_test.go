@@ -85,19 +85,12 @@ func TestNewcomerFollowsREADME(t *testing.T) {
 			s = append(s, "--out", out)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		r := clitest.Run(t, ctx, nil, s...)
-		cancel()
-		if s[0] == "run" && r.Code == 1 {
-			// A regression found between two builds of one commit: the
-			// gate erred, which the operating-characteristic tests price;
-			// with every other test package running beside this one it
-			// can, rarely. What this test checks is that the README's
-			// steps work: one more run, and a second such verdict fails.
-			t.Logf("perfgate %s: exit 1 on an A/A run; running it once more:\n%s", strings.Join(s, " "), r.Out)
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-			r = clitest.Run(t, ctx, nil, s...)
-			cancel()
+		run := clitest.Run
+		if s[0] == "run" {
+			run = clitest.RunAA // two builds of one commit
 		}
+		r := run(t, ctx, nil, s...)
+		cancel()
 		if r.Code != 0 {
 			t.Fatalf("perfgate %s: exit %d: %v\n%s\n%s", strings.Join(s, " "), r.Code, r.Err, r.Out, r.ErrOut)
 		}

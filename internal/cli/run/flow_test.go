@@ -258,7 +258,7 @@ func TestRunPairedFlow(t *testing.T) {
 ` + s[j:]
 	os.WriteFile(cfg, []byte(s), 0o644)
 	out := filepath.Join(t.TempDir(), "r.json")
-	r := clitest.Run(t, context.Background(), nil, "run", "-c", cfg, "--base", "base", "--out", out)
+	r := clitest.RunAA(t, context.Background(), nil, "run", "-c", cfg, "--base", "base", "--out", out)
 	res, err := results.Read(out)
 	if err != nil {
 		t.Fatalf("%v (exit %d: %v)\n%s", err, r.Code, r.Err, r.ErrOut)
