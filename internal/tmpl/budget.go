@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"text/template"
 	"unicode/utf8"
 )
@@ -187,8 +188,11 @@ func printfBound(format string, args []any) int {
 			case c == '.':
 				cur = &prec
 			case c == '[':
-				for i < len(format) && format[i] != ']' {
-					i++
+				// An argument index: fmt skips through its ']', or only
+				// the '[' when there is none (%!v(BADINDEX)), and goes on
+				// parsing what follows as the same verb.
+				if j := strings.IndexByte(format[i+1:], ']'); j >= 0 {
+					i += 1 + j
 				}
 			case c == '#' || c == '+' || c == '-' || c == ' ':
 			default:
