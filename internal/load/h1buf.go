@@ -54,7 +54,7 @@ type h1Reader struct {
 	err    error   // the error of the last read, returned once the bytes before it are
 	n      int     // sock's result
 	sockEr error
-	// send's state (h1send_sock.go): the request not yet written, how much
+	// send's state (h1sendsock.go): the request not yet written, how much
 	// of it was, and the write's error.
 	sendSock func(fd uintptr) bool
 	wreq     []byte
