@@ -272,13 +272,15 @@ func TestFlowOpenModel(t *testing.T) { forClients(t, testFlowOpenModel) }
 // iterations, as the pass's bound does.
 func testFlowOpenModel(t *testing.T, client string) {
 	a := &authServer{users: map[string]string{}, tokens: map[string]string{}}
-	// A slow server and a high rate keep many iterations in flight, so a
-	// shared pool would hand a step another iteration's connection.
+	// A slow server keeps many iterations in flight (some 18: 600/s of
+	// 30 ms iterations), so a shared pool would hand a step another
+	// iteration's connection. The 100 ms window leaves a busy machine time
+	// to start the workers before slots not yet claimed are dropped.
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 		a.handler(w, r)
 	})
-	e := newEngine(t, []Scenario{authFlow(t, srv.URL, "data.token")}, Options{HTTPClient: client, Model: Open, Rate: 3000})
+	e := newEngine(t, []Scenario{authFlow(t, srv.URL, "data.token")}, Options{HTTPClient: client, Model: Open, Rate: 600})
 	p, err := e.Start(ctxFor(t, 30*time.Second), PassSpec{Requests: 60})
 	if err != nil {
 		t.Fatal(err)
