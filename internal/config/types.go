@@ -198,6 +198,10 @@ type Ready struct {
 	// Health: ready once Docker reports the container healthy (its
 	// healthcheck passes); set from a compose file.
 	Health bool `yaml:"-"`
+	// Published: ready once every published TCP port takes a connection
+	// that the service keeps open; set from a compose file for a service
+	// with ports: and no other check.
+	Published bool `yaml:"-"`
 }
 
 // Profile says where a service serves CPU profiles.

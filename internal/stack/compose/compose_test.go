@@ -3,6 +3,7 @@ package compose
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,8 +114,11 @@ volumes:
 	if strings.Join(web.Container.Ports, ",") != "80/tcp" || web.Container.CPUs != 0.5 || web.Container.Memory != "256m" || !web.Container.Compose.Init {
 		t.Errorf("web %+v", web.Container)
 	}
-	if strings.Join(web.DependsOn, ",") != "api,migrate" || web.Ready != nil {
-		t.Errorf("web depends on %v, ready %+v", web.DependsOn, web.Ready)
+	if r := web.Ready; strings.Join(web.DependsOn, ",") != "api,migrate" || r == nil || !r.Published || r.Health || r.TCP != "" || r.Timeout.D() != config.DefaultReadyTimeout {
+		t.Errorf("web depends on %v, ready %+v; want ready once its published port serves", web.DependsOn, r)
+	}
+	if mig.Ready != nil {
+		t.Errorf("migrate ready %+v: a one-shot service is waited on for its exit, and publishes no port", mig.Ready)
 	}
 	a := api.Container
 	ex := a.Compose
@@ -190,6 +194,55 @@ func TestHealthyWithoutHealthcheck(t *testing.T) {
 		if (s.Name == "db") != (s.Ready != nil && s.Ready.Health) {
 			t.Errorf("service %s: ready %+v; want db waited on for its image's healthcheck, web not", s.Name, s.Ready)
 		}
+	}
+}
+
+// What a service is waited on for, when the file says nothing more than
+// its ports: each published TCP port serving.
+func TestDefaultReadiness(t *testing.T) {
+	for _, tc := range []struct {
+		name, svc string
+		want      string // published, health, tcp, or none
+	}{
+		{"published port", "    ports: [\"8080\"]\n", "published"},
+		{"published and bound to loopback", "    ports: [\"127.0.0.1:9000:80\"]\n", "published"},
+		{"only exposed", "    expose: [\"8080\"]\n", "none"},
+		{"no ports", "    command: [serve]\n", "none"},
+		{"udp only", "    ports: [\"5353:53/udp\"]\n", "none"},
+		{"healthcheck", "    ports: [\"8080\"]\n    healthcheck: {test: [CMD, /check]}\n", "health"},
+		{"healthcheck disabled", "    ports: [\"8080\"]\n    healthcheck: {disable: true}\n", "published"},
+		{"x-perfgate", "    ports: [\"8080\"]\n    x-perfgate: {ready: {tcp: \"8080\"}}\n", "tcp"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := expand(t, setup(t, "services:\n  web:\n    image: w\n    ports: [\"80\"]\n  api:\n    image: x\n"+tc.svc, map[string]string{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r *config.Ready
+			for _, s := range cfg.Services {
+				if s.Name == "api" {
+					r = s.Ready
+				}
+			}
+			got := "none"
+			switch {
+			case r == nil:
+			case r.Published && !r.Health && r.TCP == "" && r.HTTP == "" && r.Log == "":
+				got = "published"
+			case r.Health && !r.Published:
+				got = "health"
+			case r.TCP != "" && !r.Published:
+				got = "tcp"
+			default:
+				got = fmt.Sprintf("%+v", *r)
+			}
+			if got != tc.want {
+				t.Errorf("ready %s, want %s", got, tc.want)
+			}
+			if r != nil && r.Timeout <= 0 {
+				t.Errorf("ready %+v has no timeout", *r)
+			}
+		})
 	}
 }
 

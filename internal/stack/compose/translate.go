@@ -59,9 +59,16 @@ func Translate(proj *types.Project, dir string) ([]config.Service, error) {
 			return nil, fmt.Errorf("service %q: %w", name, err)
 		}
 		svc.Container.Compose.OneShot = oneShot[name]
-		if healthy[name] && svc.Ready == nil {
+		switch {
+		case svc.Ready != nil || oneShot[name]:
+		case healthy[name]:
 			// The image's own HEALTHCHECK, if it has one.
 			svc.Ready = &config.Ready{Health: true, Timeout: config.Duration(imageHealthTimeout)}
+		case publishesTCP(svc.Container.Ports):
+			// Nothing says when it serves: its container running is not
+			// enough (a server takes a moment to listen, and Docker's port
+			// proxy accepts connections before it does, then drops them).
+			svc.Ready = &config.Ready{Published: true, Timeout: config.Duration(config.DefaultReadyTimeout)}
 		}
 		out = append(out, svc)
 	}
@@ -222,6 +229,17 @@ func health(h *types.HealthCheckConfig) *config.Healthcheck {
 		out.Retries = int(*h.Retries)
 	}
 	return out
+}
+
+// publishesTCP reports whether ports (container ports such as "80/tcp")
+// holds a TCP port.
+func publishesTCP(ports []string) bool {
+	for _, p := range ports {
+		if strings.HasSuffix(p, "/tcp") {
+			return true
+		}
+	}
+	return false
 }
 
 // healthTimeout is how long readiness waits for a healthcheck: as long as

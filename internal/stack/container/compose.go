@@ -151,8 +151,9 @@ func (p *Provider) removeVolumes(ctx context.Context) error {
 }
 
 // composeReady waits for what a compose file makes a service's readiness:
-// its exit with code 0 (OneShot) or a healthy healthcheck (Ready.Health).
-// handled is false when neither applies.
+// its exit with code 0 (OneShot), a healthy healthcheck (Ready.Health) or
+// its published ports serving (Ready.Published).
+// handled is false when none applies.
 func (s *Service) composeReady(ctx context.Context) (handled bool, err error) {
 	switch {
 	case s.oneShot:
@@ -174,6 +175,8 @@ func (s *Service) composeReady(ctx context.Context) (handled bool, err error) {
 		}
 	case s.ready != nil && s.ready.Health:
 		return true, s.waitHealthy(ctx, s.ready.Timeout.D())
+	case s.ready != nil && s.ready.Published:
+		return true, s.waitPorts(ctx)
 	}
 	return false, nil
 }

@@ -398,6 +398,30 @@ func TestPublishedTCP(t *testing.T) {
 	}
 }
 
+// TestPublishedPorts: a compose service with ports: and no other check is
+// ready once each published TCP port is served from inside the container,
+// not when the container runs (docker-proxy would accept, then drop).
+func TestPublishedPorts(t *testing.T) {
+	p, env := newProvider(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	svc := webService(t, "lateports")
+	svc.Container.Command = []string{"-addr", ":8080", "-delay", "1500ms"}
+	svc.Ready = &config.Ready{Published: true, Timeout: config.Duration(20 * time.Second)}
+	began := time.Now()
+	s := start(t, p, env, svc)
+	if waited := time.Since(began); waited < 1500*time.Millisecond {
+		t.Errorf("ready after %s, before the server listened (1.5s)", waited)
+	}
+	ep, err := s.Endpoint(ctx, "8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, body := get(t, ep, "/health"); st != 200 || body != "ok" {
+		t.Errorf("GET /health right after readiness = %d %q", st, body)
+	}
+}
+
 // TestStopWithCancelledContext: a second Ctrl-C cancels the stop context;
 // that must skip the grace period, not the removal (no reaper runs here).
 func TestStopWithCancelledContext(t *testing.T) {

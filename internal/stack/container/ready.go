@@ -127,6 +127,31 @@ func (s *Service) waitReady(ctx context.Context) error {
 	}
 }
 
+// waitPorts waits until each published TCP port takes a connection the
+// service keeps open, each within the ready timeout: a compose service
+// with ports: and nothing else saying when it serves.
+func (s *Service) waitPorts(ctx context.Context) error {
+	o := ready.Options{Exited: s.exited, ExitErr: s.Err, Timeout: s.ready.Timeout.D()}
+	for _, p := range s.order {
+		if !strings.HasSuffix(p, "/tcp") {
+			continue
+		}
+		addr, err := s.Endpoint(ctx, p)
+		if err != nil {
+			return err
+		}
+		if s.host {
+			err = ready.TCP(ctx, addr, o)
+		} else {
+			err = s.waitPublishedTCP(ctx, addr, o)
+		}
+		if err != nil {
+			return fmt.Errorf("port %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
 // waitPublishedTCP polls a published port. docker-proxy accepts
 // connections before anything listens in the container and then closes
 // them at once, so a plain connect proves nothing: see probeTCP.
