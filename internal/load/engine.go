@@ -56,7 +56,7 @@
 // the mix), pass.go (a pass and its Start), worker.go (a worker's life and
 // records), closed.go and open.go (the two models), flow.go (flows),
 // nethttp.go (the net/http path), h1.go, h1send.go, h1read.go, h1buf.go,
-// h1sendsock.go and h1sock_*.go (ClientH1),
+// h1sendsock.go, h1sock_*.go and h1raw_*.go (ClientH1),
 // deadline.go (timeouts and bodies for net/http), timeline.go, result.go
 // (what a pass measured), clientload.go (the client's own saturation),
 // plan.go (warm-up and repeats) and fromconfig.go (from a config).

@@ -25,7 +25,7 @@ func (b *h1Reader) readSocket(fd uintptr) bool {
 		b.lend()
 	}
 	for {
-		n, err := syscall.Read(int(fd), b.buf[b.w:])
+		n, err := rawRead(fd, b.buf[b.w:])
 		switch {
 		case err == syscall.EINTR:
 			continue
@@ -53,7 +53,7 @@ func (b *h1Reader) sendSocket(fd uintptr) bool {
 		return b.sock(fd)
 	}
 	for b.wn < len(b.wreq) {
-		n, err := syscall.Write(int(fd), b.wreq[b.wn:])
+		n, err := rawWrite(fd, b.wreq[b.wn:])
 		switch {
 		case err == syscall.EINTR:
 			continue
