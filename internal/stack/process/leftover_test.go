@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,22 +59,47 @@ func TestDaemonKilledAfterStop(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			port := freePort(t)
-			addr := "127.0.0.1:" + strconv.Itoa(port)
-			svc := config.Service{Name: "api", Process: &config.ProcessSpec{
-				Command: []string{"sh", "-c", tt.script, "sh", os.Args[0], addr},
-				Env:     map[string]string{serveEnv: "1"},
-				Ports:   []int{port},
-			}}
-			p := New()
-			s := start(t, p, svc, stack.Env{RunID: "leftover-test"})
-			waitLine(t, s, "DAEMON")
-			waitListening(t, addr)
-			holders := portHolders([]int{port})[port]
-			if len(holders) != 1 || holders[0] <= 0 || holders[0] == s.pgid {
-				t.Fatalf("holders of %d: %v (service pid %d)", port, holders, s.pgid)
+			var (
+				p      *Provider
+				s      *service
+				port   int
+				addr   string
+				daemon int
+			)
+			// The port is free when picked, but a test of another package
+			// may take it before the daemon listens: then what listens is
+			// not the daemon (its command line lacks the address), and the
+			// test picks another port.
+			for attempt := 1; ; attempt++ {
+				port = freePort(t)
+				addr = "127.0.0.1:" + strconv.Itoa(port)
+				svc := config.Service{Name: "api", Process: &config.ProcessSpec{
+					Command: []string{"sh", "-c", tt.script, "sh", os.Args[0], addr},
+					Env:     map[string]string{serveEnv: "1"},
+					Ports:   []int{port},
+				}}
+				p = New()
+				s = start(t, p, svc, stack.Env{RunID: "leftover-test"})
+				waitLine(t, s, "DAEMON")
+				waitListening(t, addr)
+				holders := portHolders([]int{port})[port]
+				if len(holders) != 1 || holders[0] <= 0 || holders[0] == s.pgid {
+					t.Fatalf("holders of %d: %v (service pid %d)", port, holders, s.pgid)
+				}
+				daemon = holders[0]
+				cmdline, _ := os.ReadFile("/proc/" + strconv.Itoa(daemon) + "/cmdline")
+				if strings.Contains(string(cmdline), addr) { // the daemon, started with addr
+					if !slices.Contains(markedPids(MarkerEnv+"="+s.marker), daemon) {
+						t.Fatalf("the daemon (pid %d) does not carry the service's marker", daemon)
+					}
+					break
+				}
+				_ = s.Stop(context.Background())
+				if attempt == 3 {
+					t.Fatalf("port %d is held by pid %d (%s), not by the daemon, on 3 ports in a row", port, daemon, comm(daemon))
+				}
+				t.Logf("port %d was taken by pid %d (%s) before the daemon listened; another port", port, daemon, comm(daemon))
 			}
-			daemon := holders[0]
 			t.Cleanup(func() { _ = killPid(daemon) }) // if the test fails
 			if tt.exits {
 				<-s.Exited()
