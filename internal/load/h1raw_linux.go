@@ -18,9 +18,10 @@ const rawWriteMax = 64 << 10
 // buffer takes, and returns, so its P need not be handed off while it
 // runs. The bookkeeping is not free: with few connections the P is idle
 // between responses, the runtime's monitor thread then sleeps, and every
-// call entered through syscall.Syscall wakes it (a futex wake, a nanosleep
-// and a yield on that thread per request), which at 1 connection costs a
-// fifth of the client's CPU and shows in its latency.
+// call entered through syscall.Syscall wakes it (at 1 connection, per
+// request: 0.65 futex calls, 0.33 nanosleeps, 0.32 yields and 2.3 context
+// switches, against 1.0 with raw calls), which costs about a quarter of the
+// client's CPU there and half again on its median latency.
 func rawRead(fd uintptr, p []byte) (int, error) {
 	if len(p) == 0 {
 		return syscall.Read(int(fd), p)

@@ -378,47 +378,40 @@ func TestDockerUnavailable(t *testing.T) {
 	}
 }
 
-// TestPublishedTCP: docker-proxy accepts connections on a published port
-// before the server in the container listens; the TCP check must wait for
-// the server itself.
-func TestPublishedTCP(t *testing.T) {
-	p, env := newProvider(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	svc := webService(t, "late")
-	svc.Container.Command = []string{"-addr", ":8080", "-delay", "1500ms"}
-	svc.Ready = &config.Ready{TCP: "8080", Timeout: config.Duration(20 * time.Second)}
-	s := start(t, p, env, svc)
-	ep, err := s.Endpoint(ctx, "8080")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st, body := get(t, ep, "/health"); st != 200 || body != "ok" {
-		t.Errorf("GET /health right after TCP readiness = %d %q", st, body)
-	}
-}
-
-// TestPublishedPorts: a compose service with ports: and no other check is
-// ready once each published TCP port is served from inside the container,
-// not when the container runs (docker-proxy would accept, then drop).
-func TestPublishedPorts(t *testing.T) {
-	p, env := newProvider(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	svc := webService(t, "lateports")
-	svc.Container.Command = []string{"-addr", ":8080", "-delay", "1500ms"}
-	svc.Ready = &config.Ready{Published: true, Timeout: config.Duration(20 * time.Second)}
-	began := time.Now()
-	s := start(t, p, env, svc)
-	if waited := time.Since(began); waited < 1500*time.Millisecond {
-		t.Errorf("ready after %s, before the server listened (1.5s)", waited)
-	}
-	ep, err := s.Endpoint(ctx, "8080")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st, body := get(t, ep, "/health"); st != 200 || body != "ok" {
-		t.Errorf("GET /health right after readiness = %d %q", st, body)
+// TestPublishedReady: docker-proxy accepts connections on a published port
+// before the server in the container listens, then drops them. A tcp:
+// check, and a compose service's ports with no other check, must wait for
+// the server itself, not for the container to run.
+func TestPublishedReady(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		ready config.Ready
+	}{
+		{"late", config.Ready{TCP: "8080"}},          // ready: {tcp: 8080}
+		{"lateports", config.Ready{Published: true}}, // compose: ports: and nothing else
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, env := newProvider(t)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			svc := webService(t, tc.name)
+			svc.Container.Command = []string{"-addr", ":8080", "-delay", "1500ms"}
+			r := tc.ready
+			r.Timeout = config.Duration(20 * time.Second)
+			svc.Ready = &r
+			began := time.Now()
+			s := start(t, p, env, svc)
+			if waited := time.Since(began); waited < 1500*time.Millisecond {
+				t.Errorf("ready after %s, before the server listened (1.5s)", waited)
+			}
+			ep, err := s.Endpoint(ctx, "8080")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st, body := get(t, ep, "/health"); st != 200 || body != "ok" {
+				t.Errorf("GET /health right after readiness = %d %q", st, body)
+			}
+		})
 	}
 }
 
